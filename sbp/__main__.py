@@ -1,0 +1,7 @@
+"""Entry point for `python -m sbp`."""
+
+import sys
+
+from sbp.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+"""Named exceptions whose messages tell the user what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SbpError(Exception):
+    """Base class for every user-facing error; the CLI and app print it as one line."""
+
+
+class IngestError(SbpError):
+    """A file could not be loaded; names the file, the line (or column) and the problem."""
+
+    def __init__(self, path: str | Path, problem: str, line: int | None = None, column: str | None = None):
+        self.path = str(path)
+        self.file_name = Path(path).name
+        self.line = line
+        self.column = column
+        self.problem = problem
+        where = self.file_name
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {problem}")
+
+
+class StoreBusyError(SbpError):
+    """Another ingest holds the write lock."""
+
+
+class StoreMissingError(SbpError):
+    """No store exists at the given path."""
+
+
+class UnknownNameError(SbpError):
+    """An area, measure or category name that is not loaded or configured."""
+
+    def __init__(self, kind: str, name: str, choices: list[str]):
+        import difflib
+
+        self.kind, self.name = kind, name
+        close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+        if not close:
+            lowered = name.lower()
+            close = [c for c in choices if lowered in c.lower()][:3]
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        super().__init__(f"Unknown {kind} {name!r}.{hint}")
+
+
+class PeriodError(SbpError):
+    """A month outside the loaded data, or not a month at all."""
+
+
+class ConfigError(SbpError):
+    """The configuration files in data/ are inconsistent."""

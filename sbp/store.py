@@ -1,0 +1,208 @@
+"""The DuckDB store: versioned files swapped atomically so readers never see a half-loaded state.
+
+Layout for a store path P (default data/sbp.duckdb):
+  P                  a symlink to the current version, e.g. P.versions/v1764078000000000000.duckdb
+  P.versions/        immutable version files, the write lock and the last-failure record
+
+A writer copies the current version to a new file, loads into it, checkpoints, then swaps the
+symlink with os.replace. Readers open the version the symlink points at, read-only, by its own
+path, so they never share a file (or DuckDB's per-path instance cache) with a writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from sbp.errors import StoreBusyError, StoreMissingError
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "sbp.duckdb"
+SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
+KEEP_VERSIONS = 3
+LOCK_WAIT_SECONDS = 120.0
+
+
+class NoChange(Exception):
+    """Raised inside new_version() when there is nothing to publish."""
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """The store path: --db, else env SBP_DB, else data/sbp.duckdb."""
+    chosen = db or os.environ.get("SBP_DB") or DEFAULT_DB
+    return Path(chosen).expanduser().absolute()
+
+
+def versions_dir(db: Path) -> Path:
+    """The folder holding the store's version files."""
+    return db.with_name(db.name + ".versions")
+
+
+def current_version_file(db: Path) -> Path | None:
+    """The file readers should open now, or None when no store exists."""
+    if db.is_symlink():
+        target = Path(os.readlink(db))
+        target = target if target.is_absolute() else db.parent / target
+        return target if target.exists() else None
+    return db if db.exists() else None
+
+
+def data_version(db: str | os.PathLike | None = None) -> str:
+    """A string that changes whenever a new version of the store is published ('' if none)."""
+    path = resolve_db_path(db)
+    current = current_version_file(path)
+    if current is None:
+        return ""
+    st = current.stat()
+    return f"{current.name}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+def exists(db: str | os.PathLike | None = None) -> bool:
+    """Whether a store has been built at this path."""
+    return current_version_file(resolve_db_path(db)) is not None
+
+
+def connect_read(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current version of the store."""
+    path = resolve_db_path(db)
+    current = current_version_file(path)
+    if current is None:
+        raise StoreMissingError(
+            f"No store at {path}. Load data with `python -m sbp ingest FILE...` or build the demo with `python -m sbp demo`."
+        )
+    return duckdb.connect(str(current), read_only=True)
+
+
+@contextlib.contextmanager
+def write_lock(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the store's single-writer lock, waiting up to wait_seconds for another ingest."""
+    vdir = versions_dir(db)
+    vdir.mkdir(parents=True, exist_ok=True)
+    with open(vdir / "write.lock", "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"Another ingest is writing to {db}; try again when it has finished."
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cleanup(db: Path) -> None:
+    """Remove unfinished builds (we hold the lock, so they are dead) and old versions."""
+    vdir = versions_dir(db)
+    for stale in vdir.glob("building-*"):
+        stale.unlink(missing_ok=True)
+    current = current_version_file(db)
+    versions = sorted(vdir.glob("v*.duckdb"))
+    keep = set(versions[-KEEP_VERSIONS:])
+    if current is not None:
+        keep.add(current)
+    for old in versions:
+        if old not in keep:
+            old.unlink(missing_ok=True)
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create any missing tables."""
+    con.execute(SCHEMA_SQL)
+
+
+@contextlib.contextmanager
+def new_version(db: str | os.PathLike | None = None, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a read-write copy of the store (empty if fresh); publish it atomically if the block succeeds.
+
+    Raising NoChange inside the block discards the copy quietly; any other exception discards it
+    and records the failure.
+    """
+    path = resolve_db_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with write_lock(path):
+        _cleanup(path)
+        vdir = versions_dir(path)
+        stamp = time.time_ns()
+        building = vdir / f"building-{os.getpid()}-{stamp}.duckdb"
+        current = current_version_file(path)
+        if current is not None and not fresh:
+            shutil.copyfile(current, building)
+        con = duckdb.connect(str(building))
+        try:
+            apply_schema(con)
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+        except BaseException as exc:
+            con.close()
+            building.unlink(missing_ok=True)
+            Path(str(building) + ".wal").unlink(missing_ok=True)
+            if isinstance(exc, NoChange):
+                return
+            _record_failure(path, exc)
+            raise
+        final = vdir / f"v{stamp}.duckdb"
+        os.rename(building, final)
+        _publish(path, final)
+        clear_failure(path)
+        _cleanup(path)
+
+
+def _publish(db: Path, version_file: Path) -> None:
+    """Point the store path at version_file in one atomic step."""
+    link = db.with_name(f".{db.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(version_file, db.parent), link)
+    if db.exists() and not db.is_symlink():
+        # A plain DuckDB file from elsewhere: keep it beside the versions as the first version.
+        os.replace(db, versions_dir(db) / "v0-imported.duckdb")
+    os.replace(link, db)
+    fd = os.open(db.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _failure_file(db: Path) -> Path:
+    return versions_dir(db) / "last_failure.json"
+
+
+def _record_failure(db: Path, exc: BaseException) -> None:
+    """Remember a failed refresh so the dashboard can say the data shown is the last good load."""
+    if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+        message = "the load was interrupted"
+    else:
+        message = str(exc) or type(exc).__name__
+    record = {"failed_at": dt.datetime.now().isoformat(timespec="seconds"), "message": message}
+    with contextlib.suppress(OSError):
+        _failure_file(db).write_text(json.dumps(record))
+
+
+def clear_failure(db: Path) -> None:
+    """Forget the last failed refresh (after a good one)."""
+    _failure_file(db).unlink(missing_ok=True)
+
+
+def last_failure(db: str | os.PathLike | None = None) -> dict | None:
+    """The last failed refresh since the last good one, as {'failed_at', 'message'}, or None."""
+    try:
+        return json.loads(_failure_file(resolve_db_path(db)).read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,103 @@
+"""Checks on a file's bytes before any parsing: empty, binary, encoding and delimiter."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sbp.errors import IngestError
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A CSV file known to be readable text: the path DuckDB should read and its header fields."""
+
+    original: Path
+    readable: Path          # the original, or a UTF-8 transcoding of a cp1252 file
+    encoding: str           # 'utf-8', 'utf-8-sig' or 'cp1252'
+    header: list[str]
+
+
+def _first_bad_utf8(path: Path) -> tuple[int, int] | None:
+    """(line, byte) of the first invalid UTF-8 sequence, or None when the whole file decodes."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk[: exc.start].count(b"\n"), chunk[exc.start]
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line, 0
+    return None
+
+
+def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
+    """Check a CSV file is non-empty, comma-delimited UTF-8 (or unambiguous cp1252) and read its header."""
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise IngestError(path, "the file is empty (0 bytes); download the extract again")
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise IngestError(path, "this is not a text CSV (it looks like UTF-16 or a binary file); save it as CSV UTF-8")
+    if head.startswith((b"PK\x03\x04", b"\x1f\x8b")):
+        raise IngestError(path, "this is a compressed file (zip or gzip); extract the CSV inside it and load that")
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    readable = path
+    bad = _first_bad_utf8(path)
+    if bad is not None:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            line, byte = bad
+            raise IngestError(
+                path, f"byte 0x{byte:02x} is not valid UTF-8 or Windows-1252 text; save the file as CSV UTF-8", line=line
+            ) from None
+        encoding = "cp1252"
+        tmp = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", suffix=".csv", delete=False, dir=workdir
+        )
+        with tmp:
+            tmp.write(text)
+        readable = Path(tmp.name)
+        head = text[: 64 * 1024].encode("utf-8")
+    first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
+    if not first_line.strip():
+        raise IngestError(path, "the first line is blank; the header row must come first", line=1)
+    header = next(csv.reader(io.StringIO(first_line)))
+    header = [h.strip() for h in header]
+    if len(header) == 1:
+        for delim, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if delim in first_line:
+                raise IngestError(
+                    path, f"the file is {name}-delimited; save it as comma-separated CSV and load it again", line=1
+                )
+    if len(head.splitlines()) < 2 and len(head) < 64 * 1024:
+        raise IngestError(path, "the file has a header but no data rows", line=2)
+    return TextFile(original=path, readable=readable, encoding=encoding, header=header)
+
+
+def find_line(text: TextFile, predicate) -> int | None:
+    """The file line number of the first data row for which predicate(row: list[str]) is true."""
+    encoding = "utf-8-sig" if text.encoding == "utf-8-sig" else "utf-8"
+    with open(text.readable, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            if predicate([c.strip() for c in row]):
+                return reader.line_num
+    return None

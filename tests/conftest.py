@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh store per test and the real extracts from ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
+REAL_MPS = SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv"
+REAL_POPULATION = SHARED / "population" / "census2021_london_boroughs.csv"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A store path in a fresh temporary folder."""
+    return tmp_path / "store" / "sbp.duckdb"
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path):
+    """Write text (or bytes) to a named CSV file in the test's folder and return its path."""
+
+    def _write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding=encoding, newline="")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def real_files() -> tuple[Path, Path]:
+    """The real MPS borough extract and Census 2021 populations, or skip when ../shared/data is absent."""
+    if not REAL_MPS.exists() or not REAL_POPULATION.exists():
+        pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA to the shared/data folder)")
+    return REAL_MPS, REAL_POPULATION
