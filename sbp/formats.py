@@ -22,6 +22,7 @@ DENOMINATORS = ("residents", "households")
 FORMAT_LABELS = {
     "mps_borough": "MPS Borough Level Crime (wide, one column per month)",
     "mps_ward": "MPS Ward Level Crime (wide, one column per month)",
+    "mps_lsoa": "MPS LSOA Level Crime (wide, one column per month)",
     "police_uk": "police.uk street-level crime",
     "long_counts": "long-format counts (month,area,category,count)",
     "population": "population (area,population)",
@@ -59,6 +60,8 @@ def detect(text: TextFile) -> Detected:
             return _wide(text, 3, "mps_borough")
         if h[2:4] == ["WardName", "WardCode"] and len(h) > 4 and h[4] in ("LookUp_BoroughName", "BoroughName"):
             return _wide(text, 5, "mps_ward")
+    if h[:5] == ["LSOA Code", "LSOA Name", "Borough", "Major Category", "Minor Category"]:
+        return _wide(text, 5, "mps_lsoa")
     if h == POLICE_UK_COLUMNS:
         return Detected("police_uk", h)
     lowered = [c.lower() for c in h]

@@ -110,7 +110,9 @@ def _check_rejects(ctx: _Context) -> None:
         raise IngestError(ctx.text.original, problem, line=int(line), column=col)
 
 
-def _reset_rejects(con: duckdb.DuckDBPyConnection) -> None:
+def _reset_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the previous file's scratch objects; every stager leaves its rows behind the view sbp_staged."""
+    con.execute("DROP VIEW IF EXISTS sbp_staged")
     con.execute("DROP TABLE IF EXISTS sbp_reject_errors; DROP TABLE IF EXISTS sbp_reject_scans;")
 
 
@@ -139,17 +141,29 @@ def _bad_count_text(cell: str) -> bool:
 
 # --- wide MPS files -------------------------------------------------------------------------
 
+# Which header column plays which role in each wide layout (None: the borough column doubles as the area).
+WIDE_ROLES = {
+    "mps_borough": {"major": "MajorText", "minor": "MinorText", "area": None, "code": None, "borough": None, "level": "borough"},
+    "mps_ward": {"major": "MajorText", "minor": "MinorText", "area": "WardName", "code": "WardCode", "borough": None, "level": "ward"},
+    "mps_lsoa": {"major": "Major Category", "minor": "Minor Category", "area": "LSOA Name", "code": "LSOA Code", "borough": "Borough", "level": "lsoa"},
+}
+
 def _stage_wide(ctx: _Context) -> None:
     d = ctx.detected
     con = ctx.con
-    ward = d.file_format == "mps_ward"
     types = {name: "VARCHAR" for name in d.columns} | {m: "DOUBLE" for m in d.month_columns}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sbp_wide AS SELECT * FROM {_read_csv(types)}", {"path": str(ctx.text.readable)})
+    # Trim the name columns here, once per wide row, not once per unpivoted cell.
+    trimmed = ", ".join(f"trim({_quote_ident(c)}) AS {_quote_ident(c)}" for c in d.columns)
+    month_cols = ", ".join(_quote_ident(m) for m in d.month_columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE sbp_wide AS SELECT {trimmed}, {month_cols} FROM {_read_csv(types)}",
+        {"path": str(ctx.text.readable)},
+    )
     _check_rejects(ctx)
     key_cols = [_quote_ident(c) for c in d.columns]
     months = [_quote_ident(m) for m in d.month_columns]
     bad_value = " OR ".join(f"({m} IS NULL OR {m} < 0 OR {m} <> trunc({m}) OR isinf({m}) OR isnan({m}))" for m in months)
-    missing_key = " OR ".join(f"coalesce(trim({c}), '') = ''" for c in key_cols)
+    missing_key = " OR ".join(f"coalesce({c}, '') = ''" for c in key_cols)
     row = con.execute(
         f"SELECT {', '.join(key_cols + months)} FROM sbp_wide WHERE {missing_key} OR {bad_value} LIMIT 1"
     ).fetchone()
@@ -180,22 +194,24 @@ def _stage_wide(ctx: _Context) -> None:
 
         raise IngestError(ctx.text.original, f"{label!r} appears twice (first at line {first})", line=find_line(ctx.text, second))
 
-    major, minor = _quote_ident("MajorText"), _quote_ident("MinorText")
-    borough = _quote_ident(d.columns[-1])
-    area_name = _quote_ident("WardName") if ward else borough
-    area_code = f"trim({_quote_ident('WardCode')})" if ward else "''"
-    level = "ward" if ward else "borough"
+    roles = WIDE_ROLES[d.file_format]
+    major, minor = _quote_ident(roles["major"]), _quote_ident(roles["minor"])
+    borough = _quote_ident(roles["borough"] or d.columns[-1])
+    area_name = _quote_ident(roles["area"]) if roles["area"] else borough
+    area_code = _quote_ident(roles["code"]) if roles["code"] else "''"
+    level = roles["level"]
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW sbp_staged AS
-        SELECT strptime(yyyymm, '%Y%m')::DATE AS month, '{level}' AS area_level, trim({area_name}) AS area_name,
-               {area_code} AS area_code, trim({borough}) AS borough, trim({major}) AS major_category,
-               trim({minor}) AS minor_category, offence_count::BIGINT AS offence_count
+        SELECT strptime(yyyymm, '%Y%m')::DATE AS month, '{level}' AS area_level, {area_name} AS area_name,
+               {area_code} AS area_code, {borough} AS borough, {major} AS major_category,
+               {minor} AS minor_category, offence_count::BIGINT AS offence_count
         FROM (UNPIVOT sbp_wide ON {', '.join(months)} INTO NAME yyyymm VALUE offence_count)"""
     )
     month_list = ", ".join(f"strptime('{m}', '%Y%m')::DATE" for m in d.month_columns)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE sbp_scope AS
-        SELECT DISTINCT '{level}' AS area_level, trim({borough}) AS borough, unnest([{month_list}]) AS month, '' AS scope_category FROM sbp_wide"""
+        SELECT '{level}' AS area_level, b.borough, unnest([{month_list}]) AS month, '' AS scope_category
+        FROM (SELECT DISTINCT {borough} AS borough FROM sbp_wide) b"""
     )
     s = ctx.summary
     s.rows, s.areas, s.categories = con.execute(
@@ -225,7 +241,7 @@ def _stage_police_uk(ctx: _Context) -> None:
     if con.execute("SELECT count(*) FROM sbp_raw WHERE coalesce(crime_type, '') = ''").fetchone()[0]:
         _fail_at(ctx, "the crime type is empty", lambda r: len(r) > 9 and not r[9], column="Crime type")
     con.execute(
-        r"""CREATE OR REPLACE TEMP TABLE sbp_staged AS
+        r"""CREATE OR REPLACE TEMP TABLE sbp_rows AS
         SELECT strptime(raw_month, '%Y-%m')::DATE AS month, 'lsoa' AS area_level,
                CASE WHEN lsoa_code = '' AND lsoa_name = '' THEN '(unlocated)' ELSE lsoa_name END AS area_name,
                lsoa_code AS area_code,
@@ -233,6 +249,7 @@ def _stage_police_uk(ctx: _Context) -> None:
                crime_type AS major_category, crime_type AS minor_category, sum(n)::BIGINT AS offence_count
         FROM sbp_raw GROUP BY ALL"""
     )
+    con.execute("CREATE OR REPLACE TEMP VIEW sbp_staged AS SELECT * FROM sbp_rows")
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_scope AS SELECT DISTINCT area_level, borough, month, '' AS scope_category FROM sbp_staged")
     s = ctx.summary
     s.rows, s.unlocated = con.execute("SELECT sum(n), sum(n) FILTER (WHERE lsoa_name = '') FROM sbp_raw").fetchone()
@@ -306,12 +323,13 @@ def _stage_long(ctx: _Context) -> None:
             f"{dup[3]!r} for {dup[2]} in {dup[0]:%b %Y} appears more than once",
         )
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE sbp_staged AS
+        """CREATE OR REPLACE TEMP TABLE sbp_rows AS
         SELECT month, area_level, area_name, '' AS area_code, coalesce(borough_given, area_name) AS borough,
                coalesce(major_given, category) AS major_category, category AS minor_category,
                value::BIGINT AS offence_count
         FROM sbp_raw"""
     )
+    con.execute("CREATE OR REPLACE TEMP VIEW sbp_staged AS SELECT * FROM sbp_rows")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE sbp_scope AS "
         "SELECT DISTINCT area_level, borough, month, minor_category AS scope_category FROM sbp_staged"
@@ -427,7 +445,7 @@ def _merge_counts(ctx: _Context, source: str) -> None:
     ctx.summary.months_replaced, ctx.summary.months_kept = int(replaced), int(kept)
 
 
-STAGERS = {"mps_borough": _stage_wide, "mps_ward": _stage_wide, "police_uk": _stage_police_uk, "long_counts": _stage_long}
+STAGERS = {"mps_borough": _stage_wide, "mps_ward": _stage_wide, "mps_lsoa": _stage_wide, "police_uk": _stage_police_uk, "long_counts": _stage_long}
 
 
 def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path) -> FileSummary:
@@ -442,7 +460,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdi
     seen.add(digest)
     file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM source_files").fetchone()[0]
     ctx = _Context(con, text, detected, file_id, summary)
-    _reset_rejects(con)
+    _reset_scratch(con)
     if detected.file_format == "population":
         _load_population(ctx)
     else:
@@ -470,6 +488,11 @@ def ingest(
     summaries: list[FileSummary] = []
     with tempfile.TemporaryDirectory(prefix="sbp-ingest-") as workdir, store.new_version(db, fresh=fresh) as con:
         con.execute("SET preserve_insertion_order = false")
+        if not (meta or {}).get("is_synthetic") and store.is_synthetic(con):
+            # Real extracts never mix with the synthetic demo: they replace it, within this same version.
+            store.clear_all(con)
+            if progress:
+                progress("this store held the synthetic demo data; it is replaced by the files being loaded")
         seen: set[str] = set()
         for number, path in enumerate(paths, 1):
             if progress:

@@ -119,6 +119,25 @@ def _cleanup(db: Path) -> None:
             old.unlink(missing_ok=True)
 
 
+def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store this connection reads holds the synthetic demo data."""
+    # Look the table up rather than catch the error, so a caller's open transaction is not aborted.
+    has_table = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta' "
+        "AND table_catalog = current_database() AND table_schema = current_schema()"
+    ).fetchone()[0]
+    if not has_table:
+        return False
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'is_synthetic'").fetchone()
+    return row is not None and row[0] == "true"
+
+
+def clear_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty every table (inside a write transaction)."""
+    for table in ("crime_counts", "population", "source_files", "store_meta"):
+        con.execute(f"DELETE FROM {table}")
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create any missing tables."""
     con.execute(SCHEMA_SQL)

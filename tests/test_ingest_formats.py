@@ -146,3 +146,22 @@ def test_provenance_lists_each_file(db, write_csv):
     with store.connect_read(db) as con:
         row = con.execute("SELECT file_name, file_format, row_count, first_month, last_month FROM source_files").fetchone()
     assert row == ("borough.csv", "mps_borough", 3, dt.date(2023, 1, 1), dt.date(2023, 2, 1))
+
+
+def test_mps_lsoa_wide_file(db, write_csv):
+    text = "LSOA Code,LSOA Name,Borough,Major Category,Minor Category,202311\nE01000676,Bromley 001A,Bromley,Burglary,Domestic Burglary,3\n"
+    ingest([write_csv("lsoa.csv", text)], db=db)
+    assert_counts(db, [("2023-11-01", "lsoa", "Bromley 001A", "E01000676", "Bromley", "Burglary", "Domestic Burglary", 3, "mps_lsoa")])
+
+
+def test_one_call_mixes_every_format(db, write_csv):
+    police = POLICE_UK_HEADER + "a,2023-11,M,M,0,51,x,E01000676,Bromley 001A,Burglary,,\n"
+    summaries = ingest([
+        write_csv("long.csv", "month,area,category,count\n2023-11,Bromley,ASB calls,3\n"),
+        write_csv("borough.csv", MPS_BOROUGH),
+        write_csv("police.csv", police),
+        write_csv("more_long.csv", "month,area,category,count\n2023-11,Bromley,Hate crime,2\n"),
+        write_csv("pop.csv", "area,population\nBromley,330000\n"),
+    ], db=db)
+    assert [s.file_format for s in summaries] == ["long_counts", "mps_borough", "police_uk", "long_counts", "population"]
+    assert dict(counts(db).groupby("source")["offence_count"].sum()) == {"long_counts": 5, "mps_borough": 25, "police_uk": 1}
