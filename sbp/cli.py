@@ -7,7 +7,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from sbp import store
+import duckdb
+
+from sbp import cli_metrics, store
 from sbp.errors import SbpError
 
 
@@ -55,6 +57,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    store.upgrade(args.db)
+    print(f"Store at {store.resolve_db_path(args.db)} is up to date (schema {store.SCHEMA_VERSION}).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m sbp", description="Safer Bromley Partnership crime metrics.")
@@ -71,12 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("status", "Show what is loaded: sources, months, files, load times.", cmd_status)
     p.add_argument("--json", action="store_true", help="print JSON")
     command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)
-    try:
-        from sbp import cli_metrics
-    except ImportError:  # pragma: no cover - metrics commands arrive with the metrics module
-        cli_metrics = None
-    if cli_metrics is not None:
-        cli_metrics.add_commands(command)
+    command("upgrade", "Bring a store built by an earlier version up to date, keeping its data.", cmd_upgrade)
+    cli_metrics.add_commands(command)
     return parser
 
 
@@ -93,3 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except duckdb.Error as exc:
+        # Not a user mistake, but still one readable line rather than a traceback.
+        print(f"error: the store could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
+        return 2

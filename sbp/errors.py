@@ -34,6 +34,10 @@ class StoreMissingError(SbpError):
     """No store exists at the given path."""
 
 
+class StoreOutdatedError(SbpError):
+    """The store was built by a different schema version."""
+
+
 class UnknownNameError(SbpError):
     """An area, measure or category name that is not loaded or configured."""
 

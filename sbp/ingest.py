@@ -499,6 +499,8 @@ def ingest(
                 size = path.stat().st_size if path.exists() else 0
                 progress(f"[{number}/{len(paths)}] loading {path.name} ({size / 1e6:,.1f} MB)")
             summaries.append(_load_one(con, path, seen, Path(workdir)))
+        if any(not s.skipped for s in summaries):
+            store.rebuild_indexes(con)
         for key, value in (meta or {}).items():
             con.execute("INSERT OR REPLACE INTO store_meta VALUES ($k, $v)", {"k": key, "v": value})
         if all(s.skipped for s in summaries) and not meta:

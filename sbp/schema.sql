@@ -38,3 +38,31 @@ CREATE TABLE IF NOT EXISTS store_meta (
     key             VARCHAR PRIMARY KEY,
     value           VARCHAR NOT NULL
 );
+
+-- Small indexes rebuilt after every ingest so readers never scan crime_counts to learn what is loaded.
+CREATE TABLE IF NOT EXISTS month_index (
+    source          VARCHAR NOT NULL,
+    area_level      VARCHAR NOT NULL,
+    month           DATE NOT NULL,
+    row_count       BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS category_index (
+    source          VARCHAR NOT NULL,
+    area_level      VARCHAR NOT NULL,
+    major_category  VARCHAR NOT NULL,
+    minor_category  VARCHAR NOT NULL,
+    first_month     DATE NOT NULL,
+    last_month      DATE NOT NULL,
+    offence_count   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS area_index (
+    source          VARCHAR NOT NULL,
+    area_level      VARCHAR NOT NULL,
+    area_name       VARCHAR NOT NULL,
+    area_code       VARCHAR NOT NULL,
+    borough         VARCHAR NOT NULL,
+    first_month     DATE NOT NULL,
+    last_month      DATE NOT NULL
+);

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import duckdb
 
-from sbp.errors import StoreBusyError, StoreMissingError
+from sbp.errors import StoreBusyError, StoreMissingError, StoreOutdatedError
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "sbp.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
 KEEP_VERSIONS = 3
+SCHEMA_VERSION = "2"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
 LOCK_WAIT_SECONDS = 120.0
 
 
@@ -78,7 +79,22 @@ def connect_read(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnecti
         raise StoreMissingError(
             f"No store at {path}. Load data with `python -m sbp ingest FILE...` or build the demo with `python -m sbp demo`."
         )
-    return duckdb.connect(str(current), read_only=True)
+    con = duckdb.connect(str(current), read_only=True)
+    if schema_version(con) != SCHEMA_VERSION:
+        con.close()
+        raise StoreOutdatedError(
+            f"The store at {path} was built by another version of sbp; run `python -m sbp upgrade` to bring it up to date."
+        )
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The schema version recorded in the store, or None for stores from before versions were recorded."""
+    try:
+        row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
 
 
 @contextlib.contextmanager
@@ -134,8 +150,34 @@ def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
 
 def clear_all(con: duckdb.DuckDBPyConnection) -> None:
     """Empty every table (inside a write transaction)."""
-    for table in ("crime_counts", "population", "source_files", "store_meta"):
+    for table in ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index"):
         con.execute(f"DELETE FROM {table}")
+
+
+def upgrade(db: str | os.PathLike | None = None) -> None:
+    """Bring a store built by an earlier version up to the current schema, keeping its data."""
+    if current_version_file(resolve_db_path(db)) is None:
+        raise StoreMissingError(f"No store at {resolve_db_path(db)} to upgrade.")
+    with new_version(db) as con:
+        rebuild_indexes(con)
+
+
+INDEX_SQL = """
+DELETE FROM month_index;
+INSERT INTO month_index SELECT source, area_level, month, count(*) FROM crime_counts GROUP BY ALL;
+DELETE FROM category_index;
+INSERT INTO category_index
+    SELECT source, area_level, major_category, minor_category, min(month), max(month), sum(offence_count)
+    FROM crime_counts GROUP BY ALL;
+DELETE FROM area_index;
+INSERT INTO area_index
+    SELECT source, area_level, area_name, area_code, borough, min(month), max(month) FROM crime_counts GROUP BY ALL;
+"""
+
+
+def rebuild_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Refresh the month, category and area indexes from crime_counts."""
+    con.execute(INDEX_SQL)
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -165,6 +207,7 @@ def new_version(db: str | os.PathLike | None = None, fresh: bool = False) -> Ite
             apply_schema(con)
             con.execute("BEGIN TRANSACTION")
             yield con
+            con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
