@@ -66,11 +66,32 @@ def resolve_measures(
     raise UnknownNameError("measure", "", list(config.measures))
 
 
+_FRAMES_CACHE: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+
+
 def measure_frames(
     con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config | None = None, level: str = "borough"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """measure_map (the exact loaded category pairs each measure counts) and measure_info frames."""
+    """measure_map (the exact loaded category pairs each measure counts) and measure_info frames.
+
+    Cached per store version file (each version has its own path), measures, config and level.
+    """
     config = config or default_config()
+    key = (_database_path(con), tuple(measures), id(config), level)
+    if key not in _FRAMES_CACHE:
+        if len(_FRAMES_CACHE) > 256:
+            _FRAMES_CACHE.clear()
+        _FRAMES_CACHE[key] = _measure_frames(con, measures, config, level)
+    return _FRAMES_CACHE[key]
+
+
+def _measure_frames(
+    con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, level: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     cats = loaded_categories(con, level)
     parts = []
     for m in measures:

@@ -14,9 +14,17 @@ months AS (
     SELECT unnest(generate_series(($first_end - INTERVAL 23 MONTH)::DATE, $last_end, INTERVAL 1 MONTH))::DATE AS month
 ),
 loaded AS (
-    SELECT DISTINCT ms.measure_id, mi.month
-    FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source AND mi.area_level = $level
-    WHERE mi.month BETWEEN ($first_end - INTERVAL 23 MONTH)::DATE AND $last_end
+    -- Whether each month is loaded for each measure's sources: per measure, not per area.
+    SELECT mo.month, i.measure_id,
+           EXISTS (SELECT 1 FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
+                   WHERE ms.measure_id = i.measure_id AND mi.area_level = $level AND mi.month = mo.month)::INTEGER AS is_loaded
+    FROM months mo CROSS JOIN measure_info i
+),
+coverage AS (
+    SELECT measure_id, month AS end_month,
+           sum(is_loaded) OVER (PARTITION BY measure_id ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS months_current,
+           sum(is_loaded) OVER (PARTITION BY measure_id ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS months_previous
+    FROM loaded
 ),
 areas AS (
     SELECT DISTINCT area_name, borough FROM area_index
@@ -34,21 +42,26 @@ monthly AS (
     GROUP BY ALL
 ),
 grid AS (
-    SELECT i.measure_id, a.area_name, a.borough, mo.month,
-           coalesce(mm.offence_count, 0) AS offence_count, (l.month IS NOT NULL)::INTEGER AS is_loaded
+    SELECT i.measure_id, a.area_name, a.borough, mo.month, coalesce(mm.offence_count, 0) AS offence_count
     FROM measure_info i CROSS JOIN areas a CROSS JOIN months mo
     LEFT JOIN monthly mm
       ON mm.measure_id = i.measure_id AND mm.area_name = a.area_name AND mm.borough = a.borough AND mm.month = mo.month
-    LEFT JOIN loaded l ON l.measure_id = i.measure_id AND l.month = mo.month
+),
+sums AS (
+    SELECT measure_id, area_name, borough, month AS end_month,
+           sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
+                                    ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS current_sum,
+           sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
+                                    ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS previous_sum
+    FROM grid
+    QUALIFY month >= $first_end
 ),
 rolling AS (
-    SELECT measure_id, area_name, borough, month AS end_month,
-           CASE WHEN sum(is_loaded) OVER cur = 12 THEN sum(offence_count) OVER cur END AS current,
-           CASE WHEN sum(is_loaded) OVER prev = 12 AND count(*) OVER prev = 12 THEN sum(offence_count) OVER prev END AS previous
-    FROM grid
-    WINDOW cur AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW),
-           prev AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING)
-    QUALIFY month >= $first_end
+    -- A rolling year counts only when all 12 of its months are loaded; otherwise it is unknown, not zero.
+    SELECT s.measure_id, s.area_name, s.borough, s.end_month,
+           CASE WHEN c.months_current = 12 THEN s.current_sum END AS current,
+           CASE WHEN c.months_previous = 12 THEN s.previous_sum END AS previous
+    FROM sums s JOIN coverage c USING (measure_id, end_month)
 ),
 has_denominator AS (
     SELECT DISTINCT denominator FROM population WHERE area_level = $level
