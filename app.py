@@ -18,31 +18,41 @@ config = appdata.config()
 GROUPS = {"all": "All London", "outer": "Outer London", "similar": "Similar boroughs"}
 params = st.query_params
 
+state = st.session_state
+GLOBALS = ("borough", "end", "group", "present")
+
 # First run of a session: take the global controls from the link, checked against what is loaded.
-if "g_borough" not in st.session_state:
-    notices = []
+if "sbp_borough" not in state:
     default_borough = settings["focus_borough"] if settings["focus_borough"] in info.boroughs else info.boroughs[0]
-    borough, note = urlstate.pick(params.get("borough"), info.boroughs, default_borough, "borough")
-    notices.append(note)
-    end, note = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
-    notices.append(note)
-    group, note = urlstate.pick(params.get("group"), list(GROUPS), "all", "comparator group")
-    notices.append(note)
-    st.session_state.update(g_borough=borough, g_end=end, g_group=group, g_present=urlstate.is_on(params.get("present")))
-    st.session_state["g_notices"] = [n for n in notices if n]
+    borough, note1 = urlstate.pick(params.get("borough"), info.boroughs, default_borough, "borough")
+    end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
+    group, note3 = urlstate.pick(params.get("group"), list(GROUPS), "all", "comparator group")
+    state.update(sbp_borough=borough, sbp_end=end, sbp_group=group, sbp_present=urlstate.is_on(params.get("present")))
+    state["g_notices"] = [n for n in (note1, note2, note3) if n]
+if state["sbp_end"] not in info.valid_ends:  # a new extract can move the loaded months under a session
+    state["sbp_end"] = info.valid_ends[-1]
 
-presenting = st.session_state["g_present"]
 
-with st.sidebar:
-    st.markdown(f"**{settings['partnership_name']}**")
-    st.selectbox("Focus borough", info.boroughs, key="g_borough")
-    st.selectbox("Period ending", info.valid_ends, key="g_end", format_func=month_label,
-                 help="The last month of the rolling year; the comparison is with the 12 months before.")
-    st.radio("Compare with", list(GROUPS), key="g_group", format_func=GROUPS.get, horizontal=True)
-    st.toggle("Presenter mode", key="g_present", help="Hide the controls and enlarge everything for screen sharing.")
+def keep(name: str) -> None:
+    """Copy a sidebar widget's value to the session's own record (widgets are not drawn in presenter mode)."""
+    state[f"sbp_{name}"] = state[f"g_{name}"]
 
-params.update(borough=st.session_state["g_borough"], end=st.session_state["g_end"].strftime("%Y-%m"),
-              group=st.session_state["g_group"])
+
+if not state["sbp_present"]:
+    for name in GLOBALS:
+        state[f"g_{name}"] = state[f"sbp_{name}"]
+    with st.sidebar:
+        st.markdown(f"**{settings['partnership_name']}**")
+        st.selectbox("Focus borough", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
+        st.selectbox("Period ending", info.valid_ends, key="g_end", format_func=month_label, on_change=keep, args=("end",),
+                     help="The last month of the rolling year; the comparison is with the 12 months before.")
+        st.radio("Compare with", list(GROUPS), key="g_group", format_func=GROUPS.get, horizontal=True,
+                 on_change=keep, args=("group",))
+        st.toggle("Presenter mode", key="g_present", on_change=keep, args=("present",),
+                  help="Hide the controls and enlarge everything for screen sharing.")
+
+presenting = state["sbp_present"]
+params.update(borough=state["sbp_borough"], end=state["sbp_end"].strftime("%Y-%m"), group=state["sbp_group"])
 if presenting:
     params["present"] = "1"
     st.markdown(present.PRESENTER_CSS, unsafe_allow_html=True)
@@ -57,21 +67,23 @@ comparators = {
 }
 
 priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
-board = [st.Page("pages/overview.py", title="Overview", icon=":material/table_chart:", default=True)]
-board += [st.Page("pages/priority.py", title=p.title, url_path=path, icon=":material/flag:")
+# Page files are named *_page.py so that no url_path equals a file name: Streamlit would otherwise also treat
+# pages/ as an old-style pages folder and rerun the page without this entry script.
+board = [st.Page("pages/overview_page.py", title="Overview", url_path="overview", icon=":material/table_chart:", default=True)]
+board += [st.Page("pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
           for path, p in priority_pages.items()]
 analysis = [
-    st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:"),
-    st.Page("pages/rankings.py", title="Rankings", icon=":material/leaderboard:"),
-    st.Page("pages/wards.py", title="Wards", icon=":material/location_on:"),
+    st.Page("pages/explore_page.py", title="Explore", url_path="explore", icon=":material/query_stats:"),
+    st.Page("pages/rankings_page.py", title="Rankings", url_path="rankings", icon=":material/leaderboard:"),
+    st.Page("pages/wards_page.py", title="Wards", url_path="wards", icon=":material/location_on:"),
 ]
-data_pages = [st.Page("pages/data.py", title="Data", icon=":material/database:")]
+data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=":material/database:")]
 page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages}, position="top" if presenting else "sidebar")
 
 st.session_state["sbp"] = {
     "version": version, "info": info, "settings": settings, "config": config,
-    "borough": st.session_state["g_borough"], "end": st.session_state["g_end"], "group": st.session_state["g_group"],
-    "comparators": comparators, "group_label": GROUPS[st.session_state["g_group"]], "present": presenting,
+    "borough": state["sbp_borough"], "end": state["sbp_end"], "group": state["sbp_group"],
+    "comparators": comparators, "group_label": GROUPS[state["sbp_group"]], "present": presenting,
     "priority": priority_pages.get(page.url_path),
 }
 
@@ -81,7 +93,7 @@ if info.is_synthetic:
 if built_demo:
     st.info("No data store was found, so the synthetic demo data was built. Load real extracts on the Data page or "
             "with `python -m sbp ingest`.", icon=":material/info:")
-for notice in st.session_state.pop("g_notices", []):
+for notice in state.pop("g_notices", []):
     st.info(notice, icon=":material/link_off:")
 st.markdown(f'<div class="sbp-stamp">{present.esc(present.data_stamp(info.last_month, info.loaded_at))}</div>',
             unsafe_allow_html=True)
@@ -91,4 +103,4 @@ page.run()
 if presenting:
     st.divider()
     st.button("Exit presenter mode", key="g_exit_present", type="tertiary",
-              on_click=lambda: st.session_state.update(g_present=False))
+              on_click=lambda: state.update(sbp_present=False))

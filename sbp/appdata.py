@@ -87,6 +87,12 @@ def store_info(version: str) -> StoreInfo:
     )
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def latest_month(version: str, level: str = "borough") -> dt.date:
+    """The latest month loaded at a level."""
+    return metrics.latest_month(cursor(version), level)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def headline(version: str, area: str, end: dt.date) -> pd.DataFrame:
     """The board table for one borough (every configured measure)."""
@@ -108,7 +114,8 @@ def series(
     """Monthly series for areas x measures (configured ids or 'major:X' / 'minor:X')."""
     con = cursor(version)
     measures = [measure_for(con, m, level) for m in measure_ids]
-    return metrics.series(con, list(areas), measures, start, end, level=level, include_london=include_london)
+    frame = metrics.series(con, list(areas), measures, start, end, level=level, include_london=include_london)
+    return metrics.with_rates(con, frame, level)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

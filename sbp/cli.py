@@ -63,6 +63,21 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sbp.auth import hash_password
+
+    first = getpass.getpass("New admin password: ")
+    if len(first) < 10:
+        raise SbpError("Use at least 10 characters for the admin password.")
+    if getpass.getpass("Again: ") != first:
+        raise SbpError("The two passwords differ; nothing was made.")
+    print(hash_password(first))
+    print("Put this in .streamlit/secrets.toml as [admin] password_hash (see .streamlit/secrets.example.toml).", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m sbp", description="Safer Bromley Partnership crime metrics.")
@@ -80,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)
     command("upgrade", "Bring a store built by an earlier version up to date, keeping its data.", cmd_upgrade)
+    command("hash-password", "Make a password hash for the dashboard's admin login.", cmd_hash_password)
     cli_metrics.add_commands(command)
     return parser
 

@@ -160,9 +160,10 @@ def _significance(current: pd.Series, previous: pd.Series, alpha: float) -> tupl
     cur = current.to_numpy(dtype="float64", na_value=np.nan)
     prev = previous.to_numpy(dtype="float64", na_value=np.nan)
     total = cur + prev
-    valid = ~np.isnan(total) & (total > 0)
+    valid = ~np.isnan(total)
     p = np.full(len(cur), np.nan)
     n, x = total[valid], cur[valid]
+    # n = 0 (none in either year) gives p = 1: no change, not significant.
     p[valid] = np.minimum(1.0, 2.0 * np.minimum(binom.cdf(x, n, 0.5), binom.sf(x - 1, n, 0.5)))
     significant = pd.Series(pd.array(np.where(valid, p < alpha, False), dtype="boolean"), index=current.index)
     significant[~valid] = pd.NA
@@ -299,7 +300,7 @@ def record(row: pd.Series) -> dict[str, Any]:
     for name in CONTRACT_FIELDS[3:]:
         out[name] = clean(row[name])
     for extra in ("p_value", "population", "london_rate_per_1000", "london_rate_per_1000_previous", "rank_of_previous",
-                  "share_of_parent_pct", "direction", "borough"):
+                  "rank_tied", "share_of_parent_pct", "direction", "borough", "rank_basis"):
         out[extra] = clean(row[extra])
     return out
 
@@ -326,6 +327,28 @@ def series(
         frame[col] = frame[col].astype("Int64")
     frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
     return frame
+
+
+def with_rates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, level: str = "borough") -> pd.DataFrame:
+    """Add rate_per_1000 (monthly count) and rolling_12_rate_per_1000 to a series frame, using residents for the
+    month's year (or the latest earlier year, or the undated figure); areas without a population get NA."""
+    pop = con.execute(
+        "SELECT area_name, coalesce(year, 0) AS year, population FROM population "
+        "WHERE area_level = $level AND denominator = 'residents'", {"level": level}
+    ).df()
+    out = frame.copy()
+    out["year"] = pd.to_datetime(out["month"]).dt.year
+    if pop.empty:
+        out["population"] = pd.NA
+    else:
+        # For each row the latest population year not after the row's year: a merge_asof per area.
+        out = out.sort_values("year")
+        pop = pop.sort_values("year")
+        out = pd.merge_asof(out, pop, on="year", by="area_name", direction="backward")
+    population = out["population"].astype("Float64")
+    out["rate_per_1000"] = out["offence_count"].astype("Float64") * 1000 / population
+    out["rolling_12_rate_per_1000"] = out["rolling_12_total"].astype("Float64") * 1000 / population
+    return out.drop(columns=["year"]).sort_values(["measure_id", "area_name", "month"]).reset_index(drop=True)
 
 
 def cube(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:

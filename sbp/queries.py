@@ -93,6 +93,7 @@ SELECT measure_id, area_name, borough, end_month, current, previous, current - p
        population, rate_per_1000, rate_per_1000_previous,
        CASE WHEN rank_key IS NOT NULL THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key NULLS LAST) END AS rank,
        count(rank_key) OVER (PARTITION BY measure_id, end_month) AS rank_of,
+       rank_key IS NOT NULL AND count(*) OVER (PARTITION BY measure_id, end_month, rank_key) > 1 AS rank_tied,
        CASE WHEN rank_key_previous IS NOT NULL
             THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
        count(rank_key_previous) OVER (PARTITION BY measure_id, end_month) AS rank_of_previous,

@@ -82,7 +82,7 @@ def test_zero_baseline_gives_undefined_percentage(con):
     rows = by_area(metrics.comparisons(con, [BUSINESS], DEC_2023))
     assert (rows["B"]["current"], rows["B"]["previous"]) == (0, 0)
     assert pd.isna(rows["B"]["pct_change"])
-    assert pd.isna(rows["B"]["significant"])
+    assert rows["B"]["p_value"] == 1.0 and rows["B"]["significant"] == False  # noqa: E712
     assert rows["B"]["rag"] == "Green"
 
 

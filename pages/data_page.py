@@ -1,0 +1,78 @@
+"""Data: what is loaded, where it came from, and (for the admin) loading a new extract."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from sbp import appdata, auth, store
+from sbp.errors import SbpError
+from sbp.ingest import ingest
+from sbp.present import data_stamp
+
+ctx = st.session_state["sbp"]
+info = ctx["info"]
+
+st.title("Data")
+failure = store.last_failure()
+if failure:
+    st.warning(f"The last refresh failed at {failure['failed_at']}: {failure['message']}. "
+               f"Showing the last good data, to {info.last_month:%b %Y}.", icon=":material/warning:")
+st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
+            + ("This store holds the **synthetic demo data**." if info.is_synthetic else ""))
+
+files = appdata.loaded_files(ctx["version"])
+st.subheader("Files loaded")
+st.dataframe(files, hide_index=True, width="stretch", column_config={
+    "file_name": "File", "file_format": "Format", "row_count": st.column_config.NumberColumn("Rows", format="localized"),
+    "first_month": st.column_config.DateColumn("First month", format="MMM YYYY"),
+    "last_month": st.column_config.DateColumn("Last month", format="MMM YYYY"),
+    "months_replaced": "Months replaced", "loaded_at": st.column_config.DatetimeColumn("Loaded", format="D MMM YYYY, HH:mm"),
+    "sha256": "SHA-256",
+})
+
+st.subheader("Load a new extract")
+admin = auth.admin_from_secrets(st.secrets)
+if admin is None:
+    st.info("Uploading is turned off because no admin is configured. An administrator can enable it by adding an "
+            "[admin] section to .streamlit/secrets.toml (see the README), or load files with `python -m sbp ingest`.",
+            icon=":material/lock:")
+elif not st.session_state.get("data_admin"):
+    with st.form("data_login"):
+        username = st.text_input("Admin username")
+        password = st.text_input("Password", type="password")
+        if st.form_submit_button("Sign in"):
+            if auth.check_login(username, password, admin):
+                st.session_state["data_admin"] = username.strip()
+                st.rerun()
+            else:
+                st.error("That username and password do not match the configured admin.")
+else:
+    limit_mb = int(ctx["settings"]["upload_limit_mb"])
+    st.caption(f"Signed in as {st.session_state['data_admin']}. MPS borough/ward/LSOA extracts, police.uk street-level "
+               f"files, long-format counts or populations (CSV, up to {limit_mb} MB each). All files load or none do.")
+    uploads = st.file_uploader("CSV files", type=["csv"], accept_multiple_files=True, key="data_uploads")
+    if uploads and st.button("Load these files", type="primary", key="data_load"):
+        too_big = [u.name for u in uploads if u.size > limit_mb * 1024 * 1024]
+        if too_big:
+            st.error(f"{', '.join(too_big)}: larger than the {limit_mb} MB limit; load it with `python -m sbp ingest`.")
+        else:
+            with tempfile.TemporaryDirectory(prefix="sbp-upload-") as tmp, st.status("Loading...", expanded=True) as box:
+                paths = []
+                for upload in uploads:
+                    path = Path(tmp) / Path(upload.name).name
+                    path.write_bytes(upload.getvalue())
+                    paths.append(path)
+                try:
+                    summaries = ingest(paths, progress=box.write)
+                except SbpError as exc:
+                    box.update(label="Nothing was loaded", state="error")
+                    st.error(f"{exc}. The data shown is unchanged.")
+                else:
+                    box.update(label="Loaded", state="complete")
+                    for summary in summaries:
+                        st.write(summary.describe())
+                    st.success("Every page now shows the new data.")
+    if st.button("Sign out", key="data_signout", type="tertiary"):
+        st.session_state.pop("data_admin", None)
+        st.rerun()

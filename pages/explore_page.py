@@ -1,0 +1,87 @@
+"""Explore: any categories and measures, boroughs and wards, any period; chart, table and CSV of what is shown."""
+
+import pandas as pd
+import streamlit as st
+
+from sbp import appdata, charts, exports, urlstate
+from sbp.periods import add_months, month_label
+
+ctx = st.session_state["sbp"]
+version, info, config = ctx["version"], ctx["info"], ctx["config"]
+
+st.title("Explore")
+
+options = list(config.measures) + [f"major:{m}" for m in info.majors] + [f"minor:{minor}" for _, minor in info.minors]
+labels = ({m: config.measures[m].label for m in config.measures}
+          | {f"major:{m}": f"{m} (all)" for m in info.majors}
+          | {f"minor:{minor}": f"{minor} ({major})" for major, minor in info.minors})
+months = []
+month = info.first_month
+while month <= info.last_month:
+    months.append(month)
+    month = add_months(month, 1)
+wards = list(info.wards.get(ctx["borough"], ()))
+
+if "ex_measures" not in st.session_state:
+    q = st.query_params
+    chosen, n1 = urlstate.pick_many(q.get_all("measure"), options, ["burglary"], "categories")
+    areas, n2 = urlstate.pick_many(q.get_all("area"), list(info.boroughs), [ctx["borough"]], "boroughs")
+    ward_pick, n3 = urlstate.pick_many(q.get_all("ward"), wards, [], "wards")
+    start, n4 = urlstate.pick_month(q.get("from"), months, max(info.first_month, add_months(info.last_month, -35)), "start month")
+    view, _ = urlstate.pick(q.get("view"), ["monthly", "rolling"], "monthly", "view")
+    unit, _ = urlstate.pick(q.get("unit"), ["counts", "rates"], "counts", "unit")
+    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range=(start, info.last_month),
+                            ex_view=view, ex_unit=unit, ex_london=urlstate.is_on(q.get("london")))
+    for notice in (n1, n2, n3, n4):
+        if notice:
+            st.info(notice, icon=":material/link_off:")
+
+left, right = st.columns(2)
+with left:
+    st.multiselect("Crime categories and measures", options, key="ex_measures", format_func=labels.get,
+                   max_selections=6, placeholder="Choose one or more")
+    st.multiselect("Boroughs", list(info.boroughs), key="ex_areas", max_selections=12)
+    st.multiselect(f"Wards in {ctx['borough']}", wards, key="ex_wards", max_selections=12,
+                   disabled=not wards, help="Ward figures come from the MPS ward-level extract.")
+with right:
+    st.select_slider("Months", months, key="ex_range", format_func=month_label)
+    st.radio("View", ["monthly", "rolling"], key="ex_view", horizontal=True,
+             format_func={"monthly": "Monthly counts", "rolling": "Rolling 12-month totals"}.get)
+    st.radio("Show", ["counts", "rates"], key="ex_unit", horizontal=True,
+             format_func={"counts": "Offences", "rates": "Rate per 1,000 residents"}.get,
+             help="Rates need a population figure; wards have none unless ward populations are loaded.")
+    st.checkbox("Include the London total", key="ex_london")
+
+measures, areas, chosen_wards = st.session_state["ex_measures"], st.session_state["ex_areas"], st.session_state["ex_wards"]
+start, end = st.session_state["ex_range"]
+st.query_params.update(measure=measures, area=areas, ward=chosen_wards, view=st.session_state["ex_view"],
+                       unit=st.session_state["ex_unit"], **{"from": start.strftime("%Y-%m"), "london": "1" if st.session_state["ex_london"] else "0"})
+
+if not measures or not (areas or chosen_wards or st.session_state["ex_london"]):
+    st.info("Choose at least one category and one area to see a chart.", icon=":material/touch_app:")
+    st.stop()
+
+frames = []
+if areas or st.session_state["ex_london"]:
+    frames.append(appdata.series(version, tuple(areas), tuple(measures), start, end, "borough", st.session_state["ex_london"]))
+if chosen_wards:
+    frames.append(appdata.series(version, tuple(chosen_wards), tuple(measures), start, end, "ward"))
+data = pd.concat(frames, ignore_index=True)
+
+rolling = st.session_state["ex_view"] == "rolling"
+rates = st.session_state["ex_unit"] == "rates"
+value = "rolling_12_total" if rolling else "offence_count"
+if rates:
+    rate_value = "rolling_12_rate_per_1000" if rolling else "rate_per_1000"
+    if data[rate_value].isna().all():
+        st.warning("None of the chosen areas has a population figure, so rates cannot be shown; showing offences instead.")
+    else:
+        value = rate_value
+shown = data[["measure_label", "area_name", "month", value]].rename(columns={
+    "measure_label": "Category", "area_name": "Area", "month": "Month", value: charts.VALUE_TITLES.get(value, value)})
+shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
+
+st.altair_chart(charts.comparison_chart(data, value=value, presenter=ctx["present"]), width="stretch")
+st.dataframe(shown, hide_index=True, width="stretch")
+st.download_button("Download exactly this (CSV)", exports.safe_csv(shown), mime="text/csv",
+                   file_name=f"explore-{start:%Y-%m}-to-{end:%Y-%m}.csv", key="ex_download")

@@ -1,0 +1,90 @@
+"""A partnership priority: metric cards, trend and league charts, summary paragraph and objective status panels."""
+
+import pandas as pd
+import streamlit as st
+
+from sbp import appdata, boardtable, charts, narrative, urlstate
+from sbp.objectives import STATUS_TONE, objectives_for
+from sbp.periods import add_months, rolling_year_span
+from sbp.present import esc, ordinal, rag_badge, rank_movement, status_badge
+
+ctx = st.session_state["sbp"]
+priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]
+config, presenting = ctx["config"], ctx["present"]
+key = f"pr_{priority.id}_measure"
+
+st.title(priority.title)
+st.caption(f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before.")
+
+labels = {m: config.measures[m].label for m in priority.measures}
+if key not in st.session_state:
+    chosen, notice = urlstate.pick(st.query_params.get("measure"), list(priority.measures), priority.measures[0], "measure")
+    st.session_state[key] = chosen
+    if notice:
+        st.info(notice, icon=":material/link_off:")
+measure_id = st.segmented_control("Measure", list(priority.measures), key=key, format_func=labels.get,
+                                  label_visibility="collapsed") or priority.measures[0]
+st.query_params["measure"] = measure_id
+
+headline = appdata.headline(version, borough, end)
+rows = headline[headline["measure_id"].isin(priority.measures)]
+row = rows[rows["measure_id"] == measure_id].iloc[0]
+measure = config.measures[measure_id]
+
+
+def value(name):
+    return None if pd.isna(row[name]) else row[name]
+
+
+cards = st.columns(4)
+cards[0].metric(
+    "Offences, rolling year", f"{value('current'):,}" if value("current") is not None else "-",
+    delta=f"{value('pct_change'):+.1f}% on last year" if value("pct_change") is not None else None,
+    delta_color="inverse" if measure.direction == "lower_is_better" else "normal", border=True)
+cards[1].metric(
+    "Rate per 1,000 residents", f"{value('rate_per_1000'):.2f}" if value("rate_per_1000") is not None else "-",
+    delta=(f"{value('rate_per_1000') - value('rate_per_1000_previous'):+.2f} on last year"
+           if value("rate_per_1000") is not None and value("rate_per_1000_previous") is not None else None),
+    delta_color="inverse" if measure.direction == "lower_is_better" else "normal", border=True)
+moved = rank_movement(value("rank"), value("rank_previous"))
+cards[2].metric(
+    "Rank among London boroughs", f"{ordinal(value('rank'))} of {int(row['rank_of'])}" if value("rank") is not None else "-",
+    delta=moved if moved not in ("-", "no change") else None, delta_color="normal" if moved.startswith("up") else "inverse",
+    help="1 = the lowest rate per 1,000 residents.", border=True)
+with cards[3].container(border=True):
+    st.markdown("RAG status")
+    london = value("london_pct_change")
+    st.markdown(f'<div style="font-size:1.6rem">{rag_badge(value("rag"))}</div>'
+                f'<div>London {london:+.1f}%{" &middot; significant change" if value("significant") is True else ""}</div>'
+                if london is not None else rag_badge(value("rag")), unsafe_allow_html=True)
+
+st.markdown(esc(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
+
+trend = appdata.series(version, (borough,), (measure_id,), add_months(end, -35), end)
+league = appdata.league(version, measure_id, end)
+left, right = st.columns(2)
+with left:
+    st.altair_chart(charts.trend_chart(trend, borough, measure.label, presenter=presenting), width="stretch")
+with right:
+    st.altair_chart(charts.league_chart(league, focus=borough, presenter=presenting), width="stretch")
+
+if not presenting:
+    with st.expander(f"All {priority.title} measures"):
+        st.dataframe(boardtable.style(boardtable.board_table(rows, end, list(priority.measures))), hide_index=True,
+                     width="stretch")
+
+st.header("Objectives")
+objectives = objectives_for(priority.id)
+if not objectives:
+    st.info("No objectives are recorded for this priority yet.")
+for columns in [objectives[i:i + 2] for i in range(0, len(objectives), 2)]:
+    for objective, column in zip(columns, st.columns(2)):
+        with column.container(border=True):
+            st.markdown(f"**{esc(objective.number)}. {esc(objective.title)}** &nbsp; "
+                        f"{status_badge(objective.status, STATUS_TONE.get(objective.status, 'neutral'))}",
+                        unsafe_allow_html=True)
+            if objective.description:
+                st.markdown(esc(objective.description), unsafe_allow_html=True)
+            if objective.evidence:
+                st.markdown(f"<em>Evidence:</em> {esc(objective.evidence)}", unsafe_allow_html=True)
+            st.caption(f"Last updated {objective.updated:%-d %B %Y}")

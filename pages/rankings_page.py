@@ -1,0 +1,61 @@
+"""Rankings: the league of London boroughs for any measure, with a tile map and comparator groups."""
+
+import pandas as pd
+import streamlit as st
+
+from sbp import appdata, charts, exports, urlstate
+from sbp.periods import rolling_year_span
+
+ctx = st.session_state["sbp"]
+version, info, config, end = ctx["version"], ctx["info"], ctx["config"], ctx["end"]
+
+st.title("Rankings")
+options = list(config.measures) + [f"major:{m}" for m in info.majors] + [f"minor:{minor}" for _, minor in info.minors]
+labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in info.majors}
+          | {f"minor:{minor}": minor for _, minor in info.minors})
+if "rk_measure" not in st.session_state:
+    chosen, notice = urlstate.pick(st.query_params.get("measure"), options, "total_notifiable_offences", "measure")
+    st.session_state["rk_measure"] = chosen
+    if notice:
+        st.info(notice, icon=":material/link_off:")
+measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
+st.query_params["measure"] = measure_id
+
+league = appdata.league(version, measure_id, end)
+group = ctx["comparators"][ctx["group"]]
+ranked = league[league["rank"].notna()].copy()
+in_group = ranked[ranked["area_name"].isin(group)].copy()
+in_group["group_rank"] = in_group["rate_per_1000"].round(9).rank(method="min").astype("Int64")
+
+st.caption(f"Rolling year {rolling_year_span(end)}. Rank 1 = the lowest rate per 1,000 residents of "
+           f"{int(ranked['rank_of'].iloc[0]) if len(ranked) else 0} London boroughs. Comparator group: {ctx['group_label']}.")
+
+map_col, bar_col = st.columns([2, 3])
+with map_col:
+    st.altair_chart(charts.tile_map(league, presenter=ctx["present"], focus=ctx["borough"]), width="stretch")
+with bar_col:
+    st.altair_chart(charts.league_chart(in_group, focus=ctx["borough"], presenter=ctx["present"],
+                                        highlight=group if ctx["group"] != "all" else None), width="stretch")
+
+table = pd.DataFrame({
+    "Borough": in_group["area_name"],
+    "Offences": in_group["current"],
+    "Rate per 1,000": in_group["rate_per_1000"].round(2),
+    "Rank (London)": in_group["rank"],
+    "Rank in group": in_group["group_rank"],
+    "Places moved": (in_group["rank_previous"] - in_group["rank"]).astype("Int64"),
+    "% change": in_group["pct_change"].astype("Float64").round(1),
+    "RAG": in_group["rag"].fillna("No comparison"),
+}).sort_values("Rank (London)")
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "Offences": st.column_config.NumberColumn(format="localized"),
+    "Rate per 1,000": st.column_config.NumberColumn(format="%.2f"),
+    "Places moved": st.column_config.NumberColumn(help="Positive = moved up (a lower rate relative to others)", format="%+d"),
+    "% change": st.column_config.NumberColumn(format="%+.1f%%"),
+})
+london = league.iloc[0]
+st.caption(f"London as a whole: {int(london['london_current']):,} offences, "
+           f"{london['london_rate_per_1000']:.2f} per 1,000, "
+           + (f"{london['london_pct_change']:+.1f}% on the year before." if pd.notna(london["london_pct_change"]) else "no earlier year loaded."))
+st.download_button("Download this table (CSV)", exports.safe_csv(table), mime="text/csv",
+                   file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")

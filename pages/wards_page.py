@@ -1,0 +1,85 @@
+"""Wards: hotspots within the focus borough, change on last year, trends, and this month's exceptions."""
+
+import pandas as pd
+import streamlit as st
+
+from sbp import appdata, exports, urlstate
+from sbp.errors import SbpError
+from sbp.periods import add_months, month_label, rolling_year_span
+
+ctx = st.session_state["sbp"]
+version, borough, info = ctx["version"], ctx["borough"], ctx["info"]
+config = ctx["config"]
+
+st.title(f"Wards in {borough}")
+wards = info.wards.get(borough, ())
+if not wards:
+    st.info(f"No ward-level data is loaded for {borough}. Load the MPS Ward Level Crime extract on the Data page.",
+            icon=":material/info:")
+    st.stop()
+
+options = list(config.measures) + [f"minor:{minor}" for _, minor in info.minors]
+labels = {m: config.measures[m].label for m in config.measures} | {f"minor:{minor}": minor for _, minor in info.minors}
+if "wd_measure" not in st.session_state:
+    chosen, notice = urlstate.pick(st.query_params.get("measure"), options, "total_notifiable_offences", "category")
+    st.session_state["wd_measure"] = chosen
+    if notice:
+        st.info(notice, icon=":material/link_off:")
+measure_id = st.selectbox("Crime category", options, key="wd_measure", format_func=labels.get)
+st.query_params["measure"] = measure_id
+
+ward_last = appdata.latest_month(version, "ward")
+end = min(ctx["end"], ward_last)
+if end != ctx["end"]:
+    st.caption(f"Ward data runs to {month_label(ward_last)}; showing the rolling year to {month_label(end)}.")
+
+try:
+    league = appdata.league(version, measure_id, end, level="ward", within=borough)
+except SbpError as exc:
+    st.warning(str(exc))
+    st.stop()
+
+start = add_months(end, -23)
+trend = appdata.series(version, tuple(wards), (measure_id,), start, end, level="ward")
+sparks = trend.groupby("area_name")["offence_count"].apply(lambda s: [int(v) if pd.notna(v) else 0 for v in s])
+
+table = pd.DataFrame({
+    "Ward": league["area_name"],
+    "Previous year": league["previous"],
+    "This year": league["current"],
+    "Change": league["change"],
+    "% change": league["pct_change"].astype("Float64").round(1),
+    "Significant": ["Yes" if s is True else "No" if s is False else "-" for s in league["significant"].astype(object)],
+    "Last 24 months": league["area_name"].map(sparks),
+}).sort_values("This year", ascending=False)
+
+st.subheader(f"{labels[measure_id]}: rolling year {rolling_year_span(end)}")
+st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
+           "so they add up to less than the borough total.")
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
+    "% change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
+    "Previous year": st.column_config.NumberColumn(format="localized"),
+    "This year": st.column_config.NumberColumn(format="localized"),
+    "Change": st.column_config.NumberColumn(format="%+d"),
+})
+st.download_button("Download this table (CSV)", exports.safe_csv(table.drop(columns="Last 24 months")),
+                   file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),
+                   mime="text/csv", key="wd_download")
+
+st.subheader(f"Unusual in {month_label(ward_last)}")
+st.caption("Ward and category counts outside the range expected from the previous 24 months "
+           "(Poisson control limits around the 24-month average; counts under 5 are not flagged).")
+try:
+    unusual = appdata.exceptions(version, None, "ward", borough)
+except SbpError as exc:
+    st.info(str(exc))
+else:
+    if unusual.empty:
+        st.success("Nothing unusual: every ward and category is within its expected range this month.")
+    else:
+        st.dataframe(pd.DataFrame({
+            "Ward": unusual["area_name"], "Category": unusual["measure_label"],
+            "This month": unusual["offence_count"], "Usual (24-month average)": unusual["baseline_mean"].round(1),
+            "Expected up to": unusual["upper_limit"], "": unusual["exception"],
+        }), hide_index=True, width="stretch")
