@@ -6,7 +6,7 @@ import streamlit as st
 from sbp import appdata, boardtable, charts, narrative, urlstate
 from sbp.objectives import STATUS_TONE, objectives_for
 from sbp.periods import add_months, rolling_year_span
-from sbp.present import esc, ordinal, rag_badge, rank_movement, status_badge
+from sbp.present import esc, ordinal, rag_badge, status_badge
 
 ctx = st.session_state["sbp"]
 priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]
@@ -46,11 +46,13 @@ cards[1].metric(
     delta=(f"{value('rate_per_1000') - value('rate_per_1000_previous'):+.2f} on last year"
            if value("rate_per_1000") is not None and value("rate_per_1000_previous") is not None else None),
     delta_color="inverse" if measure.direction == "lower_is_better" else "normal", border=True)
-moved = rank_movement(value("rank"), value("rank_previous"))
+places = (int(value("rank_previous")) - int(value("rank"))
+          if value("rank") is not None and value("rank_previous") is not None else None)
 cards[2].metric(
     "Rank among London boroughs", f"{ordinal(value('rank'))} of {int(row['rank_of'])}" if value("rank") is not None else "-",
-    delta=moved if moved not in ("-", "no change") else None, delta_color="normal" if moved.startswith("up") else "inverse",
-    help="1 = the lowest rate per 1,000 residents.", border=True)
+    delta=f"{places:+d} {'place' if abs(places) == 1 else 'places'} on last year"
+    if places else None,
+    help="1 = the lowest rate per 1,000 residents; a rise in places is an improvement.", border=True)
 with cards[3].container(border=True):
     st.markdown("RAG status")
     london = value("london_pct_change")

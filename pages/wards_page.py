@@ -33,6 +33,23 @@ end = min(ctx["end"], ward_last)
 if end != ctx["end"]:
     st.caption(f"Ward data runs to {month_label(ward_last)}; showing the rolling year to {month_label(end)}.")
 
+st.subheader(f"Unusual in {month_label(ward_last)}")
+st.caption("Every category, every ward: counts outside the range expected from the previous 24 months "
+           "(Poisson control limits around the 24-month average; counts under 5 are not flagged).")
+try:
+    unusual = appdata.exceptions(version, None, "ward", borough)
+except SbpError as exc:
+    st.info(str(exc))
+else:
+    if unusual.empty:
+        st.success("Nothing unusual: every ward and category is within its expected range this month.")
+    else:
+        st.dataframe(pd.DataFrame({
+            "Ward": unusual["area_name"], "Category": unusual["measure_label"],
+            "This month": unusual["offence_count"], "Usual (24-month average)": unusual["baseline_mean"].round(1),
+            "Expected up to": unusual["upper_limit"], "": unusual["exception"],
+        }), hide_index=True, width="stretch")
+
 try:
     league = appdata.league(version, measure_id, end, level="ward", within=borough)
 except SbpError as exc:
@@ -56,7 +73,7 @@ table = pd.DataFrame({
 st.subheader(f"{labels[measure_id]}: rolling year {rolling_year_span(end)}")
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
            "so they add up to less than the borough total.")
-st.dataframe(table, hide_index=True, width="stretch", column_config={
+st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
     "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
     "% change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
     "Previous year": st.column_config.NumberColumn(format="localized"),
@@ -66,20 +83,3 @@ st.dataframe(table, hide_index=True, width="stretch", column_config={
 st.download_button("Download this table (CSV)", exports.safe_csv(table.drop(columns="Last 24 months")),
                    file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),
                    mime="text/csv", key="wd_download")
-
-st.subheader(f"Unusual in {month_label(ward_last)}")
-st.caption("Ward and category counts outside the range expected from the previous 24 months "
-           "(Poisson control limits around the 24-month average; counts under 5 are not flagged).")
-try:
-    unusual = appdata.exceptions(version, None, "ward", borough)
-except SbpError as exc:
-    st.info(str(exc))
-else:
-    if unusual.empty:
-        st.success("Nothing unusual: every ward and category is within its expected range this month.")
-    else:
-        st.dataframe(pd.DataFrame({
-            "Ward": unusual["area_name"], "Category": unusual["measure_label"],
-            "This month": unusual["offence_count"], "Usual (24-month average)": unusual["baseline_mean"].round(1),
-            "Expected up to": unusual["upper_limit"], "": unusual["exception"],
-        }), hide_index=True, width="stretch")

@@ -501,7 +501,10 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
         "x": alt.X("month:T", axis=_axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False)),
         "y": alt.Y(f"{value}:Q", axis=_axis(style, VALUE_TITLES[value], format=RATE_FORMAT if rate else COUNT_FORMAT,
                                                **({} if rate else {"tickMinStep": 1}))),
-        "color": alt.Color(f"{colour_field}:N", scale=alt.Scale(range=PALETTE),
+        # Past eight lines the colour-blind-safe palette would repeat; 20 colours beat repeats.
+        "color": alt.Color(f"{colour_field}:N",
+                           scale=alt.Scale(range=PALETTE) if data[colour_field].nunique() <= len(PALETTE)
+                           else alt.Scale(scheme="tableau20"),
                            legend=_legend(style, colour_title, symbolType="stroke",
                                           symbolStrokeWidth=style.stroke * 1.5)),
         "tooltip": [

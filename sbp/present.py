@@ -20,7 +20,7 @@ PRESENTER_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 [data-testid="stMain"] h1 { font-size: 2.6rem; }
 [data-testid="stMain"] h2 { font-size: 2.0rem; }
-[data-testid="stMetricValue"] { font-size: 3rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; line-height: 1.2; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.3rem; line-height: 1.5; }
 .block-container { max-width: 1800px; padding-top: 3rem; }

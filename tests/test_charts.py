@@ -311,6 +311,10 @@ def test_comparison_chart_dashes_measures_and_refuses_unknown_values():
     assert line["encoding"]["strokeDash"]["field"] == "measure_label"
     assert {(r["area_name"], r["measure_label"]) for r in rows(spec, data)} == {
         ("Bromley", "Total burglary"), ("Bromley", "Knife crime"), ("Bexley", "Total burglary")}
+    assert line["encoding"]["color"]["scale"]["range"] == charts.PALETTE
+    many = pd.concat([series_frame(COUNTS_24[:3], area=f"Area {i}") for i in range(10)])
+    many_line = next(u for u, _ in units(charts.comparison_chart(many).to_dict()) if mark(u) == "line")
+    assert many_line["encoding"]["color"]["scale"] == {"scheme": "tableau20"}  # no repeated colours
     with pytest.raises(ValueError):
         charts.comparison_chart(frame, value="offences")
     with pytest.raises(ValueError):
