@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, boardtable, charts, narrative, urlstate
-from sbp.objectives import STATUS_TONE, objectives_for
+from sbp import appdata, auth, boardtable, charts, narrative, objective_edits, urlstate
+from sbp.errors import SbpError
+from sbp.objectives import STATUS_TONE, load_statuses
 from sbp.periods import add_months, rolling_year_span
 from sbp.present import esc, ordinal, rag_badge, status_badge
 
@@ -76,11 +77,14 @@ if not presenting:
                      width="stretch")
 
 st.header("Objectives")
-objectives = objectives_for(priority.id)
+objectives = objective_edits.current_objectives(priority.id)
 if not objectives:
     st.info("No objectives are recorded for this priority yet.")
-for columns in [objectives[i:i + 2] for i in range(0, len(objectives), 2)]:
-    for objective, column in zip(columns, st.columns(2)):
+admin = auth.admin_from_secrets(st.secrets)
+editor = st.session_state.get("data_admin") if admin else None
+statuses = load_statuses()
+for pair in [objectives[i:i + 2] for i in range(0, len(objectives), 2)]:
+    for (objective, revision), column in zip(pair, st.columns(2)):
         with column.container(border=True):
             st.markdown(f"**{esc(objective.number)}. {esc(objective.title)}** &nbsp; "
                         f"{status_badge(objective.status, STATUS_TONE.get(objective.status, 'neutral'))}",
@@ -90,3 +94,19 @@ for columns in [objectives[i:i + 2] for i in range(0, len(objectives), 2)]:
             if objective.evidence:
                 st.markdown(f"<em>Evidence:</em> {esc(objective.evidence)}", unsafe_allow_html=True)
             st.caption(f"Last updated {objective.updated:%-d %B %Y}")
+            if editor and not presenting:
+                form_key = f"pr_{priority.id}_edit_{objective.number}"
+                with st.expander("Edit status"), st.form(form_key):
+                    new_status = st.selectbox("Status", statuses, index=statuses.index(objective.status)
+                                              if objective.status in statuses else 0)
+                    new_evidence = st.text_area("Evidence", objective.evidence)
+                    if st.form_submit_button("Save"):
+                        try:
+                            objective_edits.save_status(priority.id, objective.number, new_status, new_evidence,
+                                                        editor, revision, allowed_statuses=statuses)
+                        except SbpError as exc:
+                            st.error(str(exc))
+                        else:
+                            st.rerun()
+if admin and not editor and not presenting:
+    st.caption("Admins can edit objective statuses after signing in on the Data page.")

@@ -50,6 +50,13 @@ def load_objectives(path: Path | None = None) -> list[Objective]:
     return out
 
 
+def load_statuses(path: Path | None = None) -> list[str]:
+    """The configured status names, in order."""
+    path = path or DATA_DIR / "objectives.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    return list(raw.get("statuses", {}).get("order", list(STATUS_TONE)))
+
+
 def objectives_for(priority_id: str, path: Path | None = None) -> list[Objective]:
     """The objectives of one priority, in file order."""
     return [o for o in load_objectives(path) if o.priority == priority_id]
