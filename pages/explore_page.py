@@ -30,7 +30,7 @@ if "ex_measures" not in st.session_state:
     start, n4 = urlstate.pick_month(q.get("from"), months, max(info.first_month, add_months(info.last_month, -35)), "start month")
     view, _ = urlstate.pick(q.get("view"), ["monthly", "rolling"], "monthly", "view")
     unit, _ = urlstate.pick(q.get("unit"), ["counts", "rates"], "counts", "unit")
-    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range=(start, info.last_month),
+    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range_default=(start, info.last_month),
                             ex_view=view, ex_unit=unit, ex_london=urlstate.is_on(q.get("london")))
     for notice in (n1, n2, n3, n4):
         if notice:
@@ -44,7 +44,8 @@ with left:
     st.multiselect(f"Wards in {ctx['borough']}", wards, key="ex_wards", max_selections=12,
                    disabled=not wards, help="Ward figures come from the MPS ward-level extract.")
 with right:
-    st.select_slider("Months", months, key="ex_range", format_func=month_label)
+    # A range slider is a range only when given a (start, end) value, so the default goes in value=, not state.
+    st.select_slider("Months", months, key="ex_range", value=st.session_state["ex_range_default"], format_func=month_label)
     st.radio("View", ["monthly", "rolling"], key="ex_view", horizontal=True,
              format_func={"monthly": "Monthly counts", "rolling": "Rolling 12-month totals"}.get)
     st.radio("Show", ["counts", "rates"], key="ex_unit", horizontal=True,

@@ -262,9 +262,57 @@ def clear_failure(db: Path) -> None:
     _failure_file(db).unlink(missing_ok=True)
 
 
-def last_failure(db: str | os.PathLike | None = None) -> dict | None:
-    """The last failed refresh since the last good one, as {'failed_at', 'message'}, or None."""
-    try:
-        return json.loads(_failure_file(resolve_db_path(db)).read_text())
-    except (OSError, ValueError):
+INTERRUPTED_MESSAGE = "a load was interrupted before it finished"
+
+
+def _interrupted_build(db: Path) -> dict | None:
+    """A failure record for a build left behind by a writer that died (killed, power cut), else None.
+
+    A building-* file is only evidence of a dead writer when nobody holds the write lock: a live
+    writer holds it for as long as its build exists. We try the lock without waiting and, if we get
+    it, look again while holding it (a writer that just finished has renamed its build away), then
+    release it at once. Cheap: one directory glob when there is nothing left behind.
+    """
+    vdir = versions_dir(db)
+    if not any(vdir.glob("building-*")):
         return None
+    try:
+        fd = os.open(vdir / "write.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        fd = None  # no lock file: no writer can be holding it
+    except OSError:
+        return None
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return None  # a live writer holds the lock: its build is in progress, not a failure
+        mtimes = []
+        for leftover in vdir.glob("building-*"):
+            with contextlib.suppress(OSError):
+                mtimes.append(leftover.stat().st_mtime)
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+    if not mtimes:
+        return None
+    failed_at = dt.datetime.fromtimestamp(max(mtimes)).isoformat(timespec="seconds")
+    return {"failed_at": failed_at, "message": INTERRUPTED_MESSAGE}
+
+
+def last_failure(db: str | os.PathLike | None = None) -> dict | None:
+    """The last failed refresh since the last good one, as {'failed_at', 'message'}, or None.
+
+    Either the record a failed load wrote, or, for a load killed before it could write one, the
+    build it left behind (see _interrupted_build); the more recent of the two when both exist.
+    """
+    path = resolve_db_path(db)
+    try:
+        record = json.loads(_failure_file(path).read_text())
+    except (OSError, ValueError):
+        record = None
+    interrupted = _interrupted_build(path)
+    if record is None or interrupted is None:
+        return record or interrupted
+    return interrupted if interrupted["failed_at"] > str(record.get("failed_at", "")) else record

@@ -58,6 +58,8 @@ def test_every_page_runs_on_demo_data(demo_db, page):
     no_errors(at)
     assert at.title, "each page has a title"
     assert any("Synthetic demo data" in w.value for w in at.warning)
+    at.run()  # a rerun (any interaction) must work as well as the first load
+    no_errors(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -135,3 +137,14 @@ def test_data_page_keeps_upload_closed_without_admin(demo_db):
     no_errors(at)
     assert not at.get("file_uploader")
     assert any("Uploading is turned off" in i.value for i in at.info)
+
+
+def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db):
+    at = visit(app(demo_db), "pages/explore_page.py")
+    at.radio(key="ex_view").set_value("rolling").run()
+    no_errors(at)
+    assert "Rolling 12-month total" in at.dataframe[0].value.columns
+    at.radio(key="ex_unit").set_value("rates").run()
+    no_errors(at)
+    assert any("per 1,000" in c for c in at.dataframe[0].value.columns)
+    assert len(at.select_slider(key="ex_range").value) == 2
