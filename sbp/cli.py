@@ -78,6 +78,16 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    from sbp.settings import SETTINGS, load_settings
+
+    values = load_settings()
+    for setting in SETTINGS:
+        marker = "" if values[setting.name] == setting.default else "  (set in data/settings.toml)"
+        print(f"{setting.name} = {values[setting.name]!r}{marker}\n    {setting.help}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m sbp", description="Safer Bromley Partnership crime metrics.")
@@ -96,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)
     command("upgrade", "Bring a store built by an earlier version up to date, keeping its data.", cmd_upgrade)
     command("hash-password", "Make a password hash for the dashboard's admin login.", cmd_hash_password)
+    command("settings", "List every setting with its value, default and help.", cmd_settings)
     cli_metrics.add_commands(command)
     return parser
 
