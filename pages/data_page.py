@@ -8,7 +8,7 @@ import streamlit as st
 from sbp import appdata, auth, store
 from sbp.errors import SbpError
 from sbp.ingest import ingest
-from sbp.present import data_stamp
+from sbp.present import data_stamp, literal
 
 ctx = st.session_state["sbp"]
 info = ctx["info"]
@@ -16,7 +16,7 @@ info = ctx["info"]
 st.title("Data")
 failure = store.last_failure()
 if failure:
-    st.warning(f"The last refresh failed at {failure['failed_at']}: {failure['message']}. "
+    st.warning(f"The last refresh failed at {failure['failed_at']}: {literal(failure['message'])}. "
                f"Showing the last good data, to {info.last_month:%b %Y}.", icon=":material/warning:")
 st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
             + ("This store holds the **synthetic demo data**." if info.is_synthetic else ""))
@@ -64,14 +64,14 @@ else:
                     path.write_bytes(upload.getvalue())
                     paths.append(path)
                 try:
-                    summaries = ingest(paths, progress=box.write)
+                    summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)))
                 except SbpError as exc:
                     box.update(label="Nothing was loaded", state="error")
-                    st.error(f"{exc}. The data shown is unchanged.")
+                    st.error(f"{literal(exc)}. The data shown is unchanged.")
                 else:
                     box.update(label="Loaded", state="complete")
                     for summary in summaries:
-                        st.write(summary.describe())
+                        st.markdown(literal(summary.describe()))
                     st.success("Every page now shows the new data.")
     if st.button("Sign out", key="data_signout", type="tertiary"):
         st.session_state.pop("data_admin", None)

@@ -7,7 +7,7 @@ from sbp import appdata, auth, boardtable, charts, narrative, objective_edits, u
 from sbp.errors import SbpError
 from sbp.objectives import STATUS_TONE, load_statuses
 from sbp.periods import add_months, rolling_year_span
-from sbp.present import esc, ordinal, rag_badge, status_badge
+from sbp.present import literal, ordinal, rag_badge, status_badge
 
 ctx = st.session_state["sbp"]
 priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]
@@ -61,7 +61,7 @@ with cards[3].container(border=True):
                 f'<div>London {london:+.1f}%{" &middot; significant change" if value("significant") is True else ""}</div>'
                 if london is not None else rag_badge(value("rag")), unsafe_allow_html=True)
 
-st.markdown(esc(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
+st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
 
 trend = appdata.series(version, (borough,), (measure_id,), add_months(end, -35), end)
 league = appdata.league(version, measure_id, end)
@@ -86,13 +86,13 @@ statuses = load_statuses()
 for pair in [objectives[i:i + 2] for i in range(0, len(objectives), 2)]:
     for (objective, revision), column in zip(pair, st.columns(2)):
         with column.container(border=True):
-            st.markdown(f"**{esc(objective.number)}. {esc(objective.title)}** &nbsp; "
+            st.markdown(f"**{literal(objective.number)}. {literal(objective.title)}** &nbsp; "
                         f"{status_badge(objective.status, STATUS_TONE.get(objective.status, 'neutral'))}",
                         unsafe_allow_html=True)
             if objective.description:
-                st.markdown(esc(objective.description), unsafe_allow_html=True)
+                st.markdown(literal(objective.description), unsafe_allow_html=True)
             if objective.evidence:
-                st.markdown(f"<em>Evidence:</em> {esc(objective.evidence)}", unsafe_allow_html=True)
+                st.markdown(f"<em>Evidence:</em> {literal(objective.evidence)}", unsafe_allow_html=True)
             st.caption(f"Last updated {objective.updated:%-d %B %Y}")
             if editor and not presenting:
                 form_key = f"pr_{priority.id}_edit_{objective.number}"

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sbp import appdata, exports, urlstate
+from sbp.present import literal
 from sbp.errors import SbpError
 from sbp.periods import add_months, month_label, rolling_year_span
 
@@ -70,7 +71,7 @@ table = pd.DataFrame({
     "Last 24 months": league["area_name"].map(sparks),
 }).sort_values("This year", ascending=False)
 
-st.subheader(f"{labels[measure_id]}: rolling year {rolling_year_span(end)}")
+st.subheader(f"{literal(labels[measure_id])}: rolling year {rolling_year_span(end)}")
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
            "so they add up to less than the borough total.")
 st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={

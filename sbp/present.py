@@ -40,6 +40,16 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|~$:")  # < > & are handled by HTML escaping
+
+
+def literal(value: object) -> str:
+    """Text for st.markdown that shows exactly as written: HTML escaped and Markdown characters backslashed."""
+    text = "" if value is None else str(value)
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
+    return html.escape(escaped, quote=False).replace("\n", "  \n")
+
+
 def rag_badge(rag: str | None) -> str:
     """A coloured badge that also says its RAG status in words."""
     background, colour = RAG_STYLE.get(rag, RAG_STYLE[None])

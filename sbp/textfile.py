@@ -51,10 +51,10 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
         raise IngestError(path, "the file is empty (0 bytes); download the extract again")
     with open(path, "rb") as handle:
         head = handle.read(64 * 1024)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise IngestError(path, "this is not a text CSV (it looks like UTF-16 or a binary file); save it as CSV UTF-8")
     if head.startswith((b"PK\x03\x04", b"\x1f\x8b")):
         raise IngestError(path, "this is a compressed file (zip or gzip); extract the CSV inside it and load that")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise IngestError(path, "this is not a text CSV (it looks like UTF-16 or a binary file); save it as CSV UTF-8")
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     readable = path
     bad = _first_bad_utf8(path)
