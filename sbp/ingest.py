@@ -120,6 +120,10 @@ def _fail_at(ctx: _Context, problem: str, predicate: Callable[[list[str]], bool]
     raise IngestError(ctx.text.original, problem, line=find_line(ctx.text, predicate), column=column)
 
 
+MAX_COUNT = 1e12        # no area records a trillion offences in a month; larger values are corrupt
+MAX_POPULATION = 1e10
+
+
 def _count_problem(value: float | None) -> str | None:
     if value is None:
         return "a count is missing"
@@ -127,6 +131,8 @@ def _count_problem(value: float | None) -> str | None:
         return "a count is not a finite number"
     if value < 0:
         return f"count {value:g} is negative"
+    if value > MAX_COUNT:
+        return f"count {value:g} is too large to be a monthly count"
     if value != int(value):
         return f"count {value:g} is not a whole number"
     return None
@@ -162,7 +168,9 @@ def _stage_wide(ctx: _Context) -> None:
     _check_rejects(ctx)
     key_cols = [_quote_ident(c) for c in d.columns]
     months = [_quote_ident(m) for m in d.month_columns]
-    bad_value = " OR ".join(f"({m} IS NULL OR {m} < 0 OR {m} <> trunc({m}) OR isinf({m}) OR isnan({m}))" for m in months)
+    bad_value = " OR ".join(
+        f"({m} IS NULL OR {m} < 0 OR {m} > {MAX_COUNT} OR {m} <> trunc({m}) OR isinf({m}) OR isnan({m}))" for m in months
+    )
     missing_key = " OR ".join(f"coalesce({c}, '') = ''" for c in key_cols)
     row = con.execute(
         f"SELECT {', '.join(key_cols + months)} FROM sbp_wide WHERE {missing_key} OR {bad_value} LIMIT 1"
@@ -310,7 +318,8 @@ def _stage_long(ctx: _Context) -> None:
         if con.execute(f"SELECT count(*) FROM sbp_raw WHERE {where}").fetchone()[0]:
             _fail_at(ctx, problem, predicate, column=column)
     value = con.execute(
-        "SELECT value FROM sbp_raw WHERE value IS NULL OR value < 0 OR value <> trunc(value) OR isinf(value) OR isnan(value) LIMIT 1"
+        f"SELECT value FROM sbp_raw WHERE value IS NULL OR value < 0 OR value > {MAX_COUNT} OR value <> trunc(value) "
+        "OR isinf(value) OR isnan(value) LIMIT 1"
     ).fetchone()
     if value is not None:
         _fail_at(ctx, _count_problem(value[0]) or "bad count", lambda r: _bad_count_text(r[i["count"]]), column=cols["count"])
@@ -381,6 +390,8 @@ def _load_population(ctx: _Context) -> None:
         ("area_name IS NULL", "the area is empty", lambda r: not r[ia], area),
         ("population IS NULL OR population <= 0", "the population must be above zero",
          lambda r: (number(r[i["population"]]) or 0) <= 0, cols["population"]),
+        (f"population > {MAX_POPULATION} OR isinf(population) OR isnan(population)", "the population is implausibly large",
+         lambda r: not (number(r[i["population"]]) or 0) <= MAX_POPULATION, cols["population"]),
         ("population <> trunc(population)", "the population must be a whole number",
          lambda r: (v := number(r[i["population"]])) is not None and v != int(v), cols["population"]),
         ("year IS NOT NULL AND (year <> trunc(year) OR year < 1800 OR year > 2200)", "the year must be a four-digit year",

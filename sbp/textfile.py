@@ -98,6 +98,11 @@ def find_line(text: TextFile, predicate) -> int | None:
         reader = csv.reader(handle)
         next(reader, None)
         for row in reader:
-            if predicate([c.strip() for c in row]):
-                return reader.line_num
+            if not row:
+                continue  # blank lines: DuckDB skips them too
+            try:
+                if predicate([c.strip() for c in row]):
+                    return reader.line_num
+            except IndexError:  # a short row cannot be the one the predicate is looking for
+                continue
     return None

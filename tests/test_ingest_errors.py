@@ -112,3 +112,17 @@ def test_store_file_bytes_unchanged_after_refusal(loaded, write_csv):
         ingest([write_csv("bad.csv", "Name\nx\n")], db=loaded)
     assert store.current_version_file(loaded) == current
     assert hashlib.sha256(current.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("name,content,line,problem", [
+    ("huge.csv", HEAD + "Burglary,Domestic Burglary,Bromley,1,1e20\n", 2, "too large"),
+    ("longhuge.csv", "month,area,category,count\n2023-11,Bromley,ASB calls,99999999999999999999\n", 2, "too large"),
+    ("pophuge.csv", "area,population\nBromley,1e30\n", 2, "implausibly large"),
+    ("blankline.csv", "month,area,category,count\n2023-11,Bromley,ASB calls,3\n\n2023-12,Bromley,ASB calls,-4\n", 4, "negative"),
+], ids=["wide-huge", "long-huge", "population-huge", "blank-line-then-bad-row"])
+def test_found_by_fuzzing(loaded, write_csv, name, content, line, problem):
+    before = snapshot(loaded)
+    with pytest.raises(IngestError) as caught:
+        ingest([write_csv(name, content)], db=loaded)
+    assert problem in str(caught.value) and caught.value.line == line
+    assert snapshot(loaded) == before
