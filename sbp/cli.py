@@ -20,7 +20,7 @@ def _progress(message: str) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from sbp.ingest import ingest
 
-    summaries = ingest(args.files, db=args.db, progress=_progress)
+    summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty())
     for summary in summaries:
         print(summary.describe())
     print(f"Store: {store.resolve_db_path(args.db)}")

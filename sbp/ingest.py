@@ -491,14 +491,20 @@ def ingest(
     progress: Callable[[str], None] | None = None,
     meta: dict[str, str] | None = None,
     fresh: bool = False,
+    progress_bar: bool = False,
 ) -> list[FileSummary]:
-    """Load every file into a new version of the store, all or none; raise IngestError on the first bad file."""
+    """Load every file into a new version of the store, all or none; raise IngestError on the first bad file.
+
+    progress_bar=True lets DuckDB draw its progress bar on the terminal for steps that take over half a second.
+    """
     paths = [Path(p) for p in paths]
     if not paths:
         raise IngestError("(no files)", "name at least one CSV file to load")
     summaries: list[FileSummary] = []
     with tempfile.TemporaryDirectory(prefix="sbp-ingest-") as workdir, store.new_version(db, fresh=fresh) as con:
         con.execute("SET preserve_insertion_order = false")
+        if progress_bar:
+            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = true; SET progress_bar_time = 500")
         if not (meta or {}).get("is_synthetic") and store.is_synthetic(con):
             # Real extracts never mix with the synthetic demo: they replace it, within this same version.
             store.clear_all(con)
