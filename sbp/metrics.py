@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -185,6 +186,50 @@ def _rag(frame: pd.DataFrame, rule: str) -> pd.Series:
     return pd.Series(rag, index=frame.index, dtype="object").where(lambda s: s != "None", None)
 
 
+_FINGERPRINTS: dict[int, tuple[Config, str]] = {}
+
+
+def config_fingerprint(config: Config) -> str:
+    """A digest of everything in the configuration that changes comparison figures (memoised per config object)."""
+    known = _FINGERPRINTS.get(id(config))
+    if known is None or known[0] is not config:
+        text = repr(sorted((m.id, m) for m in config.measures.values())) + repr(sorted(config.aliases.items()))
+        known = _FINGERPRINTS[id(config)] = (config, hashlib.sha256(text.encode()).hexdigest()[:16])
+    return known[1]
+
+
+def materialize_comparisons(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
+    """Store every configured measure x borough x end month comparison (inside an ingest); returns the row count.
+
+    Readers use it while the configuration is unchanged (checked by fingerprint); otherwise they compute live.
+    """
+    config = config or default_config()
+    con.execute("DROP TABLE IF EXISTS comparison_cache")
+    con.execute("DELETE FROM store_meta WHERE key = 'comparison_cache_key'")
+    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
+    if first is None or add_months(first, 11) > last:
+        return 0
+    mapping, info = _measure_frames(con, list(config.measures.values()), config, "borough")
+    con.register("measure_map", mapping)
+    con.register("measure_info", info)
+    try:
+        con.execute(f"CREATE TABLE comparison_cache AS {queries.COMPARISON_SQL}", {
+            "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
+        })
+    finally:
+        con.unregister("measure_map")
+        con.unregister("measure_info")
+    con.execute("INSERT INTO store_meta VALUES ('comparison_cache_key', $k)", {"k": config_fingerprint(config)})
+    return con.execute("SELECT count(*) FROM comparison_cache").fetchone()[0]
+
+
+def _cache_usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config) -> bool:
+    if any(config.measures.get(m.id) != m for m in measures):
+        return False
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'comparison_cache_key'").fetchone()
+    return row is not None and row[0] == config_fingerprint(config)
+
+
 def comparisons(
     con: duckdb.DuckDBPyConnection,
     measures: Sequence[Measure],
@@ -194,16 +239,30 @@ def comparisons(
     within: str | None = None,
     config: Config | None = None,
     settings: dict[str, Any] | None = None,
+    area: str | None = None,
 ) -> pd.DataFrame:
-    """Every measure x area x end month in [first_end, last_end] with counts, rates, ranks, London, significance, RAG."""
+    """Every measure x area x end month in [first_end, last_end] with counts, rates, ranks, London, significance, RAG.
+
+    area keeps only that area's rows (ranks and London figures are still over every area).
+    """
     config = config or default_config()
     settings = settings or load_settings()
     last_end = last_end or first_end
-    mapping, info = measure_frames(con, measures, config, level)
-    rank_by_rate = level == "borough" or bool(con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
-    frame = _run(con, queries.COMPARISON_SQL, {
-        "first_end": first_end, "last_end": last_end, "level": level, "within": within, "rank_by_rate": rank_by_rate,
-    }, mapping, info)
+    if level == "borough" and within is None and _cache_usable(con, measures, config):
+        rank_by_rate = True
+        info = pd.DataFrame({"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures]})
+        frame = con.execute(queries.CACHED_COMPARISONS_SQL, {
+            "measure_ids": [m.id for m in measures], "first_end": first_end, "last_end": last_end, "area": area,
+        }).df()
+    else:
+        mapping, info = measure_frames(con, measures, config, level)
+        rank_by_rate = level == "borough" or bool(
+            con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
+        frame = _run(con, queries.COMPARISON_SQL, {
+            "first_end": first_end, "last_end": last_end, "level": level, "within": within, "rank_by_rate": rank_by_rate,
+        }, mapping, info)
+        if area is not None:
+            frame = frame[frame["area_name"] == area].reset_index(drop=True)
     frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
     for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "rank_of_previous",
                 "london_current", "london_previous", "population"):
@@ -214,20 +273,19 @@ def comparisons(
     lp = frame["london_previous"].astype("Float64")
     frame["london_pct_change"] = ((frame["london_current"] - lp) * 100.0 / lp.where(lp > 0)).astype("Float64")
     frame["p_value"], frame["significant"] = _significance(frame["current"], frame["previous"], settings["significance_level"])
-    frame = frame.merge(info[["measure_id", "direction"]], on="measure_id", how="left")
+    frame["direction"] = frame["measure_id"].map(dict(zip(info["measure_id"], info["direction"])))
     frame["rag"] = _rag(frame, settings["rag_rule"])
     frame["rank_basis"] = "rate" if rank_by_rate else "count"
     labels = {m.id: m.label for m in measures}
     frame.insert(1, "measure_label", frame["measure_id"].map(labels))
     parents = {m.id: m.parent for m in measures if m.parent}
     if parents:
-        parent_counts = frame[["measure_id", "area_name", "borough", "end_month", "current"]].rename(
-            columns={"measure_id": "parent_id", "current": "parent_current"})
         frame["parent_id"] = frame["measure_id"].map(parents)
-        frame = frame.merge(parent_counts, on=["parent_id", "area_name", "borough", "end_month"], how="left")
-        pc = frame["parent_current"].astype("Float64")
+        keys = pd.MultiIndex.from_frame(frame[["measure_id", "area_name", "borough", "end_month"]])
+        current = pd.Series(frame["current"].astype("Float64").to_numpy(), index=keys)
+        parent_keys = pd.MultiIndex.from_arrays([frame["parent_id"], frame["area_name"], frame["borough"], frame["end_month"]])
+        pc = pd.Series(current.reindex(parent_keys).to_numpy(), index=frame.index, dtype="Float64")
         frame["share_of_parent_pct"] = (frame["current"].astype("Float64") * 100.0 / pc.where(pc > 0)).astype("Float64")
-        frame = frame.drop(columns=["parent_current"])
     else:
         frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
     return frame
@@ -250,10 +308,9 @@ def headline(
     area = _check_area(con, area, "borough")
     end = check_end(con, end)
     ids = list(measure_ids or config.measures)
-    frame = comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings)
-    rows = frame[frame["area_name"] == area].copy()
-    rows["order"] = rows["measure_id"].map({m: i for i, m in enumerate(ids)})
-    return rows.sort_values("order").drop(columns="order").reset_index(drop=True)
+    rows = comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings, area=area)
+    order = {m: i for i, m in enumerate(ids)}
+    return rows.sort_values("measure_id", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
 def league(
@@ -274,9 +331,8 @@ def metric(
     """One measure for one borough as a plain dict with the CLI contract's fields (and a few more)."""
     area = _check_area(con, area, "borough")
     end = check_end(con, end)
-    frame = comparisons(con, [measure], end, config=config, settings=settings)
-    row = frame[frame["area_name"] == area].iloc[0]
-    return record(row)
+    frame = comparisons(con, [measure], end, config=config, settings=settings, area=area)
+    return record(frame.iloc[0])
 
 
 def record(row: pd.Series) -> dict[str, Any]:

@@ -156,6 +156,14 @@ QUALIFY month >= $from_month
 ORDER BY measure_id, area_name, month
 """
 
+# The same comparisons for the configured measures, materialised at ingest time (see metrics.materialize_comparisons).
+CACHED_COMPARISONS_SQL = """
+SELECT * FROM comparison_cache
+WHERE list_contains($measure_ids, measure_id) AND end_month BETWEEN $first_end AND $last_end
+  AND ($area IS NULL OR area_name = $area)
+ORDER BY measure_id, end_month, rank NULLS LAST, area_name
+"""
+
 # What is loaded, for validating names and months.
 CATEGORIES_SQL = "SELECT DISTINCT source, major_category, minor_category FROM category_index WHERE area_level = $level"
 AREAS_SQL = "SELECT DISTINCT area_name, borough FROM area_index WHERE area_level = $level ORDER BY area_name"

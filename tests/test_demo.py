@@ -200,7 +200,7 @@ def test_build_demo_and_rebuild(tmp_path):
     try:
         assert store.is_synthetic(con)
         meta = dict(con.execute("SELECT key, value FROM store_meta").fetchall())
-        assert meta == {"is_synthetic": "true", "demo_seed": str(DEMO_SEED), "schema_version": store.SCHEMA_VERSION}
+        assert {k: v for k, v in meta.items() if k != "comparison_cache_key"} == {"is_synthetic": "true", "demo_seed": str(DEMO_SEED), "schema_version": store.SCHEMA_VERSION}
         levels = dict(con.execute("SELECT source, count(DISTINCT area_name) FROM crime_counts GROUP BY 1").fetchall())
         assert levels == {"mps_borough": 33, "mps_ward": 22, "long_counts": 32}
         long_rows = con.execute("SELECT DISTINCT minor_category FROM crime_counts WHERE source = 'long_counts'").fetchall()

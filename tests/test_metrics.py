@@ -123,3 +123,35 @@ def test_unknown_names_and_months_are_explained(con):
         metrics.metric(con, "A", "2024-01", DOMESTIC)
     with pytest.raises(PeriodError, match="YYYY-MM"):
         metrics.metric(con, "A", "Dec 2023", DOMESTIC)
+
+
+def test_materialised_comparisons_equal_the_live_query(tmp_path, monkeypatch):
+    from sbp.config import default_config
+    from sbp.demo import build_demo
+
+    db = tmp_path / "demo.duckdb"
+    build_demo(db)
+    measures = list(default_config().measures.values())
+    with store.connect_read(db) as con:
+        first, last = metrics.month_span(con)
+        ends = (dt.date(2020, 3, 1), last)
+        assert metrics._cache_usable(con, measures, default_config())
+        cached = metrics.comparisons(con, measures, *ends)
+        monkeypatch.setattr(metrics, "_cache_usable", lambda *a: False)
+        live = metrics.comparisons(con, measures, *ends)
+    assert len(cached) == len(measures) * 33 * 45
+    pd.testing.assert_frame_equal(cached, live)
+
+
+def test_changed_configuration_is_not_served_from_the_cache(db, write_csv):
+    from sbp.config import Config, default_config
+
+    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION)], db=db)
+    config = default_config()
+    changed = Config(measures=dict(config.measures) | {"burglary": Measure(id="burglary", label="Burglary", minors=("Domestic Burglary",))},
+                     priorities=config.priorities, aliases=config.aliases)
+    with store.connect_read(db) as con:
+        assert metrics._cache_usable(con, [config.measures["burglary"]], config)
+        assert not metrics._cache_usable(con, [changed.measures["burglary"]], changed)
+        rows = by_area(metrics.comparisons(con, [changed.measures["burglary"]], DEC_2023, config=changed))
+    assert rows["A"]["current"] == 144  # domestic only, not the 156 of the configured measure
