@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, auth, boardtable, charts, narrative, objective_edits, urlstate
+from sbp import appdata, auth, boardtable, narrative, objective_edits, urlstate
 from sbp.errors import SbpError
 from sbp.objectives import STATUS_TONE, load_statuses
-from sbp.periods import add_months, rolling_year_span
+from sbp.periods import rolling_year_span
 from sbp.present import literal, ordinal, rag_badge, status_badge
 
 ctx = st.session_state["sbp"]
@@ -63,13 +63,11 @@ with cards[3].container(border=True):
 
 st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
 
-trend = appdata.series(version, (borough,), (measure_id,), add_months(end, -35), end)
-league = appdata.league(version, measure_id, end)
 left, right = st.columns(2)
 with left:
-    st.altair_chart(charts.trend_chart(trend, borough, measure.label, presenter=presenting), width="stretch")
+    st.vega_lite_chart(spec=appdata.trend_spec(version, borough, measure_id, measure.label, end, presenting), width="stretch")
 with right:
-    st.altair_chart(charts.league_chart(league, focus=borough, presenter=presenting), width="stretch")
+    st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, borough, presenting), width="stretch")
 
 if not presenting:
     with st.expander(f"All {priority.title} measures"):

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, charts, exports, urlstate
+from sbp import appdata, exports, urlstate
 from sbp.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
@@ -32,10 +32,11 @@ st.caption(f"Rolling year {rolling_year_span(end)}. Rank 1 = the lowest rate per
 
 map_col, bar_col = st.columns([2, 3])
 with map_col:
-    st.altair_chart(charts.tile_map(league, presenter=ctx["present"], focus=ctx["borough"]), width="stretch")
+    st.vega_lite_chart(spec=appdata.tile_spec(version, measure_id, end, ctx["borough"], ctx["present"]), width="stretch")
 with bar_col:
-    st.altair_chart(charts.league_chart(in_group, focus=ctx["borough"], presenter=ctx["present"],
-                                        highlight=group if ctx["group"] != "all" else None), width="stretch")
+    chosen_group = tuple(group) if ctx["group"] != "all" else None
+    st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, ctx["borough"], ctx["present"], chosen_group),
+                       width="stretch")
 
 table = pd.DataFrame({
     "Borough": in_group["area_name"],

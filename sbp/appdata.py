@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sbp import metrics, store
+from sbp import charts, metrics, store
 from sbp.config import default_config, london_boroughs
 from sbp.demo import build_demo
 from sbp.periods import add_months
@@ -131,6 +131,31 @@ def loaded_files(version: str) -> pd.DataFrame:
         "SELECT file_name, file_format, row_count, first_month, last_month, months_replaced, loaded_at, sha256 "
         "FROM source_files ORDER BY file_id"
     ).df()
+
+
+# Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of
+# server CPU per chart, which under load is most of a page view.
+@st.cache_data(max_entries=128, show_spinner=False)
+def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool) -> dict:
+    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec."""
+    frame = series(version, (area,), (measure_id,), add_months(end, -35), end)
+    return charts.trend_chart(frame, area, label, presenter=presenter).to_dict()
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def league_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
+                group: tuple[str, ...] | None = None) -> dict:
+    """The borough league chart (optionally only a comparator group, highlighted), as a Vega-Lite spec."""
+    frame = league(version, measure_id, end)
+    if group is not None:
+        frame = frame[frame["area_name"].isin(group)]
+    return charts.league_chart(frame, focus=focus, presenter=presenter, highlight=list(group) if group else None).to_dict()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def tile_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
+    """The London tile map for a measure, as a Vega-Lite spec."""
+    return charts.tile_map(league(version, measure_id, end), presenter=presenter, focus=focus).to_dict()
 
 
 def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "borough") -> metrics.Measure:
