@@ -25,3 +25,36 @@ st.download_button(
 )
 with st.expander("How these figures are worked out"):
     st.markdown(boardtable.DEFINITIONS)
+
+# --- board report download: the same build_report as `python -m sbp report` --------------------------------
+if not ctx["present"]:
+    import tempfile
+    from pathlib import Path
+
+    from sbp import store
+    from sbp.errors import SbpError
+    from sbp.report import FORMATS, MIME_TYPES, build_report
+
+    st.subheader("Board report")
+    st.caption("The full report for this borough and period: each priority's objectives, table, commentary and charts, "
+               "with definitions, caveats and the provenance of every file, ready for the board.")
+    report_labels = {"pdf": "PDF", "html": "HTML", "pptx": "PowerPoint"}
+    report_format = st.radio("Report format", list(report_labels), format_func=report_labels.get, horizontal=True,
+                             key="ov_report_format")
+    report_key = (ctx["version"], borough, end, report_format)
+    if st.button("Prepare report", key="ov_report_prepare", icon=":material/description:"):
+        try:
+            with st.spinner(f"Preparing the {report_labels[report_format]} report..."), \
+                    tempfile.TemporaryDirectory(prefix="sbp-report-") as report_dir:
+                report_path = build_report(store.resolve_db_path(), end, borough, report_format,
+                                           Path(report_dir) / f"report{FORMATS[report_format]}")
+                st.session_state["ov_report"] = (report_key, report_path.read_bytes())
+        except SbpError as exc:
+            st.error(str(exc))
+    prepared = st.session_state.get("ov_report")
+    if prepared and prepared[0] == report_key:
+        st.download_button(
+            f"Download the report ({report_labels[report_format]})", prepared[1],
+            file_name=f"board-report-{borough}-{end:%Y-%m}{FORMATS[report_format]}".replace(" ", "-"),
+            mime=MIME_TYPES[report_format], key="ov_report_download", icon=":material/download:",
+        )

@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(argv[1], argv[2])
         return 0
     parser = argparse.ArgumentParser(prog="python -m sbp.bench")
-    parser.add_argument("suite", choices=["ingest", "metrics", "pages"])
+    parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report"])
     parser.add_argument("--cases", nargs="*", help="subset of cases")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         from sbp.bench_metrics import bench_metrics
 
         bench_metrics()
+    elif args.suite == "report":
+        from sbp.bench_report import bench_report
+
+        bench_report()
     else:
         from sbp.bench_pages import bench_pages
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from sbp import cli_metrics, store
+from sbp import cli_metrics, cli_report, store
 from sbp.errors import SbpError
 
 
@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("hash-password", "Make a password hash for the dashboard's admin login.", cmd_hash_password)
     command("settings", "List every setting with its value, default and help.", cmd_settings)
     cli_metrics.add_commands(command)
+    cli_report.add_commands(command)
     return parser
 
 

@@ -1,0 +1,302 @@
+"""The board report's content, composed once from the store: every renderer (HTML, PDF, PPTX) reads this.
+
+Nothing here formats for a medium. Each figure is a trace.Cell with its display text and a trace: what the
+number is (the measure's MPS categories or series), the period, the area and the metrics call that produced it.
+Paragraphs come from sbp.narrative, the table from sbp.boardtable, charts from sbp.charts, the report's own
+wording from texts: this module only gathers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import duckdb
+import pandas as pd
+
+from sbp import boardtable, charts, metrics, narrative, store
+from sbp.config import Config, Measure, Priority, default_config
+from sbp.formats import FORMAT_LABELS
+from sbp.objectives import STATUS_TONE, objectives_for
+from sbp.periods import add_months, month_label, parse_month, rolling_year_span
+from sbp.report import chartimg
+from sbp.report.texts import (
+    CAVEATS,
+    MISSING_CAVEAT,
+    SOURCE_KINDS,
+    SYNTHETIC_CAVEAT,
+    definitions,
+)
+from sbp.report.trace import Cell, categories, cells, figures, measure_definition, value
+from sbp.settings import load_settings
+
+TREND_MONTHS = 36          # months of history in each priority's trend chart
+CHART_WIDTH = 250          # CSS pixels of the plot itself: two charts side by side on an A4 page
+LEAGUE_WIDTH = 170         # the league's plot, beside its borough names
+LEAGUE_ROW_HEIGHT = 15     # the dashboard's 22 px a bar is more than a printed page needs
+
+# --- the model ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One measure: its board-table cells, generated paragraph and the provenance of its figures."""
+
+    id: str
+    label: str
+    definition: str             # 'Total burglary = Burglary (major category: all minors)'
+    categories: str             # the category pairs actually counted in this store
+    direction: str
+    query: str                  # the metrics call that produced the row
+    rag: str                    # 'Green' / 'Amber' / 'Red' / 'No comparison'
+    has_data: bool
+    cells: tuple[Cell, ...]
+    paragraph: str              # sbp.narrative.board_paragraph, plain text
+    figures: tuple[tuple[str, str], ...]  # (number as the paragraph writes it, its trace)
+    trace: str                  # the measure, period and area: the base of every trace
+
+
+@dataclass(eq=False)
+class ChartImage:
+    """A dashboard chart (sbp.charts), rendered offline to PNG at the size a renderer asks for (cached)."""
+
+    kind: str                   # 'trend' / 'league'
+    measure_label: str
+    title: str
+    alt: str
+    chart: alt.TopLevelMixin = field(repr=False)
+    plot_width: int             # the plot's width in CSS pixels, for a printed page
+    plot_height: int | None     # the plot's height in CSS pixels; None keeps the dashboard's
+    query: str
+    trace: str
+    _images: dict = field(default_factory=dict, repr=False)
+
+    def png(self, plot_width: int | None = None, plot_height: int | None = None) -> tuple[bytes, int, int]:
+        """PNG bytes and pixel size, the plot drawn at a size in CSS pixels (chartimg.SCALE pixels each)."""
+        key = (plot_width or self.plot_width, plot_height or self.plot_height)
+        if key not in self._images:
+            self._images[key] = chartimg.png(self.chart, key[0], key[1])
+        return self._images[key]
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    """An objective of a priority with its status."""
+
+    number: str
+    title: str
+    status: str
+    tone: str                   # sbp.objectives.STATUS_TONE: good / continuing / bad / neutral
+    evidence: str
+    updated: dt.date
+
+
+@dataclass(frozen=True)
+class PrioritySection:
+    """One priority: objectives, the board table, charts and a paragraph per measure."""
+
+    id: str
+    title: str
+    objectives: tuple[ObjectiveStatus, ...]
+    columns: tuple[str, ...]
+    rows: tuple[MeasureRow, ...]
+    charts: tuple[ChartImage, ...]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A row of the store's provenance table (source_files)."""
+
+    name: str
+    file_format: str
+    description: str
+    months: str
+    first_month: dt.date | None
+    last_month: dt.date | None
+    rows: int
+    months_replaced: int
+    sha256: str
+    loaded_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a rendered board report shows."""
+
+    partnership: str
+    area: str
+    end: dt.date
+    period: str                 # 'rolling year to November 2023'
+    span: str                   # 'Dec 2022 to Nov 2023'
+    previous_span: str          # 'Dec 2021 to Nov 2022'
+    data_from: dt.date
+    data_to: dt.date
+    loaded_at: dt.datetime | None
+    synthetic: bool
+    generated_at: dt.datetime
+    sources: tuple[SourceFile, ...]
+    priorities: tuple[PrioritySection, ...]
+    definitions: tuple[tuple[str, str], ...]   # (term, the rest of the sentence: ': ...', ' = ...', ' means ...')
+    caveats: tuple[tuple[str, str], ...]
+    queries: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.area}: partnership measures, {self.period}"
+
+    @property
+    def source_summary(self) -> tuple[str, ...]:
+        """One line per kind of source loaded: what it is, the months it covers and its files."""
+        kinds: dict[str, list[SourceFile]] = {}
+        for source in self.sources:
+            kinds.setdefault(source.file_format, []).append(source)
+        lines = []
+        for fmt, files in kinds.items():
+            firsts = [f.first_month for f in files if f.first_month]
+            lasts = [f.last_month for f in files if f.last_month]
+            months = f", {month_label(min(firsts))} to {month_label(max(lasts))}" if firsts and lasts else ""
+            names = ", ".join(f.name for f in files)
+            lines.append(f"{SOURCE_KINDS.get(fmt, FORMAT_LABELS.get(fmt, fmt))}{months} ({names})")
+        return tuple(lines)
+
+    def all_rows(self) -> list[MeasureRow]:
+        """Every measure row, priorities in order, each measure once."""
+        seen, out = set(), []
+        for section in self.priorities:
+            for row in section.rows:
+                if row.id not in seen:
+                    seen.add(row.id)
+                    out.append(row)
+        return out
+
+
+# --- building it ----------------------------------------------------------------------------
+
+def long_month(month: dt.date) -> str:
+    """'November 2023'."""
+    return f"{narrative.MONTHS[month.month - 1]} {month.year}"
+
+
+def _chart_measure(priority: Priority, headline: pd.DataFrame) -> str:
+    """The priority's first measure with a count loaded (its first measure when none has one)."""
+    loaded = set(headline.loc[headline["current"].notna(), "measure_id"])
+    return next((m for m in priority.measures if m in loaded), priority.measures[0])
+
+
+def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt.date, first: dt.date,
+            config: Config, settings: dict[str, Any], base: str) -> list[ChartImage]:
+    out: list[ChartImage] = []
+    start = max(first, add_months(end, -(TREND_MONTHS - 1)))
+    series = metrics.series(con, [area], [measure], start, end, config=config)
+    if series["offence_count"].notna().any():
+        q = (f"metrics.series(con, areas=[{area!r}], measures=[{measure.id!r}], start='{start:%Y-%m}', "
+             f"end='{end:%Y-%m}')")
+        out.append(ChartImage(
+            kind="trend", measure_label=measure.label,
+            title=f"{measure.label} in {area}: monthly offences, {month_label(start)} to {month_label(end)}",
+            alt=f"Bar chart of monthly {measure.label.lower()} in {area} from {month_label(start)} to "
+                f"{month_label(end)}, with the rolling 12-month total as a line.",
+            chart=charts.trend_chart(series, area, measure.label), plot_width=CHART_WIDTH, plot_height=None,
+            query=q, trace=f"{base}\nQuery: {q}"))
+    league = metrics.league(con, measure, end, config=config, settings=settings)
+    if not league.empty and league["rank_basis"].iloc[0] == "rate":
+        league = league[league["rate_per_1000"].notna()]  # as the chart draws it: areas with a rate
+    if not league.empty and league["current"].notna().any():
+        q = f"metrics.league(con, measure={measure.id!r}, end='{end:%Y-%m}')"
+        out.append(ChartImage(
+            kind="league", measure_label=measure.label,
+            title=f"{measure.label}: rate per 1,000 residents by borough, {rolling_year_span(end)}",
+            alt=f"Bar chart ranking London boroughs by their rate of {measure.label.lower()} per 1,000 residents, "
+                f"{area} highlighted.",
+            chart=charts.league_chart(league, focus=area), plot_width=LEAGUE_WIDTH,
+            plot_height=LEAGUE_ROW_HEIGHT * len(league), query=q,
+            trace=f"{base}\nQuery: {q}"))
+    return out
+
+
+def _sources(con: duckdb.DuckDBPyConnection) -> tuple[SourceFile, ...]:
+    frame = con.execute(
+        "SELECT file_name, file_format, row_count, first_month, last_month, months_replaced, loaded_at, sha256 "
+        "FROM source_files ORDER BY file_id").fetchall()
+    out = []
+    for name, fmt, rows, first, last, replaced, loaded_at, sha in frame:
+        months = f"{month_label(first)} to {month_label(last)}" if first is not None and last is not None else ""
+        out.append(SourceFile(name=name, file_format=fmt, description=FORMAT_LABELS.get(fmt, fmt), months=months,
+                              first_month=first, last_month=last,
+                              rows=int(rows), months_replaced=int(replaced or 0), sha256=sha, loaded_at=loaded_at))
+    return tuple(out)
+
+
+def build_model(
+    con: duckdb.DuckDBPyConnection, end: str | dt.date, area: str | None = None, config: Config | None = None,
+    settings: dict[str, Any] | None = None, objectives=objectives_for,
+) -> Report:
+    """Compose the whole report from a read connection. Raises SbpError for an unknown area or end month.
+
+    objectives(priority_id) -> list of sbp.objectives.Objective; pass another source (edited statuses) to override.
+    """
+    config = config or default_config()
+    settings = settings or load_settings()
+    area = area or settings["focus_borough"]
+    headline = metrics.headline(con, area, end, config=config, settings=settings)  # checks area and end
+    end = parse_month(end)
+    area = str(headline["area_name"].iloc[0])
+    first, last = metrics.month_span(con)
+    mapping, _ = metrics.measure_frames(con, list(config.measures.values()), config)
+    spans = {"current": f"rolling year {rolling_year_span(end)}",
+             "previous": f"rolling year {rolling_year_span(add_months(end, -12))}"}
+    q = f"metrics.headline(con, area={area!r}, end='{end:%Y-%m}')"
+    rows_by_id = {row["measure_id"]: row for _, row in headline.iterrows()}
+
+    def measure_row(mid: str, table_row: pd.Series, columns: list[str]) -> MeasureRow:
+        measure, row = config.measures[mid], rows_by_id[mid]
+        definition = measure_definition(measure, config)
+        base = f"Measure: {definition}\nArea: {area}\nPeriod: {spans['current']} against the 12 months before"
+        query = f"{q} -> row measure_id={mid!r}"
+        return MeasureRow(
+            id=mid, label=measure.label, definition=definition, categories=categories(mapping, measure),
+            direction=measure.direction, query=query, rag=str(table_row["RAG"]),
+            has_data=value(row, "current") is not None,
+            cells=cells(table_row, row, columns, base, query, spans, settings),
+            paragraph=narrative.board_paragraph(row.to_dict()), figures=figures(row, base, query, spans),
+            trace=base,
+        )
+
+    sections = []
+    for priority in config.priorities:
+        rows = headline[headline["measure_id"].isin(priority.measures)]
+        table = boardtable.board_table(rows, end, list(priority.measures))
+        columns = list(table.columns)
+        ids = [m for m in priority.measures if m in rows_by_id]
+        measure_rows = tuple(measure_row(mid, table.iloc[i], columns) for i, mid in enumerate(ids))
+        chart_id = _chart_measure(priority, headline)
+        chart_base = next((r.trace for r in measure_rows if r.id == chart_id), "")
+        images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base)
+        objectives_list = tuple(
+            ObjectiveStatus(number=o.number, title=o.title, status=o.status, tone=STATUS_TONE.get(o.status, "neutral"),
+                            evidence=o.evidence, updated=o.updated)
+            for o in objectives(priority.id)
+        )
+        sections.append(PrioritySection(id=priority.id, title=priority.title, objectives=objectives_list,
+                                        columns=tuple(columns), rows=measure_rows, charts=tuple(images)))
+
+    missing = [config.measures[m].label for m in config.measures
+               if m in rows_by_id and value(rows_by_id[m], "current") is None]
+    caveats = list(CAVEATS)
+    if missing:
+        caveats.append((MISSING_CAVEAT[0], MISSING_CAVEAT[1].format(measures=", ".join(missing))))
+    synthetic = store.is_synthetic(con)
+    if synthetic:
+        caveats.insert(0, SYNTHETIC_CAVEAT)
+    queries = [q] + [c.query for s in sections for c in s.charts]
+    loaded_at = con.execute("SELECT max(loaded_at) FROM source_files").fetchone()[0]
+    return Report(
+        partnership=str(settings["partnership_name"]), area=area, end=end,
+        period=f"rolling year to {long_month(end)}", span=rolling_year_span(end),
+        previous_span=rolling_year_span(add_months(end, -12)), data_from=first, data_to=last, loaded_at=loaded_at,
+        synthetic=synthetic, generated_at=dt.datetime.now().replace(microsecond=0), sources=_sources(con),
+        priorities=tuple(sections), definitions=definitions(settings, config), caveats=tuple(caveats),
+        queries=tuple(dict.fromkeys(queries)),
+    )
+

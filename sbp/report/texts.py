@@ -1,0 +1,90 @@
+"""The report's own wording in one place: the synthetic notice, data caveats, definitions and source names.
+
+The paragraphs about each measure come from sbp.narrative; the table's definitions from sbp.boardtable.DEFINITIONS.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sbp import boardtable
+from sbp.config import Config
+from sbp.settings import SETTINGS
+
+SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
+
+CAVEATS = (
+    ("Revisions",
+     "The MPS revises past months in every new extract as crimes are recorded late, reclassified or cancelled, "
+     "so figures for the same period can differ from an earlier report. The figures here come from the files "
+     "listed under Provenance; 'months replaced' says how many already-loaded months a later file revised."),
+    ("Small numbers",
+     "Where counts are small (rape, knife possession or racially aggravated public order in one borough, say), "
+     "a handful of offences makes a large percentage change. Read the % difference with the Significant column: "
+     "'No' means the change is within normal year-to-year variation."),
+    ("Unlocated offences",
+     "Some offences cannot be located to a ward or smaller area, and the MPS reports Heathrow and London City "
+     "airports as an area of their own. Both are in the London totals and London % changes, but in no "
+     "borough's wards."),
+    ("Ward and borough totals",
+     "Ward figures do not add up to the borough total: offences without a precise location are left out of "
+     "the ward-level extract, so a borough's wards usually sum to a little less than its borough count. This "
+     "report uses borough-level figures throughout."),
+    ("Rates",
+     "Rates use the resident population loaded (Census 2021 unless a later figure is loaded). They take no "
+     "account of visitors, commuters or the night-time economy, which raise the rates of central boroughs."),
+)
+
+# What each kind of file is, for the title page (sbp.formats.FORMAT_LABELS says how it is laid out).
+SOURCE_KINDS = {
+    "mps_borough": "Metropolitan Police recorded crime by borough",
+    "mps_ward": "Metropolitan Police recorded crime by ward",
+    "mps_lsoa": "Metropolitan Police recorded crime by LSOA",
+    "police_uk": "police.uk street-level crime",
+    "long_counts": "Monthly series",
+    "population": "Resident population",
+}
+
+SIGNIFICANCE_TEST = (
+    "An exact conditional test of two Poisson counts over equal periods: given the two years' total, this "
+    "year's count is Binomial(total, 1/2) if nothing changed. The change is significant when the two-sided "
+    "p-value is below the significance level ({level:g}, i.e. the {confidence:g}% level)."
+)
+
+MISSING_CAVEAT = (
+    "Measures with no data loaded",
+    "No count is loaded for {measures}, so they show as n/a: none of their categories or series is in the files "
+    "loaded (see the measures and queries above). Series such as ASB calls come in files of their own, loaded with "
+    "`python -m sbp ingest`.",
+)
+SYNTHETIC_CAVEAT = (
+    "Synthetic data",
+    "Every figure in this report comes from the synthetic demo store: generated numbers in the real MPS formats, "
+    "for demonstration only. They are not real crime figures.",
+)
+
+
+def definitions(settings: dict[str, Any], config: Config) -> tuple[tuple[str, str], ...]:
+    """boardtable.DEFINITIONS as (term, text) pairs, with the configured RAG rule and significance test."""
+    items: list[list[str]] = []
+    for line in boardtable.DEFINITIONS.strip().splitlines():
+        if line.startswith("- "):
+            items.append([line[2:].strip()])
+        elif items:
+            items[-1].append(line.strip())
+    out = []
+    for parts in items:
+        text = " ".join(parts)
+        match = re.match(r"\*\*(.+?)\*\*(.*)", text)
+        term, rest = (match.group(1), match.group(2)) if match else ("", text)
+        out.append((term, rest.replace("**", "")))
+    level = float(settings["significance_level"])
+    rule = next(s.help for s in SETTINGS if s.name == "rag_rule")
+    out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(level=level, confidence=(1 - level) * 100)))
+    higher = [m.label.lower() for m in config.measures.values() if m.direction == "higher_is_better"]
+    text = f": rag_rule = '{settings['rag_rule']}' (data/settings.toml). {rule}"
+    if higher:
+        text += f" Where higher is better ({', '.join(higher)}), the right way is up."
+    out.append(("RAG rule in use", text))
+    return tuple(out)

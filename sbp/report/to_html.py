@@ -1,0 +1,287 @@
+"""The report as one self-contained HTML page: CSS inline, charts as data: URIs, printable (A4 @page rules).
+
+Every string that comes from the data or configuration passes through esc(); every figure carries a title
+attribute (its trace: measure definition, period, area and query) so hovering a number says where it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+
+from sbp.present import RAG_STYLE, STATUS_STYLE
+from sbp.report.chartimg import SCALE
+from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
+from sbp.report.texts import SYNTHETIC_NOTICE
+
+# A figure as sbp.narrative writes it: an ordinal, a count with thousands commas, a decimal or a percentage.
+_NUMBER = re.compile(r"(?<![\w.,])(\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\d+(?:\.\d+)?%?)")
+
+CSS = """
+@page {
+  size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-left { content: var(--footer); font: 7.5pt "Liberation Sans", Arial, sans-serif; color: #555; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7.5pt "Liberation Sans", Arial, sans-serif; color: #555; }
+}
+@page :first { @bottom-left { content: none; } @bottom-right { content: none; } }
+* { box-sizing: border-box; }
+html { font: 10pt/1.4 "Liberation Sans", Arial, Helvetica, sans-serif; color: #1a1a1a; background: #fff; }
+body { margin: 0 auto; max-width: 190mm; padding: 0 4mm; }
+h1, h2, h3, h4 { color: #1f5c99; line-height: 1.2; margin: 0.9em 0 0.4em; break-after: avoid; }
+h1 { font-size: 24pt; margin-top: 0.2em; }
+h2 { font-size: 16pt; border-bottom: 2px solid #1f5c99; padding-bottom: 2px; }
+h3 { font-size: 12pt; }
+h4 { font-size: 10.5pt; color: #1a1a1a; margin: 0.8em 0 0.2em; }
+p { margin: 0.2em 0 0.6em; }
+table { border-collapse: collapse; width: 100%; margin: 0.3em 0 0.8em; }
+th, td { border: 1px solid #c9c9c9; padding: 3px 4px; vertical-align: top; text-align: left; }
+th { background: #1f5c99; color: #fff; font-weight: bold; }
+tr { break-inside: avoid; }
+thead { display: table-header-group; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.board { font-size: 8pt; table-layout: fixed; }
+.board th { font-size: 7.5pt; vertical-align: bottom; }
+.board td, .board th { padding: 2px 3px; overflow-wrap: break-word; }
+.board td.num, .board th.num { white-space: normal; }
+.summary { font-size: 9pt; width: auto; }
+.summary td.num, .summary th.num { width: 24mm; }
+.badge { display: inline-block; padding: 1px 6px; border-radius: 3px; font-weight: bold; white-space: nowrap; }
+td.rag { font-weight: bold; text-align: center; overflow-wrap: normal; }
+.small { font-size: 8pt; color: #444; }
+.notice { border: 3px solid #b2182b; color: #b2182b; font-weight: bold; font-size: 13pt; padding: 8px 12px;
+          margin: 1em 0; text-align: center; }
+.notice-bar { background: #b2182b; color: #fff; font-weight: bold; font-size: 8pt; padding: 2px 6px;
+              text-align: center; margin: 0 0 4px; }
+section.priority, section.appendix { break-before: page; }
+.title-page { min-height: 240mm; }
+.title-page .partnership { font-size: 14pt; color: #1f5c99; font-weight: bold; margin-top: 18mm; }
+.title-page .period { font-size: 15pt; margin: 0.2em 0 1em; }
+.title-page dl { display: grid; grid-template-columns: 38mm 1fr; gap: 2mm 4mm; }
+.title-page dt { font-weight: bold; }
+.title-page dd { margin: 0; }
+dl.defs dt { font-weight: bold; margin-top: 0.4em; }
+dl.defs dd { margin: 0 0 0.3em 0; }
+.charts { margin: 0.4em 0 0.6em; break-inside: avoid; }
+figure { display: inline-block; vertical-align: top; width: 49%; margin: 0; break-inside: avoid; }
+figure img { max-width: 100%; height: auto; }
+figcaption { font-size: 7.5pt; color: #555; }
+.measure { break-inside: avoid; }
+.objectives td:nth-child(1) { width: 7mm; }
+.objectives td:nth-child(3) { width: 34mm; }
+.provenance { font-size: 7.5pt; }
+.provenance td.hash { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 6.5pt; word-break: break-all; }
+.queries code, .measures code { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
+.measures { font-size: 8pt; }
+span.fig { border-bottom: 1px dotted #888; }
+@media screen { body { padding: 8mm; } .title-page { min-height: 0; } }
+@media print { .notice-bar { display: none; } }
+"""
+
+
+def esc(value: object) -> str:
+    """HTML-escaped text (attributes too) of any value."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _rag_style(rag: str | None) -> str:
+    background, colour = RAG_STYLE.get(rag if rag in RAG_STYLE else None, RAG_STYLE[None])
+    return f"background:{background};color:{colour}"
+
+
+def rag_badge(rag: str) -> str:
+    """A coloured badge that says its status in words."""
+    return f'<span class="badge" style="{_rag_style(rag)}">{esc(rag)}</span>'
+
+
+def status_badge(status: str, tone: str) -> str:
+    background, colour = STATUS_STYLE.get(tone, STATUS_STYLE["neutral"])
+    return f'<span class="badge" style="background:{background};color:{colour}">{esc(status)}</span>'
+
+
+def traced_paragraph(row: MeasureRow) -> str:
+    """The paragraph, escaped, with each figure the row knows wrapped in a span whose title is its trace."""
+    figures = dict(row.figures)
+    text = row.paragraph
+    out, last = [], 0
+    for match in _NUMBER.finditer(text):
+        token = match.group(1)
+        out.append(esc(text[last:match.start()]))
+        following = text[match.end():match.end() + 7]
+        if token in figures and not following.startswith(" month"):
+            out.append(f'<span class="fig" title="{esc(figures[token])}">{esc(token)}</span>')
+        else:
+            out.append(esc(token))
+        last = match.end()
+    out.append(esc(text[last:]))
+    return "".join(out)
+
+
+def _title_page(report: Report) -> str:
+    loaded = f", last loaded {report.loaded_at:%-d %B %Y}" if report.loaded_at else ""
+    sources = "".join(f"<li>{esc(line)}</li>" for line in report.source_summary)
+    notice = f'<div class="notice">{esc(SYNTHETIC_NOTICE)}</div>' if report.synthetic else ""
+    summary_rows = []
+    for section in report.priorities:
+        counts = {k: sum(1 for r in section.rows if r.rag == k) for k in ("Green", "Amber", "Red", "No comparison")}
+        cells = "".join(
+            f'<td class="num" title="{esc(_summary_trace(report, section, k))}">{n}</td>' for k, n in counts.items())
+        summary_rows.append(f'<tr><td><a href="#{esc(section.id)}">{esc(section.title)}</a></td>{cells}</tr>')
+    heads = "".join(f'<th class="num" style="{_rag_style(k if k != "No comparison" else None)}">{esc(k)}</th>'
+                    for k in ("Green", "Amber", "Red", "No comparison"))
+    return f"""
+<section class="title-page">
+  <div class="partnership">{esc(report.partnership)}</div>
+  <h1>{esc(report.area)}: partnership measures</h1>
+  <div class="period">Board report: {esc(report.period[:1].upper() + report.period[1:])}</div>
+  <div>{esc(report.span)}, compared with the 12 months before ({esc(report.previous_span)})</div>
+  {notice}
+  <dl>
+    <dt>Area</dt><dd>{esc(report.area)}</dd>
+    <dt>Period</dt><dd>{esc(report.period[:1].upper() + report.period[1:])}: {esc(report.span)}</dd>
+    <dt>Data runs to</dt><dd>{report.data_to:%B %Y} (loaded from {report.data_from:%B %Y}{esc(loaded)})</dd>
+    <dt>Data sources</dt><dd><ul style="margin:0;padding-left:1.1em">{sources}</ul></dd>
+    <dt>Produced</dt><dd>{report.generated_at:%-d %B %Y %H:%M}. Every figure is traced to its definition and query
+      in the appendix; in the HTML version, hover over a figure to see them.</dd>
+  </dl>
+  <h3>Measures by RAG status</h3>
+  <table class="summary"><thead><tr><th>Priority</th>{heads}</tr></thead><tbody>{''.join(summary_rows)}</tbody></table>
+</section>"""
+
+
+def _summary_trace(report: Report, section: PrioritySection, rag: str) -> str:
+    measures = ", ".join(r.label for r in section.rows if r.rag == rag) or "none"
+    return (f"Figure: measures of {section.title} with RAG status {rag}: {measures}\nArea: {report.area}\n"
+            f"Period: rolling year {report.span} against the 12 months before\nQuery: {report.queries[0]} -> rag")
+
+
+def _board_table(section: PrioritySection) -> str:
+    numeric = [cell.numeric for cell in section.rows[0].cells] if section.rows else [False] * len(section.columns)
+    heads = "".join(f'<th class="num">{esc(c)}</th>' if n else f"<th>{esc(c)}</th>"
+                    for c, n in zip(section.columns, numeric))
+    body = []
+    for row in section.rows:
+        cells = []
+        for cell in row.cells:
+            if cell.rag is not None:
+                cells.append(f'<td class="rag" style="{_rag_style(cell.rag)}" title="{esc(cell.trace)}">{esc(cell.text)}</td>')
+            else:
+                cls = ' class="num"' if cell.numeric else ""
+                cells.append(f'<td{cls} title="{esc(cell.trace)}">{esc(cell.text)}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    widths = "".join(f'<col style="width:{w}%">' for w in _widths(len(section.columns)))
+    return (f'<table class="board"><colgroup>{widths}</colgroup><thead><tr>{heads}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _widths(n: int) -> list[float]:
+    """Column widths (%) for the board table: a wide Category column, the rest shared."""
+    if n == 10:  # Category, two rolling years, % difference, RAG, rate, rank, movement, London %, significant
+        return [19, 9, 9, 8.5, 10, 8, 9, 9.5, 9, 9]
+    return [24] + [76 / (n - 1)] * (n - 1)
+
+
+def _objectives(section: PrioritySection) -> str:
+    if not section.objectives:
+        return '<p class="small">No objectives are recorded for this priority yet.</p>'
+    rows = []
+    for o in section.objectives:
+        evidence = f'<div class="small">{esc(o.evidence)}</div>' if o.evidence else ""
+        rows.append(f"<tr><td>{esc(o.number)}</td><td><strong>{esc(o.title)}</strong>{evidence}</td>"
+                    f'<td>{status_badge(o.status, o.tone)}<div class="small">updated {o.updated:%-d %b %Y}</div></td></tr>')
+    return ('<table class="objectives"><thead><tr><th>#</th><th>Objective and evidence</th><th>Status</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _figure(chart: ChartImage) -> str:
+    png, width, height = chart.png()
+    data = base64.b64encode(png).decode("ascii")
+    size = f'width="{width // SCALE}" height="{height // SCALE}"'
+    return (f'<figure><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
+            f"<figcaption>Source: <code>{esc(chart.query)}</code></figcaption></figure>")
+
+
+def _priority(section: PrioritySection, report: Report) -> str:
+    bar = f'<div class="notice-bar">{esc(SYNTHETIC_NOTICE)}</div>' if report.synthetic else ""
+    charts = ""
+    if section.charts:
+        charts = (f'<div class="charts"><h3>Charts: {esc(section.charts[0].measure_label)}</h3>'
+                  f'{"".join(_figure(c) for c in section.charts)}</div>')
+    commentary = "".join(
+        f'<div class="measure"><h4>{esc(row.label)} {rag_badge(row.rag)}</h4><p>{traced_paragraph(row)}</p></div>'
+        for row in section.rows)
+    return f"""
+<section class="priority" id="{esc(section.id)}">
+  {bar}
+  <h2>{esc(section.title)}</h2>
+  <h3>Objectives</h3>
+  {_objectives(section)}
+  <h3>Measures: {esc(report.area)}, {esc(report.period)}</h3>
+  {_board_table(section)}
+  <h3>Commentary</h3>
+  {commentary}
+  {charts}
+</section>"""
+
+
+def _appendix(report: Report) -> str:
+    bar = f'<div class="notice-bar">{esc(SYNTHETIC_NOTICE)}</div>' if report.synthetic else ""
+    defs = "".join(f"<p><strong>{esc(term)}</strong>{esc(rest)}</p>" for term, rest in report.definitions)
+    measures = "".join(
+        f"<tr><td><strong>{esc(r.label)}</strong></td><td>{esc(r.definition)}"
+        f'<div class="small">Counted in this store: {esc(r.categories)}</div></td>'
+        f"<td><code>{esc(r.query)}</code></td></tr>"
+        for r in report.all_rows())
+    caveats = "".join(f"<dt>{esc(title)}</dt><dd>{esc(text)}</dd>" for title, text in report.caveats)
+    queries = "".join(f"<li><code>{esc(q)}</code></li>" for q in report.queries)
+    files = "".join(
+        f"<tr><td>{esc(f.name)}</td><td>{esc(f.description)}</td><td>{esc(f.months or '-')}</td>"
+        f'<td class="num" title="{esc(f"Data rows in {f.name} (source_files.row_count)")}">{f.rows:,}</td>'
+        f'<td class="num" title="{esc(f"Months already loaded that {f.name} revised (source_files.months_replaced)")}">'
+        f'{f.months_replaced:,}</td><td class="hash">{esc(f.sha256)}</td>'
+        f"<td>{esc(f'{f.loaded_at:%Y-%m-%d %H:%M:%S}' if f.loaded_at else '-')}</td></tr>"
+        for f in report.sources)
+    return f"""
+<section class="appendix" id="appendix">
+  {bar}
+  <h2>Appendix</h2>
+  <h3>Definitions</h3>
+  <div class="defs">{defs}</div>
+  <h3>Measures and the queries behind them</h3>
+  <p class="small">Each row of the board tables is one row of the query below (the <code>sbp.metrics</code> function and
+  its parameters); the charts come from the queries listed after the table.</p>
+  <table class="measures"><thead><tr><th>Measure</th><th>Definition</th><th>Query</th></tr></thead>
+  <tbody>{measures}</tbody></table>
+  <ul class="queries">{queries}</ul>
+  <h3>Data caveats</h3>
+  <dl class="defs">{caveats}</dl>
+  <h3>Provenance: every file loaded</h3>
+  <table class="provenance"><thead><tr><th>File</th><th>Format</th><th>Months</th><th class="num">Rows</th>
+  <th class="num">Months replaced</th><th>sha256</th><th>Loaded at</th></tr></thead><tbody>{files}</tbody></table>
+</section>"""
+
+
+def render_html(report: Report) -> str:
+    """The whole report as one HTML document."""
+    footer = " ".join(f"{report.partnership} \u00b7 {report.area} \u00b7 {report.period}".split())
+    if report.synthetic:
+        footer += f" \u00b7 {SYNTHETIC_NOTICE}"
+    css = CSS.replace("var(--footer)", css_string(footer))
+    if report.synthetic:
+        css += ("@page { @top-center { content: " + css_string(SYNTHETIC_NOTICE)
+                + "; color: #b2182b; font: bold 8pt 'Liberation Sans', Arial, sans-serif; } }\n")
+    body = _title_page(report) + "".join(_priority(s, report) for s in report.priorities) + _appendix(report)
+    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{esc(report.partnership)}: {esc(report.title)}</title>\n"
+            f"<style>{esc_style(css)}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def css_string(text: str) -> str:
+    """A quoted CSS string for any text: everything but letters, digits and spaces as a CSS hex escape."""
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def esc_style(css: str) -> str:
+    """CSS is not HTML-escaped (quotes must stay), but it must never close its <style> element."""
+    return re.sub(r"</(style)", r"<\\/\1", css, flags=re.IGNORECASE)

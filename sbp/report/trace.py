@@ -1,0 +1,160 @@
+"""Where each figure comes from: the board-table cells and paragraph numbers, each with its trace.
+
+A trace says what a number is (the measure's MPS categories or series), the period, the area and the metrics
+call that produced it. The HTML report shows it on hover; the appendix lists each measure's definition and query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sbp import narrative
+from sbp.config import Config, Measure
+from sbp.settings import SETTINGS
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the board table: display text, its trace (hover text) and, for RAG cells, the status."""
+
+    text: str
+    trace: str = ""
+    numeric: bool = False
+    rag: str | None = None      # 'Green' / 'Amber' / 'Red' / 'No comparison' on the RAG column only
+
+
+def measure_definition(measure: Measure, config: Config) -> str:
+    """'Total burglary = Burglary (major category: all minors)': what a measure counts, as configured."""
+    parts = []
+    if measure.all:
+        parts.append("every MPS category (all majors and minors)")
+    parts += [f"{name} (major category: all minors)" for name in measure.majors]
+    parts += [f"{name} (minor category)" for name in measure.minors]
+    parts += [f"{name} (long-format series)" for name in measure.series]
+    text = f"{measure.label} = {' + '.join(parts)}"
+    earlier = [old for level, names in (("major", measure.majors), ("minor", measure.minors))
+               for name in names for old in config.spellings(level, name)[1:]]
+    if earlier:
+        text += f"; earlier spellings also counted: {', '.join(earlier)}"
+    return text
+
+
+def categories(mapping: pd.DataFrame, measure: Measure) -> str:
+    """The category pairs (and sources) a measure actually counts in this store."""
+    rows = mapping[mapping["measure_id"] == measure.id]
+    if rows.empty:
+        return "none of its categories is loaded in this store"
+    if measure.all:
+        return f"all {len(rows)} loaded category pairs ({', '.join(sorted(set(rows['source'])))})"
+    pairs = sorted({f"{r.major_category} / {r.minor_category} [{r.source}]" for r in rows.itertuples()})
+    return "; ".join(pairs)
+
+
+def value(row: pd.Series, name: str) -> Any:
+    """A row's field, or None when it is missing (NA, NaN)."""
+    value = row.get(name)
+    return None if value is None or pd.isna(value) else value
+
+
+def _count(value: Any) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{float(value):+.1f}%"
+
+
+def _rate(value: Any) -> str:
+    return "-" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q: str, spans: dict[str, str],
+           settings: dict[str, Any]) -> tuple[Cell, ...]:
+    """The board-table cells of one measure, each with its trace."""
+    prev_label, cur_label = columns[1], columns[2]
+    population = value(row, "population")
+    rank_of = value(row, "rank_of")
+    p_value = value(row, "p_value")
+    rag = table_row["RAG"]
+    rule = next(s.help for s in SETTINGS if s.name == "rag_rule")
+    traces = {
+        "Category": f"{base}\nQuery: {q}",
+        prev_label: f"{base}\nFigure: offences recorded, {spans['previous']}\nQuery: {q} -> previous",
+        cur_label: f"{base}\nFigure: offences recorded, {spans['current']}\nQuery: {q} -> current",
+        "% difference": f"{base}\nFigure: (current - previous) / previous x 100, {spans['current']} against "
+                        f"{spans['previous']}\nQuery: {q} -> pct_change",
+        "RAG": f"{base}\nFigure: RAG status, rule '{settings['rag_rule']}': {rule}\nQuery: {q} -> rag",
+        "Rate per 1,000": f"{base}\nFigure: offences per 1,000 residents, {spans['current']}"
+                          + (f" (population {int(population):,})" if population is not None else " (no population loaded)")
+                          + f"\nQuery: {q} -> rate_per_1000",
+        "Rank": f"{base}\nFigure: rank by rate per 1,000 among "
+                + (f"{int(rank_of)} London boroughs" if rank_of else "the London boroughs")
+                + f" (1 = lowest), {spans['current']}\nQuery: {q} -> rank, rank_of",
+        "Movement": f"{base}\nFigure: rank change on {spans['previous']} (rank then: "
+                    f"{value(row, 'rank_previous') if value(row, 'rank_previous') is not None else 'n/a'})"
+                    f"\nQuery: {q} -> rank_previous",
+        "London % difference": f"{base}\nFigure: % change for all of London (every area in the extract), "
+                               f"{spans['current']} against {spans['previous']}\nQuery: {q} -> london_pct_change",
+        "Significant": f"{base}\nFigure: exact test of the change at the {settings['significance_level']:g} level"
+                       + (f" (p = {float(p_value):.4f})" if p_value is not None else "")
+                       + f"\nQuery: {q} -> significant, p_value",
+    }
+    texts = {
+        "Category": str(table_row["Category"]),
+        prev_label: _count(table_row[prev_label]),
+        cur_label: _count(table_row[cur_label]),
+        "% difference": _pct(table_row["% difference"]),
+        "RAG": str(rag),
+        "Rate per 1,000": _rate(table_row["Rate per 1,000"]),
+        "Rank": str(table_row["Rank"]),
+        "Movement": str(table_row["Movement"]),
+        "London % difference": _pct(table_row["London % difference"]),
+        "Significant": str(table_row["Significant"]),
+    }
+    # A column boardtable adds later still shows, traced to the row's query.
+    return tuple(
+        Cell(text=texts.get(c, "-" if value(table_row, c) is None else str(table_row[c])),
+             trace=traces.get(c, f"{base}\nQuery: {q}"),
+             numeric=c not in ("Category", "RAG", "Movement", "Significant"), rag=str(rag) if c == "RAG" else None)
+        for c in columns
+    )
+
+
+def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """How each figure of the row is written in the paragraph, with its trace (for hover spans)."""
+    found: dict[str, list[str]] = {}
+
+    def add(text: str | None, what: str) -> None:
+        if text:
+            found.setdefault(text, []).append(what)
+
+    fields = {name: value(row, name) for name in (
+        "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "london_rate_per_1000",
+        "london_pct_change", "rank", "rank_previous", "rank_of")}
+    if fields["current"] is not None:
+        add(narrative.fmt_count(fields["current"]), f"offences, {spans['current']} (current)")
+    if fields["previous"] is not None:
+        add(narrative.fmt_count(fields["previous"]), f"offences, {spans['previous']} (previous)")
+    if fields["pct_change"] is not None:
+        add(narrative.fmt_pct(fields["pct_change"]), "% change on the previous 12 months (pct_change)")
+    if fields["rate_per_1000"] is not None:
+        add(narrative.fmt_rate(fields["rate_per_1000"]), f"rate per 1,000 residents, {spans['current']} (rate_per_1000)")
+    if fields["rate_per_1000_previous"] is not None:
+        add(narrative.fmt_rate(fields["rate_per_1000_previous"]),
+            f"rate per 1,000 residents, {spans['previous']} (rate_per_1000_previous)")
+    if fields["london_rate_per_1000"] is not None:
+        add(narrative.fmt_rate(fields["london_rate_per_1000"]), "London rate per 1,000 (london_rate_per_1000)")
+    if fields["london_pct_change"] is not None:
+        add(narrative.fmt_pct(fields["london_pct_change"]), "London % change (london_pct_change)")
+    if fields["rank"] is not None:
+        add(narrative.ordinal(fields["rank"]), "rank among London boroughs, 1 = lowest rate (rank)")
+    if fields["rank_previous"] is not None:
+        add(narrative.ordinal(fields["rank_previous"]), f"rank, {spans['previous']} (rank_previous)")
+        if fields["rank"] is not None and fields["rank"] != fields["rank_previous"]:
+            add(str(abs(int(fields["rank_previous"]) - int(fields["rank"]))), "places moved in rank (rank_previous - rank)")
+    if fields["rank_of"]:
+        add(str(int(fields["rank_of"])), "number of areas ranked (rank_of)")
+    return tuple((text, f"{base}\nFigure: {' or '.join(whats)}\nQuery: {q}") for text, whats in found.items())
