@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from sbp import metrics, store
+from sbp import cube, store
 from sbp.errors import IngestError
 from sbp.formats import AREA_LEVELS, DENOMINATORS, Detected, detect
 from sbp.textfile import TextFile, find_line, open_text
@@ -518,7 +518,7 @@ def ingest(
             summaries.append(_load_one(con, path, seen, Path(workdir)))
         if any(not s.skipped for s in summaries):
             store.rebuild_indexes(con)
-            metrics.materialize_comparisons(con)
+            cube.materialize(con)
         for key, value in (meta or {}).items():
             con.execute("INSERT OR REPLACE INTO store_meta VALUES ($k, $v)", {"k": key, "v": value})
         if all(s.skipped for s in summaries) and not meta:

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import binom, poisson
 
+from sbp import cube as stored_cube
 from sbp import queries
 from sbp.config import Config, Measure, default_config
 from sbp.errors import PeriodError, UnknownNameError
 from sbp.periods import add_months, month_label, parse_month
 from sbp.settings import load_settings
 
-MPS_SOURCES = ("mps_borough", "mps_ward", "mps_lsoa")
-SERIES_SOURCES = ("long_counts", "police_uk")
+MPS_SOURCES, SERIES_SOURCES = stored_cube.MPS_SOURCES, stored_cube.SERIES_SOURCES
 CONTRACT_FIELDS = (
     "area", "end", "measure", "current", "previous", "change", "pct_change", "rate_per_1000",
     "rate_per_1000_previous", "rank", "rank_of", "rank_previous", "significant", "rag",
@@ -93,27 +91,14 @@ def measure_frames(
 def _measure_frames(
     con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, level: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cats = loaded_categories(con, level)
-    parts = []
-    for m in measures:
-        mps = cats["source"].isin(MPS_SOURCES)
-        if m.all:
-            chosen = cats[mps]
-        else:
-            majors = {s for name in m.majors for s in config.spellings("major", name)}
-            minors = {s for name in m.minors for s in config.spellings("minor", name)}
-            chosen = cats[
-                (mps & (cats["major_category"].isin(majors) | cats["minor_category"].isin(minors)))
-                | (cats["source"].isin(SERIES_SOURCES) & cats["minor_category"].isin(set(m.series)))
-            ]
-        parts.append(chosen.assign(measure_id=m.id))
-    columns = ["measure_id", "source", "major_category", "minor_category"]
-    mapping = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    categories = con.execute(queries.CATEGORIES_SQL, {"level": level}).fetchall()
+    rows = stored_cube.measure_rows(categories, measures, config)
+    mapping = pd.DataFrame(rows, columns=list(stored_cube.MAP_COLUMNS)).astype("string")
     info = pd.DataFrame(
         {"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures],
          "denominator": [m.denominator for m in measures]}
     )
-    return mapping.astype({c: "string" for c in columns}), info
+    return mapping, info
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict, mapping: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
@@ -158,6 +143,8 @@ def latest_month(con: duckdb.DuckDBPyConnection, level: str = "borough") -> dt.d
 
 def _significance(current: pd.Series, previous: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
     """Exact conditional test of two Poisson counts over equal periods: current | total ~ Binomial(total, 1/2)."""
+    from scipy.stats import binom  # imported here: scipy takes ~0.5 s to import, and ingest imports this module
+
     cur = current.to_numpy(dtype="float64", na_value=np.nan)
     prev = previous.to_numpy(dtype="float64", na_value=np.nan)
     total = cur + prev
@@ -186,50 +173,6 @@ def _rag(frame: pd.DataFrame, rule: str) -> pd.Series:
     return pd.Series(rag, index=frame.index, dtype="object").where(lambda s: s != "None", None)
 
 
-_FINGERPRINTS: dict[int, tuple[Config, str]] = {}
-
-
-def config_fingerprint(config: Config) -> str:
-    """A digest of everything in the configuration that changes comparison figures (memoised per config object)."""
-    known = _FINGERPRINTS.get(id(config))
-    if known is None or known[0] is not config:
-        text = repr(sorted((m.id, m) for m in config.measures.values())) + repr(sorted(config.aliases.items()))
-        known = _FINGERPRINTS[id(config)] = (config, hashlib.sha256(text.encode()).hexdigest()[:16])
-    return known[1]
-
-
-def materialize_comparisons(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
-    """Store every configured measure x borough x end month comparison (inside an ingest); returns the row count.
-
-    Readers use it while the configuration is unchanged (checked by fingerprint); otherwise they compute live.
-    """
-    config = config or default_config()
-    con.execute("DROP TABLE IF EXISTS comparison_cache")
-    con.execute("DELETE FROM store_meta WHERE key = 'comparison_cache_key'")
-    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
-    if first is None or add_months(first, 11) > last:
-        return 0
-    mapping, info = _measure_frames(con, list(config.measures.values()), config, "borough")
-    con.register("measure_map", mapping)
-    con.register("measure_info", info)
-    try:
-        con.execute(f"CREATE TABLE comparison_cache AS {queries.COMPARISON_SQL}", {
-            "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
-        })
-    finally:
-        con.unregister("measure_map")
-        con.unregister("measure_info")
-    con.execute("INSERT INTO store_meta VALUES ('comparison_cache_key', $k)", {"k": config_fingerprint(config)})
-    return con.execute("SELECT count(*) FROM comparison_cache").fetchone()[0]
-
-
-def _cache_usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config) -> bool:
-    if any(config.measures.get(m.id) != m for m in measures):
-        return False
-    row = con.execute("SELECT value FROM store_meta WHERE key = 'comparison_cache_key'").fetchone()
-    return row is not None and row[0] == config_fingerprint(config)
-
-
 def comparisons(
     con: duckdb.DuckDBPyConnection,
     measures: Sequence[Measure],
@@ -248,7 +191,7 @@ def comparisons(
     config = config or default_config()
     settings = settings or load_settings()
     last_end = last_end or first_end
-    if level == "borough" and within is None and _cache_usable(con, measures, config):
+    if level == "borough" and within is None and stored_cube.usable(con, measures, config):
         rank_by_rate = True
         info = pd.DataFrame({"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures]})
         frame = con.execute(queries.CACHED_COMPARISONS_SQL, {
@@ -444,6 +387,8 @@ def exceptions(
     frame = _run(con, queries.EXCEPTIONS_SQL, {"end": end, "level": level, "within": within, "baseline": baseline}, mapping, info)
     frame["offence_count"] = frame["offence_count"].fillna(0).astype("int64")
     frame["baseline_mean"] = frame["baseline_mean"].astype("float64")
+    from scipy.stats import poisson
+
     tail = float(settings["exception_probability"]) / 2
     mean = frame["baseline_mean"].to_numpy()
     frame["lower_limit"] = np.where(mean > 0, poisson.ppf(tail, mean), 0).astype("int64")

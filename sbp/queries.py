@@ -156,7 +156,7 @@ QUALIFY month >= $from_month
 ORDER BY measure_id, area_name, month
 """
 
-# The same comparisons for the configured measures, materialised at ingest time (see metrics.materialize_comparisons).
+# The same comparisons for the configured measures, materialised at ingest time (see sbp/cube.py).
 CACHED_COMPARISONS_SQL = """
 SELECT * FROM comparison_cache
 WHERE list_contains($measure_ids, measure_id) AND end_month BETWEEN $first_end AND $last_end

@@ -158,11 +158,11 @@ def upgrade(db: str | os.PathLike | None = None) -> None:
     """Bring a store built by an earlier version up to the current schema, keeping its data."""
     if current_version_file(resolve_db_path(db)) is None:
         raise StoreMissingError(f"No store at {resolve_db_path(db)} to upgrade.")
-    from sbp.metrics import materialize_comparisons  # metrics builds on the store, not the other way round
+    from sbp import cube  # the cube builds on the store, not the other way round
 
     with new_version(db) as con:
         rebuild_indexes(con)
-        materialize_comparisons(con)
+        cube.materialize(con)
 
 
 INDEX_SQL = """

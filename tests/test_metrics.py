@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sbp import metrics, store
+from sbp import cube, metrics, store
 from sbp.config import Measure
 from sbp.errors import PeriodError, UnknownNameError
 from sbp.ingest import ingest
@@ -135,9 +135,9 @@ def test_materialised_comparisons_equal_the_live_query(tmp_path, monkeypatch):
     with store.connect_read(db) as con:
         first, last = metrics.month_span(con)
         ends = (dt.date(2020, 3, 1), last)
-        assert metrics._cache_usable(con, measures, default_config())
+        assert cube.usable(con, measures, default_config())
         cached = metrics.comparisons(con, measures, *ends)
-        monkeypatch.setattr(metrics, "_cache_usable", lambda *a: False)
+        monkeypatch.setattr(cube, "usable", lambda *a: False)
         live = metrics.comparisons(con, measures, *ends)
     assert len(cached) == len(measures) * 33 * 45
     pd.testing.assert_frame_equal(cached, live)
@@ -151,7 +151,7 @@ def test_changed_configuration_is_not_served_from_the_cache(db, write_csv):
     changed = Config(measures=dict(config.measures) | {"burglary": Measure(id="burglary", label="Burglary", minors=("Domestic Burglary",))},
                      priorities=config.priorities, aliases=config.aliases)
     with store.connect_read(db) as con:
-        assert metrics._cache_usable(con, [config.measures["burglary"]], config)
-        assert not metrics._cache_usable(con, [changed.measures["burglary"]], changed)
+        assert cube.usable(con, [config.measures["burglary"]], config)
+        assert not cube.usable(con, [changed.measures["burglary"]], changed)
         rows = by_area(metrics.comparisons(con, [changed.measures["burglary"]], DEC_2023, config=changed))
     assert rows["A"]["current"] == 144  # domestic only, not the 156 of the configured measure
