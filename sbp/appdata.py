@@ -36,7 +36,7 @@ def ensure_store() -> bool:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(version: str) -> duckdb.DuckDBPyConnection:
-    return store.connect_read()
+    return store.connect_read(version=version)
 
 
 def cursor(version: str) -> duckdb.DuckDBPyConnection:

@@ -515,7 +515,12 @@ def ingest(
             if progress:
                 size = path.stat().st_size if path.exists() else 0
                 progress(f"[{number}/{len(paths)}] loading {path.name} ({size / 1e6:,.1f} MB)")
-            summaries.append(_load_one(con, path, seen, Path(workdir)))
+            try:
+                summaries.append(_load_one(con, path, seen, Path(workdir)))
+            except duckdb.Error as exc:
+                # A CSV shape our own checks did not foresee: still one line naming the file, never a traceback.
+                detail = str(exc).strip().splitlines()[0]
+                raise IngestError(path, f"the file could not be read as CSV ({detail})") from exc
         if any(not s.skipped for s in summaries):
             store.rebuild_indexes(con)
             cube.materialize(con)

@@ -71,10 +71,18 @@ def exists(db: str | os.PathLike | None = None) -> bool:
     return current_version_file(resolve_db_path(db)) is not None
 
 
-def connect_read(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the current version of the store."""
+def connect_read(db: str | os.PathLike | None = None, version: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current version of the store, or to the version a data_version() names.
+
+    Naming the version keeps a cache keyed on it honest: what is read is what the key says, even if a newer
+    version has been published since (falls back to the current one if that version has been cleaned up).
+    """
     path = resolve_db_path(db)
     current = current_version_file(path)
+    if version:
+        named = versions_dir(path) / version.split(":", 1)[0]
+        if named.name.startswith("v") and named.suffix == ".duckdb" and named.is_file():
+            current = named
     if current is None:
         raise StoreMissingError(
             f"No store at {path}. Load data with `python -m sbp ingest FILE...` or build the demo with `python -m sbp demo`."
@@ -98,8 +106,9 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 @contextlib.contextmanager
-def write_lock(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the store's single-writer lock, waiting up to wait_seconds for another ingest."""
+def write_lock(db: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the store's single-writer lock, waiting up to wait_seconds (default LOCK_WAIT_SECONDS) for another ingest."""
+    wait_seconds = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
     vdir = versions_dir(db)
     vdir.mkdir(parents=True, exist_ok=True)
     with open(vdir / "write.lock", "a+") as handle:
@@ -254,7 +263,7 @@ def _record_failure(db: Path, exc: BaseException) -> None:
     if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
         message = "the load was interrupted"
     else:
-        message = str(exc) or type(exc).__name__
+        message = (str(exc) or type(exc).__name__).strip().splitlines()[0]
     record = {"failed_at": dt.datetime.now().isoformat(timespec="seconds"), "message": message}
     with contextlib.suppress(OSError):
         _failure_file(db).write_text(json.dumps(record))

@@ -24,22 +24,34 @@ class TextFile:
     header: list[str]
 
 
-def _first_bad_utf8(path: Path) -> tuple[int, int] | None:
-    """(line, byte) of the first invalid UTF-8 sequence, or None when the whole file decodes."""
+@dataclass(frozen=True)
+class _Scan:
+    bad_utf8: tuple[int, int] | None  # (line, byte) of the first invalid UTF-8 sequence
+    mixed_line_endings: bool          # both CRLF and bare LF line ends (a file edited on two systems)
+
+
+def _scan(path: Path) -> _Scan:
+    """One pass over the bytes: UTF-8 validity and line-ending consistency."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    line = 1
+    line, lf, crlf, previous = 1, 0, 0, b""
+    bad = None
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                return line + chunk[: exc.start].count(b"\n"), chunk[exc.start]
+            if bad is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad = (line + chunk[: exc.start].count(b"\n"), chunk[exc.start])
+            lf += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
+            previous = chunk[-1:]
             line += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return line, 0
-    return None
+        if bad is None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                bad = (line, 0)
+    return _Scan(bad, 0 < crlf < lf)
 
 
 def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
@@ -57,17 +69,21 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
         raise IngestError(path, "this is not a text CSV (it looks like UTF-16 or a binary file); save it as CSV UTF-8")
     encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     readable = path
-    bad = _first_bad_utf8(path)
-    if bad is not None:
+    scan = _scan(path)
+    if scan.bad_utf8 is not None or scan.mixed_line_endings:
+        # Rewrite as clean UTF-8 with one kind of line end, which DuckDB's strict CSV reader needs.
         raw = path.read_bytes()
         try:
-            text = raw.decode("cp1252")
+            text = raw.decode("cp1252" if scan.bad_utf8 is not None else encoding)
         except UnicodeDecodeError:
-            line, byte = bad
+            line, byte = scan.bad_utf8
             raise IngestError(
                 path, f"byte 0x{byte:02x} is not valid UTF-8 or Windows-1252 text; save the file as CSV UTF-8", line=line
             ) from None
-        encoding = "cp1252"
+        if scan.bad_utf8 is not None:
+            encoding = "cp1252"
+        if scan.mixed_line_endings:
+            text = text.replace("\r\n", "\n")
         tmp = tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", newline="", suffix=".csv", delete=False, dir=workdir
         )
@@ -86,7 +102,7 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
                 raise IngestError(
                     path, f"the file is {name}-delimited; save it as comma-separated CSV and load it again", line=1
                 )
-    if len(head.splitlines()) < 2 and len(head) < 64 * 1024:
+    if len([ln for ln in head.splitlines() if ln.strip()]) < 2 and len(head) < 64 * 1024:
         raise IngestError(path, "the file has a header but no data rows", line=2)
     return TextFile(original=path, readable=readable, encoding=encoding, header=header)
 
