@@ -92,3 +92,20 @@ def test_signed_in_admin_edits_an_objective_status_and_it_is_audited(demo_db):
     at.button[[b.label for b in at.button].index("Save")].click().run()
     log = audit_log(demo_db)
     assert len(log) == 1 and log[0]["changed_by"] == "analyst" and log[0]["new_status"] == "At risk"
+
+
+def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch):
+    from sbp import appdata
+    from sbp.settings import load_settings
+
+    monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"upload_limit_mb": 1})
+    appdata.settings.clear()  # the settings are cached for the process
+    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    version = store.data_version(demo_db)
+    big = b"month,area,category,count\n" + b"2023-11,Bromley,ASB calls,1\n" * 50_000  # about 1.4 MB
+    at.file_uploader[0].set_value(("big.csv", big, "text/csv"))
+    at.run()
+    at.button(key="data_load").click().run()
+    assert any("larger than the 1 MB limit" in e.value for e in at.error)
+    assert store.data_version(demo_db) == version
+    appdata.settings.clear()
