@@ -4,22 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from sbp import appdata, charts, exports, urlstate
-from sbp.periods import add_months, month_label
+from sbp.periods import add_months, month_label, month_range
 
 ctx = st.session_state["sbp"]
-version, info, config = ctx["version"], ctx["info"], ctx["config"]
+version, info = ctx["version"], ctx["info"]
 
 st.title("Explore")
 
-options = list(config.measures) + [f"major:{m}" for m in info.majors] + [f"minor:{minor}" for _, minor in info.minors]
-labels = ({m: config.measures[m].label for m in config.measures}
-          | {f"major:{m}": f"{m} (all)" for m in info.majors}
-          | {f"minor:{minor}": f"{minor} ({major})" for major, minor in info.minors})
-months = []
-month = info.first_month
-while month <= info.last_month:
-    months.append(month)
-    month = add_months(month, 1)
+options, labels = appdata.measure_choices(info)
+months = month_range(info.first_month, info.last_month)
 wards = list(info.wards.get(ctx["borough"], ()))
 
 if "ex_measures" not in st.session_state:

@@ -7,12 +7,10 @@ from sbp import appdata, exports, urlstate
 from sbp.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
-version, info, config, end = ctx["version"], ctx["info"], ctx["config"], ctx["end"]
+version, info, end = ctx["version"], ctx["info"], ctx["end"]
 
 st.title("Rankings")
-options = list(config.measures) + [f"major:{m}" for m in info.majors] + [f"minor:{minor}" for _, minor in info.minors]
-labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in info.majors}
-          | {f"minor:{minor}": minor for _, minor in info.minors})
+options, labels = appdata.measure_choices(info)
 if "rk_measure" not in st.session_state:
     chosen, notice = urlstate.pick(st.query_params.get("measure"), options, "total_notifiable_offences", "measure")
     st.session_state["rk_measure"] = chosen

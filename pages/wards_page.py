@@ -10,7 +10,6 @@ from sbp.periods import add_months, month_label, rolling_year_span
 
 ctx = st.session_state["sbp"]
 version, borough, info = ctx["version"], ctx["borough"], ctx["info"]
-config = ctx["config"]
 
 st.title(f"Wards in {borough}")
 wards = info.wards.get(borough, ())
@@ -19,8 +18,7 @@ if not wards:
             icon=":material/info:")
     st.stop()
 
-options = list(config.measures) + [f"minor:{minor}" for _, minor in info.minors]
-labels = {m: config.measures[m].label for m in config.measures} | {f"minor:{minor}": minor for _, minor in info.minors}
+options, labels = appdata.measure_choices(info, include_majors=False)
 if "wd_measure" not in st.session_state:
     chosen, notice = urlstate.pick(st.query_params.get("measure"), options, "total_notifiable_offences", "category")
     st.session_state["wd_measure"] = chosen

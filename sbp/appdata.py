@@ -16,7 +16,7 @@ import streamlit as st
 from sbp import charts, metrics, store
 from sbp.config import default_config, london_boroughs
 from sbp.demo import build_demo
-from sbp.periods import add_months
+from sbp.periods import add_months, month_range
 from sbp.settings import load_settings
 
 
@@ -64,11 +64,7 @@ def store_info(version: str) -> StoreInfo:
     """Loaded months, areas, categories and the synthetic flag."""
     con = cursor(version)
     first, last = metrics.month_span(con)
-    ends = []
-    month = add_months(first, 11)
-    while month <= last:
-        ends.append(month)
-        month = add_months(month, 1)
+    ends = month_range(add_months(first, 11), last)
     london = {b.name for b in london_boroughs()}
     areas = con.execute("SELECT DISTINCT area_level, area_name, borough FROM area_index").fetchall()
     boroughs = tuple(sorted({a for level, a, _ in areas if level == "borough" and a in london}))
@@ -156,6 +152,16 @@ def league_spec(version: str, measure_id: str, end: dt.date, focus: str, present
 def tile_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
     """The London tile map for a measure, as a Vega-Lite spec."""
     return charts.tile_map(league(version, measure_id, end), presenter=presenter, focus=focus).to_dict()
+
+
+def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
+    """Selectable measures: configured ones, then whole MPS majors ('major:X') and minors ('minor:X'), with labels."""
+    config = default_config()
+    majors = info.majors if include_majors else ()
+    options = list(config.measures) + [f"major:{m}" for m in majors] + [f"minor:{minor}" for _, minor in info.minors]
+    labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in majors}
+              | {f"minor:{minor}": minor for _, minor in info.minors})
+    return options, labels
 
 
 def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "borough") -> metrics.Measure:

@@ -26,6 +26,15 @@ def add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from first to last inclusive."""
+    months = []
+    while first <= last:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
 def month_label(month: dt.date) -> str:
     """'Nov 2023'."""
     return month.strftime("%b %Y")
