@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sbp import charts, metrics, store
+from sbp import charts, metrics, status, store
 from sbp.config import default_config, london_boroughs
 from sbp.demo import build_demo
 from sbp.periods import add_months, month_range
@@ -123,10 +123,7 @@ def exceptions(version: str, end: dt.date | None, level: str, within: str | None
 @st.cache_data(max_entries=4, show_spinner=False)
 def loaded_files(version: str) -> pd.DataFrame:
     """The provenance table."""
-    return cursor(version).execute(
-        "SELECT file_name, file_format, row_count, first_month, last_month, months_replaced, loaded_at, sha256 "
-        "FROM source_files ORDER BY file_id"
-    ).df()
+    return cursor(version).execute(status.FILES_SQL).df().drop(columns="file_id")
 
 
 # Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of

@@ -25,9 +25,3 @@ def load_status(db: str | os.PathLike | None = None) -> pd.DataFrame:
     """One row per loaded source with its month span, file count and last load time."""
     with store.connect_read(db) as con:
         return con.execute(STATUS_SQL).df()
-
-
-def loaded_files(db: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The provenance table: one row per file ever loaded."""
-    with store.connect_read(db) as con:
-        return con.execute(FILES_SQL).df()
