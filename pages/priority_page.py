@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, auth, boardtable, narrative, objective_edits, urlstate
+from sbp import appdata, auth, boardtable, narrative, objective_edits
 from sbp.errors import SbpError
 from sbp.objectives import STATUS_TONE, load_statuses
 from sbp.periods import rolling_year_span
@@ -18,11 +18,7 @@ st.title(priority.title)
 st.caption(f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before.")
 
 labels = {m: config.measures[m].label for m in priority.measures}
-if key not in st.session_state:
-    chosen, notice = urlstate.pick(st.query_params.get("measure"), list(priority.measures), priority.measures[0], "measure")
-    st.session_state[key] = chosen
-    if notice:
-        st.info(notice, icon=":material/link_off:")
+appdata.seed_from_url(key, "measure", list(priority.measures), priority.measures[0], "measure")
 measure_id = st.segmented_control("Measure", list(priority.measures), key=key, format_func=labels.get,
                                   label_visibility="collapsed") or priority.measures[0]
 st.query_params["measure"] = measure_id

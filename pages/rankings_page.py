@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, exports, urlstate
+from sbp import appdata, exports
 from sbp.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
@@ -11,11 +11,7 @@ version, info, end = ctx["version"], ctx["info"], ctx["end"]
 
 st.title("Rankings")
 options, labels = appdata.measure_choices(info)
-if "rk_measure" not in st.session_state:
-    chosen, notice = urlstate.pick(st.query_params.get("measure"), options, "total_notifiable_offences", "measure")
-    st.session_state["rk_measure"] = chosen
-    if notice:
-        st.info(notice, icon=":material/link_off:")
+appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offences", "measure")
 measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, exports, urlstate
+from sbp import appdata, exports
 from sbp.present import literal
 from sbp.errors import SbpError
 from sbp.periods import add_months, month_label, rolling_year_span
@@ -19,11 +19,7 @@ if not wards:
     st.stop()
 
 options, labels = appdata.measure_choices(info, include_majors=False)
-if "wd_measure" not in st.session_state:
-    chosen, notice = urlstate.pick(st.query_params.get("measure"), options, "total_notifiable_offences", "category")
-    st.session_state["wd_measure"] = chosen
-    if notice:
-        st.info(notice, icon=":material/link_off:")
+appdata.seed_from_url("wd_measure", "measure", options, "total_notifiable_offences", "category")
 measure_id = st.selectbox("Crime category", options, key="wd_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sbp import charts, metrics, status, store
+from sbp import charts, metrics, status, store, urlstate
 from sbp.config import default_config, london_boroughs
 from sbp.demo import build_demo
 from sbp.periods import add_months, month_range
@@ -159,6 +159,15 @@ def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[
     labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in majors}
               | {f"minor:{minor}": minor for _, minor in info.minors})
     return options, labels
+
+
+def seed_from_url(key: str, param: str, options: list[str], default: str, what: str) -> None:
+    """Before a widget's first draw in a session, take its value from the link (checked), with a notice if refused."""
+    if key in st.session_state:
+        return
+    st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what)
+    if notice:
+        st.info(notice, icon=":material/link_off:")
 
 
 def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "borough") -> metrics.Measure:
