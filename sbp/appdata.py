@@ -131,7 +131,8 @@ def loaded_files(version: str) -> pd.DataFrame:
 @st.cache_data(max_entries=128, show_spinner=False)
 def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool) -> dict:
     """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec."""
-    frame = series(version, (area,), (measure_id,), add_months(end, -35), end)
+    start = max(add_months(end, -35), store_info(version).first_month)  # no empty years before the data starts
+    frame = series(version, (area,), (measure_id,), start, end)
     return charts.trend_chart(frame, area, label, presenter=presenter).to_dict()
 
 

@@ -37,10 +37,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "sbp.duckdb"
-    build_demo(db)
+def start_server(db: Path):
+    """Start `streamlit run` on a free loopback port for the store at db; yields its URL, then stops it."""
     port = free_port()
     env = os.environ | {"SBP_DB": str(db)}
     proc = subprocess.Popen(
@@ -59,9 +57,30 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "sbp.duckdb"
+    build_demo(db)
+    yield from start_server(db)
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    from sbp.ingest import ingest
+    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+
+    if not REAL_MPS.exists():
+        pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA)")
+    db = tmp_path_factory.mktemp("browser-real") / "sbp.duckdb"
+    ingest([REAL_MPS, REAL_POPULATION], db=db)
+    yield from start_server(db)
 
 
 @pytest.fixture(scope="module")
@@ -146,5 +165,20 @@ def test_changing_controls_changes_the_url_and_the_chart(server, browser):
         assert again.get_by_role("combobox", name="Focus borough").input_value() == "Bexley"
         assert again.get_by_role("combobox", name="Measure").input_value() == "Total burglary"
         again.close()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", ["overview", "safer-neighbourhoods", "explore", "rankings", "wards", "data"])
+def test_every_page_renders_on_the_real_extract(real_server, browser, path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{real_server}/{path}")
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stMain] h1").count() == 1
+        assert "Synthetic demo data" not in page.inner_text("[data-testid=stMain]")
+        if path in ("safer-neighbourhoods", "rankings", "explore"):
+            page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / f"real-{path}.png"), full_page=True)
     finally:
         page.close()
