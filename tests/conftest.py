@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+
+from sbp.demo import build_demo
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -17,6 +20,21 @@ REAL_POPULATION = SHARED / "population" / "census2021_london_boroughs.csv"
 def db(tmp_path: Path) -> Path:
     """A store path in a fresh temporary folder."""
     return tmp_path / "store" / "sbp.duckdb"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory) -> Path:
+    """The synthetic demo store, built once per run; tests must not change it (take demo_db for that)."""
+    db = tmp_path_factory.mktemp("demo-store") / "sbp.duckdb"
+    build_demo(db)
+    return db
+
+
+@pytest.fixture
+def demo_db(demo_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store that the test may change."""
+    shutil.copytree(demo_store.parent, tmp_path / "demo", symlinks=True)
+    return tmp_path / "demo" / demo_store.name
 
 
 @pytest.fixture

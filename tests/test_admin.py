@@ -10,19 +10,11 @@ from streamlit.testing.v1 import AppTest
 
 from sbp import store
 from sbp.auth import check_login, hash_password, verify_password
-from sbp.demo import build_demo
 from sbp.objective_edits import audit_log
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
 HASH = hash_password(PASSWORD, iterations=1000)
-
-
-@pytest.fixture
-def demo_db(tmp_path) -> Path:
-    db = tmp_path / "sbp.duckdb"
-    build_demo(db)
-    return db
 
 
 def app(db: Path, page: str, admin: bool = True) -> AppTest:

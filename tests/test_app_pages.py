@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sbp.demo import build_demo
 from sbp.ingest import ingest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -17,10 +16,9 @@ PAGES = ["pages/overview_page.py", "pages/priority_page.py", "pages/explore_page
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "sbp.duckdb"
-    build_demo(db)
-    return db
+def demo_db(demo_store) -> Path:
+    """These tests only read, so they share the session's demo store."""
+    return demo_store
 
 
 @pytest.fixture(scope="module")

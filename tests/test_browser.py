@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from sbp.demo import build_demo
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 REPO = Path(__file__).resolve().parent.parent
@@ -65,10 +64,8 @@ def start_server(db: Path):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "sbp.duckdb"
-    build_demo(db)
-    yield from start_server(db)
+def server(demo_store):
+    yield from start_server(demo_store)
 
 
 @pytest.fixture(scope="module")

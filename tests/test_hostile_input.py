@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sbp.demo import build_demo
 from sbp.errors import IngestError
 from sbp.exports import safe_csv
 from sbp.ingest import ingest
@@ -59,13 +58,6 @@ def test_formula_text_in_an_extract_loads_as_text(db, write_csv):
 
     with store.connect_read(db) as con:
         assert con.execute("SELECT minor_category FROM crime_counts").fetchone()[0] == '=HYPERLINK("http://evil","x")'
-
-
-@pytest.fixture
-def demo_db(tmp_path) -> Path:
-    db = tmp_path / "sbp.duckdb"
-    build_demo(db)
-    return db
 
 
 def test_objective_text_with_html_is_shown_literally(demo_db):

@@ -23,7 +23,6 @@ import pytest
 from sbp import store
 from sbp.cli import main
 from sbp.config import default_config
-from sbp.demo import build_demo
 from sbp.present import RAG_STYLE
 from sbp.report import build_report, render
 from sbp.report.chartimg import png_size
@@ -39,10 +38,9 @@ RAG_WORDS = {"Green", "Amber", "Red", "No comparison"}
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("report-demo") / "sbp.duckdb"
-    build_demo(db)
-    return db
+def demo_db(demo_store) -> Path:
+    """The report only reads, so it shares the session's demo store."""
+    return demo_store
 
 
 @pytest.fixture(scope="module")
