@@ -61,10 +61,6 @@ class Config:
         """The name and every earlier spelling of it at level 'major' or 'minor'."""
         return (name, *self.aliases.get(level, {}).get(name, ()))
 
-    def priority_of(self, measure_id: str) -> Priority | None:
-        """The first priority listing the measure."""
-        return next((p for p in self.priorities if measure_id in p.measures), None)
-
 
 def load_config(path: Path | None = None) -> Config:
     """Read and check data/measures.toml (or path)."""

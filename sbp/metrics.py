@@ -50,18 +50,14 @@ def resolve_measures(
         return [found]
     cats = loaded_categories(con, level)
     mps = cats[cats["source"].isin(MPS_SOURCES)]
-    if major is not None:
-        known = sorted(set(mps["major_category"]) | set(config.aliases.get("major", {})))
-        match = next((k for k in known if k.lower() == major.lower()), None)
+    for kind, name in (("major", major), ("minor", minor)):
+        if name is None:
+            continue
+        known = sorted(set(mps[f"{kind}_category"]) | set(config.aliases.get(kind, {})))
+        match = next((k for k in known if k.lower() == name.lower()), None)
         if match is None:
-            raise UnknownNameError("major category", major, known)
-        return [Measure(id=f"major:{match}", label=match, majors=(match,))]
-    if minor is not None:
-        known = sorted(set(mps["minor_category"]) | set(config.aliases.get("minor", {})))
-        match = next((k for k in known if k.lower() == minor.lower()), None)
-        if match is None:
-            raise UnknownNameError("minor category", minor, known)
-        return [Measure(id=f"minor:{match}", label=match, minors=(match,))]
+            raise UnknownNameError(f"{kind} category", name, known)
+        return [Measure(id=f"{kind}:{match}", label=match, **{f"{kind}s": (match,)})]
     raise UnknownNameError("measure", "", list(config.measures))
 
 
