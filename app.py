@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from sbp import appdata, present, urlstate
+from sbp.web import appdata, urlstate
+from sbp.display import present
 from sbp.config import london_boroughs
-from sbp.periods import month_label
+from sbp.metrics.periods import month_label
 
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
 st.markdown(present.BASE_CSS, unsafe_allow_html=True)

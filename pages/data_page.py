@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from sbp import appdata, auth, store
+from sbp.web import appdata, auth
+from sbp import store
 from sbp.errors import SbpError
 from sbp.ingest import ingest
-from sbp.present import data_stamp, literal
+from sbp.display.present import data_stamp, literal
 
 ctx = st.session_state["sbp"]
 info = ctx["info"]

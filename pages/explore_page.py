@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, charts, exports, urlstate
-from sbp.periods import add_months, month_label, month_range
+from sbp.web import appdata, urlstate
+from sbp.display import charts, exports
+from sbp.metrics.periods import add_months, month_label, month_range
 
 ctx = st.session_state["sbp"]
 version, info = ctx["version"], ctx["info"]

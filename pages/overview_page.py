@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from sbp import appdata, boardtable, exports
-from sbp.periods import rolling_year_span
+from sbp.web import appdata
+from sbp.display import boardtable, exports
+from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
 borough, end = ctx["borough"], ctx["end"]

@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, auth, boardtable, narrative, objective_edits
+from sbp.web import appdata, auth
+from sbp.display import boardtable, narrative
+from sbp.store import objective_edits
 from sbp.errors import SbpError
-from sbp.objectives import STATUS_TONE, load_statuses
-from sbp.periods import rolling_year_span
-from sbp.present import literal, ordinal, rag_badge, status_badge
+from sbp.config.objectives import STATUS_TONE, load_statuses
+from sbp.metrics.periods import rolling_year_span
+from sbp.display.present import literal, ordinal, rag_badge, status_badge
 
 ctx = st.session_state["sbp"]
 priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]

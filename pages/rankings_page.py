@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, exports
-from sbp.periods import rolling_year_span
+from sbp.web import appdata
+from sbp.display import exports
+from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
 version, info, end = ctx["version"], ctx["info"], ctx["end"]

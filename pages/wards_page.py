@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from sbp import appdata, exports
-from sbp.present import literal
+from sbp.web import appdata
+from sbp.display import exports
+from sbp.display.present import literal
 from sbp.errors import SbpError
-from sbp.periods import add_months, month_label, rolling_year_span
+from sbp.metrics.periods import add_months, month_label, rolling_year_span
 
 ctx = st.session_state["sbp"]
 version, borough, info = ctx["version"], ctx["borough"], ctx["info"]

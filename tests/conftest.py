@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sbp.demo import build_demo
+from sbp.ingest.demo import build_demo
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
 REAL_MPS = SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv"
 REAL_POPULATION = SHARED / "population" / "census2021_london_boroughs.csv"

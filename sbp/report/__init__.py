@@ -76,7 +76,7 @@ def build_report(
     out = Path(out).expanduser().absolute()
     fmt = format_for(out, fmt)
     _check_writable(out)
-    from sbp.objective_edits import current_objectives
+    from sbp.store.objective_edits import current_objectives
 
     def objectives(priority_id: str):
         return [objective for objective, _ in current_objectives(priority_id, db)]  # statuses as edited by admins

@@ -1,4 +1,4 @@
-"""Dashboard charts (sbp.charts, Altair) rendered to PNG offline with vl-convert, which bundles Vega."""
+"""Dashboard charts (sbp.display.charts, Altair) rendered to PNG offline with vl-convert, which bundles Vega."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Nothing here formats for a medium. Each figure is a trace.Cell with its display text and a trace: what the
 number is (the measure's MPS categories or series), the period, the area and the metrics call that produced it.
-Paragraphs come from sbp.narrative, the table from sbp.boardtable, charts from sbp.charts, the report's own
+Paragraphs come from sbp.display.narrative, the table from sbp.display.boardtable, charts from sbp.display.charts, the report's own
 wording from texts: this module only gathers them.
 """
 
@@ -16,11 +16,12 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from sbp import boardtable, charts, metrics, narrative, store
+from sbp.display import boardtable, charts, narrative
+from sbp import metrics, store
 from sbp.config import Config, Measure, Priority, default_config
-from sbp.formats import FORMAT_LABELS
-from sbp.objectives import STATUS_TONE, objectives_for
-from sbp.periods import add_months, month_label, parse_month, rolling_year_span
+from sbp.ingest.formats import FORMAT_LABELS
+from sbp.config.objectives import STATUS_TONE, objectives_for
+from sbp.metrics.periods import add_months, month_label, parse_month, rolling_year_span
 from sbp.report import chartimg
 from sbp.report.texts import (
     CAVEATS,
@@ -30,7 +31,7 @@ from sbp.report.texts import (
     definitions,
 )
 from sbp.report.trace import Cell, categories, cells, figures, measure_definition, value
-from sbp.settings import load_settings
+from sbp.config.settings import load_settings
 
 TREND_MONTHS = 36          # months of history in each priority's trend chart
 CHART_WIDTH = 250          # CSS pixels of the plot itself: two charts side by side on an A4 page
@@ -52,14 +53,14 @@ class MeasureRow:
     rag: str                    # 'Green' / 'Amber' / 'Red' / 'No comparison'
     has_data: bool
     cells: tuple[Cell, ...]
-    paragraph: str              # sbp.narrative.board_paragraph, plain text
+    paragraph: str              # sbp.display.narrative.board_paragraph, plain text
     figures: tuple[tuple[str, str], ...]  # (number as the paragraph writes it, its trace)
     trace: str                  # the measure, period and area: the base of every trace
 
 
 @dataclass(eq=False)
 class ChartImage:
-    """A dashboard chart (sbp.charts), rendered offline to PNG at the size a renderer asks for (cached)."""
+    """A dashboard chart (sbp.display.charts), rendered offline to PNG at the size a renderer asks for (cached)."""
 
     kind: str                   # 'trend' / 'league'
     measure_label: str
@@ -87,7 +88,7 @@ class ObjectiveStatus:
     number: str
     title: str
     status: str
-    tone: str                   # sbp.objectives.STATUS_TONE: good / continuing / bad / neutral
+    tone: str                   # sbp.config.objectives.STATUS_TONE: good / continuing / bad / neutral
     evidence: str
     updated: dt.date
 
@@ -234,7 +235,7 @@ def build_model(
 ) -> Report:
     """Compose the whole report from a read connection. Raises SbpError for an unknown area or end month.
 
-    objectives(priority_id) -> list of sbp.objectives.Objective; pass another source (edited statuses) to override.
+    objectives(priority_id) -> list of sbp.config.objectives.Objective; pass another source (edited statuses) to override.
     """
     config = config or default_config()
     settings = settings or load_settings()

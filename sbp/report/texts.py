@@ -1,6 +1,6 @@
 """The report's own wording in one place: the synthetic notice, data caveats, definitions and source names.
 
-The paragraphs about each measure come from sbp.narrative; the table's definitions from sbp.boardtable.DEFINITIONS.
+The paragraphs about each measure come from sbp.display.narrative; the table's definitions from sbp.display.boardtable.DEFINITIONS.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sbp import boardtable
+from sbp.display import boardtable
 from sbp.config import Config
-from sbp.settings import SETTINGS
+from sbp.config.settings import SETTINGS
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
 
@@ -36,7 +36,7 @@ CAVEATS = (
      "account of visitors, commuters or the night-time economy, which raise the rates of central boroughs."),
 )
 
-# What each kind of file is, for the title page (sbp.formats.FORMAT_LABELS says how it is laid out).
+# What each kind of file is, for the title page (sbp.ingest.formats.FORMAT_LABELS says how it is laid out).
 SOURCE_KINDS = {
     "mps_borough": "Metropolitan Police recorded crime by borough",
     "mps_ward": "Metropolitan Police recorded crime by ward",

@@ -10,12 +10,12 @@ import base64
 import html
 import re
 
-from sbp.present import RAG_STYLE, STATUS_STYLE
+from sbp.display.present import RAG_STYLE, STATUS_STYLE
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
 from sbp.report.texts import SYNTHETIC_NOTICE
 
-# A figure as sbp.narrative writes it: an ordinal, a count with thousands commas, a decimal or a percentage.
+# A figure as sbp.display.narrative writes it: an ordinal, a count with thousands commas, a decimal or a percentage.
 _NUMBER = re.compile(r"(?<![\w.,])(\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\d+(?:\.\d+)?%?)")
 
 CSS = """

@@ -14,7 +14,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches, Pt
 
-from sbp.present import RAG_STYLE, STATUS_STYLE
+from sbp.display.present import RAG_STYLE, STATUS_STYLE
 from sbp.report.model import PrioritySection, Report
 from sbp.report.texts import SYNTHETIC_NOTICE
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from sbp import narrative
+from sbp.display import narrative
 from sbp.config import Config, Measure
-from sbp.settings import SETTINGS
+from sbp.config.settings import SETTINGS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,24 @@
+"""Benchmarks and the load script, outside the shipped package: `python -m bench ingest|metrics|pages|report`,
+`python -m bench.load`. Figures are recorded in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+import duckdb
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}, DuckDB {duckdb.__version__}"

@@ -1,0 +1,132 @@
+"""The command line: a thin layer over the library. `python -m sbp --help`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import duckdb
+
+from sbp.cli import metrics as cli_metrics, report as cli_report
+from sbp import store
+from sbp.errors import SbpError
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from sbp.ingest import ingest
+
+    summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty())
+    for summary in summaries:
+        print(summary.describe())
+    print(f"Store: {store.resolve_db_path(args.db)}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from sbp.store.status import load_status
+
+    frame = load_status(args.db)
+    if args.json:
+        print(frame.to_json(orient="records", date_format="iso", indent=2))
+        return 0
+    if frame.empty:
+        print("The store is empty.")
+        return 0
+    for row in frame.itertuples():
+        span = f"{row.first_month:%b %Y} to {row.last_month:%b %Y}" if row.first_month is not None and str(row.first_month) != "NaT" else "no months"
+        print(f"{row.source}: {span}; {row.files} file(s), last loaded {row.last_loaded_at:%Y-%m-%d %H:%M}")
+        print(f"    {row.file_names}")
+    failure = store.last_failure(args.db)
+    if failure:
+        print(f"Last refresh FAILED at {failure['failed_at']}: {failure['message']}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sbp.ingest.demo import build_demo
+
+    summaries = build_demo(args.db, progress=_progress)
+    for summary in summaries:
+        print(summary.describe())
+    print(f"Synthetic demo store built at {store.resolve_db_path(args.db)} (not real crime data).")
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    store.upgrade(args.db)
+    print(f"Store at {store.resolve_db_path(args.db)} is up to date (schema {store.SCHEMA_VERSION}).")
+    return 0
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sbp.web.auth import hash_password
+
+    first = getpass.getpass("New admin password: ")
+    if len(first) < 10:
+        raise SbpError("Use at least 10 characters for the admin password.")
+    if getpass.getpass("Again: ") != first:
+        raise SbpError("The two passwords differ; nothing was made.")
+    print(hash_password(first))
+    print("Put this in .streamlit/secrets.toml as [admin] password_hash (see .streamlit/secrets.example.toml).", file=sys.stderr)
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from sbp.config.settings import SETTINGS, load_settings
+
+    values = load_settings()
+    for setting in SETTINGS:
+        marker = "" if values[setting.name] == setting.default else "  (set in data/settings.toml)"
+        print(f"{setting.name} = {values[setting.name]!r}{marker}\n    {setting.help}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m sbp", description="Safer Bromley Partnership crime metrics.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", help="store path (default: env SBP_DB, else data/sbp.duckdb)")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("ingest", "Load MPS, police.uk, long-format or population CSV files (all or none).", cmd_ingest)
+    p.add_argument("files", nargs="+", help="CSV files to load")
+    p = command("status", "Show what is loaded: sources, months, files, load times.", cmd_status)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)
+    command("upgrade", "Bring a store built by an earlier version up to date, keeping its data.", cmd_upgrade)
+    command("hash-password", "Make a password hash for the dashboard's admin login.", cmd_hash_password)
+    command("settings", "List every setting with its value, default and help.", cmd_settings)
+    cli_metrics.add_commands(command)
+    cli_report.add_commands(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; user errors print one line and exit 1, never a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SbpError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the store is unchanged", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except duckdb.Error as exc:
+        # Not a user mistake, but still one readable line rather than a traceback.
+        print(f"error: the store could not be read ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
+        return 2

@@ -1,0 +1,153 @@
+"""CLI commands over the metrics layer: metric, rank, series, exceptions (JSON with --json)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any
+
+import pandas as pd
+
+from sbp import metrics, store
+from sbp.config.settings import load_settings
+
+
+def _add_selector(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--measure", help="a configured measure id or label, e.g. burglary")
+    group.add_argument("--major", help="an MPS major category, e.g. 'Burglary'")
+    group.add_argument("--minor", help="an MPS minor category, e.g. 'Domestic Burglary'")
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.strftime("%Y-%m") if hasattr(value, "month") else value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [{c: _json_value(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False)]
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    value = _json_value(value)
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    cells = [[_fmt(r[c]) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))) for row in cells]
+    return "\n".join(lines)
+
+
+def cmd_metric(args: argparse.Namespace) -> int:
+    with store.connect_read(args.db) as con:
+        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor)[0]
+        area = args.area or load_settings()["focus_borough"]
+        result = metrics.metric(con, area, args.end or metrics.latest_month(con), measure)
+    if args.json:
+        print(json.dumps(result, indent=2, default=_json_value))
+    else:
+        width = max(len(k) for k in result)
+        for key, value in result.items():
+            print(f"{key.ljust(width)}  {_fmt(value)}")
+    return 0
+
+
+RANK_COLUMNS = ["area", "current", "previous", "pct_change", "rate_per_1000", "rank", "rank_previous", "rag"]
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    with store.connect_read(args.db) as con:
+        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
+        end = args.end or metrics.latest_month(con, args.level)
+        frame = metrics.league(con, measure, end, level=args.level, within=args.within)
+    frame = frame.rename(columns={"area_name": "area"})
+    rows = _records(frame, RANK_COLUMNS + ["rank_of", "rate_per_1000_previous", "change", "significant", "borough"])
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{measure.label}, rolling year to {pd.Timestamp(frame['end_month'].iloc[0]):%b %Y} "
+              f"(rank 1 = lowest {frame['rank_basis'].iloc[0]})")
+        print(_table(rows, RANK_COLUMNS))
+    return 0
+
+
+SERIES_COLUMNS = ["month", "offence_count", "rolling_12_total", "offence_count_year_before"]
+
+
+def cmd_series(args: argparse.Namespace) -> int:
+    with store.connect_read(args.db) as con:
+        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
+        area = args.area or load_settings()["focus_borough"]
+        frame = metrics.series(con, [area], [measure], getattr(args, "from"), args.to, level=args.level)
+    rows = _records(frame, ["area_name", *SERIES_COLUMNS])
+    for row in rows:
+        row["area"] = row.pop("area_name")
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{measure.label} in {area}, monthly")
+        print(_table(rows, SERIES_COLUMNS))
+    return 0
+
+
+EXCEPTION_COLUMNS = ["area_name", "measure_label", "offence_count", "baseline_mean", "lower_limit", "upper_limit", "exception"]
+
+
+def cmd_exceptions(args: argparse.Namespace) -> int:
+    with store.connect_read(args.db) as con:
+        within = args.within or (load_settings()["focus_borough"] if args.level == "ward" else None)
+        frame = metrics.exceptions(con, args.end, level=args.level, within=within, by=args.by)
+    rows = _records(frame, EXCEPTION_COLUMNS)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        print("No exceptions: every count is within its control limits.")
+    else:
+        print(_table(rows, EXCEPTION_COLUMNS))
+    return 0
+
+
+def add_commands(command) -> None:
+    """Register the metrics subcommands on the main parser."""
+    p = command("metric", "One measure for one borough: counts, % change, rate, rank, London, significance, RAG.", cmd_metric)
+    p.add_argument("--area", help="borough (default: the focus borough)")
+    p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: latest loaded)")
+    _add_selector(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("rank", "League table of boroughs (or wards within a borough) for a measure.", cmd_rank)
+    p.add_argument("--end", help="YYYY-MM (default: latest loaded)")
+    _add_selector(p)
+    p.add_argument("--level", choices=["borough", "ward"], default="borough")
+    p.add_argument("--within", help="only areas in this borough (for --level ward)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("series", "Monthly counts with the rolling 12-month total.", cmd_series)
+    p.add_argument("--area", help="borough or ward (default: the focus borough)")
+    _add_selector(p)
+    p.add_argument("--from", help="first month, YYYY-MM (default: first loaded)")
+    p.add_argument("--to", help="last month, YYYY-MM (default: latest loaded)")
+    p.add_argument("--level", choices=["borough", "ward"], default="borough")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("exceptions", "Categories and areas whose latest month is outside control limits.", cmd_exceptions)
+    p.add_argument("--end", help="month to check, YYYY-MM (default: latest loaded)")
+    p.add_argument("--level", choices=["borough", "ward"], default="ward")
+    p.add_argument("--within", help="borough (default: the focus borough for wards)")
+    p.add_argument("--by", choices=["minor", "measure"], default="minor")
+    p.add_argument("--json", action="store_true", help="print JSON")

@@ -1,0 +1,120 @@
+"""Measures, priorities, category aliases and the London borough list, read from data/."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sbp.errors import ConfigError
+from sbp.config.settings import DATA_DIR
+
+DIRECTIONS = ("lower_is_better", "higher_is_better")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A named count: a set of MPS categories or long-format series."""
+
+    id: str
+    label: str
+    majors: tuple[str, ...] = ()
+    minors: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    all: bool = False
+    direction: str = "lower_is_better"
+    denominator: str = "residents"
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A partnership priority and the measures that report on it."""
+
+    id: str
+    title: str
+    measures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Borough:
+    """A London borough with its comparator and tile-map attributes."""
+
+    name: str
+    short_name: str
+    inner_outer: str
+    tile_col: int
+    tile_row: int
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything configured in data/: measures, priorities and aliases."""
+
+    measures: dict[str, Measure]
+    priorities: tuple[Priority, ...]
+    aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # level -> current -> previous names
+
+    def spellings(self, level: str, name: str) -> tuple[str, ...]:
+        """The name and every earlier spelling of it at level 'major' or 'minor'."""
+        return (name, *self.aliases.get(level, {}).get(name, ()))
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and check data/measures.toml (or path)."""
+    path = path or DATA_DIR / "measures.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None
+    measures: dict[str, Measure] = {}
+    for mid, spec in raw.get("measures", {}).items():
+        known = {"label", "majors", "minors", "series", "all", "direction", "denominator", "parent"}
+        if unknown := set(spec) - known:
+            raise ConfigError(f"{path.name}: measure {mid!r} has unknown keys {sorted(unknown)}")
+        measure = Measure(
+            id=mid, label=spec.get("label", mid.replace("_", " ").capitalize()),
+            majors=tuple(spec.get("majors", ())), minors=tuple(spec.get("minors", ())),
+            series=tuple(spec.get("series", ())), all=bool(spec.get("all", False)),
+            direction=spec.get("direction", "lower_is_better"), denominator=spec.get("denominator", "residents"),
+            parent=spec.get("parent"),
+        )
+        if measure.direction not in DIRECTIONS:
+            raise ConfigError(f"{path.name}: measure {mid!r} direction must be one of {DIRECTIONS}")
+        if not (measure.majors or measure.minors or measure.series or measure.all):
+            raise ConfigError(f"{path.name}: measure {mid!r} names no categories (majors, minors, series or all)")
+        measures[mid] = measure
+    for m in measures.values():
+        if m.parent and m.parent not in measures:
+            raise ConfigError(f"{path.name}: measure {m.id!r} has unknown parent {m.parent!r}")
+    priorities = []
+    for spec in raw.get("priorities", []):
+        missing = [m for m in spec.get("measures", []) if m not in measures]
+        if missing:
+            raise ConfigError(f"{path.name}: priority {spec.get('id')!r} lists unknown measures {missing}")
+        priorities.append(Priority(id=spec["id"], title=spec["title"], measures=tuple(spec["measures"])))
+    aliases: dict[str, dict[str, tuple[str, ...]]] = {}
+    for spec in raw.get("aliases", []):
+        level = spec.get("level")
+        if level not in ("major", "minor"):
+            raise ConfigError(f"{path.name}: alias for {spec.get('current')!r} needs level 'major' or 'minor'")
+        aliases.setdefault(level, {})[spec["current"]] = tuple(spec.get("previous", ()))
+    return Config(measures=measures, priorities=tuple(priorities), aliases=aliases)
+
+
+@functools.cache
+def default_config() -> Config:
+    """The shipped configuration, read once per process."""
+    return load_config()
+
+
+@functools.cache
+def london_boroughs() -> tuple[Borough, ...]:
+    """The 32 London boroughs from data/boroughs.csv."""
+    with open(DATA_DIR / "boroughs.csv", newline="", encoding="utf-8") as handle:
+        return tuple(
+            Borough(r["borough"], r["short_name"], r["inner_outer"], int(r["tile_col"]), int(r["tile_row"]))
+            for r in csv.DictReader(handle)
+        )

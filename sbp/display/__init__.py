@@ -1,0 +1,1 @@
+"""Display: every formatter, badge, sentence and chart builder, free of Streamlit."""

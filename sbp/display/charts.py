@@ -1,0 +1,628 @@
+"""Altair chart builders for the dashboard pages: pure functions from metrics frames to charts.
+
+Every builder but sparkline takes `presenter` (bigger fonts, lines and heights for a shared screen); every chart
+has width="container" and a fixed plot height (titles and legends add to it). Names from the data (areas,
+categories) reach a chart only as data values: never inside Vega expressions, and in titles only with any
+markup removed.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from sbp.config import london_boroughs
+from sbp.metrics import trend_facts
+
+# The RAG badge colours of sbp.display.present.RAG_STYLE, so charts and badges agree; labels always accompany them.
+RAG_COLOURS: dict[str | None, str] = {
+    "Green": "#1b7837",
+    "Amber": "#f1a340",
+    "Red": "#b2182b",
+    None: "#8c8c8c",
+}
+RAG_LABELS = ("Green", "Amber", "Red", "No comparison")
+
+# y-axis titles for comparison_chart's `value` (the Explore page also uses them as table headings).
+VALUE_TITLES = {
+    "offence_count": "Offences per month",
+    "rolling_12_total": "Rolling 12-month total",
+    "rate_per_1000": "Rate per 1,000",
+    "rolling_12_rate_per_1000": "Rolling 12-month rate per 1,000",
+}
+_VALUE_CHART_TITLES = {
+    "offence_count": "Offences each month",
+    "rolling_12_total": "Offences in the 12 months to each month",
+    "rate_per_1000": "Offences per 1,000 residents each month",
+    "rolling_12_rate_per_1000": "Offences per 1,000 residents in the 12 months to each month",
+}
+
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies (yellow last: weak on white).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
+FOCUS_COLOUR = "#1f5c99"  # the app theme's primary colour
+COMPARATOR_COLOUR = "#7fb3e0"
+OTHER_COLOUR = "#c9c9c9"
+NO_DATA_COLOUR = "#e6e6e6"
+MONTHLY_COLOUR = "#8fbfe0"
+ROLLING_COLOUR = "#D55E00"
+YEAR_BEFORE_COLOUR = "#555555"
+INK = "#1a1a1a"
+DASHES = [[1, 0], [8, 4], [2, 3], [10, 3, 2, 3], [4, 4], [1, 5]]
+SEQUENTIAL_SCHEME = "blues"
+# d3 formats: a bare "," lets Vega pick a precision and can print "1.5e+2", so give a type.
+COUNT_FORMAT = ",d"
+RATE_FORMAT = ",.2~f"
+
+# Fit the width to the column but keep the given height for the plot itself, titles and legends on top of it
+# (Streamlit's default "fit" squeezes the plot to make room for them, and clips a wrapped title).
+_FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+_MARKUP = re.compile(r"<[^>]*>|[<>]")
+
+
+@dataclass(frozen=True)
+class _Style:
+    """Font sizes, line width and height factor for normal or presenter charts."""
+
+    label: int
+    axis_title: int
+    title: int
+    subtitle: int
+    stroke: float
+    scale: float
+    wrap: int  # title characters per line
+
+    def height(self, base: int) -> int:
+        """A chart height scaled for presenter mode."""
+        return round(base * self.scale)
+
+
+_NORMAL = _Style(label=12, axis_title=14, title=17, subtitle=13, stroke=2.0, scale=1.0, wrap=42)
+_PRESENTER = _Style(label=18, axis_title=20, title=24, subtitle=18, stroke=4.0, scale=1.5, wrap=38)
+
+
+def _style(presenter: bool) -> _Style:
+    return _PRESENTER if presenter else _NORMAL
+
+
+def rag_label(rag: str | None) -> str:
+    """The RAG status in words: 'Green', 'Amber', 'Red', or 'No comparison' when there is none (idempotent)."""
+    if rag is None or (not isinstance(rag, str) and pd.isna(rag)):
+        return "No comparison"
+    if rag not in RAG_LABELS:
+        raise ValueError(f"unknown RAG status {rag!r}; expected Green, Amber, Red or None")
+    return rag
+
+
+def rag_colour(rag: str | None) -> str:
+    """The colour for a RAG status (grey for no comparison)."""
+    label = rag_label(rag)
+    return RAG_COLOURS[None if label == "No comparison" else label]
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+def _title_text(text: Any) -> str:
+    """Data text fit for a title: any markup removed (titles are drawn as plain text, but keep them clean)."""
+    return " ".join(_MARKUP.sub(" ", str(text)).split())
+
+
+def _title(text: str, style: _Style, subtitle: str | None = None) -> alt.Title:
+    # Vega cuts a long title off with an ellipsis in a narrow column; wrapped lines stay readable.
+    kwargs: dict[str, Any] = {}
+    if subtitle:
+        kwargs = {"subtitle": textwrap.wrap(subtitle, style.wrap + 12), "subtitleFontSize": style.subtitle,
+                  "subtitleColor": "#444"}
+    return alt.Title(textwrap.wrap(text, style.wrap), fontSize=style.title, anchor="start", color=INK,
+                     offset=style.label // 2, **kwargs)
+
+
+def _axis(style: _Style, title: str | None, **kwargs: Any) -> alt.Axis:
+    return alt.Axis(**({"title": title, "labelFontSize": style.label, "titleFontSize": style.axis_title,
+                        "titleColor": INK, "labelColor": INK} | kwargs))
+
+
+def _legend(style: _Style, title: str | None, **kwargs: Any) -> alt.Legend:
+    return alt.Legend(**({"title": title, "labelFontSize": style.label, "titleFontSize": style.axis_title,
+                          "labelColor": INK, "titleColor": INK, "labelLimit": 400,
+                          "symbolSize": style.label * 12} | kwargs))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _count_text(value: Any) -> str:
+    return "no data" if _missing(value) else f"{int(value):,}"
+
+
+def _rate_text(value: Any) -> str:
+    return "no data" if _missing(value) else f"{float(value):,.2f}"
+
+
+def _pct_text(value: Any) -> str:
+    return "no comparison" if _missing(value) else f"{float(value):+.1f}%"
+
+
+def _rank_text(rank: Any, rank_of: Any) -> str:
+    return "not ranked" if _missing(rank) or _missing(rank_of) else f"{int(rank)} of {int(rank_of)}"
+
+
+def _month_text(value: Any) -> str:
+    return pd.Timestamp(value).strftime("%b %Y")
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or all-NA when the frame lacks it (optional columns such as london_pct_change)."""
+    return frame[name] if name in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="object")
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], builder: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{builder} needs columns {missing}; it was given {list(frame.columns)}")
+
+
+def _one_row_per_area(frame: pd.DataFrame, builder: str) -> None:
+    keys = [c for c in ("area_name", "borough") if c in frame.columns]
+    if frame.duplicated(subset=keys).any():
+        raise ValueError(f"{builder} needs one row per area: pass one measure and one end month")
+
+
+def _end_month(frame: pd.DataFrame) -> str | None:
+    if "end_month" not in frame.columns or frame["end_month"].dropna().empty:
+        return None
+    return _month_text(frame["end_month"].dropna().iloc[0])
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+def trend_chart(series: pd.DataFrame, area: str, measure_label: str, presenter: bool = False) -> alt.LayerChart:
+    """Monthly offences (bars), the same month a year earlier (dashed) and the rolling 12-month total (right axis)."""
+    style = _style(presenter)
+    _require(series, ("area_name", "month", "offence_count", "rolling_12_total", "offence_count_year_before"),
+             "trend_chart")
+    rows = series[series["area_name"] == area]
+    if "measure_label" in rows.columns:
+        rows = rows[rows["measure_label"] == measure_label]
+    if rows.empty:
+        raise ValueError("trend_chart: the series has no rows for that area and measure")
+    if rows["month"].duplicated().any():
+        raise ValueError("trend_chart needs one row per month: pass one area and one measure")
+    rows = rows.sort_values("month")
+    data = pd.DataFrame({
+        "month": pd.to_datetime(rows["month"]).to_numpy(),
+        "offence_count": rows["offence_count"].astype("Int64").to_numpy(),
+        "rolling_12_total": rows["rolling_12_total"].astype("Int64").to_numpy(),
+        "offence_count_year_before": rows["offence_count_year_before"].astype("Int64").to_numpy(),
+    })
+    data["offence_count_text"] = data["offence_count"].map(_count_text)
+    data["rolling_12_total_text"] = data["rolling_12_total"].map(
+        lambda v: "not yet 12 months of data" if _missing(v) else _count_text(v))
+    data["offence_count_year_before_text"] = data["offence_count_year_before"].map(_count_text)
+
+    # Both axes start at zero and the right one is 12x the left, so the rolling line sits at the height of an
+    # average month's bar: the two axes agree instead of exaggerating each other.
+    monthly_max = pd.concat([data["offence_count"], data["offence_count_year_before"]]).max()
+    left_top = float(monthly_max) * 1.15 if not _missing(monthly_max) and monthly_max > 0 else 10.0
+    rolling_max = data["rolling_12_total"].max()
+    right_top = max(left_top * 12, float(rolling_max) * 1.05 if not _missing(rolling_max) else 0.0)
+
+    series_names = ["Offences per month", "Same month a year earlier", "Rolling 12-month total"]
+    colours = alt.Scale(domain=series_names, range=[MONTHLY_COLOUR, YEAR_BEFORE_COLOUR, ROLLING_COLOUR])
+    # Below the plot, one entry a line: a horizontal legend is cut off in a half-width column.
+    legend = _legend(style, None, orient="bottom", direction="vertical", symbolType="stroke",
+                     symbolStrokeWidth=style.stroke * 2)
+    tooltip = [
+        alt.Tooltip("month:T", title="Month", format="%b %Y"),
+        alt.Tooltip("offence_count_text:N", title="Offences this month"),
+        alt.Tooltip("offence_count_year_before_text:N", title="Same month a year earlier"),
+        alt.Tooltip("rolling_12_total_text:N", title="Rolling 12-month total"),
+    ]
+    month_axis = _axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False, tickCount="month")
+    band_x = alt.X("yearmonth(month):T", axis=month_axis)
+    mid_x = alt.X("yearmonth(month):T", bandPosition=0.5, axis=month_axis)
+    left_y = alt.Scale(domain=[0, left_top], nice=False)
+
+    base = alt.Chart(data)
+    def named(name: str) -> alt.Chart:
+        # A constant series name per layer (our own text, not data), so one colour legend explains all three.
+        return base.transform_calculate(trend_series=f"'{name}'")
+
+    bars = named(series_names[0]).mark_bar(opacity=0.9).encode(
+        x=band_x,
+        y=alt.Y("offence_count:Q", scale=left_y,
+                axis=_axis(style, "Offences per month", format=COUNT_FORMAT, tickMinStep=1)),
+        color=alt.Color("trend_series:N", scale=colours, legend=legend),
+        tooltip=tooltip,
+    )
+    year_before = named(series_names[1]).mark_line(
+        strokeDash=[6, 4], strokeWidth=style.stroke * 0.6, opacity=0.65,
+    ).encode(
+        x=mid_x, y=alt.Y("offence_count_year_before:Q", scale=left_y),
+        color=alt.Color("trend_series:N"), tooltip=tooltip,
+    )
+    hover = alt.selection_point(name="trend_hover", on="pointerover", clear="pointerout", fields=["month"], empty=False)
+    # A transparent full-height column per month, so the tooltip shows wherever the pointer is in that month.
+    hover_columns = base.mark_rect(fill=INK).encode(
+        x=band_x, y=alt.value(0), y2=alt.value("height"),
+        opacity=alt.when(hover).then(alt.value(0.08)).otherwise(alt.value(0)),
+        tooltip=tooltip,
+    ).add_params(hover)
+
+    note_layers = []
+    for note in _trend_notes(data):
+        note_base = alt.Chart(pd.DataFrame([note])).encode(x=mid_x, y=alt.Y("offence_count:Q", scale=left_y))
+        gap = style.label * 0.6
+        note_layers.append(note_base.mark_point(filled=True, color=INK, size=style.label * 6, opacity=1))
+        note_layers.append(note_base.mark_text(
+            align=note["note_align"], baseline="top" if note["note_below"] else "bottom",
+            dy=gap if note["note_below"] else -gap, fontSize=style.label, fontWeight="bold", color=INK,
+        ).encode(text="note_text:N"))
+
+    left = alt.layer(bars, year_before, *note_layers, hover_columns)
+    rolling = named(series_names[2]).mark_line(strokeWidth=style.stroke * 1.25).encode(
+        x=mid_x,
+        y=alt.Y("rolling_12_total:Q", scale=alt.Scale(domain=[0, right_top], nice=False),
+                axis=_axis(style, "Rolling 12-month total", orient="right", format=COUNT_FORMAT, grid=False,
+                           titleColor=ROLLING_COLOUR)),
+        color=alt.Color("trend_series:N"),
+        tooltip=tooltip,
+    )
+    title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly offences", style,
+                   "Bars: offences each month (left axis). Line: rolling 12-month total (right axis).")
+    return alt.layer(left, rolling).resolve_scale(y="independent").properties(
+        title=title, width="container", autosize=_FIT_WIDTH, height=style.height(320),
+        description="Monthly offences with the rolling 12-month total and the same month a year earlier",
+    )
+
+
+def _trend_notes(data: pd.DataFrame) -> list[dict[str, Any]]:
+    """Annotation rows for the peak and latest months (one row when they are the same month)."""
+    facts = trend_facts(data[["month", "offence_count", "rolling_12_total"]])
+    if not facts:
+        return []
+    first, last = data["month"].iloc[0], data["month"].iloc[-1]
+    peak_month, latest_month = pd.Timestamp(facts["peak_month"]), pd.Timestamp(facts["latest_month"])
+    share = (peak_month - first) / (last - first) if last > first else 1.0
+    peak_text = f"{facts['peak_count']:,} ({_month_text(peak_month)})"
+    latest = {"month": latest_month, "offence_count": facts["latest_count"], "note_align": "right", "note_below": False,
+              "note_text": f"Latest: {facts['latest_count']:,} ({_month_text(latest_month)})"}
+    if peak_month == latest_month:
+        return [latest | {"note_text": f"Peak and latest: {peak_text}"}]
+    # The latest label ends at the right edge, so the peak label runs leftwards too (rightwards only near the
+    # start, to stay inside the plot); a late peak would still meet it, so then the latest label goes below.
+    return [
+        {"month": peak_month, "offence_count": facts["peak_count"], "note_text": f"Peak: {peak_text}",
+         "note_align": "left" if share < 0.25 else "right", "note_below": False},
+        latest | {"note_below": share > 0.6},
+    ]
+
+
+# --- league ---------------------------------------------------------------------------------
+
+def league_chart(
+    league: pd.DataFrame, focus: str, presenter: bool = False, highlight: list[str] | None = None,
+) -> alt.LayerChart:
+    """Every ranked area as a horizontal bar, lowest rate (rank 1) at the top, focus highlighted, London as a rule."""
+    style = _style(presenter)
+    _require(league, ("area_name", "measure_label", "end_month", "current", "rate_per_1000", "rank", "rank_of"),
+             "league_chart")
+    if league.empty:
+        raise ValueError("league_chart: the league is empty")
+    _one_row_per_area(league, "league_chart")
+    by_count = "rank_basis" in league.columns and league["rank_basis"].iloc[0] == "count"
+    value = "current" if by_count else "rate_per_1000"
+    rows = league[league[value].notna()].copy()
+    rows["_value"] = rows[value].astype("float64")
+    rows = rows.sort_values(["_value", "area_name"], kind="stable")
+    names = rows["area_name"].astype(str)
+    if "borough" in rows.columns and names.duplicated(keep=False).any():
+        # Ward names can repeat across boroughs: say which borough, so the bars stay apart.
+        repeated = names.duplicated(keep=False)
+        names = names.where(~repeated, names + " (" + rows["borough"].astype(str) + ")")
+    comparators = set(highlight or ())
+    groups = ["Selected area" if a == focus else "Comparator group" if a in comparators else "Other areas"
+              for a in rows["area_name"]]
+    data = pd.DataFrame({
+        "area_name": names.to_numpy(),
+        "rate_per_1000": rows["rate_per_1000"].astype("Float64").to_numpy(),
+        "current": rows["current"].astype("Int64").to_numpy(),
+        "rate_text": rows["rate_per_1000"].map(_rate_text).to_numpy(),
+        "current_text": rows["current"].map(_count_text).to_numpy(),
+        "rank_text": [_rank_text(r, n) for r, n in zip(rows["rank"], rows["rank_of"])],
+        "pct_change_text": _column(rows, "pct_change").map(_pct_text).to_numpy(),
+        "highlight_group": groups,
+        "league_order": range(len(rows)),
+    })
+    data["value_text"] = data["current_text"] if by_count else data["rate_text"]
+    order = ["Selected area", "Comparator group", "Other areas"]
+    present = [g for g in order if g in set(groups)]
+    colours = dict(zip(order, [FOCUS_COLOUR, COMPARATOR_COLOUR, OTHER_COLOUR]))
+
+    london = None if by_count else _column(league, "london_rate_per_1000").dropna()
+    london_rate = float(london.iloc[0]) if london is not None and len(london) else None
+    top = max([*data[value].dropna().astype(float), london_rate or 0.0, 0.0]) or 1.0
+
+    x_title = "Offences, rolling year" if by_count else "Rate per 1,000 residents"
+    y = alt.Y("area_name:N", sort=alt.EncodingSortField(field="league_order", op="min", order="ascending"),
+              axis=_axis(style, None, labelLimit=400, ticks=False))
+    number = {"format": COUNT_FORMAT, "tickMinStep": 1} if by_count else {"format": RATE_FORMAT}
+    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, top * 1.18], nice=False),
+              axis=_axis(style, x_title, grid=True, **number))
+    value_title = "Offences, rolling year" if by_count else "Rate per 1,000"
+    tooltip = [
+        alt.Tooltip("area_name:N", title="Area"),
+        alt.Tooltip("value_text:N", title=value_title),
+        alt.Tooltip("rank_text:N", title="Rank"),
+        *([] if by_count else [alt.Tooltip("current_text:N", title="Offences, rolling year")]),
+        alt.Tooltip("pct_change_text:N", title="Change on previous year"),
+    ]
+    base = alt.Chart(data).encode(y=y)
+    bars = base.mark_bar().encode(
+        x=x,
+        color=alt.Color("highlight_group:N", scale=alt.Scale(domain=present, range=[colours[g] for g in present]),
+                        legend=_legend(style, None, orient="top", direction="horizontal") if len(present) > 1 else None),
+        tooltip=tooltip,
+    )
+    # Values beside the bars: all of them in a short league, else the highlighted bars only.
+    labelled = base.transform_filter("datum.highlight_group != 'Other areas'") if len(data) > 15 else base
+    labels = labelled.mark_text(align="left", baseline="middle", dx=4, fontSize=style.label * 0.9, color=INK).encode(
+        x=alt.X(f"{value}:Q"), text="value_text:N")
+    layers: list[alt.Chart] = [bars, labels]
+    if london_rate is not None:
+        london_data = pd.DataFrame({"london_rate_per_1000": [london_rate], "london_label": [f"London {london_rate:.2f}"]})
+        london_base = alt.Chart(london_data).encode(x=alt.X("london_rate_per_1000:Q"))
+        london_tooltip = [alt.Tooltip("london_label:N", title="London rate per 1,000")]
+        layers.append(london_base.mark_rule(color=INK, strokeWidth=style.stroke, strokeDash=[6, 3]).encode(
+            tooltip=london_tooltip))
+        layers.append(london_base.mark_text(align="center", baseline="bottom", dy=-4, fontSize=style.label,
+                                            fontWeight="bold", color=INK).encode(
+            text="london_label:N", y=alt.value(0), tooltip=london_tooltip))
+
+    end = _end_month(league)
+    measure = _title_text(league["measure_label"].iloc[0])
+    if by_count:
+        text = f"{measure}: offences, rolling year to {end}"
+        subtitle = "No populations are loaded for these areas, so they are ranked by count: 1 = fewest offences."
+    else:
+        text = f"{measure}: rate per 1,000 residents, rolling year to {end}"
+        subtitle = "Rank 1 = the lowest rate, at the top." + (" Dashed line: London." if london_rate is not None else "")
+    return alt.layer(*layers).properties(
+        title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
+        height=style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
+    )
+
+
+# --- tile map -------------------------------------------------------------------------------
+
+def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = None) -> alt.LayerChart:
+    """A grid cartogram of the 32 boroughs coloured by rate per 1,000; boroughs missing from the league are grey."""
+    style = _style(presenter)
+    _require(league, ("area_name", "rate_per_1000"), "tile_map")
+    _one_row_per_area(league, "tile_map")
+    boroughs = london_boroughs()
+    tiles = pd.DataFrame({
+        "area_name": [b.name for b in boroughs], "short_name": [b.short_name for b in boroughs],
+        "tile_col": [b.tile_col for b in boroughs], "tile_row": [b.tile_row for b in boroughs],
+    })
+
+    def key(name: Any) -> str:
+        return " ".join(str(name).casefold().split())
+
+    by_name = {key(row.area_name): row for row in league.itertuples(index=False)}
+    found = [by_name.get(key(name)) for name in tiles["area_name"]]
+    rates = pd.array([None if r is None or _missing(r.rate_per_1000) else float(r.rate_per_1000) for r in found],
+                     dtype="Float64")
+    tiles["rate_per_1000"] = rates
+    tiles["has_rate"] = [not _missing(r) for r in rates]
+    tiles["rate_text"] = [_rate_text(r) for r in rates]
+    tiles["rank_text"] = ["no data" if r is None else _rank_text(getattr(r, "rank", None), getattr(r, "rank_of", None))
+                          for r in found]
+    tiles["current_text"] = [_count_text(getattr(r, "current", None)) if r is not None else "no data" for r in found]
+    tiles["is_focus"] = [focus is not None and key(name) == key(focus) for name in tiles["area_name"]]
+
+    known = tiles.loc[tiles["has_rate"], "rate_per_1000"].astype(float)
+    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 1.0)
+    if high <= low:
+        low, high = 0.0, max(high, 1.0)
+    # White text on the darker tiles of the sequential scheme, dark text elsewhere.
+    tiles["dark_tile"] = [bool(h) and (float(r) - low) / (high - low) > 0.65 for r, h in zip(rates, tiles["has_rate"])]
+
+    n_cols, n_rows = int(tiles["tile_col"].max()) + 1, int(tiles["tile_row"].max()) + 1
+    x = alt.X("tile_col:O", axis=None, scale=alt.Scale(domain=list(range(n_cols)), paddingInner=0.08, paddingOuter=0.02))
+    # An ordinal band scale puts its first value at the top, so row 0 (north) is the top row.
+    y = alt.Y("tile_row:O", axis=None, scale=alt.Scale(domain=list(range(n_rows)), paddingInner=0.08, paddingOuter=0.02))
+    tooltip = [
+        alt.Tooltip("area_name:N", title="Borough"),
+        alt.Tooltip("rate_text:N", title="Rate per 1,000"),
+        alt.Tooltip("rank_text:N", title="Rank"),
+        alt.Tooltip("current_text:N", title="Offences, rolling year"),
+    ]
+    base = alt.Chart(tiles).encode(x=x, y=y, tooltip=tooltip)
+    layers: list[alt.Chart] = []
+    if tiles["has_rate"].any():
+        layers.append(base.transform_filter("datum.has_rate").mark_rect(cornerRadius=3).encode(
+            color=alt.Color("rate_per_1000:Q", scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[low, high]),
+                            legend=_legend(style, "Rate per 1,000", format=",.1f", gradientLength=style.height(200),
+                                           gradientThickness=style.label))))
+    if not tiles["has_rate"].all():
+        layers.append(base.transform_filter("!datum.has_rate").mark_rect(cornerRadius=3, color=NO_DATA_COLOUR))
+    text_colour = alt.when(alt.datum.dark_tile).then(alt.value("#ffffff")).otherwise(alt.value(INK))
+    layers.append(base.mark_text(baseline="bottom", dy=-1, fontSize=style.label, fontWeight="bold").encode(
+        text="short_name:N", color=text_colour))
+    layers.append(base.mark_text(baseline="top", dy=2, fontSize=round(style.label * 0.85)).encode(
+        text="rate_text:N", color=text_colour))
+    if tiles["is_focus"].any():
+        layers.append(base.transform_filter("datum.is_focus").mark_rect(
+            filled=False, stroke=INK, strokeWidth=style.stroke * 1.5, cornerRadius=3))
+
+    end = _end_month(league)
+    measure = _title_text(league["measure_label"].iloc[0]) if "measure_label" in league.columns and len(league) else None
+    text = (f"{measure}: rate per 1,000 residents, rolling year to {end}" if measure and end
+            else "Rate per 1,000 residents by borough")
+    subtitle = "Each square is a London borough, placed roughly as on a map."
+    if not tiles["has_rate"].all():
+        subtitle += " Grey: no data."
+    if tiles["is_focus"].any():
+        subtitle += " Outlined: the selected borough."
+    return alt.layer(*layers).properties(
+        title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH, height=style.height(n_rows * 52),
+        view=alt.ViewBackground(stroke=None), description="Tile map of London boroughs coloured by rate per 1,000",
+    )
+
+
+# --- explore --------------------------------------------------------------------------------
+
+def comparison_chart(series: pd.DataFrame, value: str = "offence_count", presenter: bool = False) -> alt.LayerChart:
+    """One line per area x measure over time: offences, rolling totals or rates (VALUE_TITLES lists the values)."""
+    style = _style(presenter)
+    if value not in VALUE_TITLES:
+        raise ValueError(f"comparison_chart: value must be one of {list(VALUE_TITLES)}, not {value!r}")
+    _require(series, ("area_name", "measure_label", "month", value), "comparison_chart")
+    rate = "rate" in value
+    data = pd.DataFrame({
+        "area_name": series["area_name"].astype(str).to_numpy(),
+        "measure_label": series["measure_label"].astype(str).to_numpy(),
+        "month": pd.to_datetime(series["month"]).to_numpy(),
+        value: series[value].astype("Float64").to_numpy(),
+    }).sort_values(["area_name", "measure_label", "month"], kind="stable")
+    data["value_text"] = data[value].map(_rate_text if rate else _count_text)
+    n_areas, n_measures = data["area_name"].nunique(), data["measure_label"].nunique()
+
+    # With one area and several measures, colour tells the measures apart instead (dashes too, for redundancy).
+    by_measure = n_areas == 1 and n_measures > 1
+    colour_field, colour_title = ("measure_label", "Measure") if by_measure else ("area_name", "Area")
+    encoding: dict[str, Any] = {
+        "x": alt.X("month:T", axis=_axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False)),
+        "y": alt.Y(f"{value}:Q", axis=_axis(style, VALUE_TITLES[value], format=RATE_FORMAT if rate else COUNT_FORMAT,
+                                               **({} if rate else {"tickMinStep": 1}))),
+        # Past eight lines the colour-blind-safe palette would repeat; 20 colours beat repeats.
+        "color": alt.Color(f"{colour_field}:N",
+                           scale=alt.Scale(range=PALETTE) if data[colour_field].nunique() <= len(PALETTE)
+                           else alt.Scale(scheme="tableau20"),
+                           legend=_legend(style, colour_title, symbolType="stroke",
+                                          symbolStrokeWidth=style.stroke * 1.5)),
+        "tooltip": [
+            alt.Tooltip("area_name:N", title="Area"),
+            alt.Tooltip("measure_label:N", title="Measure"),
+            alt.Tooltip("month:T", title="Month", format="%b %Y"),
+            alt.Tooltip("value_text:N", title=VALUE_TITLES[value]),
+        ],
+    }
+    if n_measures > 1:
+        encoding["strokeDash"] = alt.StrokeDash("measure_label:N", scale=alt.Scale(range=DASHES),
+                                                legend=_legend(style, "Measure", symbolType="stroke",
+                                                               symbolStrokeWidth=style.stroke, symbolStrokeColor=INK))
+    subtitle = "Line colour: area. Line style: measure." if n_measures > 1 and n_areas > 1 else None
+    lines = alt.Chart(data).mark_line(strokeWidth=style.stroke).encode(**encoding)
+    # Points as their own layer: as a line's point overlay they blank the line-style legend's symbols.
+    points = alt.Chart(data).mark_point(filled=True, size=style.stroke * 12, opacity=1).encode(
+        x=encoding["x"], y=encoding["y"], tooltip=encoding["tooltip"],
+        color=alt.Color(f"{colour_field}:N"),
+    )
+    return alt.layer(lines, points).properties(
+        title=_title(_VALUE_CHART_TITLES[value], style, subtitle), width="container", autosize=_FIT_WIDTH,
+        height=style.height(320), description="Line chart comparing areas and measures over time",
+    )
+
+
+def sparkline(series: pd.DataFrame) -> alt.Chart:
+    """A tiny axis-free line of monthly offences for one area (for ward tables)."""
+    _require(series, ("month", "offence_count"), "sparkline")
+    if "area_name" in series.columns and series["area_name"].nunique() > 1:
+        raise ValueError("sparkline draws one area: filter the series first")
+    data = pd.DataFrame({
+        "month": pd.to_datetime(series["month"]).to_numpy(),
+        "offence_count": series["offence_count"].astype("Int64").to_numpy(),
+    }).sort_values("month")
+    data["offence_count_text"] = data["offence_count"].map(_count_text)
+    return alt.Chart(data).mark_line(strokeWidth=1.5, color=FOCUS_COLOUR).encode(
+        x=alt.X("month:T", axis=None),
+        y=alt.Y("offence_count:Q", axis=None, scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                 alt.Tooltip("offence_count_text:N", title="Offences")],
+    ).properties(width="container", autosize=_FIT_WIDTH, height=40, view=alt.ViewBackground(stroke=None))
+
+
+# --- overview -------------------------------------------------------------------------------
+
+def rag_bar(headline: pd.DataFrame, presenter: bool = False) -> alt.LayerChart:
+    """% change on the previous year per measure, coloured and labelled by RAG, with London's change as a tick."""
+    style = _style(presenter)
+    _require(headline, ("measure_label", "pct_change", "rag"), "rag_bar")
+    if headline["measure_label"].duplicated().any():
+        raise ValueError("rag_bar needs one row per measure: pass one area's headline")
+    pct = headline["pct_change"].astype("Float64")
+    london = _column(headline, "london_pct_change").astype("Float64")
+    labels = [rag_label(r) for r in headline["rag"]]
+    data = pd.DataFrame({
+        "measure_label": headline["measure_label"].astype(str).to_numpy(),
+        "measure_order": range(len(headline)),
+        "pct_change": pct.to_numpy(),
+        "london_pct_change": london.to_numpy(),
+        "rag_label": labels,
+        "pct_change_text": pct.map(_pct_text).to_numpy(),
+        "london_pct_change_text": london.map(_pct_text).to_numpy(),
+        "current_text": _column(headline, "current").map(_count_text).to_numpy(),
+    })
+    data["rag_text"] = [lab if lab == "No comparison" or _missing(p) else f"{lab} ({p:+.1f}%)"
+                        for lab, p in zip(labels, data["pct_change"])]
+    # Labels sit beyond the bar end, or beyond London's tick when that is further out on the same side.
+    bar_end = data["pct_change"].fillna(0.0).astype(float)
+    london_or_end = data["london_pct_change"].astype("float64").fillna(bar_end)
+    ends = pd.concat([bar_end, london_or_end], axis=1)
+    data["label_left_of_bar"] = bar_end < 0
+    data["label_x"] = ends.min(axis=1).where(data["label_left_of_bar"], ends.max(axis=1))
+
+    values = [0.0, *data["pct_change"].dropna().astype(float), *data["london_pct_change"].dropna().astype(float)]
+    low, high = min(values), max(values)
+    span = max(high - low, 1.0)
+    # Room beyond the bar ends for the labels (half the span on each side that has labels).
+    has_left = bool(data["label_left_of_bar"].any())
+    domain = [low - (0.5 * span if has_left else 0.05 * span), high + 0.5 * span]
+
+    y = alt.Y("measure_label:N", sort=alt.EncodingSortField(field="measure_order", op="min", order="ascending"),
+              axis=_axis(style, None, labelLimit=400, ticks=False))
+    tooltip = [
+        alt.Tooltip("measure_label:N", title="Measure"),
+        alt.Tooltip("rag_label:N", title="RAG status"),
+        alt.Tooltip("pct_change_text:N", title="Change on previous year"),
+        alt.Tooltip("london_pct_change_text:N", title="London change"),
+        alt.Tooltip("current_text:N", title="Offences, rolling year"),
+    ]
+    base = alt.Chart(data).encode(y=y)
+    bars = base.mark_bar().encode(
+        x=alt.X("pct_change:Q", scale=alt.Scale(domain=domain, nice=False),
+                axis=_axis(style, "% change on the previous rolling year", format="+,.0f",
+                           labelExpr="datum.value === 0 ? '0%' : datum.label + '%'")),
+        color=alt.Color("rag_label:N", legend=None,
+                        scale=alt.Scale(domain=list(RAG_LABELS), range=[rag_colour(r) for r in RAG_LABELS])),
+        tooltip=tooltip,
+    )
+    text = {"fontSize": style.label, "baseline": "middle", "color": INK, "fontWeight": "bold"}
+    right_labels = base.transform_filter("!datum.label_left_of_bar").mark_text(align="left", dx=6, **text).encode(
+        x=alt.X("label_x:Q"), text="rag_text:N", tooltip=tooltip)
+    left_labels = base.transform_filter("datum.label_left_of_bar").mark_text(align="right", dx=-6, **text).encode(
+        x=alt.X("label_x:Q"), text="rag_text:N", tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color=INK, strokeWidth=1).encode(x="zero:Q")
+    layers: list[alt.Chart] = [bars, zero]
+    subtitle = "Bar colour and label: RAG status."
+    if data["london_pct_change"].notna().any():
+        # Outlined in white so the tick shows on the dark red and green bars too.
+        layers.append(base.transform_filter("isValid(datum.london_pct_change)").mark_tick(
+            color=INK, opacity=1, thickness=style.stroke * 1.25, size=style.height(22), stroke="#ffffff",
+            strokeWidth=1).encode(x=alt.X("london_pct_change:Q"), tooltip=tooltip))
+        subtitle += " Black tick: London's change."
+    layers += [right_labels, left_labels]
+    end = _end_month(headline)
+    title = f"Change on the previous year, rolling year to {end}" if end else "Change on the previous year"
+    return alt.layer(*layers).properties(
+        title=_title(title, style, subtitle), width="container", autosize=_FIT_WIDTH,
+        height=style.height(30) * max(len(data), 1),
+        description="Percentage change by measure with RAG status and London's change",
+    )

@@ -1,0 +1,88 @@
+"""Recognise which published format a CSV is from its header row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sbp.errors import IngestError
+from sbp.ingest.textfile import TextFile
+
+MONTH_COLUMN = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
+POLICE_UK_COLUMNS = [
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+]
+LONG_REQUIRED = ["month", "area", "category", "count"]
+LONG_OPTIONAL = ["area_level", "borough", "major_category"]
+POPULATION_OPTIONAL = ["year", "denominator", "area_level"]
+AREA_LEVELS = ("borough", "ward", "lsoa")
+DENOMINATORS = ("residents", "households")
+
+FORMAT_LABELS = {
+    "mps_borough": "MPS Borough Level Crime (wide, one column per month)",
+    "mps_ward": "MPS Ward Level Crime (wide, one column per month)",
+    "mps_lsoa": "MPS LSOA Level Crime (wide, one column per month)",
+    "police_uk": "police.uk street-level crime",
+    "long_counts": "long-format counts (month,area,category,count)",
+    "population": "population (area,population)",
+}
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A recognised format: its name, the header columns by role, and the month columns if wide."""
+
+    file_format: str
+    columns: list[str]
+    month_columns: list[str] = field(default_factory=list)
+
+
+def _wide(text: TextFile, fixed: int, file_format: str) -> Detected:
+    months = text.header[fixed:]
+    if not months:
+        raise IngestError(text.original, "the header has no month columns (YYYYMM) after the name columns", line=1)
+    seen: set[str] = set()
+    for name in months:
+        if not MONTH_COLUMN.match(name):
+            raise IngestError(text.original, "this column is not a month; month columns must be YYYYMM, e.g. 202311", line=1, column=name)
+        if name in seen:
+            raise IngestError(text.original, "this month column appears twice", line=1, column=name)
+        seen.add(name)
+    return Detected(file_format, text.header[:fixed], months)
+
+
+def detect(text: TextFile) -> Detected:
+    """Name the format of a file from its header, or raise an IngestError listing what is accepted."""
+    h = text.header
+    if h[:2] == ["MajorText", "MinorText"]:
+        if len(h) > 2 and h[2] in ("LookUp_BoroughName", "BoroughName"):
+            return _wide(text, 3, "mps_borough")
+        if h[2:4] == ["WardName", "WardCode"] and len(h) > 4 and h[4] in ("LookUp_BoroughName", "BoroughName"):
+            return _wide(text, 5, "mps_ward")
+    if h[:5] == ["LSOA Code", "LSOA Name", "Borough", "Major Category", "Minor Category"]:
+        return _wide(text, 5, "mps_lsoa")
+    if h == POLICE_UK_COLUMNS:
+        return Detected("police_uk", h)
+    lowered = [c.lower() for c in h]
+    if len(set(lowered)) != len(lowered):
+        dup = next(c for c in h if lowered.count(c.lower()) > 1)
+        raise IngestError(text.original, "this column name appears twice in the header", line=1, column=dup)
+    if all(c in lowered for c in LONG_REQUIRED):
+        extra = [c for c in h if c.lower() not in LONG_REQUIRED + LONG_OPTIONAL]
+        if extra:
+            raise IngestError(text.original, f"unexpected column in a long-format file; allowed: {', '.join(LONG_REQUIRED + LONG_OPTIONAL)}", line=1, column=extra[0])
+        return Detected("long_counts", h)
+    if "population" in lowered and ("area" in lowered or "borough" in lowered):
+        allowed = ["area", "borough", "population"] + POPULATION_OPTIONAL
+        extra = [c for c in h if c.lower() not in allowed]
+        if extra or ("area" in lowered and "borough" in lowered):
+            bad = extra[0] if extra else "borough"
+            raise IngestError(text.original, "unexpected column in a population file; expected area,population[,year][,denominator][,area_level]", line=1, column=bad)
+        return Detected("population", h)
+    start = ",".join(h[:4])[:80]
+    raise IngestError(
+        text.original,
+        f"unrecognised header starting {start!r}; expected one of: " + "; ".join(FORMAT_LABELS.values()),
+        line=1,
+    )

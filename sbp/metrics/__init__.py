@@ -1,0 +1,429 @@
+"""The metrics layer: rolling-year comparisons, rates, ranks, significance, RAG, series and exceptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from sbp.metrics import materialized as stored_cube
+from sbp.metrics import queries
+from sbp.config import Config, Measure, default_config
+from sbp.errors import PeriodError, UnknownNameError
+from sbp.metrics.periods import add_months, month_label, parse_month
+from sbp.config.settings import load_settings
+
+MPS_SOURCES, SERIES_SOURCES = stored_cube.MPS_SOURCES, stored_cube.SERIES_SOURCES
+CONTRACT_FIELDS = (
+    "area", "end", "measure", "current", "previous", "change", "pct_change", "rate_per_1000",
+    "rate_per_1000_previous", "rank", "rank_of", "rank_previous", "significant", "rag",
+    "london_current", "london_previous", "london_pct_change",
+)
+
+
+# --- what to count --------------------------------------------------------------------------
+
+def loaded_categories(con: duckdb.DuckDBPyConnection, level: str = "borough") -> pd.DataFrame:
+    """The (source, major_category, minor_category) triples loaded at a level."""
+    return con.execute(queries.CATEGORIES_SQL, {"level": level}).df()
+
+
+def resolve_measures(
+    con: duckdb.DuckDBPyConnection,
+    measure: str | None = None,
+    major: str | None = None,
+    minor: str | None = None,
+    config: Config | None = None,
+    level: str = "borough",
+) -> list[Measure]:
+    """One configured measure by id or label, or an ad-hoc measure for one MPS major or minor category."""
+    config = config or default_config()
+    if measure is not None:
+        by_label = {m.label.lower(): m for m in config.measures.values()}
+        found = config.measures.get(measure) or by_label.get(measure.lower())
+        if found is None:
+            raise UnknownNameError("measure", measure, list(config.measures) + [m.label for m in config.measures.values()])
+        return [found]
+    cats = loaded_categories(con, level)
+    mps = cats[cats["source"].isin(MPS_SOURCES)]
+    for kind, name in (("major", major), ("minor", minor)):
+        if name is None:
+            continue
+        known = sorted(set(mps[f"{kind}_category"]) | set(config.aliases.get(kind, {})))
+        match = next((k for k in known if k.lower() == name.lower()), None)
+        if match is None:
+            raise UnknownNameError(f"{kind} category", name, known)
+        return [Measure(id=f"{kind}:{match}", label=match, **{f"{kind}s": (match,)})]
+    raise UnknownNameError("measure", "", list(config.measures))
+
+
+_FRAMES_CACHE: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+
+
+def measure_frames(
+    con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config | None = None, level: str = "borough"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """measure_map (the exact loaded category pairs each measure counts) and measure_info frames.
+
+    Cached per store version file (each version has its own path), measures, config and level.
+    """
+    config = config or default_config()
+    key = (_database_path(con), tuple(measures), id(config), level)
+    if key not in _FRAMES_CACHE:
+        if len(_FRAMES_CACHE) > 256:
+            _FRAMES_CACHE.clear()
+        _FRAMES_CACHE[key] = _measure_frames(con, measures, config, level)
+    return _FRAMES_CACHE[key]
+
+
+def _measure_frames(
+    con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, level: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    categories = con.execute(queries.CATEGORIES_SQL, {"level": level}).fetchall()
+    rows = stored_cube.measure_rows(categories, measures, config)
+    mapping = pd.DataFrame(rows, columns=list(stored_cube.MAP_COLUMNS)).astype("string")
+    info = pd.DataFrame(
+        {"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures],
+         "denominator": [m.denominator for m in measures]}
+    )
+    return mapping, info
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict, mapping: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        cur.register("measure_map", mapping)
+        cur.register("measure_info", info)
+        return cur.execute(sql, params).df()
+    finally:
+        cur.close()
+
+
+# --- periods --------------------------------------------------------------------------------
+
+def month_span(con: duckdb.DuckDBPyConnection, level: str = "borough") -> tuple[dt.date, dt.date]:
+    """First and last month loaded at a level."""
+    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": level}).fetchone()
+    if first is None:
+        raise PeriodError(f"No {level}-level data is loaded yet; load an extract with `python -m sbp ingest`.")
+    return first, last
+
+
+def check_end(con: duckdb.DuckDBPyConnection, end: str | dt.date, level: str = "borough") -> dt.date:
+    """Parse an end month and check a full rolling year ending there is loaded."""
+    month = parse_month(end)
+    first, last = month_span(con, level)
+    earliest = add_months(first, 11)
+    if not earliest <= month <= last:
+        raise PeriodError(
+            f"No rolling year to {month_label(month)}: {level}-level data is loaded from {month_label(first)} to "
+            f"{month_label(last)}, so the end month must be between {month_label(earliest)} and {month_label(last)}."
+        )
+    return month
+
+
+def latest_month(con: duckdb.DuckDBPyConnection, level: str = "borough") -> dt.date:
+    """The latest month loaded at a level."""
+    return month_span(con, level)[1]
+
+
+# --- comparisons ----------------------------------------------------------------------------
+
+def _significance(current: pd.Series, previous: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
+    """Exact conditional test of two Poisson counts over equal periods: current | total ~ Binomial(total, 1/2)."""
+    from scipy.stats import binom  # imported here: scipy takes ~0.5 s to import, and ingest imports this module
+
+    cur = current.to_numpy(dtype="float64", na_value=np.nan)
+    prev = previous.to_numpy(dtype="float64", na_value=np.nan)
+    total = cur + prev
+    valid = ~np.isnan(total)
+    p = np.full(len(cur), np.nan)
+    n, x = total[valid], cur[valid]
+    # n = 0 (none in either year) gives p = 1: no change, not significant.
+    p[valid] = np.minimum(1.0, 2.0 * np.minimum(binom.cdf(x, n, 0.5), binom.sf(x - 1, n, 0.5)))
+    significant = pd.Series(pd.array(np.where(valid, p < alpha, False), dtype="boolean"), index=current.index)
+    significant[~valid] = pd.NA
+    return pd.Series(p, index=current.index), significant
+
+
+def _rag(frame: pd.DataFrame, rule: str) -> pd.Series:
+    """Green / Amber / Red by the configured rule and each measure's direction; None without a comparison."""
+    sign = np.where(frame["direction"] == "higher_is_better", -1.0, 1.0)
+    worse = frame["change"].astype("float64") * sign > 0
+    pct, london = frame["pct_change"].astype("float64") * sign, frame["london_pct_change"].astype("float64") * sign
+    significant = frame["significant"].fillna(False).astype(bool)
+    if rule == "significance":
+        red = worse & significant
+    else:
+        compare = pct.notna() & london.notna()
+        red = worse & ((compare & (pct > london)) | (~compare & significant))
+    rag = np.select([frame["previous"].isna() | frame["current"].isna(), ~worse, red], [None, "Green", "Red"], "Amber")
+    return pd.Series(rag, index=frame.index, dtype="object").where(lambda s: s != "None", None)
+
+
+def comparisons(
+    con: duckdb.DuckDBPyConnection,
+    measures: Sequence[Measure],
+    first_end: dt.date,
+    last_end: dt.date | None = None,
+    level: str = "borough",
+    within: str | None = None,
+    config: Config | None = None,
+    settings: dict[str, Any] | None = None,
+    area: str | None = None,
+) -> pd.DataFrame:
+    """Every measure x area x end month in [first_end, last_end] with counts, rates, ranks, London, significance, RAG.
+
+    area keeps only that area's rows (ranks and London figures are still over every area).
+    """
+    config = config or default_config()
+    settings = settings or load_settings()
+    last_end = last_end or first_end
+    if level == "borough" and within is None and stored_cube.usable(con, measures, config):
+        rank_by_rate = True
+        info = pd.DataFrame({"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures]})
+        frame = con.execute(queries.CACHED_COMPARISONS_SQL, {
+            "measure_ids": [m.id for m in measures], "first_end": first_end, "last_end": last_end, "area": area,
+        }).df()
+    else:
+        mapping, info = measure_frames(con, measures, config, level)
+        rank_by_rate = level == "borough" or bool(
+            con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
+        frame = _run(con, queries.COMPARISON_SQL, {
+            "first_end": first_end, "last_end": last_end, "level": level, "within": within, "rank_by_rate": rank_by_rate,
+        }, mapping, info)
+        if area is not None:
+            frame = frame[frame["area_name"] == area].reset_index(drop=True)
+    frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
+    for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "rank_of_previous",
+                "london_current", "london_previous", "population"):
+        frame[col] = frame[col].astype("Int64")
+    if level != "borough":
+        for col in ("london_current", "london_previous", "london_rate_per_1000", "london_rate_per_1000_previous"):
+            frame[col] = pd.NA
+    lp = frame["london_previous"].astype("Float64")
+    frame["london_pct_change"] = ((frame["london_current"] - lp) * 100.0 / lp.where(lp > 0)).astype("Float64")
+    frame["p_value"], frame["significant"] = _significance(frame["current"], frame["previous"], settings["significance_level"])
+    frame["direction"] = frame["measure_id"].map(dict(zip(info["measure_id"], info["direction"])))
+    frame["rag"] = _rag(frame, settings["rag_rule"])
+    frame["rank_basis"] = "rate" if rank_by_rate else "count"
+    labels = {m.id: m.label for m in measures}
+    frame.insert(1, "measure_label", frame["measure_id"].map(labels))
+    parents = {m.id: m.parent for m in measures if m.parent}
+    if parents:
+        frame["parent_id"] = frame["measure_id"].map(parents)
+        keys = pd.MultiIndex.from_frame(frame[["measure_id", "area_name", "borough", "end_month"]])
+        current = pd.Series(frame["current"].astype("Float64").to_numpy(), index=keys)
+        parent_keys = pd.MultiIndex.from_arrays([frame["parent_id"], frame["area_name"], frame["borough"], frame["end_month"]])
+        pc = pd.Series(current.reindex(parent_keys).to_numpy(), index=frame.index, dtype="Float64")
+        frame["share_of_parent_pct"] = (frame["current"].astype("Float64") * 100.0 / pc.where(pc > 0)).astype("Float64")
+    else:
+        frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    return frame
+
+
+def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
+    areas = [r[0] for r in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()]
+    match = next((a for a in areas if a.lower() == area.strip().lower()), None)
+    if match is None:
+        raise UnknownNameError("area", area, areas)
+    return match
+
+
+def headline(
+    con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure_ids: Sequence[str] | None = None,
+    config: Config | None = None, settings: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The board table for one borough: every configured measure (or those named), one row each, in config order."""
+    config = config or default_config()
+    area = _check_area(con, area, "borough")
+    end = check_end(con, end)
+    ids = list(measure_ids or config.measures)
+    rows = comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings, area=area)
+    order = {m: i for i, m in enumerate(ids)}
+    return rows.sort_values("measure_id", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def league(
+    con: duckdb.DuckDBPyConnection, measure: Measure, end: str | dt.date, level: str = "borough",
+    within: str | None = None, config: Config | None = None, settings: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The league table for one measure: every area at a level (optionally within a borough), best rank first."""
+    if within is not None:
+        within = _check_area(con, within, "borough")
+    end = check_end(con, end, level)
+    return comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings).reset_index(drop=True)
+
+
+def metric(
+    con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure: Measure,
+    config: Config | None = None, settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One measure for one borough as a plain dict with the CLI contract's fields (and a few more)."""
+    area = _check_area(con, area, "borough")
+    end = check_end(con, end)
+    frame = comparisons(con, [measure], end, config=config, settings=settings, area=area)
+    return record(frame.iloc[0])
+
+
+def record(row: pd.Series) -> dict[str, Any]:
+    """A comparison row as JSON-ready values, keyed by the contract's names."""
+
+    def clean(value: Any) -> Any:
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            return None
+        if isinstance(value, (np.integer,)):
+            return int(value)
+        if isinstance(value, (np.floating,)):
+            return float(value)
+        if isinstance(value, (np.bool_,)):
+            return bool(value)
+        return value
+
+    out = {
+        "area": row["area_name"], "end": row["end_month"].strftime("%Y-%m"), "measure": row["measure_id"],
+        "measure_label": row["measure_label"],
+    }
+    for name in CONTRACT_FIELDS[3:]:
+        out[name] = clean(row[name])
+    for extra in ("p_value", "population", "london_rate_per_1000", "london_rate_per_1000_previous", "rank_of_previous",
+                  "rank_tied", "share_of_parent_pct", "direction", "borough", "rank_basis"):
+        out[extra] = clean(row[extra])
+    return out
+
+
+def series(
+    con: duckdb.DuckDBPyConnection, areas: Sequence[str], measures: Sequence[Measure],
+    start: str | dt.date | None = None, end: str | dt.date | None = None, level: str = "borough",
+    within: str | None = None, include_london: bool = False, config: Config | None = None,
+) -> pd.DataFrame:
+    """Monthly counts per measure x area with the rolling 12-month total and the same month a year before."""
+    first, last = month_span(con, level)
+    to_month = parse_month(end) if end else last
+    from_month = parse_month(start) if start else first
+    if from_month > to_month:
+        raise PeriodError(f"The start month {month_label(from_month)} is after the end month {month_label(to_month)}.")
+    areas = [_check_area(con, a, level) for a in areas]
+    mapping, info = measure_frames(con, measures, config, level)
+    frame = _run(con, queries.SERIES_SQL, {
+        "from_month": from_month, "to_month": to_month, "level": level, "areas": list(areas),
+        "include_london": include_london, "within": within,
+    }, mapping, info)
+    frame["month"] = pd.to_datetime(frame["month"])
+    for col in ("offence_count", "rolling_12_total", "offence_count_year_before"):
+        frame[col] = frame[col].astype("Int64")
+    frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
+    return frame
+
+
+def with_rates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, level: str = "borough") -> pd.DataFrame:
+    """Add rate_per_1000 (monthly count) and rolling_12_rate_per_1000 to a series frame, using residents for the
+    month's year (or the latest earlier year, or the undated figure); areas without a population get NA."""
+    pop = con.execute(
+        "SELECT area_name, coalesce(year, 0) AS year, population FROM population "
+        "WHERE area_level = $level AND denominator = 'residents'", {"level": level}
+    ).df()
+    out = frame.copy()
+    out["year"] = pd.to_datetime(out["month"]).dt.year
+    if pop.empty:
+        out["population"] = pd.NA
+    else:
+        # For each row the latest population year not after the row's year: a merge_asof per area.
+        out = out.sort_values("year")
+        pop = pop.sort_values("year")
+        out = pd.merge_asof(out, pop, on="year", by="area_name", direction="backward")
+    population = out["population"].astype("Float64")
+    out["rate_per_1000"] = out["offence_count"].astype("Float64") * 1000 / population
+    out["rolling_12_rate_per_1000"] = out["rolling_12_total"].astype("Float64") * 1000 / population
+    return out.drop(columns=["year"]).sort_values(["measure_id", "area_name", "month"]).reset_index(drop=True)
+
+
+def cube(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Every configured measure x borough x end month with a full comparison (what a dashboard may precompute)."""
+    config = config or default_config()
+    first, last = month_span(con)
+    return comparisons(con, list(config.measures.values()), add_months(first, 11), last, config=config, settings=settings)
+
+
+# --- exceptions and trend facts -------------------------------------------------------------
+
+def exceptions(
+    con: duckdb.DuckDBPyConnection, end: str | dt.date | None = None, level: str = "ward", within: str | None = None,
+    by: str = "minor", config: Config | None = None, settings: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Latest-month counts outside Poisson control limits from the preceding months (a c-chart), by category x area.
+
+    by='minor' checks every MPS minor category; by='measure' every configured measure.
+    """
+    config = config or default_config()
+    settings = settings or load_settings()
+    baseline = int(settings["exception_baseline_months"])
+    end = parse_month(end) if end else latest_month(con, level)
+    first, last = month_span(con, level)
+    if not add_months(first, baseline) <= end <= last:
+        raise PeriodError(
+            f"Exceptions for {month_label(end)} need {baseline} earlier months; {level}-level data runs "
+            f"{month_label(first)} to {month_label(last)}."
+        )
+    if by == "measure":
+        measures = list(config.measures.values())
+    else:
+        cats = loaded_categories(con, level)
+        minors = sorted(set(cats.loc[cats["source"].isin(MPS_SOURCES), "minor_category"]))
+        measures = [Measure(id=f"minor:{m}", label=m, minors=(m,)) for m in minors]
+    mapping, info = measure_frames(con, measures, config, level)
+    frame = _run(con, queries.EXCEPTIONS_SQL, {"end": end, "level": level, "within": within, "baseline": baseline}, mapping, info)
+    frame["offence_count"] = frame["offence_count"].fillna(0).astype("int64")
+    frame["baseline_mean"] = frame["baseline_mean"].astype("float64")
+    from scipy.stats import poisson
+
+    tail = float(settings["exception_probability"]) / 2
+    mean = frame["baseline_mean"].to_numpy()
+    frame["lower_limit"] = np.where(mean > 0, poisson.ppf(tail, mean), 0).astype("int64")
+    frame["upper_limit"] = np.where(mean > 0, poisson.isf(tail, mean), 0).astype("int64")
+    high = frame["offence_count"] > frame["upper_limit"]
+    low = (frame["offence_count"] < frame["lower_limit"]) & (mean >= settings["exception_min_count"])
+    frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
+    frame = frame[(frame["exception"] != "") & ((frame["offence_count"] >= settings["exception_min_count"]) | low)]
+    frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
+    frame["ratio_to_baseline"] = frame["offence_count"] / frame["baseline_mean"].where(frame["baseline_mean"] > 0)
+    frame["end_month"] = end
+    return frame.sort_values("ratio_to_baseline", ascending=False).reset_index(drop=True)
+
+
+def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:
+    """Facts the board report states by hand, from one area x measure monthly series (month, offence_count, rolling_12_total).
+
+    peak_month/peak_count over the whole series; latest rolling-year total; the months since the rolling-year
+    total was last higher ('lowest for over N years' when it was never lower); months since a higher single month.
+    """
+    data = monthly.dropna(subset=["offence_count"]).sort_values("month")
+    if data.empty:
+        return {}
+    counts = data["offence_count"].astype("int64").to_numpy()
+    months = list(pd.to_datetime(data["month"]).dt.date)
+    peak = int(np.argmax(counts))
+    facts: dict[str, Any] = {
+        "peak_month": months[peak], "peak_count": int(counts[peak]),
+        "latest_month": months[-1], "latest_count": int(counts[-1]),
+    }
+    higher_before = np.nonzero(counts[:-1] > counts[-1])[0]
+    facts["months_since_higher_month"] = int(len(counts) - 1 - higher_before[-1]) if len(higher_before) else None
+    rolling = data["rolling_12_total"].dropna().astype("int64").to_numpy()
+    if len(rolling):
+        latest = rolling[-1]
+        facts["latest_rolling_12_total"] = int(latest)
+        lower_before = np.nonzero(rolling[:-1] <= latest)[0]
+        facts["rolling_is_lowest_in_series"] = len(lower_before) == 0
+        facts["rolling_lowest_for_months"] = int(len(rolling) - 1 - lower_before[-1]) if len(lower_before) else len(rolling) - 1
+        higher = np.nonzero(rolling[:-1] >= latest)[0]
+        facts["rolling_highest_for_months"] = int(len(rolling) - 1 - higher[-1]) if len(higher) else len(rolling) - 1
+    return facts

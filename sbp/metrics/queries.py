@@ -1,0 +1,191 @@
+"""Every SQL query the metrics layer runs, in one place.
+
+Queries read two small frames registered per call: measure_map (measure_id, source, major_category,
+minor_category: the exact category pairs each measure counts) and measure_info (measure_id, direction,
+denominator). Values are bound as $parameters; no identifier is ever built from user input.
+"""
+
+# Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
+# counts, rates, ranks (this year and a year earlier) and London totals, in one set-based query.
+COMPARISON_SQL = """
+WITH
+measure_sources AS (SELECT DISTINCT measure_id, source FROM measure_map),
+months AS (
+    SELECT unnest(generate_series(($first_end - INTERVAL 23 MONTH)::DATE, $last_end, INTERVAL 1 MONTH))::DATE AS month
+),
+loaded AS (
+    -- Whether each month is loaded for each measure's sources: per measure, not per area.
+    SELECT mo.month, i.measure_id,
+           EXISTS (SELECT 1 FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
+                   WHERE ms.measure_id = i.measure_id AND mi.area_level = $level AND mi.month = mo.month)::INTEGER AS is_loaded
+    FROM months mo CROSS JOIN measure_info i
+),
+coverage AS (
+    SELECT measure_id, month AS end_month,
+           sum(is_loaded) OVER (PARTITION BY measure_id ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS months_current,
+           sum(is_loaded) OVER (PARTITION BY measure_id ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS months_previous
+    FROM loaded
+),
+areas AS (
+    SELECT DISTINCT area_name, borough FROM area_index
+    WHERE area_level = $level AND source IN (SELECT source FROM measure_sources)
+      AND ($within IS NULL OR borough = $within)
+      AND last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND first_month <= $last_end
+),
+monthly AS (
+    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count) AS offence_count
+    FROM crime_counts c
+    JOIN measure_map m
+      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
+    WHERE c.area_level = $level AND c.month BETWEEN ($first_end - INTERVAL 23 MONTH)::DATE AND $last_end
+      AND ($within IS NULL OR c.borough = $within)
+    GROUP BY ALL
+),
+grid AS (
+    SELECT i.measure_id, a.area_name, a.borough, mo.month, coalesce(mm.offence_count, 0) AS offence_count
+    FROM measure_info i CROSS JOIN areas a CROSS JOIN months mo
+    LEFT JOIN monthly mm
+      ON mm.measure_id = i.measure_id AND mm.area_name = a.area_name AND mm.borough = a.borough AND mm.month = mo.month
+),
+sums AS (
+    SELECT measure_id, area_name, borough, month AS end_month,
+           sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
+                                    ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS current_sum,
+           sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
+                                    ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS previous_sum
+    FROM grid
+    QUALIFY month >= $first_end
+),
+rolling AS (
+    -- A rolling year counts only when all 12 of its months are loaded; otherwise it is unknown, not zero.
+    SELECT s.measure_id, s.area_name, s.borough, s.end_month,
+           CASE WHEN c.months_current = 12 THEN s.current_sum END AS current,
+           CASE WHEN c.months_previous = 12 THEN s.previous_sum END AS previous
+    FROM sums s JOIN coverage c USING (measure_id, end_month)
+),
+has_denominator AS (
+    SELECT DISTINCT denominator FROM population WHERE area_level = $level
+),
+measure_pop AS (
+    -- Each measure's denominator where loaded (e.g. households), otherwise residents.
+    SELECT i.measure_id, p.area_name, coalesce(p.year, 0) AS year, p.population
+    FROM measure_info i JOIN population p ON p.area_level = $level
+     AND p.denominator = CASE WHEN i.denominator IN (SELECT denominator FROM has_denominator)
+                              THEN i.denominator ELSE 'residents' END
+),
+with_pop AS (
+    SELECT r.*, pc.population, pp.population AS population_previous
+    FROM rolling r
+    ASOF LEFT JOIN measure_pop pc
+      ON pc.measure_id = r.measure_id AND pc.area_name = r.area_name AND year(r.end_month) >= pc.year
+    ASOF LEFT JOIN measure_pop pp
+      ON pp.measure_id = r.measure_id AND pp.area_name = r.area_name AND year(r.end_month) - 1 >= pp.year
+),
+rated AS (
+    SELECT *, current * 1000.0 / population AS rate_per_1000,
+              previous * 1000.0 / population_previous AS rate_per_1000_previous,
+              CASE WHEN $rank_by_rate THEN round(current * 1000.0 / population, 9) ELSE current END AS rank_key,
+              CASE WHEN $rank_by_rate THEN round(previous * 1000.0 / population_previous, 9) ELSE previous END AS rank_key_previous
+    FROM with_pop
+)
+SELECT measure_id, area_name, borough, end_month, current, previous, current - previous AS change,
+       CASE WHEN previous > 0 THEN (current - previous) * 100.0 / previous END AS pct_change,
+       population, rate_per_1000, rate_per_1000_previous,
+       CASE WHEN rank_key IS NOT NULL THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key NULLS LAST) END AS rank,
+       count(rank_key) OVER (PARTITION BY measure_id, end_month) AS rank_of,
+       rank_key IS NOT NULL AND count(*) OVER (PARTITION BY measure_id, end_month, rank_key) > 1 AS rank_tied,
+       CASE WHEN rank_key_previous IS NOT NULL
+            THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
+       count(rank_key_previous) OVER (PARTITION BY measure_id, end_month) AS rank_of_previous,
+       sum(current) OVER area_set AS london_current,
+       sum(previous) OVER area_set AS london_previous,
+       sum(current) OVER area_set * 1000.0 / sum(population) FILTER (WHERE current IS NOT NULL) OVER area_set AS london_rate_per_1000,
+       sum(previous) OVER area_set * 1000.0 / sum(population_previous) FILTER (WHERE previous IS NOT NULL) OVER area_set
+           AS london_rate_per_1000_previous
+FROM rated
+WINDOW area_set AS (PARTITION BY measure_id, end_month)
+ORDER BY measure_id, end_month, rank NULLS LAST, area_name
+"""
+
+# Monthly counts for chosen areas and measures, with the rolling 12-month total and the same month a year
+# earlier; the sum over every area at the level is included as area 'London' when asked.
+SERIES_SQL = """
+WITH
+measure_sources AS (SELECT DISTINCT measure_id, source FROM measure_map),
+months AS (
+    SELECT unnest(generate_series(($from_month - INTERVAL 23 MONTH)::DATE, $to_month, INTERVAL 1 MONTH))::DATE AS month
+),
+loaded AS (
+    SELECT DISTINCT ms.measure_id, mi.month
+    FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source AND mi.area_level = $level
+),
+wanted AS (SELECT unnest($areas::VARCHAR[]) AS area_name),
+monthly AS (
+    SELECT m.measure_id, c.area_name, c.month, sum(c.offence_count) AS offence_count
+    FROM crime_counts c
+    JOIN measure_map m
+      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
+    WHERE c.area_level = $level AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month
+      AND c.area_name IN (SELECT area_name FROM wanted) AND ($within IS NULL OR c.borough = $within)
+    GROUP BY ALL
+    UNION ALL
+    SELECT m.measure_id, 'London' AS area_name, c.month, sum(c.offence_count) AS offence_count
+    FROM crime_counts c
+    JOIN measure_map m
+      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
+    WHERE $include_london AND c.area_level = 'borough'
+      AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month
+    GROUP BY ALL
+),
+area_list AS (
+    SELECT area_name FROM wanted UNION SELECT 'London' WHERE $include_london
+),
+grid AS (
+    SELECT i.measure_id, a.area_name, mo.month,
+           CASE WHEN l.month IS NOT NULL THEN coalesce(n.offence_count, 0) END AS offence_count
+    FROM measure_info i CROSS JOIN area_list a CROSS JOIN months mo
+    LEFT JOIN monthly n ON n.measure_id = i.measure_id AND n.area_name = a.area_name AND n.month = mo.month
+    LEFT JOIN loaded l ON l.measure_id = i.measure_id AND l.month = mo.month
+)
+SELECT measure_id, area_name, month, offence_count,
+       CASE WHEN count(offence_count) OVER w12 = 12 THEN sum(offence_count) OVER w12 END AS rolling_12_total,
+       lag(offence_count, 12) OVER (PARTITION BY measure_id, area_name ORDER BY month) AS offence_count_year_before
+FROM grid
+WINDOW w12 AS (PARTITION BY measure_id, area_name ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+QUALIFY month >= $from_month
+ORDER BY measure_id, area_name, month
+"""
+
+# The same comparisons for the configured measures, materialised at ingest time (see sbp/metrics/materialized.py).
+CACHED_COMPARISONS_SQL = """
+SELECT * FROM comparison_cache
+WHERE list_contains($measure_ids, measure_id) AND end_month BETWEEN $first_end AND $last_end
+  AND ($area IS NULL OR area_name = $area)
+ORDER BY measure_id, end_month, rank NULLS LAST, area_name
+"""
+
+# What is loaded, for validating names and months.
+CATEGORIES_SQL = "SELECT DISTINCT source, major_category, minor_category FROM category_index WHERE area_level = $level"
+AREAS_SQL = "SELECT DISTINCT area_name, borough FROM area_index WHERE area_level = $level ORDER BY area_name"
+MONTH_SPAN_SQL = "SELECT min(month), max(month) FROM month_index WHERE area_level = $level"
+HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $level AND ($within IS NULL OR area_name IN (SELECT area_name FROM area_index WHERE borough = $within))"
+
+# Exceptions: the latest month's count per measure/category x area against Poisson control limits set
+# by the mean of the preceding $baseline months (a c-chart with exact Poisson limits).
+EXCEPTIONS_SQL = """
+WITH
+monthly AS (
+    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count) AS offence_count
+    FROM crime_counts c
+    JOIN measure_map m
+      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
+    WHERE c.area_level = $level AND c.month BETWEEN ($end - to_months($baseline))::DATE AND $end
+      AND ($within IS NULL OR c.borough = $within)
+    GROUP BY ALL
+)
+SELECT measure_id, area_name, borough,
+       sum(offence_count) FILTER (WHERE month = $end) AS offence_count,
+       sum(offence_count) FILTER (WHERE month < $end) / $baseline AS baseline_mean,
+       count(*) FILTER (WHERE month < $end) AS baseline_months_with_data
+FROM monthly GROUP BY ALL
+"""

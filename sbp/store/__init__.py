@@ -1,0 +1,330 @@
+"""The DuckDB store: versioned files swapped atomically so readers never see a half-loaded state.
+
+Layout for a store path P (default data/sbp.duckdb):
+  P                  a symlink to the current version, e.g. P.versions/v1764078000000000000.duckdb
+  P.versions/        immutable version files, the write lock and the last-failure record
+
+A writer copies the current version to a new file, loads into it, checkpoints, then swaps the
+symlink with os.replace. Readers open the version the symlink points at, read-only, by its own
+path, so they never share a file (or DuckDB's per-path instance cache) with a writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from sbp.errors import StoreBusyError, StoreMissingError, StoreOutdatedError
+
+DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "sbp.duckdb"
+SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
+KEEP_VERSIONS = 3
+SCHEMA_VERSION = "2"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
+LOCK_WAIT_SECONDS = 120.0
+
+
+class NoChange(Exception):
+    """Raised inside new_version() when there is nothing to publish."""
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> Path:
+    """The store path: --db, else env SBP_DB, else data/sbp.duckdb."""
+    chosen = db or os.environ.get("SBP_DB") or DEFAULT_DB
+    return Path(chosen).expanduser().absolute()
+
+
+def versions_dir(db: Path) -> Path:
+    """The folder holding the store's version files."""
+    return db.with_name(db.name + ".versions")
+
+
+def current_version_file(db: Path) -> Path | None:
+    """The file readers should open now, or None when no store exists."""
+    if db.is_symlink():
+        target = Path(os.readlink(db))
+        target = target if target.is_absolute() else db.parent / target
+        return target if target.exists() else None
+    return db if db.exists() else None
+
+
+def data_version(db: str | os.PathLike | None = None) -> str:
+    """A string that changes whenever a new version of the store is published ('' if none)."""
+    path = resolve_db_path(db)
+    current = current_version_file(path)
+    if current is None:
+        return ""
+    st = current.stat()
+    return f"{current.name}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+def exists(db: str | os.PathLike | None = None) -> bool:
+    """Whether a store has been built at this path."""
+    return current_version_file(resolve_db_path(db)) is not None
+
+
+def connect_read(db: str | os.PathLike | None = None, version: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current version of the store, or to the version a data_version() names.
+
+    Naming the version keeps a cache keyed on it honest: what is read is what the key says, even if a newer
+    version has been published since (falls back to the current one if that version has been cleaned up).
+    """
+    path = resolve_db_path(db)
+    current = current_version_file(path)
+    if version:
+        named = versions_dir(path) / version.split(":", 1)[0]
+        if named.name.startswith("v") and named.suffix == ".duckdb" and named.is_file():
+            current = named
+    if current is None:
+        raise StoreMissingError(
+            f"No store at {path}. Load data with `python -m sbp ingest FILE...` or build the demo with `python -m sbp demo`."
+        )
+    con = duckdb.connect(str(current), read_only=True)
+    if schema_version(con) != SCHEMA_VERSION:
+        con.close()
+        raise StoreOutdatedError(
+            f"The store at {path} was built by another version of sbp; run `python -m sbp upgrade` to bring it up to date."
+        )
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The schema version recorded in the store, or None for stores from before versions were recorded."""
+    try:
+        row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+@contextlib.contextmanager
+def write_lock(db: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the store's single-writer lock, waiting up to wait_seconds (default LOCK_WAIT_SECONDS) for another ingest."""
+    wait_seconds = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    vdir = versions_dir(db)
+    vdir.mkdir(parents=True, exist_ok=True)
+    with open(vdir / "write.lock", "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"Another ingest is writing to {db}; try again when it has finished."
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cleanup(db: Path) -> None:
+    """Remove unfinished builds (we hold the lock, so they are dead) and old versions."""
+    vdir = versions_dir(db)
+    for stale in vdir.glob("building-*"):
+        stale.unlink(missing_ok=True)
+    current = current_version_file(db)
+    versions = sorted(vdir.glob("v*.duckdb"))
+    keep = set(versions[-KEEP_VERSIONS:])
+    if current is not None:
+        keep.add(current)
+    for old in versions:
+        if old not in keep:
+            old.unlink(missing_ok=True)
+
+
+def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store this connection reads holds the synthetic demo data."""
+    # Look the table up rather than catch the error, so a caller's open transaction is not aborted.
+    has_table = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta' "
+        "AND table_catalog = current_database() AND table_schema = current_schema()"
+    ).fetchone()[0]
+    if not has_table:
+        return False
+    row = con.execute("SELECT value FROM store_meta WHERE key = 'is_synthetic'").fetchone()
+    return row is not None and row[0] == "true"
+
+
+def clear_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty every table (inside a write transaction)."""
+    for table in ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index"):
+        con.execute(f"DELETE FROM {table}")
+
+
+def upgrade(db: str | os.PathLike | None = None) -> None:
+    """Bring a store built by an earlier version up to the current schema, keeping its data."""
+    if current_version_file(resolve_db_path(db)) is None:
+        raise StoreMissingError(f"No store at {resolve_db_path(db)} to upgrade.")
+    from sbp.metrics import materialized as cube
+
+    with new_version(db) as con:
+        rebuild_indexes(con)
+        cube.materialize(con)
+
+
+INDEX_SQL = """
+DELETE FROM month_index;
+INSERT INTO month_index SELECT source, area_level, month, count(*) FROM crime_counts GROUP BY ALL;
+DELETE FROM category_index;
+INSERT INTO category_index
+    SELECT source, area_level, major_category, minor_category, min(month), max(month), sum(offence_count)
+    FROM crime_counts GROUP BY ALL;
+DELETE FROM area_index;
+INSERT INTO area_index
+    SELECT source, area_level, area_name, area_code, borough, min(month), max(month) FROM crime_counts GROUP BY ALL;
+"""
+
+
+def rebuild_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Refresh the month, category and area indexes from crime_counts."""
+    con.execute(INDEX_SQL)
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create any missing tables."""
+    con.execute(SCHEMA_SQL)
+
+
+@contextlib.contextmanager
+def new_version(db: str | os.PathLike | None = None, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a read-write copy of the store (empty if fresh); publish it atomically if the block succeeds.
+
+    Raising NoChange inside the block discards the copy quietly; any other exception discards it
+    and records the failure.
+    """
+    path = resolve_db_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with write_lock(path):
+        _cleanup(path)
+        vdir = versions_dir(path)
+        stamp = time.time_ns()
+        building = vdir / f"building-{os.getpid()}-{stamp}.duckdb"
+        current = current_version_file(path)
+        if current is not None and not fresh:
+            shutil.copyfile(current, building)
+        con = duckdb.connect(str(building))
+        try:
+            apply_schema(con)
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+        except BaseException as exc:
+            con.close()
+            building.unlink(missing_ok=True)
+            Path(str(building) + ".wal").unlink(missing_ok=True)
+            if isinstance(exc, NoChange):
+                return
+            _record_failure(path, exc)
+            raise
+        final = vdir / f"v{stamp}.duckdb"
+        os.rename(building, final)
+        _publish(path, final)
+        clear_failure(path)
+        _cleanup(path)
+
+
+def _publish(db: Path, version_file: Path) -> None:
+    """Point the store path at version_file in one atomic step."""
+    link = db.with_name(f".{db.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(version_file, db.parent), link)
+    if db.exists() and not db.is_symlink():
+        # A plain DuckDB file from elsewhere: keep it beside the versions as the first version.
+        os.replace(db, versions_dir(db) / "v0-imported.duckdb")
+    os.replace(link, db)
+    fd = os.open(db.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _failure_file(db: Path) -> Path:
+    return versions_dir(db) / "last_failure.json"
+
+
+def _record_failure(db: Path, exc: BaseException) -> None:
+    """Remember a failed refresh so the dashboard can say the data shown is the last good load."""
+    if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+        message = "the load was interrupted"
+    else:
+        message = (str(exc) or type(exc).__name__).strip().splitlines()[0]
+    record = {"failed_at": dt.datetime.now().isoformat(timespec="seconds"), "message": message}
+    with contextlib.suppress(OSError):
+        _failure_file(db).write_text(json.dumps(record))
+
+
+def clear_failure(db: Path) -> None:
+    """Forget the last failed refresh (after a good one)."""
+    _failure_file(db).unlink(missing_ok=True)
+
+
+INTERRUPTED_MESSAGE = "a load was interrupted before it finished"
+
+
+def _interrupted_build(db: Path) -> dict | None:
+    """A failure record for a build left behind by a writer that died (killed, power cut), else None.
+
+    A building-* file is only evidence of a dead writer when nobody holds the write lock: a live
+    writer holds it for as long as its build exists. We try the lock without waiting and, if we get
+    it, look again while holding it (a writer that just finished has renamed its build away), then
+    release it at once. Cheap: one directory glob when there is nothing left behind.
+    """
+    vdir = versions_dir(db)
+    if not any(vdir.glob("building-*")):
+        return None
+    try:
+        fd = os.open(vdir / "write.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        fd = None  # no lock file: no writer can be holding it
+    except OSError:
+        return None
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return None  # a live writer holds the lock: its build is in progress, not a failure
+        mtimes = []
+        for leftover in vdir.glob("building-*"):
+            with contextlib.suppress(OSError):
+                mtimes.append(leftover.stat().st_mtime)
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+    if not mtimes:
+        return None
+    failed_at = dt.datetime.fromtimestamp(max(mtimes)).isoformat(timespec="seconds")
+    return {"failed_at": failed_at, "message": INTERRUPTED_MESSAGE}
+
+
+def last_failure(db: str | os.PathLike | None = None) -> dict | None:
+    """The last failed refresh since the last good one, as {'failed_at', 'message'}, or None.
+
+    Either the record a failed load wrote, or, for a load killed before it could write one, the
+    build it left behind (see _interrupted_build); the more recent of the two when both exist.
+    """
+    path = resolve_db_path(db)
+    try:
+        record = json.loads(_failure_file(path).read_text())
+    except (OSError, ValueError):
+        record = None
+    interrupted = _interrupted_build(path)
+    if record is None or interrupted is None:
+        return record or interrupted
+    return interrupted if interrupted["failed_at"] > str(record.get("failed_at", "")) else record

@@ -1,0 +1,1 @@
+"""The app side: the only part of sbp that imports Streamlit."""

@@ -1,0 +1,195 @@
+"""App-side data access for the Streamlit pages: the only sbp module that imports streamlit.
+
+The connection is a cached resource per store version; every query function is cached on the data
+version, so a new ingest is picked up on the next interaction and nothing stale is ever served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from sbp.display import charts
+from sbp import metrics, store
+from sbp.store import status
+from sbp.web import urlstate
+from sbp.config import default_config, london_boroughs
+from sbp.ingest.demo import build_demo
+from sbp.metrics.periods import add_months, month_range
+from sbp.config.settings import load_settings
+
+
+def data_version() -> str:
+    """The current store version ('' when there is no store)."""
+    return store.data_version()
+
+
+def ensure_store() -> bool:
+    """Build the synthetic demo store if none exists; True when it was built now."""
+    if store.exists():
+        return False
+    with st.spinner("First run: building the synthetic demo data (a few seconds)..."):
+        build_demo()
+    return True
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(version: str) -> duckdb.DuckDBPyConnection:
+    return store.connect_read(version=version)
+
+
+def cursor(version: str) -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the cached read-only connection for this data version."""
+    return _connection(version).cursor()
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the pages need to know about the loaded data."""
+
+    first_month: dt.date
+    last_month: dt.date
+    valid_ends: tuple[dt.date, ...]   # end months with a full rolling year loaded (borough level)
+    boroughs: tuple[str, ...]         # London boroughs with data
+    wards: dict[str, tuple[str, ...]]  # borough -> its wards with data
+    is_synthetic: bool
+    loaded_at: dt.datetime | None
+    majors: tuple[str, ...]
+    minors: tuple[tuple[str, str], ...]  # (major, minor)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def store_info(version: str) -> StoreInfo:
+    """Loaded months, areas, categories and the synthetic flag."""
+    con = cursor(version)
+    first, last = metrics.month_span(con)
+    ends = month_range(add_months(first, 11), last)
+    london = {b.name for b in london_boroughs()}
+    areas = con.execute("SELECT DISTINCT area_level, area_name, borough FROM area_index").fetchall()
+    boroughs = tuple(sorted({a for level, a, _ in areas if level == "borough" and a in london}))
+    wards: dict[str, list[str]] = {}
+    for level, name, borough in areas:
+        if level == "ward":
+            wards.setdefault(borough, []).append(name)
+    cats = metrics.loaded_categories(con)
+    mps = cats[cats["source"].isin(metrics.MPS_SOURCES)]
+    loaded_at = con.execute("SELECT max(loaded_at) FROM source_files").fetchone()[0]
+    return StoreInfo(
+        first_month=first, last_month=last, valid_ends=tuple(ends), boroughs=boroughs,
+        wards={b: tuple(sorted(w)) for b, w in wards.items()}, is_synthetic=store.is_synthetic(con),
+        loaded_at=loaded_at, majors=tuple(sorted(set(mps["major_category"]))),
+        minors=tuple(sorted(set(zip(mps["major_category"], mps["minor_category"])))),
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def latest_month(version: str, level: str = "borough") -> dt.date:
+    """The latest month loaded at a level."""
+    return metrics.latest_month(cursor(version), level)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def headline(version: str, area: str, end: dt.date) -> pd.DataFrame:
+    """The board table for one borough (every configured measure)."""
+    return metrics.headline(cursor(version), area, end)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def league(version: str, measure_id: str, end: dt.date, level: str = "borough", within: str | None = None) -> pd.DataFrame:
+    """The league table for a configured measure or an ad-hoc 'major:X' / 'minor:X' category."""
+    con = cursor(version)
+    return metrics.league(con, measure_for(con, measure_id, level), end, level=level, within=within)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def series(
+    version: str, areas: tuple[str, ...], measure_ids: tuple[str, ...], start: dt.date | None, end: dt.date | None,
+    level: str = "borough", include_london: bool = False,
+) -> pd.DataFrame:
+    """Monthly series for areas x measures (configured ids or 'major:X' / 'minor:X')."""
+    con = cursor(version)
+    measures = [measure_for(con, m, level) for m in measure_ids]
+    frame = metrics.series(con, list(areas), measures, start, end, level=level, include_london=include_london)
+    return metrics.with_rates(con, frame, level)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def exceptions(version: str, end: dt.date | None, level: str, within: str | None, by: str = "minor") -> pd.DataFrame:
+    """Exceptions (latest month outside control limits)."""
+    return metrics.exceptions(cursor(version), end, level=level, within=within, by=by)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def loaded_files(version: str) -> pd.DataFrame:
+    """The provenance table."""
+    return cursor(version).execute(status.FILES_SQL).df().drop(columns="file_id")
+
+
+# Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of
+# server CPU per chart, which under load is most of a page view.
+@st.cache_data(max_entries=128, show_spinner=False)
+def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool) -> dict:
+    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec."""
+    start = max(add_months(end, -35), store_info(version).first_month)  # no empty years before the data starts
+    frame = series(version, (area,), (measure_id,), start, end)
+    return charts.trend_chart(frame, area, label, presenter=presenter).to_dict()
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def league_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
+                group: tuple[str, ...] | None = None) -> dict:
+    """The borough league chart (optionally only a comparator group, highlighted), as a Vega-Lite spec."""
+    frame = league(version, measure_id, end)
+    if group is not None:
+        frame = frame[frame["area_name"].isin(group)]
+    return charts.league_chart(frame, focus=focus, presenter=presenter, highlight=list(group) if group else None).to_dict()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def tile_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
+    """The London tile map for a measure, as a Vega-Lite spec."""
+    return charts.tile_map(league(version, measure_id, end), presenter=presenter, focus=focus).to_dict()
+
+
+def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
+    """Selectable measures: configured ones, then whole MPS majors ('major:X') and minors ('minor:X'), with labels."""
+    config = default_config()
+    majors = info.majors if include_majors else ()
+    options = list(config.measures) + [f"major:{m}" for m in majors] + [f"minor:{minor}" for _, minor in info.minors]
+    labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in majors}
+              | {f"minor:{minor}": minor for _, minor in info.minors})
+    return options, labels
+
+
+def seed_from_url(key: str, param: str, options: list[str], default: str, what: str) -> None:
+    """Before a widget's first draw in a session, take its value from the link (checked), with a notice if refused."""
+    if key in st.session_state:
+        return
+    st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what)
+    if notice:
+        st.info(notice, icon=":material/link_off:")
+
+
+def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "borough") -> metrics.Measure:
+    """A configured measure by id, or an ad-hoc one from 'major:NAME' / 'minor:NAME'."""
+    kind, _, name = measure_id.partition(":")
+    if kind == "major" and name:
+        return metrics.resolve_measures(con, major=name, level=level)[0]
+    if kind == "minor" and name:
+        return metrics.resolve_measures(con, minor=name, level=level)[0]
+    return metrics.resolve_measures(con, measure=measure_id)[0]
+
+
+@st.cache_data(show_spinner=False)
+def settings() -> dict:
+    """The settings table with data/settings.toml overrides."""
+    return load_settings()
+
+
+def config():
+    """The measures and priorities configuration."""
+    return default_config()

@@ -1,0 +1,181 @@
+"""End to end in a real browser: `streamlit run` on a free local port, driven by Playwright in headless Chromium.
+
+Saves full-page screenshots of every page, normal and presenter mode, under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAGES = {"overview": "Bromley: partnership measures", "safer-neighbourhoods": "Safer Neighbourhoods",
+         "vawg": "Violence Against Women and Girls", "young-people": "Keeping Young People Safe",
+         "hate-crime": "Stand Together Against Hate Crime and Extremism", "explore": "Explore",
+         "rankings": "Rankings", "wards": "Wards in Bromley", "data": "Data"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path):
+    """Start `streamlit run` on a free loopback port for the store at db; yields its URL, then stops it."""
+    port = free_port()
+    env = os.environ | {"SBP_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(demo_store):
+    yield from start_server(demo_store)
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory):
+    from sbp.ingest import ingest
+    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+
+    if not REAL_MPS.exists():
+        pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA)")
+    db = tmp_path_factory.mktemp("browser-real") / "sbp.duckdb"
+    ingest([REAL_MPS, REAL_POPULATION], db=db)
+    yield from start_server(db)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script and drawing."""
+    page.wait_for_selector("[data-testid=stMain] h1", timeout=45_000)
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline:
+        if page.locator("[data-testid=stStatusWidget]").count() == 0 and page.locator("[data-testid=stSkeleton]").count() == 0:
+            break
+        time.sleep(0.2)
+    time.sleep(0.8)
+
+
+def open_page(browser, url: str, width: int = 1400, height: int = 2400):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    settle(page)
+    return page
+
+
+@pytest.mark.parametrize("path,title", list(PAGES.items()))
+def test_every_page_renders_in_a_browser(server, browser, path, title):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{server}/{path}")
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stMain] h1").first.inner_text().strip() == title
+        assert "Synthetic demo data" in page.inner_text("[data-testid=stMain]")
+        if path in ("overview",):
+            assert page.get_by_text("Residential burglary").count() > 0
+        if path in ("safer-neighbourhoods", "rankings", "explore"):
+            page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / f"{path}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", ["overview", "safer-neighbourhoods", "rankings"])
+def test_presenter_mode_hides_controls(server, browser, path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{server}/{path}?present=1", width=1920, height=1080)
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert not page.locator("[data-testid=stSidebar]").is_visible()
+        assert page.get_by_role("combobox", name="Focus borough").count() == 0
+        page.screenshot(path=str(ARTIFACTS / f"{path}-presenter.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option in the Streamlit selectbox with this label."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text=label).first
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    time.sleep(0.5)
+    settle(page)
+
+
+def test_changing_controls_changes_the_url_and_the_chart(server, browser):
+    page = open_page(browser, f"{server}/rankings")
+    try:
+        chart = page.locator("[data-testid=stVegaLiteChart]").last
+        before = chart.screenshot()
+        choose(page, "Measure", "Total burglary")
+        assert "measure=burglary" in page.url
+        assert chart.screenshot() != before
+        choose(page, "Focus borough", "Bexley")
+        assert "borough=Bexley" in page.url
+        page.screenshot(path=str(ARTIFACTS / "rankings-bexley-burglary.png"), full_page=True)
+        # The link reproduces the view in a new session.
+        again = open_page(browser, page.url)
+        assert again.get_by_role("combobox", name="Focus borough").input_value() == "Bexley"
+        assert again.get_by_role("combobox", name="Measure").input_value() == "Total burglary"
+        again.close()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", ["overview", "safer-neighbourhoods", "explore", "rankings", "wards", "data"])
+def test_every_page_renders_on_the_real_extract(real_server, browser, path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{real_server}/{path}")
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stMain] h1").count() == 1
+        assert "Synthetic demo data" not in page.inner_text("[data-testid=stMain]")
+        if path in ("safer-neighbourhoods", "rankings", "explore"):
+            page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / f"real-{path}.png"), full_page=True)
+    finally:
+        page.close()

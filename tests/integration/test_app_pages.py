@@ -1,0 +1,148 @@
+"""Every page runs in Streamlit's AppTest on demo and real data; controls, links and presenter mode behave."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sbp.ingest import ingest
+
+REPO = Path(__file__).resolve().parents[2]
+PAGES = ["pages/overview_page.py", "pages/priority_page.py", "pages/explore_page.py", "pages/rankings_page.py",
+         "pages/wards_page.py", "pages/data_page.py"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_store) -> Path:
+    """These tests only read, so they share the session's demo store."""
+    return demo_store
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory) -> Path:
+    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+
+    if not REAL_MPS.exists():
+        pytest.skip(f"real extracts not found under {SHARED}")
+    db = tmp_path_factory.mktemp("real") / "sbp.duckdb"
+    ingest([REAL_MPS, REAL_POPULATION], db=db)
+    return db
+
+
+def app(db: Path, **query: str) -> AppTest:
+    os.environ["SBP_DB"] = str(db)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def visit(at: AppTest, page: str, url_path: str | None = None) -> AppTest:
+    at.switch_page(page)
+    return at.run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_demo_data(demo_db, page):
+    at = visit(app(demo_db), page)
+    no_errors(at)
+    assert at.title, "each page has a title"
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    at.run()  # a rerun (any interaction) must work as well as the first load
+    no_errors(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_real_extract(real_db, page):
+    at = visit(app(real_db), page)
+    no_errors(at)
+    assert at.title
+    assert not any("Synthetic" in w.value for w in at.warning)
+
+
+def overview_numbers(at: AppTest) -> list:
+    frame = at.dataframe[0].value
+    return frame.iloc[:, 2].tolist()
+
+
+def test_changing_borough_and_period_changes_the_numbers(demo_db):
+    at = app(demo_db)
+    bromley = overview_numbers(at)
+    assert at.title[0].value.startswith("Bromley")
+    at.sidebar.selectbox(key="g_borough").select("Bexley").run()
+    no_errors(at)
+    assert at.title[0].value.startswith("Bexley")
+    assert overview_numbers(at) != bromley
+    assert at.query_params["borough"] == ["Bexley"] or at.query_params["borough"] == "Bexley"
+    ends = at.sidebar.selectbox(key="g_end").options
+    at.sidebar.selectbox(key="g_end").set_value(at.sidebar.selectbox(key="g_end").value.replace(year=2022)).run()
+    no_errors(at)
+    assert overview_numbers(at) != bromley and len(ends) > 12
+
+
+def test_query_parameters_restore_the_view(demo_db):
+    at = app(demo_db, borough="Sutton", end="2022-06", group="outer")
+    no_errors(at)
+    assert at.sidebar.selectbox(key="g_borough").value == "Sutton"
+    assert at.sidebar.selectbox(key="g_end").value.strftime("%Y-%m") == "2022-06"
+    assert at.sidebar.radio(key="g_group").value == "outer"
+    assert "Rolling year to Jun 22" in at.dataframe[0].value.columns
+
+
+@pytest.mark.parametrize("query", [
+    {"borough": "<script>alert(1)</script>"}, {"borough": "Bromley'; DROP TABLE crime_counts;--"},
+    {"end": "2099-01"}, {"end": "x" * 5000}, {"group": "everyone"},
+])
+def test_bad_query_parameters_fall_back_with_a_notice(demo_db, query):
+    at = app(demo_db, **query)
+    no_errors(at)
+    assert at.sidebar.selectbox(key="g_borough").value == "Bromley"
+    assert any("not available" in i.value or "not loaded" in i.value for i in at.info)
+    assert all("<script>" not in m.value for m in at.markdown)
+
+
+def test_presenter_mode_hides_the_controls(demo_db):
+    normal = app(demo_db)
+    assert len(normal.sidebar.selectbox) == 2
+    at = app(demo_db, present="1")
+    no_errors(at)
+    assert len(at.sidebar.selectbox) == 0 and len(at.sidebar.toggle) == 0
+    assert any("stSidebar" in m.value for m in at.markdown), "presenter CSS hides the sidebar"
+    at.button(key="g_exit_present").click().run()
+    assert len(at.sidebar.selectbox) == 2
+
+
+def test_priority_page_shows_cards_summary_and_objectives(demo_db):
+    at = visit(app(demo_db), "pages/priority_page.py")
+    no_errors(at)
+    assert at.title[0].value == "Safer Neighbourhoods"
+    assert len(at.metric) == 3
+    assert any("Improve partnership and stakeholder engagement" in m.value for m in at.markdown)
+    assert any("Achieved and continues" in m.value for m in at.markdown)
+    assert any("rose" in m.value or "fell" in m.value or "unchanged" in m.value for m in at.markdown)
+
+
+def test_data_page_keeps_upload_closed_without_admin(demo_db):
+    at = visit(app(demo_db), "pages/data_page.py")
+    no_errors(at)
+    assert not at.get("file_uploader")
+    assert any("Uploading is turned off" in i.value for i in at.info)
+
+
+def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db):
+    at = visit(app(demo_db), "pages/explore_page.py")
+    at.radio(key="ex_view").set_value("rolling").run()
+    no_errors(at)
+    assert "Rolling 12-month total" in at.dataframe[0].value.columns
+    at.radio(key="ex_unit").set_value("rates").run()
+    no_errors(at)
+    assert any("per 1,000" in c for c in at.dataframe[0].value.columns)
+    assert len(at.select_slider(key="ex_range").value) == 2

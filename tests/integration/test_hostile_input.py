@@ -1,0 +1,99 @@
+"""Hostile input: formula cells in exports, HTML/Markdown in text, binary uploads, and the shipped config."""
+
+from __future__ import annotations
+
+import io
+import os
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sbp.errors import IngestError
+from sbp.display.exports import safe_csv
+from sbp.ingest import ingest
+from sbp.store.objective_edits import save_status
+from sbp.display.present import literal
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_csv_exports_neutralise_formula_cells_and_leave_numbers_alone():
+    frame = pd.DataFrame({
+        "Area": ['=HYPERLINK("http://x","y")', "+cmd", "-2+3", "@SUM(A1)", "\tTab", "Bromley"],
+        "Offences": [-5, 10, 0, 3, 4, 5],
+        "% change": [-1.5, 2.0, None, 0.0, 1.0, -0.1],
+    })
+    text = safe_csv(frame).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert list(back["Area"]) == ["'=HYPERLINK(\"http://x\",\"y\")", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tTab", "Bromley"]
+    assert list(back["Offences"]) == [-5, 10, 0, 3, 4, 5]
+    assert "-1.5" in text and "'-1.5" not in text
+
+
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "**bold** _it_ [link](javascript:alert(1))", "# heading", "a & b < c"])
+def test_literal_text_has_no_live_html_or_markdown(text):
+    out = literal(text)
+    assert "<" not in out and ">" not in out
+    for ch in "*_[]()#":
+        assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch)
+
+
+@pytest.mark.parametrize("payload,problem", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text CSV"),
+    (b"PK\x03\x04" + b"\x00" * 100, "compressed"),
+    (b"\x1f\x8b\x08\x00" + b"\x00" * 50, "compressed"),
+])
+def test_binary_and_compressed_uploads_are_refused(db, write_csv, payload, problem):
+    with pytest.raises(IngestError, match=problem):
+        ingest([write_csv("upload.csv", payload)], db=db)
+
+
+def test_formula_text_in_an_extract_loads_as_text(db, write_csv):
+    path = write_csv("f.csv", 'month,area,category,count\n2023-11,Bromley,"=HYPERLINK(""http://evil"",""x"")",3\n')
+    ingest([path], db=db)
+    from sbp import store
+
+    with store.connect_read(db) as con:
+        assert con.execute("SELECT minor_category FROM crime_counts").fetchone()[0] == '=HYPERLINK("http://evil","x")'
+
+
+def test_objective_text_with_html_is_shown_literally(demo_db):
+    save_status("safer_neighbourhoods", "1", "At risk", "<script>alert(1)</script> **not bold**", "admin", 0, demo_db)
+    os.environ["SBP_DB"] = str(demo_db)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/priority_page.py").run()
+    evidence = [m.value for m in at.markdown if "&lt;script&gt;alert" in m.value]
+    assert len(evidence) == 1 and "\\*\\*not bold\\*\\*" in evidence[0]
+    assert not any("<script>" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("page,query", [
+    ("pages/priority_page.py", {"measure": "'; DROP TABLE crime_counts; --"}),
+    ("pages/rankings_page.py", {"measure": "<img src=x onerror=alert(1)>"}),
+    ("pages/wards_page.py", {"measure": "9" * 10000}),
+    ("pages/explore_page.py", {"measure": "nonsense", "area": "Atlantis", "from": "1900-01", "view": "<b>"}),
+])
+def test_bad_page_parameters_are_ignored_with_a_notice(demo_db, page, query):
+    os.environ["SBP_DB"] = str(demo_db)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception and not at.error
+    assert any("not available" in i.value or "not loaded" in i.value or "ignored" in i.value for i in at.info)
+
+
+def test_shipped_streamlit_config_is_safe():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True
+    assert config["client"]["showErrorDetails"] in ("none", False)
+    assert 0 < config["server"]["maxUploadSize"] <= 500
+    assert ".streamlit/secrets.toml" in (REPO / ".gitignore").read_text()
+    assert not (REPO / ".streamlit" / "secrets.toml").exists() or os.environ.get("CI") is None
+    example = tomllib.loads((REPO / ".streamlit" / "secrets.example.toml").read_text())
+    assert "<" in example["admin"]["password_hash"], "the example must not carry a usable hash"

@@ -1,0 +1,341 @@
+"""The board report (issue 5): HTML, PDF and PPTX from the demo store and the real extract, the CLI, the dashboard.
+
+The wording of the paragraphs is tested in test_narrative.py; here each format is rendered and opened again:
+the HTML parsed, the PDF rasterised with pdftoppm and checked for ink, the PPTX reopened with python-pptx.
+
+Real data: the shared extract covers Dec 2021 to Nov 2023, so the real-data report is for the rolling year to
+November 2023. The issue's "February 2022" example needs the older historic extract (24 months before Feb 2022),
+which is not in shared/data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sbp import store
+from sbp.cli import main
+from sbp.config import default_config
+from sbp.display.present import RAG_STYLE
+from sbp.report import build_report, render
+from sbp.report.chartimg import png_size
+from sbp.report.model import build_model
+from sbp.report.texts import SYNTHETIC_NOTICE
+from sbp.report.to_html import render_html, traced_paragraph
+
+REPO = Path(__file__).resolve().parents[2]
+END = "2023-11"
+BOARD_HEADINGS = ["Category", "Rolling year to Nov 22", "Rolling year to Nov 23", "% difference", "RAG",
+                  "Rate per 1,000", "Rank", "London % difference"]
+RAG_WORDS = {"Green", "Amber", "Red", "No comparison"}
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_store) -> Path:
+    """The report only reads, so it shares the session's demo store."""
+    return demo_store
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_db):
+    """The report model for Bromley (the focus borough) on the demo store, composed once for every format."""
+    with store.connect_read(demo_db) as con:
+        return build_model(con, END)
+
+
+@pytest.fixture(scope="module")
+def demo_files(demo_db) -> list[str]:
+    with store.connect_read(demo_db) as con:
+        return [r[0] for r in con.execute("SELECT file_name FROM source_files").fetchall()]
+
+
+class Page(HTMLParser):
+    """Collects what the tests look for: headings, table headings, cell titles, RAG cells, images, links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, dict]] = []
+        self.h2: list[str] = []
+        self.th: list[str] = []
+        self.rag_cells: list[str] = []
+        self.titled_numbers: list[tuple[str, str, str]] = []  # (text, title, table class) of td.num and span.fig
+        self.images: list[dict] = []
+        self.external: list[str] = []
+        self.text: list[str] = []
+        self._capture: list[list] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "link", "iframe"):
+            self.external.append(tag)
+        for name in ("src", "href"):
+            value = attrs.get(name) or ""
+            if value and not value.startswith(("data:", "#")):
+                self.external.append(value)
+        if tag == "img":
+            self.images.append(attrs)
+        if tag not in ("img", "br", "meta", "col"):
+            self.stack.append((tag, attrs))
+            self._capture.append([])
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1][0] != tag:
+            return
+        _, attrs = self.stack.pop()
+        text = "".join(self._capture.pop()).strip()
+        if self._capture:
+            self._capture[-1].append(text)
+        cls = attrs.get("class") or ""
+        if tag == "h2":
+            self.h2.append(text)
+        elif tag == "th":
+            self.th.append(text)
+        elif tag == "td" and "rag" in cls.split():
+            self.rag_cells.append(text)
+        if (tag == "td" and "num" in cls.split()) or (tag == "span" and cls == "fig"):
+            table = next((a.get("class") or "" for t, a in reversed(self.stack) if t == "table"), "")
+            self.titled_numbers.append((text, attrs.get("title") or "", table))
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._capture:
+            self._capture[-1].append(data)
+
+
+def parse(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert not page.stack or [t for t, _ in page.stack] == [], f"unclosed elements: {[t for t, _ in page.stack]}"
+    return page
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+def test_html_report_has_the_board_shape_and_traceable_figures(demo_report, demo_files, tmp_path):
+    out = tmp_path / "report.html"
+    out.write_bytes(render(demo_report, "html"))
+    text = out.read_text(encoding="utf-8")
+    page = parse(text)
+    words = " ".join(page.text)
+
+    for heading in BOARD_HEADINGS:
+        assert heading in page.th, heading
+    assert [p.title for p in default_config().priorities] == page.h2[:4]
+    assert page.h2[-1] == "Appendix"
+    assert page.rag_cells and set(page.rag_cells) <= RAG_WORDS and {"Green", "Red"} <= set(page.rag_cells)
+    assert SYNTHETIC_NOTICE in words
+    for name in demo_files:
+        assert name in words, f"provenance lists {name}"
+    assert "Rolling year to November 2023" in words and "Dec 2022 to Nov 2023" in words
+
+    # Every figure cell and number span says what it is, where and when, and which query gave it.
+    assert len(page.titled_numbers) > 100
+    for number, title, table in page.titled_numbers:
+        assert title, f"figure {number!r} has no title"
+        if table != "provenance":
+            assert "Area: Bromley" in title and "Period: rolling year Dec 2022 to Nov 2023" in title, title
+            assert "Query: metrics.headline(con, area='Bromley', end='2023-11')" in title, title
+    burglary = [t for n, t, _ in page.titled_numbers if "Total burglary = Burglary (major category: all minors)" in t]
+    assert burglary, "the burglary figures name their MPS category"
+    assert any("offences recorded, rolling year Dec 2021 to Nov 2022" in t for t in burglary)
+    assert "metrics.league(con, measure='burglary', end='2023-11')" not in text  # burglary is not a chart measure
+    assert "metrics.league(con, measure='violence_with_injury', end='2023-11')" in words
+
+    # Self-contained: CSS inline, every image a PNG data: URI, nothing fetched.
+    assert page.external == []
+    assert "<style>" in text and "@page" in text
+    assert len(page.images) == 8  # a trend and a league chart for each of the four priorities
+    for image in page.images:
+        assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Query:" in image["title"]
+    # The appendix: definitions, caveats, each measure's definition and query.
+    for term in ("Rolling year", "Rate per 1,000", "Rank", "RAG", "Significance test", "Revisions", "Small numbers",
+                 "Unlocated offences", "Ward and borough totals", "sha256"):
+        assert term in words, term
+
+
+def test_every_data_string_is_escaped(demo_report):
+    evil = "<script>alert('x')</script>"
+    section = demo_report.priorities[0]
+    objective = dataclasses.replace(section.objectives[0], title=evil, evidence="a & b <i>")
+    row = dataclasses.replace(section.rows[0], label=evil, paragraph=f"{evil} rose by 4.9%")
+    bad = dataclasses.replace(
+        demo_report, partnership=evil, area='Brom"ley</style>',
+        priorities=(dataclasses.replace(section, title=evil, objectives=(objective,), rows=(row,)),),
+    )
+    text = render_html(bad)
+    assert "<script>" not in text and "</style>\"" not in text and "<i>" not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert text.count("</style>") == 1
+    parse(text)
+    # The slides take the same strings (python-pptx escapes XML; control characters are dropped).
+    from pptx import Presentation
+
+    odd = dataclasses.replace(bad, priorities=(dataclasses.replace(
+        bad.priorities[0], objectives=(dataclasses.replace(objective, title="bell\x07 & <tab>"),)),))
+    prs = Presentation(io.BytesIO(render(odd, "pptx")))
+    assert prs.slides[1].shapes.title.text == evil
+
+
+def test_paragraph_numbers_carry_their_trace(demo_report):
+    row = next(r for s in demo_report.priorities for r in s.rows if r.id == "burglary")
+    html_text = traced_paragraph(row)
+    assert '<span class="fig" title="' in html_text
+    assert "previous 12 months" in html_text  # '12' here is not a figure
+    assert '12</span> months' not in html_text
+    current = next(c for c in row.cells if c.text and c.text[0].isdigit())
+    assert f">{current.text}</span>" in html_text
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+def test_pdf_pages_render_and_are_not_blank(demo_report, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render(demo_report, "pdf"))
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian package poppler-utils) is not installed, so the PDF pages cannot be rasterised")
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 6, "title page, four priorities and the appendix"
+    for page in pages:
+        with Image.open(page) as image:
+            darkest, _ = image.convert("L").getextrema()
+            assert darkest < 128, f"{page.name} is blank"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert SYNTHETIC_NOTICE in text
+        for priority in default_config().priorities:
+            assert priority.title in " ".join(text.split())
+
+
+# --- PPTX -----------------------------------------------------------------------------------
+
+def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path):
+    from pptx import Presentation
+
+    out = tmp_path / "report.pptx"
+    out.write_bytes(render(demo_report, "pptx"))
+    prs = Presentation(str(out))
+    titles = [slide.shapes.title.text for slide in prs.slides]
+    priorities = default_config().priorities
+    assert titles == ["Bromley: partnership measures"] + [p.title for p in priorities]
+    assert any(SYNTHETIC_NOTICE in shape.text_frame.text for shape in prs.slides[0].shapes if shape.has_text_frame)
+    for slide, priority in zip(list(prs.slides)[1:], priorities):
+        tables = [shape.table for shape in slide.shapes if shape.has_table]
+        assert len(tables) == 1, priority.title
+        table = tables[0]
+        headings = [table.cell(0, j).text for j in range(len(table.columns))]
+        assert headings[:5] == BOARD_HEADINGS[:5]
+        assert len(table.rows) == len(priority.measures) + 1
+        rag_col = headings.index("RAG")
+        for i in range(1, len(table.rows)):
+            cell = table.cell(i, rag_col)
+            assert cell.text in RAG_WORDS
+            expected = RAG_STYLE[cell.text if cell.text in RAG_STYLE else None][0].lstrip("#").upper()
+            assert str(cell.fill.fore_color.rgb) == expected, "RAG is colour as well as text"
+        assert sum(1 for shape in slide.shapes if shape.shape_type == 13) == 1, "one chart picture"
+        text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert "Objectives" in text and ("Achieved" in text or "Not started" in text or "On track" in text)
+        assert slide.has_notes_slide and "rolling year to November 2023" in slide.notes_slide.notes_text_frame.text
+
+
+def test_chart_images_are_real_pngs(demo_report):
+    for section in demo_report.priorities:
+        assert [c.kind for c in section.charts] == ["trend", "league"]
+        for chart in section.charts:
+            data, width, height = chart.png()
+            assert png_size(data) == (width, height) and width > 400 and height > 300
+
+
+# --- real data ------------------------------------------------------------------------------
+
+def test_report_on_the_real_extract(real_files, tmp_path):
+    from sbp.ingest import ingest
+
+    db = tmp_path / "real" / "sbp.duckdb"
+    ingest(list(real_files), db=db)
+    with store.connect_read(db) as con:
+        report = build_model(con, END, "Bromley")
+    assert not report.synthetic and report.data_to.isoformat() == "2023-11-01"
+    html_text = render_html(report)
+    page = parse(html_text)
+    words = " ".join(page.text)
+    assert SYNTHETIC_NOTICE not in words
+    for path in real_files:
+        assert path.name in words
+    burglary = next(r for s in report.priorities for r in s.rows if r.id == "burglary")
+    assert burglary.has_data and burglary.cells[2].text == f"{1604:,}"  # test_metrics_real checks 1,604 against the CSV
+    # The series measures (ASB calls, knife crime, hate crime, domestic abuse) are not in the MPS extract.
+    asb = next(r for s in report.priorities for r in s.rows if r.id == "asb_calls")
+    assert not asb.has_data and asb.rag == "No comparison" and "no count of ASB calls is loaded" in asb.paragraph
+    assert any(title == "Measures with no data loaded" for title, _ in report.caveats)
+    # Charts fall back to the first measure with data: knife possession for young people, not knife crime.
+    young = next(s for s in report.priorities if s.id == "young_people")
+    assert {c.measure_label for c in young.charts} == {"Knife possession"}
+    assert len(page.images) == 8
+    pptx = render(report, "pptx")
+    assert pptx[:2] == b"PK"
+
+
+# --- CLI and dashboard ----------------------------------------------------------------------
+
+def test_cli_writes_the_report_and_reports_user_errors_in_one_line(demo_db, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", str(demo_db), "--end", END, "--out", str(out)]) == 0
+    assert out.exists() and "Bromley: partnership measures" in out.read_text(encoding="utf-8")
+    assert str(out) in capsys.readouterr().out
+
+    cases = [
+        (["--area", "Narnia", "--out", str(tmp_path / "x.pdf")], "Unknown area 'Narnia'"),
+        (["--out", str(tmp_path / "missing" / "x.pdf")], "does not exist"),
+        (["--out", str(tmp_path / "x.docx")], "Cannot tell the report format"),
+    ]
+    for extra, message in cases:
+        assert main(["report", "--db", str(demo_db), "--end", END, *extra]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and err.count("\n") == 1, err
+        assert "Traceback" not in err
+    assert main(["report", "--db", str(demo_db), "--end", "2099-01", "--out", str(tmp_path / "x.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "No rolling year to Jan 2099" in err and err.count("\n") == 1
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(locked, os.W_OK):  # root can write anywhere: nothing to check then
+            assert main(["report", "--db", str(demo_db), "--end", END, "--out", str(locked / "r.pdf")]) == 1
+            assert "permission denied" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_build_report_format_from_extension_or_argument(demo_db, tmp_path):
+    out = build_report(demo_db, END, "bromley", "pptx", tmp_path / "slides.bin")
+    assert out.read_bytes()[:2] == b"PK"
+    assert list(tmp_path.iterdir()) == [out], "no temporary files are left behind"
+
+
+def test_overview_page_prepares_the_report_for_download(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SBP_DB", str(demo_db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    at.radio(key="ov_report_format").set_value("html").run()
+    at.button(key="ov_report_prepare").click().run()
+    assert not at.exception and not at.error
+    prepared = at.session_state["ov_report"]
+    assert prepared[0][1:] == ("Bromley", at.session_state["sbp_end"], "html")
+    assert prepared[1].startswith(b"<!DOCTYPE html>") and b"Safer Neighbourhoods" in prepared[1]
+    assert any(getattr(e, "proto", None) is not None and "Download the report" in str(e.proto)
+               for e in at.get("download_button"))

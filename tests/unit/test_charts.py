@@ -1,0 +1,393 @@
+"""Chart builders: the Vega-Lite specs say what the board should see, for small hand-made frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from sbp.display import charts
+from sbp.config import london_boroughs
+
+HTML_AREA = "<b>x</b>"
+HTML_MEASURE = "<i>m</i>"
+
+
+# --- frames shaped like metrics.series / metrics.league / metrics.headline -----------------
+
+def series_frame(counts: list[int | None], area: str = "Bromley", measure_label: str = "Total burglary",
+                 start: str = "2022-01-01") -> pd.DataFrame:
+    """Monthly counts with the rolling 12-month total and the same month a year before, as metrics.series has them."""
+    months = pd.date_range(start, periods=len(counts), freq="MS")
+    count = pd.array(counts, dtype="Int64")
+    rolling = pd.Series(count).rolling(12).sum().astype("Int64")
+    year_before = pd.Series(count).shift(12).astype("Int64")
+    return pd.DataFrame({
+        "measure_id": "burglary", "measure_label": measure_label, "area_name": area, "month": months,
+        "offence_count": count, "rolling_12_total": rolling.array, "offence_count_year_before": year_before.array,
+    })
+
+
+def league_frame(rates: dict[str, float | None], basis: str = "rate", london_rate: float | None = 6.41,
+                 measure_label: str = "Total burglary") -> pd.DataFrame:
+    """One row per area as metrics.league returns it (ranked by rate, or by count when basis is 'count')."""
+    names = list(rates)
+    current = [1000 + 37 * i for i in range(len(names))]
+    rate = [rates[n] for n in names]
+    key = pd.Series(current if basis == "count" else rate, dtype="float64")
+    rank = key.rank(method="min").astype("Int64")
+    return pd.DataFrame({
+        "measure_id": "burglary", "measure_label": measure_label, "area_name": names, "borough": names,
+        "end_month": dt.date(2023, 11, 1),
+        "current": pd.array(current, dtype="Int64"), "previous": pd.array([c - 20 for c in current], dtype="Int64"),
+        "change": pd.array([20] * len(names), dtype="Int64"),
+        "pct_change": [2000 / (c - 20) for c in current],
+        "population": pd.array([None if basis == "count" else 300_000] * len(names), dtype="Int64"),
+        "rate_per_1000": pd.array([None if basis == "count" else r for r in rate], dtype="Float64"),
+        "rank": rank.array, "rank_of": pd.array([int(key.notna().sum())] * len(names), dtype="Int64"),
+        "london_rate_per_1000": pd.array([london_rate] * len(names), dtype="Float64"),
+        "london_pct_change": pd.array([-3.1] * len(names), dtype="Float64"),
+        "rag": ["Green"] * len(names), "rank_basis": basis,
+    })
+
+
+def headline_frame(measure_label: str = "Total burglary") -> pd.DataFrame:
+    """One area's headline: one row per measure with % change, London's change and RAG."""
+    return pd.DataFrame({
+        "measure_label": [measure_label, "Knife crime", "Hate crime"],
+        "end_month": dt.date(2023, 11, 1),
+        "current": pd.array([1478, 315, 40], dtype="Int64"),
+        "pct_change": [-0.3, 5.0, None],
+        "london_pct_change": pd.array([-3.1, 2.2, None], dtype="Float64"),
+        "rag": ["Green", "Red", None],
+    })
+
+
+COUNTS_24 = [150, 212, 140, 130, 120, 110, 100, 105, 115, 125, 135, 145,
+             160, 170, 150, 140, 130, 120, 110, 115, 125, 135, 140, 146]
+RATES = {"Merton": 2.81, "Sutton": 3.13, "Bromley": 4.48, "Bexley": 4.19, "Croydon": 6.40, "Newham": 9.01}
+
+
+# --- spec helpers ---------------------------------------------------------------------------
+
+def units(spec: dict, data: str | None = None) -> Iterator[tuple[dict, str | None]]:
+    """Every unit (non-layer) view in a spec with the name of the dataset it draws from."""
+    data = spec.get("data", {}).get("name", data)
+    if "layer" in spec:
+        for child in spec["layer"]:
+            yield from units(child, data)
+    else:
+        yield spec, data
+
+
+def rows(spec: dict, unit_data: str | None) -> list[dict]:
+    return spec["datasets"][unit_data]
+
+
+def mark(unit: dict) -> str:
+    return unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
+
+
+def walk(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    """(path, value) for every leaf of a JSON-like structure."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, (*path, i))
+    else:
+        yield path, node
+
+
+def title_lines(spec: dict) -> str:
+    title = spec["title"]["text"]
+    return " ".join(title) if isinstance(title, list) else title
+
+
+def all_charts(presenter: bool = False, area: str = "Bromley", measure: str = "Total burglary") -> dict[str, Any]:
+    series = series_frame(COUNTS_24, area=area, measure_label=measure)
+    rates = {(area if name == "Bromley" else name): rate for name, rate in RATES.items()}
+    league = league_frame(rates, measure_label=measure)
+    return {
+        "trend": charts.trend_chart(series, area, measure, presenter=presenter),
+        "league": charts.league_chart(league, area, presenter=presenter, highlight=["Sutton"]),
+        "tile_map": charts.tile_map(league, presenter=presenter, focus=area),
+        "comparison": charts.comparison_chart(pd.concat([series, series_frame(COUNTS_24, area="Bexley")]),
+                                              presenter=presenter),
+        "rag_bar": charts.rag_bar(headline_frame(measure), presenter=presenter),
+    }
+
+
+# --- RAG ------------------------------------------------------------------------------------
+
+def test_rag_labels_say_the_status_in_words():
+    assert [charts.rag_label(r) for r in ("Green", "Amber", "Red", None)] == ["Green", "Amber", "Red", "No comparison"]
+    assert charts.rag_label(pd.NA) == charts.rag_label(float("nan")) == "No comparison"
+    assert charts.rag_label("No comparison") == "No comparison"
+    with pytest.raises(ValueError):
+        charts.rag_label("Purple")
+    assert set(charts.RAG_COLOURS) == {"Green", "Amber", "Red", None}
+    assert len(set(charts.RAG_COLOURS.values())) == 4
+
+
+def test_rag_colours_match_the_badges_on_the_same_pages():
+    present = pytest.importorskip("sbp.display.present")
+    assert charts.RAG_COLOURS == {rag: background for rag, (background, _) in present.RAG_STYLE.items()}
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+def test_trend_puts_the_rolling_total_on_its_own_right_hand_axis():
+    spec = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary").to_dict()
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    assert title_lines(spec) == "Total burglary in Bromley: monthly offences"
+    rolling = [u for u, _ in units(spec) if u["encoding"].get("y", {}).get("field") == "rolling_12_total"]
+    assert len(rolling) == 1 and mark(rolling[0]) == "line"
+    assert rolling[0]["encoding"]["y"]["axis"]["orient"] == "right"
+    assert rolling[0]["encoding"]["y"]["axis"]["title"] == "Rolling 12-month total"
+    # The rolling line is a top-level layer of its own; the monthly layers share the left axis.
+    assert spec["layer"][1]["encoding"]["y"]["field"] == "rolling_12_total"
+    left_fields = {u["encoding"]["y"].get("field") for u, _ in units(spec["layer"][0]) if "field" in u["encoding"].get("y", {})}
+    assert left_fields == {"offence_count", "offence_count_year_before"}
+    dashed = [u for u, _ in units(spec) if u["encoding"].get("y", {}).get("field") == "offence_count_year_before"]
+    assert dashed[0]["mark"]["strokeDash"]
+
+
+def test_trend_annotates_the_peak_and_latest_months_from_the_data():
+    spec = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary").to_dict()
+    notes = [row for u, d in units(spec) if mark(u) == "text" for row in rows(spec, d)]
+    assert {n["note_text"] for n in notes} == {"Peak: 212 (Feb 2022)", "Latest: 146 (Dec 2023)"}
+    peak = next(n for n in notes if n["note_text"].startswith("Peak"))
+    assert peak["offence_count"] == 212 and peak["month"].startswith("2022-02-01")
+
+
+def test_trend_says_so_when_the_latest_month_is_the_peak():
+    spec = charts.trend_chart(series_frame([10, 20, 1234]), "Bromley", "Total burglary").to_dict()
+    notes = [row["note_text"] for u, d in units(spec) if mark(u) == "text" for row in rows(spec, d)]
+    assert notes == ["Peak and latest: 1,234 (Mar 2022)"]
+
+
+def test_trend_tooltips_give_the_month_and_counts_with_thousands_separators():
+    counts = [1500 + i for i in range(14)] + [None]
+    spec = charts.trend_chart(series_frame(counts), "Bromley", "Total burglary").to_dict()
+    bars = next(u for u, _ in units(spec) if mark(u) == "bar")
+    tooltip = {t["title"]: t for t in bars["encoding"]["tooltip"]}
+    assert tooltip["Month"]["format"] == "%b %Y" and tooltip["Month"]["field"] == "month"
+    data = rows(spec, next(d for u, d in units(spec) if mark(u) == "bar"))
+    assert data[0]["offence_count_text"] == "1,500"
+    assert data[0]["rolling_12_total_text"] == "not yet 12 months of data"
+    assert data[11]["rolling_12_total_text"] == f"{sum(range(1500, 1512)):,}"
+    assert data[-1]["offence_count"] is None and data[-1]["offence_count_text"] == "no data"
+
+
+def test_trend_draws_only_the_named_area_and_measure():
+    both = pd.concat([series_frame(COUNTS_24), series_frame([999] * 24, area="Bexley")])
+    spec = charts.trend_chart(both, "Bromley", "Total burglary").to_dict()
+    bars = next(d for u, d in units(spec) if mark(u) == "bar")
+    assert len(rows(spec, bars)) == 24 and 999 not in {r["offence_count"] for r in rows(spec, bars)}
+    with pytest.raises(ValueError):
+        charts.trend_chart(both, "Nowhere", "Total burglary")
+
+
+# --- league ---------------------------------------------------------------------------------
+
+def league_units(spec: dict) -> tuple[dict, list[dict]]:
+    bars, data = next((u, d) for u, d in units(spec) if mark(u) == "bar")
+    return bars, rows(spec, data)
+
+
+def test_league_sorts_by_rate_lowest_first():
+    shuffled = league_frame(RATES).sample(frac=1, random_state=3)
+    spec = charts.league_chart(shuffled, "Bromley").to_dict()
+    bars, data = league_units(spec)
+    assert bars["encoding"]["x"]["field"] == "rate_per_1000"
+    assert bars["encoding"]["y"]["sort"] == {"field": "league_order", "op": "min", "order": "ascending"}
+    in_order = [r["area_name"] for r in sorted(data, key=lambda r: r["league_order"])]
+    assert in_order == sorted(RATES, key=RATES.get)
+    assert {r["area_name"]: r["rank_text"] for r in data}["Merton"] == "1 of 6"
+    assert title_lines(spec) == "Total burglary: rate per 1,000 residents, rolling year to Nov 2023"
+
+
+def test_league_colours_the_focus_borough_and_comparators_apart_from_the_rest():
+    spec = charts.league_chart(league_frame(RATES), "Bromley", highlight=["Sutton", "Bexley"]).to_dict()
+    bars, data = league_units(spec)
+    colour = bars["encoding"]["color"]
+    assert colour["field"] == "highlight_group"
+    palette = dict(zip(colour["scale"]["domain"], colour["scale"]["range"]))
+    group = {r["area_name"]: r["highlight_group"] for r in data}
+    assert palette[group["Bromley"]] == charts.FOCUS_COLOUR
+    assert palette[group["Sutton"]] == palette[group["Bexley"]] == charts.COMPARATOR_COLOUR
+    assert palette[group["Merton"]] == palette[group["Newham"]] == charts.OTHER_COLOUR
+    assert len({charts.FOCUS_COLOUR, charts.COMPARATOR_COLOUR, charts.OTHER_COLOUR}) == 3
+
+
+def test_league_marks_londons_rate_with_a_labelled_rule():
+    spec = charts.league_chart(league_frame(RATES, london_rate=6.4123), "Bromley").to_dict()
+    rule, data = next((u, d) for u, d in units(spec) if mark(u) == "rule")
+    assert rule["encoding"]["x"]["field"] == "london_rate_per_1000"
+    assert rows(spec, data) == [{"london_rate_per_1000": 6.4123, "london_label": "London 6.41"}]
+    labels = [r["london_label"] for u, d in units(spec) if mark(u) == "text" and d == data for r in rows(spec, d)]
+    assert labels == ["London 6.41"]
+
+
+def test_league_leaves_out_areas_without_a_rate():
+    spec = charts.league_chart(league_frame(RATES | {"Camden": None}), "Bromley").to_dict()
+    _, data = league_units(spec)
+    assert "Camden" not in {r["area_name"] for r in data} and len(data) == len(RATES)
+
+
+def test_league_ranks_wards_by_count_when_there_are_no_populations():
+    wards = league_frame({"Darwin": None, "Plaistow": None, "Bromley Town": None}, basis="count", london_rate=None)
+    spec = charts.league_chart(wards, "Darwin").to_dict()
+    bars, data = league_units(spec)
+    assert bars["encoding"]["x"]["field"] == "current"
+    assert "Offences" in bars["encoding"]["x"]["axis"]["title"]
+    assert "offences" in title_lines(spec) and "rate" not in title_lines(spec)
+    assert [r["area_name"] for r in sorted(data, key=lambda r: r["league_order"])] == ["Darwin", "Plaistow", "Bromley Town"]
+    assert not [u for u, _ in units(spec) if mark(u) == "rule"]
+
+
+def test_league_needs_one_row_per_area():
+    twice = pd.concat([league_frame(RATES), league_frame(RATES)])
+    with pytest.raises(ValueError, match="one row per area"):
+        charts.league_chart(twice, "Bromley")
+
+
+# --- tile map -------------------------------------------------------------------------------
+
+def test_tile_map_places_all_32_boroughs_on_distinct_tiles():
+    spec = charts.tile_map(league_frame(RATES), focus="Bromley").to_dict()
+    tiles = rows(spec, spec["data"]["name"])
+    assert len(tiles) == 32 == len(london_boroughs())
+    assert len({(t["tile_col"], t["tile_row"]) for t in tiles}) == 32
+    bromley = next(t for t in tiles if t["area_name"] == "Bromley")
+    assert (bromley["short_name"], bromley["rate_text"], bromley["rank_text"]) == ("Brom", "4.48", "4 of 6")
+    # North at the top: an ordinal y whose domain runs 0, 1, 2 ... from the top down.
+    y = next(u for u, _ in units(spec) if mark(u) == "rect")["encoding"]["y"]
+    assert y["type"] == "ordinal" and y["scale"]["domain"] == sorted(y["scale"]["domain"]) and "reverse" not in y["scale"]
+    assert title_lines(spec) == "Total burglary: rate per 1,000 residents, rolling year to Nov 2023"
+
+
+def test_tile_map_shows_boroughs_missing_from_the_league_as_no_data():
+    spec = charts.tile_map(league_frame(RATES), focus="Bromley").to_dict()
+    tiles = {t["area_name"]: t for t in rows(spec, spec["data"]["name"])}
+    assert tiles["Camden"]["has_rate"] is False and tiles["Camden"]["rate_text"] == "no data"
+    assert tiles["Newham"]["has_rate"] is True and tiles["Newham"]["rate_per_1000"] == 9.01
+    assert sum(not t["has_rate"] for t in tiles.values()) == 32 - len(RATES)
+    rects = {u["transform"][0]["filter"]: u for u, _ in units(spec) if mark(u) == "rect" and "transform" in u}
+    assert rects["!datum.has_rate"]["mark"]["color"] == charts.NO_DATA_COLOUR
+    assert rects["datum.has_rate"]["encoding"]["color"]["legend"]["title"] == "Rate per 1,000"
+    assert rects["datum.is_focus"]["mark"]["filled"] is False  # the focus outline
+    assert [t["area_name"] for t in tiles.values() if t["is_focus"]] == ["Bromley"]
+    assert "no data" in " ".join(spec["title"]["subtitle"]).lower()
+
+
+# --- explore, sparkline, overview -----------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "title"), [
+    ("offence_count", "Offences per month"), ("rolling_12_total", "Rolling 12-month total"),
+    ("rate_per_1000", "Rate per 1,000"), ("rolling_12_rate_per_1000", "Rolling 12-month rate per 1,000"),
+])
+def test_comparison_chart_titles_the_y_axis_for_the_value_shown(value, title):
+    frame = pd.concat([series_frame(COUNTS_24), series_frame(COUNTS_24, area="Bexley")])
+    frame["rate_per_1000"] = frame["offence_count"].astype("Float64") / 330
+    frame["rolling_12_rate_per_1000"] = frame["rolling_12_total"].astype("Float64") / 330
+    spec = charts.comparison_chart(frame, value=value).to_dict()
+    line = next(u for u, _ in units(spec) if mark(u) == "line")
+    assert line["encoding"]["y"]["field"] == value and line["encoding"]["y"]["axis"]["title"] == title
+    assert line["encoding"]["color"]["field"] == "area_name" and "strokeDash" not in line["encoding"]
+
+
+def test_comparison_chart_dashes_measures_and_refuses_unknown_values():
+    frame = pd.concat([series_frame(COUNTS_24), series_frame(COUNTS_24, measure_label="Knife crime"),
+                       series_frame(COUNTS_24, area="Bexley")])
+    spec = charts.comparison_chart(frame, value="rolling_12_total").to_dict()
+    line, data = next((u, d) for u, d in units(spec) if mark(u) == "line")
+    assert line["encoding"]["strokeDash"]["field"] == "measure_label"
+    assert {(r["area_name"], r["measure_label"]) for r in rows(spec, data)} == {
+        ("Bromley", "Total burglary"), ("Bromley", "Knife crime"), ("Bexley", "Total burglary")}
+    assert line["encoding"]["color"]["scale"]["range"] == charts.PALETTE
+    many = pd.concat([series_frame(COUNTS_24[:3], area=f"Area {i}") for i in range(10)])
+    many_line = next(u for u, _ in units(charts.comparison_chart(many).to_dict()) if mark(u) == "line")
+    assert many_line["encoding"]["color"]["scale"] == {"scheme": "tableau20"}  # no repeated colours
+    with pytest.raises(ValueError):
+        charts.comparison_chart(frame, value="offences")
+    with pytest.raises(ValueError):
+        charts.comparison_chart(frame, value="rate_per_1000")  # not in this frame
+
+
+def test_sparkline_is_a_small_axis_free_line_for_one_area():
+    spec = charts.sparkline(series_frame(COUNTS_24)).to_dict()
+    assert spec["height"] == 40 and mark(spec) == "line"
+    assert spec["encoding"]["x"]["axis"] is None and spec["encoding"]["y"]["axis"] is None
+    with pytest.raises(ValueError):
+        charts.sparkline(pd.concat([series_frame(COUNTS_24), series_frame(COUNTS_24, area="Bexley")]))
+
+
+def test_rag_bar_labels_every_bar_with_its_status_in_words():
+    spec = charts.rag_bar(headline_frame()).to_dict()
+    bars, data = next((u, d) for u, d in units(spec) if mark(u) == "bar")
+    colour = bars["encoding"]["color"]
+    assert colour["field"] == "rag_label"
+    assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"])) == {
+        "Green": charts.RAG_COLOURS["Green"], "Amber": charts.RAG_COLOURS["Amber"], "Red": charts.RAG_COLOURS["Red"],
+        "No comparison": charts.RAG_COLOURS[None]}
+    labelled = [u for u, _ in units(spec) if mark(u) == "text"]
+    assert labelled and all(u["encoding"]["text"]["field"] == "rag_text" for u in labelled)
+    assert [r["rag_text"] for r in rows(spec, data)] == ["Green (-0.3%)", "Red (+5.0%)", "No comparison"]
+    tick = next(u for u, _ in units(spec) if mark(u) == "tick")
+    assert tick["encoding"]["x"]["field"] == "london_pct_change"
+    assert any(mark(u) == "rule" for u, _ in units(spec))  # the zero line
+    # A label sits beyond London's tick when that is further out than the bar.
+    assert [r["label_x"] for r in rows(spec, data)] == [-3.1, 5.0, 0.0]
+
+
+# --- every chart ----------------------------------------------------------------------------
+
+def font_sizes(spec: dict) -> dict[tuple, float]:
+    return {p: v for p, v in walk(spec) if p and p[-1] in ("labelFontSize", "titleFontSize", "fontSize", "subtitleFontSize")}
+
+
+def test_presenter_mode_enlarges_every_font_line_and_height():
+    normal = {k: c.to_dict() for k, c in all_charts().items()}
+    big = {k: c.to_dict() for k, c in all_charts(presenter=True).items()}
+    for name in normal:
+        small_sizes, big_sizes = font_sizes(normal[name]), font_sizes(big[name])
+        assert small_sizes and small_sizes.keys() == big_sizes.keys(), name
+        assert all(big_sizes[p] > small_sizes[p] for p in small_sizes), name
+        assert big[name]["title"]["fontSize"] >= 24, name
+        labels = [v for p, v in walk(big[name]) if p[-1] == "labelFontSize" and ("axis" in p or "legend" in p)]
+        assert labels and min(labels) >= 18, name
+        assert big[name]["height"] > normal[name]["height"], name
+        widths = [(p, v) for p, v in walk(normal[name]) if p[-1] in ("strokeWidth", "thickness")]
+        big_widths = dict(walk(big[name]))
+        assert all(big_widths[p] >= v for p, v in widths), name
+
+
+def test_every_chart_is_offline_container_wide_and_ready_for_streamlit():
+    built = all_charts() | {"sparkline": charts.sparkline(series_frame(COUNTS_24))}
+    for name, chart in built.items():
+        spec = chart.to_dict()
+        json.dumps(spec)
+        assert spec["width"] == "container", name
+        # Streamlit keeps a chart's own autosize; fit-x keeps the plot height instead of squeezing it.
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, name
+        assert not isinstance(spec.get("padding"), (int, float)), name  # Streamlit's frontend needs an object
+        assert all("url" not in p for p, _ in walk(spec)), name
+
+
+def test_names_with_markup_reach_the_charts_only_as_data_values():
+    for name, chart in all_charts(area=HTML_AREA, measure=HTML_MEASURE).items():
+        spec = chart.to_dict()
+        outside_data = [(p, v) for p, v in walk(spec) if p[0] != "datasets" and isinstance(v, str)]
+        assert not [pv for pv in outside_data if "<" in pv[1] or ">" in pv[1]], name
+        if name == "trend":
+            assert title_lines(spec) == "m in x: monthly offences"  # still named, without the markup
+        inside = {v for p, v in walk(spec["datasets"]) if isinstance(v, str)}
+        if name in ("league", "comparison", "rag_bar"):  # the others draw no names but in the title
+            assert inside & {HTML_AREA, HTML_MEASURE}, name
