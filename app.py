@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sbp.web import appdata, urlstate
-from sbp.display import present
+from sbp.display import formatting, present
 from sbp.config import london_boroughs
 from sbp.metrics.periods import month_label
 
@@ -96,7 +96,7 @@ if built_demo:
             "with `python -m sbp ingest`.", icon=":material/info:")
 for notice in state.pop("g_notices", []):
     st.info(notice, icon=":material/link_off:")
-st.markdown(f'<div class="sbp-stamp">{present.esc(present.data_stamp(info.last_month, info.loaded_at))}</div>',
+st.markdown(f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>',
             unsafe_allow_html=True)
 
 page.run()

@@ -9,7 +9,7 @@ from sbp.web import appdata, auth
 from sbp import store
 from sbp.errors import SbpError
 from sbp.ingest import ingest
-from sbp.display.present import data_stamp, literal
+from sbp.display.formatting import data_stamp, literal
 
 ctx = st.session_state["sbp"]
 info = ctx["info"]

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata, urlstate
-from sbp.display import charts, exports
+from sbp.display import charts, formatting
 from sbp.metrics.periods import add_months, month_label, month_range
 
 ctx = st.session_state["sbp"]
@@ -77,6 +77,7 @@ shown = data[["measure_label", "area_name", "month", value]].rename(columns={
 shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
 
 st.altair_chart(charts.comparison_chart(data, value=value, presenter=ctx["present"]), width="stretch")
-st.dataframe(shown, hide_index=True, width="stretch")
-st.download_button("Download exactly this (CSV)", exports.safe_csv(shown), mime="text/csv",
+title = charts.VALUE_TITLES.get(value, value)
+st.dataframe(formatting.styled(shown, {title: "rate" if "rate" in value else "count"}), hide_index=True, width="stretch")
+st.download_button("Download exactly this (CSV)", formatting.csv_bytes(shown), mime="text/csv",
                    file_name=f"explore-{start:%Y-%m}-to-{end:%Y-%m}.csv", key="ex_download")

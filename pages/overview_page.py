@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sbp.web import appdata
-from sbp.display import boardtable, exports
+from sbp.display import boardtable, formatting
 from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
@@ -21,7 +21,7 @@ for priority in ctx["config"].priorities:
     st.dataframe(boardtable.style(table), hide_index=True, width="stretch")
 
 st.download_button(
-    "Download the board table (CSV)", exports.safe_csv(boardtable.board_table(headline, end)),
+    "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_table(headline, end)),
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander("How these figures are worked out"):

@@ -1,6 +1,5 @@
 """A partnership priority: metric cards, trend and league charts, summary paragraph and objective status panels."""
 
-import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata, auth
@@ -9,7 +8,7 @@ from sbp.store import objective_edits
 from sbp.errors import SbpError
 from sbp.config.objectives import STATUS_TONE, load_statuses
 from sbp.metrics.periods import rolling_year_span
-from sbp.display.present import literal, ordinal, rag_badge, status_badge
+from sbp.display.formatting import fmt_pct, known, literal, rag_badge, status_badge
 
 ctx = st.session_state["sbp"]
 priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]
@@ -32,31 +31,19 @@ measure = config.measures[measure_id]
 
 
 def value(name):
-    return None if pd.isna(row[name]) else row[name]
+    return known(row[name])
 
 
 cards = st.columns(4)
-cards[0].metric(
-    "Offences, rolling year", f"{value('current'):,}" if value("current") is not None else "-",
-    delta=f"{value('pct_change'):+.1f}% on last year" if value("pct_change") is not None else None,
-    delta_color="inverse" if measure.direction == "lower_is_better" else "normal", border=True)
-cards[1].metric(
-    "Rate per 1,000 residents", f"{value('rate_per_1000'):.2f}" if value("rate_per_1000") is not None else "-",
-    delta=(f"{value('rate_per_1000') - value('rate_per_1000_previous'):+.2f} on last year"
-           if value("rate_per_1000") is not None and value("rate_per_1000_previous") is not None else None),
-    delta_color="inverse" if measure.direction == "lower_is_better" else "normal", border=True)
-places = (int(value("rank_previous")) - int(value("rank"))
-          if value("rank") is not None and value("rank_previous") is not None else None)
-cards[2].metric(
-    "Rank among London boroughs", f"{ordinal(value('rank'))} of {int(row['rank_of'])}" if value("rank") is not None else "-",
-    delta=f"{places:+d} {'place' if abs(places) == 1 else 'places'} on last year"
-    if places else None,
-    help="1 = the lowest rate per 1,000 residents; a rise in places is an improvement.", border=True)
+delta_colour = "inverse" if measure.direction == "lower_is_better" else "normal"
+for column, card in zip(cards, boardtable.metric_cards(row.to_dict())):
+    column.metric(card.label, card.value, delta=card.delta, help=card.help, border=True,
+                  delta_color=delta_colour if card.help is None else "normal")
 with cards[3].container(border=True):
     st.markdown("RAG status")
     london = value("london_pct_change")
     st.markdown(f'<div style="font-size:1.6rem">{rag_badge(value("rag"))}</div>'
-                f'<div>London {london:+.1f}%{" &middot; significant change" if value("significant") is True else ""}</div>'
+                f'<div>London {fmt_pct(london, signed=True)}{" &middot; significant change" if value("significant") is True else ""}</div>'
                 if london is not None else rag_badge(value("rag")), unsafe_allow_html=True)
 
 st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)

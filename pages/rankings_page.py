@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata
-from sbp.display import exports
+from sbp.display import formatting
 from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
@@ -36,22 +36,23 @@ with bar_col:
 table = pd.DataFrame({
     "Borough": in_group["area_name"],
     "Offences": in_group["current"],
-    "Rate per 1,000": in_group["rate_per_1000"].round(2),
+    "Rate per 1,000": in_group["rate_per_1000"].astype("Float64"),
     "Rank (London)": in_group["rank"],
     "Rank in group": in_group["group_rank"],
     "Places moved": (in_group["rank_previous"] - in_group["rank"]).astype("Int64"),
-    "% change": in_group["pct_change"].astype("Float64").round(1),
-    "RAG": in_group["rag"].fillna("No comparison"),
+    "% change": in_group["pct_change"].astype("Float64"),
+    "RAG": in_group["rag"].map(formatting.rag_label),
 }).sort_values("Rank (London)")
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "Offences": st.column_config.NumberColumn(format="localized"),
-    "Rate per 1,000": st.column_config.NumberColumn(format="%.2f"),
-    "Places moved": st.column_config.NumberColumn(help="Positive = moved up (a lower rate relative to others)", format="%+d"),
-    "% change": st.column_config.NumberColumn(format="%+.1f%%"),
+st.dataframe(formatting.styled(table, {"Offences": "count", "Rate per 1,000": "rate", "Places moved": "change",
+                                        "% change": "pct"}),
+             hide_index=True, width="stretch", column_config={
+    "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })
 london = league.iloc[0]
-st.caption(f"London as a whole: {int(london['london_current']):,} offences, "
-           f"{london['london_rate_per_1000']:.2f} per 1,000, "
-           + (f"{london['london_pct_change']:+.1f}% on the year before." if pd.notna(london["london_pct_change"]) else "no earlier year loaded."))
-st.download_button("Download this table (CSV)", exports.safe_csv(table), mime="text/csv",
+london_pct = formatting.pct_change(london["london_current"], london["london_previous"])
+st.caption(f"London as a whole: {formatting.fmt_count(london['london_current'])} offences, "
+           f"{formatting.fmt_rate(london['london_rate_per_1000'])} per 1,000, "
+           + (f"{formatting.fmt_pct(london_pct, signed=True)} on the year before." if london_pct is not None
+              else "no earlier year loaded."))
+st.download_button("Download this table (CSV)", formatting.csv_bytes(table), mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")

@@ -4,8 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata
-from sbp.display import exports
-from sbp.display.present import literal
+from sbp.display.formatting import csv_bytes, literal, styled, yes_no
 from sbp.errors import SbpError
 from sbp.metrics.periods import add_months, month_label, rolling_year_span
 
@@ -40,11 +39,12 @@ else:
     if unusual.empty:
         st.success("Nothing unusual: every ward and category is within its expected range this month.")
     else:
-        st.dataframe(pd.DataFrame({
+        st.dataframe(styled(pd.DataFrame({
             "Ward": unusual["area_name"], "Category": unusual["measure_label"],
-            "This month": unusual["offence_count"], "Usual (24-month average)": unusual["baseline_mean"].round(1),
+            "This month": unusual["offence_count"], "Usual (24-month average)": unusual["baseline_mean"],
             "Expected up to": unusual["upper_limit"], "": unusual["exception"],
-        }), hide_index=True, width="stretch")
+        }), {"This month": "count", "Usual (24-month average)": "decimal1", "Expected up to": "count"}),
+            hide_index=True, width="stretch")
 
 try:
     league = appdata.league(version, measure_id, end, level="ward", within=borough)
@@ -61,21 +61,19 @@ table = pd.DataFrame({
     "Previous year": league["previous"],
     "This year": league["current"],
     "Change": league["change"],
-    "% change": league["pct_change"].astype("Float64").round(1),
-    "Significant": ["Yes" if s is True else "No" if s is False else "-" for s in league["significant"].astype(object)],
+    "% change": league["pct_change"].astype("Float64"),
+    "Significant": [yes_no(s) for s in league["significant"].astype(object)],
     "Last 24 months": league["area_name"].map(sparks),
 }).sort_values("This year", ascending=False)
 
 st.subheader(f"{literal(labels[measure_id])}: rolling year {rolling_year_span(end)}")
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
            "so they add up to less than the borough total.")
-st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
+st.dataframe(styled(table, {"Previous year": "count", "This year": "count", "Change": "change", "% change": "pct",
+                            "Last 24 months": "raw"}),
+             hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
     "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
-    "% change": st.column_config.NumberColumn("% change", format="%+.1f%%"),
-    "Previous year": st.column_config.NumberColumn(format="localized"),
-    "This year": st.column_config.NumberColumn(format="localized"),
-    "Change": st.column_config.NumberColumn(format="%+d"),
 })
-st.download_button("Download this table (CSV)", exports.safe_csv(table.drop(columns="Last 24 months")),
+st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns="Last 24 months")),
                    file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),
                    mime="text/csv", key="wd_download")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from sbp.metrics.periods import add_months, rolling_year_label
-from sbp.display.present import RAG_STYLE, ordinal, rank_movement
+from sbp.display import formatting
 
 DEFINITIONS = """
 - **Rolling year**: the 12 calendar months ending with the chosen month; it is compared with the 12 months before.
@@ -22,41 +25,75 @@ DEFINITIONS = """
 
 
 def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None) -> pd.DataFrame:
-    """The display table in the board's shape from headline rows (one per measure)."""
+    """The board's table from headline rows (one per measure): numbers unrounded and unknown as None, so a CSV
+    carries them exactly; style() and cell_text() format them for display."""
     if order is not None:
         rows = rows.set_index("measure_id").loc[[m for m in order if m in set(rows["measure_id"])]].reset_index()
     previous_label, current_label = rolling_year_label(add_months(end, -12)), rolling_year_label(end)
 
-    def optional(value):
-        return None if pd.isna(value) else value
+    def pct(current: pd.Series, previous: pd.Series) -> pd.Series:
+        values = [formatting.pct_change(c, p) for c, p in zip(current, previous)]
+        return pd.array([None if v is None else float(v) for v in values], dtype="Float64")
 
     return pd.DataFrame({
         "Category": rows["measure_label"].to_numpy(),
-        previous_label: rows["previous"].to_numpy(),
-        current_label: rows["current"].to_numpy(),
-        "% difference": rows["pct_change"].astype("Float64").round(1).to_numpy(),
-        "RAG": [r if isinstance(r, str) else "No comparison" for r in rows["rag"]],
-        "Rate per 1,000": rows["rate_per_1000"].astype("Float64").round(2).to_numpy(),
-        "Rank": [f"{ordinal(optional(r))} of {int(n)}" if optional(r) is not None else "-"
-                 for r, n in zip(rows["rank"], rows["rank_of"])],
-        "Movement": [rank_movement(optional(r), optional(p)) for r, p in zip(rows["rank"], rows["rank_previous"])],
-        "London % difference": rows["london_pct_change"].astype("Float64").round(1).to_numpy(),
-        "Significant": ["Yes" if s is True else "No" if s is False else "-" for s in rows["significant"].astype(object)],
+        previous_label: rows["previous"].astype("Int64").to_numpy(),
+        current_label: rows["current"].astype("Int64").to_numpy(),
+        "% difference": pct(rows["current"], rows["previous"]),
+        "RAG": [formatting.rag_label(r) for r in rows["rag"]],
+        "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
+        "Rank": [formatting.rank_text(r, n, na=None) for r, n in zip(rows["rank"], rows["rank_of"])],
+        "Movement": [formatting.rank_movement(r, p, na=None) for r, p in zip(rows["rank"], rows["rank_previous"])],
+        "London % difference": pct(rows["london_current"], rows["london_previous"]),
+        "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
     })
 
 
+def column_kinds(table: pd.DataFrame) -> dict[str, str]:
+    """How each board-table column is formatted (see formatting.FORMATTERS)."""
+    counts = {c: "count" for c in table.columns[1:3]}  # the two rolling-year columns, named by their period
+    return counts | {"% difference": "pct", "London % difference": "pct", "Rate per 1,000": "rate"}
+
+
+def cell_text(table: pd.DataFrame, column: str, value: object) -> str:
+    """How one board-table cell is shown, in the dashboard and the report alike."""
+    return formatting.FORMATTERS[column_kinds(table).get(column, "text")](value)
+
+
 def style(table: pd.DataFrame):
-    """The table with RAG cells coloured (the word stays, so colour is never the only cue)."""
+    """The table formatted for display, RAG cells coloured (the word stays, so colour is never the only cue)."""
 
     def rag_cell(value: str) -> str:
-        background, colour = RAG_STYLE[value if value in RAG_STYLE else None]
+        background, colour = formatting.rag_colours(value)
         return f"background-color: {background}; color: {colour}; font-weight: 600"
 
-    return table.style.map(rag_cell, subset=["RAG"]).format(
-        {"% difference": lambda v: "n/a" if pd.isna(v) else f"{v:+.1f}%",
-         "London % difference": lambda v: "n/a" if pd.isna(v) else f"{v:+.1f}%",
-         "Rate per 1,000": lambda v: "-" if pd.isna(v) else f"{v:.2f}"},
-        thousands=",", na_rep="n/a",
+    return formatting.styled(table, column_kinds(table)).map(rag_cell, subset=["RAG"])
+
+
+@dataclass(frozen=True)
+class Card:
+    """One metric card on a priority page: its label, value and change on last year (None: no change to show)."""
+
+    label: str
+    value: str
+    delta: str | None
+    help: str | None = None
+
+
+def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
+    """The count, rate and rank cards of one comparison row."""
+    v = {name: formatting.known(row.get(name)) for name in (
+        "current", "previous", "rate_per_1000", "rate_per_1000_previous", "rank", "rank_of", "rank_previous")}
+    pct = formatting.pct_change(v["current"], v["previous"])
+    rate_change = (None if v["rate_per_1000"] is None or v["rate_per_1000_previous"] is None
+                   else formatting.round_half_up(v["rate_per_1000"], 2) - formatting.round_half_up(v["rate_per_1000_previous"], 2))
+    places = None if v["rank"] is None or v["rank_previous"] is None else int(v["rank_previous"]) - int(v["rank"])
+    return (
+        Card("Offences, rolling year", formatting.fmt_count(v["current"]),
+             None if pct is None else f"{formatting.fmt_pct(pct, signed=True)} on last year"),
+        Card("Rate per 1,000 residents", formatting.fmt_rate(v["rate_per_1000"]),
+             None if rate_change is None else f"{formatting.fmt_signed_decimal(rate_change, 2)} on last year"),
+        Card("Rank among London boroughs", formatting.rank_text(v["rank"], v["rank_of"]),
+             f"{formatting.fmt_signed(places, 'place', 'places')} on last year" if places else None,
+             "1 = the lowest rate per 1,000 residents; a rise in places is an improvement."),
     )
-
-

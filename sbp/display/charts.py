@@ -1,6 +1,6 @@
 """Altair chart builders for the dashboard pages: pure functions from metrics frames to charts.
 
-Every builder but sparkline takes `presenter` (bigger fonts, lines and heights for a shared screen); every chart
+Every builder takes `presenter` (bigger fonts, lines and heights for a shared screen); every chart
 has width="container" and a fixed plot height (titles and legends add to it). Names from the data (areas,
 categories) reach a chart only as data values: never inside Vega expressions, and in titles only with any
 markup removed.
@@ -18,15 +18,10 @@ import pandas as pd
 
 from sbp.config import london_boroughs
 from sbp.metrics import trend_facts
+from sbp.display.formatting import RAG_STYLE, fmt_count, fmt_pct, fmt_rate, is_missing, rag_colours, rag_label, rank_text
 
-# The RAG badge colours of sbp.display.present.RAG_STYLE, so charts and badges agree; labels always accompany them.
-RAG_COLOURS: dict[str | None, str] = {
-    "Green": "#1b7837",
-    "Amber": "#f1a340",
-    "Red": "#b2182b",
-    None: "#8c8c8c",
-}
-RAG_LABELS = ("Green", "Amber", "Red", "No comparison")
+# The RAG badge colours, so charts and badges agree; labels always accompany them.
+RAG_COLOURS: dict[str | None, str] = {rag: background for rag, (background, _) in RAG_STYLE.items()}
 
 # y-axis titles for comparison_chart's `value` (the Explore page also uses them as table headings).
 VALUE_TITLES = {
@@ -89,21 +84,6 @@ def _style(presenter: bool) -> _Style:
     return _PRESENTER if presenter else _NORMAL
 
 
-def rag_label(rag: str | None) -> str:
-    """The RAG status in words: 'Green', 'Amber', 'Red', or 'No comparison' when there is none (idempotent)."""
-    if rag is None or (not isinstance(rag, str) and pd.isna(rag)):
-        return "No comparison"
-    if rag not in RAG_LABELS:
-        raise ValueError(f"unknown RAG status {rag!r}; expected Green, Amber, Red or None")
-    return rag
-
-
-def rag_colour(rag: str | None) -> str:
-    """The colour for a RAG status (grey for no comparison)."""
-    label = rag_label(rag)
-    return RAG_COLOURS[None if label == "No comparison" else label]
-
-
 # --- small helpers --------------------------------------------------------------------------
 
 def _title_text(text: Any) -> str:
@@ -130,26 +110,6 @@ def _legend(style: _Style, title: str | None, **kwargs: Any) -> alt.Legend:
     return alt.Legend(**({"title": title, "labelFontSize": style.label, "titleFontSize": style.axis_title,
                           "labelColor": INK, "titleColor": INK, "labelLimit": 400,
                           "symbolSize": style.label * 12} | kwargs))
-
-
-def _missing(value: Any) -> bool:
-    return value is None or bool(pd.isna(value))
-
-
-def _count_text(value: Any) -> str:
-    return "no data" if _missing(value) else f"{int(value):,}"
-
-
-def _rate_text(value: Any) -> str:
-    return "no data" if _missing(value) else f"{float(value):,.2f}"
-
-
-def _pct_text(value: Any) -> str:
-    return "no comparison" if _missing(value) else f"{float(value):+.1f}%"
-
-
-def _rank_text(rank: Any, rank_of: Any) -> str:
-    return "not ranked" if _missing(rank) or _missing(rank_of) else f"{int(rank)} of {int(rank_of)}"
 
 
 def _month_text(value: Any) -> str:
@@ -200,17 +160,17 @@ def trend_chart(series: pd.DataFrame, area: str, measure_label: str, presenter: 
         "rolling_12_total": rows["rolling_12_total"].astype("Int64").to_numpy(),
         "offence_count_year_before": rows["offence_count_year_before"].astype("Int64").to_numpy(),
     })
-    data["offence_count_text"] = data["offence_count"].map(_count_text)
+    data["offence_count_text"] = data["offence_count"].map(lambda v: fmt_count(v, na="no data"))
     data["rolling_12_total_text"] = data["rolling_12_total"].map(
-        lambda v: "not yet 12 months of data" if _missing(v) else _count_text(v))
-    data["offence_count_year_before_text"] = data["offence_count_year_before"].map(_count_text)
+        lambda v: "not yet 12 months of data" if is_missing(v) else fmt_count(v))
+    data["offence_count_year_before_text"] = data["offence_count_year_before"].map(lambda v: fmt_count(v, na="no data"))
 
     # Both axes start at zero and the right one is 12x the left, so the rolling line sits at the height of an
     # average month's bar: the two axes agree instead of exaggerating each other.
     monthly_max = pd.concat([data["offence_count"], data["offence_count_year_before"]]).max()
-    left_top = float(monthly_max) * 1.15 if not _missing(monthly_max) and monthly_max > 0 else 10.0
+    left_top = float(monthly_max) * 1.15 if not is_missing(monthly_max) and monthly_max > 0 else 10.0
     rolling_max = data["rolling_12_total"].max()
-    right_top = max(left_top * 12, float(rolling_max) * 1.05 if not _missing(rolling_max) else 0.0)
+    right_top = max(left_top * 12, float(rolling_max) * 1.05 if not is_missing(rolling_max) else 0.0)
 
     series_names = ["Offences per month", "Same month a year earlier", "Rolling 12-month total"]
     colours = alt.Scale(domain=series_names, range=[MONTHLY_COLOUR, YEAR_BEFORE_COLOUR, ROLLING_COLOUR])
@@ -289,9 +249,9 @@ def _trend_notes(data: pd.DataFrame) -> list[dict[str, Any]]:
     first, last = data["month"].iloc[0], data["month"].iloc[-1]
     peak_month, latest_month = pd.Timestamp(facts["peak_month"]), pd.Timestamp(facts["latest_month"])
     share = (peak_month - first) / (last - first) if last > first else 1.0
-    peak_text = f"{facts['peak_count']:,} ({_month_text(peak_month)})"
+    peak_text = f"{fmt_count(facts['peak_count'])} ({_month_text(peak_month)})"
     latest = {"month": latest_month, "offence_count": facts["latest_count"], "note_align": "right", "note_below": False,
-              "note_text": f"Latest: {facts['latest_count']:,} ({_month_text(latest_month)})"}
+              "note_text": f"Latest: {fmt_count(facts['latest_count'])} ({_month_text(latest_month)})"}
     if peak_month == latest_month:
         return [latest | {"note_text": f"Peak and latest: {peak_text}"}]
     # The latest label ends at the right edge, so the peak label runs leftwards too (rightwards only near the
@@ -332,10 +292,10 @@ def league_chart(
         "area_name": names.to_numpy(),
         "rate_per_1000": rows["rate_per_1000"].astype("Float64").to_numpy(),
         "current": rows["current"].astype("Int64").to_numpy(),
-        "rate_text": rows["rate_per_1000"].map(_rate_text).to_numpy(),
-        "current_text": rows["current"].map(_count_text).to_numpy(),
-        "rank_text": [_rank_text(r, n) for r, n in zip(rows["rank"], rows["rank_of"])],
-        "pct_change_text": _column(rows, "pct_change").map(_pct_text).to_numpy(),
+        "rate_text": rows["rate_per_1000"].map(lambda v: fmt_rate(v, na="no data")).to_numpy(),
+        "current_text": rows["current"].map(lambda v: fmt_count(v, na="no data")).to_numpy(),
+        "rank_text": [rank_text(r, n, na="not ranked", as_ordinal=False) for r, n in zip(rows["rank"], rows["rank_of"])],
+        "pct_change_text": _column(rows, "pct_change").map(lambda v: fmt_pct(v, signed=True, na="no comparison")).to_numpy(),
         "highlight_group": groups,
         "league_order": range(len(rows)),
     })
@@ -375,7 +335,7 @@ def league_chart(
         x=alt.X(f"{value}:Q"), text="value_text:N")
     layers: list[alt.Chart] = [bars, labels]
     if london_rate is not None:
-        london_data = pd.DataFrame({"london_rate_per_1000": [london_rate], "london_label": [f"London {london_rate:.2f}"]})
+        london_data = pd.DataFrame({"london_rate_per_1000": [london_rate], "london_label": [f"London {fmt_rate(london_rate)}"]})
         london_base = alt.Chart(london_data).encode(x=alt.X("london_rate_per_1000:Q"))
         london_tooltip = [alt.Tooltip("london_label:N", title="London rate per 1,000")]
         layers.append(london_base.mark_rule(color=INK, strokeWidth=style.stroke, strokeDash=[6, 3]).encode(
@@ -416,14 +376,14 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
 
     by_name = {key(row.area_name): row for row in league.itertuples(index=False)}
     found = [by_name.get(key(name)) for name in tiles["area_name"]]
-    rates = pd.array([None if r is None or _missing(r.rate_per_1000) else float(r.rate_per_1000) for r in found],
+    rates = pd.array([None if r is None or is_missing(r.rate_per_1000) else float(r.rate_per_1000) for r in found],
                      dtype="Float64")
     tiles["rate_per_1000"] = rates
-    tiles["has_rate"] = [not _missing(r) for r in rates]
-    tiles["rate_text"] = [_rate_text(r) for r in rates]
-    tiles["rank_text"] = ["no data" if r is None else _rank_text(getattr(r, "rank", None), getattr(r, "rank_of", None))
+    tiles["has_rate"] = [not is_missing(r) for r in rates]
+    tiles["rate_text"] = [fmt_rate(r, na="no data") for r in rates]
+    tiles["rank_text"] = ["no data" if r is None else rank_text(getattr(r, "rank", None), getattr(r, "rank_of", None), na="not ranked", as_ordinal=False)
                           for r in found]
-    tiles["current_text"] = [_count_text(getattr(r, "current", None)) if r is not None else "no data" for r in found]
+    tiles["current_text"] = [fmt_count(getattr(r, "current", None), na="no data") if r is not None else "no data" for r in found]
     tiles["is_focus"] = [focus is not None and key(name) == key(focus) for name in tiles["area_name"]]
 
     known = tiles.loc[tiles["has_rate"], "rate_per_1000"].astype(float)
@@ -491,7 +451,7 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
         "month": pd.to_datetime(series["month"]).to_numpy(),
         value: series[value].astype("Float64").to_numpy(),
     }).sort_values(["area_name", "measure_label", "month"], kind="stable")
-    data["value_text"] = data[value].map(_rate_text if rate else _count_text)
+    data["value_text"] = data[value].map(lambda v: (fmt_rate if rate else fmt_count)(v, na="no data"))
     n_areas, n_measures = data["area_name"].nunique(), data["measure_label"].nunique()
 
     # With one area and several measures, colour tells the measures apart instead (dashes too, for redundancy).
@@ -528,101 +488,4 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
     return alt.layer(lines, points).properties(
         title=_title(_VALUE_CHART_TITLES[value], style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=style.height(320), description="Line chart comparing areas and measures over time",
-    )
-
-
-def sparkline(series: pd.DataFrame) -> alt.Chart:
-    """A tiny axis-free line of monthly offences for one area (for ward tables)."""
-    _require(series, ("month", "offence_count"), "sparkline")
-    if "area_name" in series.columns and series["area_name"].nunique() > 1:
-        raise ValueError("sparkline draws one area: filter the series first")
-    data = pd.DataFrame({
-        "month": pd.to_datetime(series["month"]).to_numpy(),
-        "offence_count": series["offence_count"].astype("Int64").to_numpy(),
-    }).sort_values("month")
-    data["offence_count_text"] = data["offence_count"].map(_count_text)
-    return alt.Chart(data).mark_line(strokeWidth=1.5, color=FOCUS_COLOUR).encode(
-        x=alt.X("month:T", axis=None),
-        y=alt.Y("offence_count:Q", axis=None, scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
-                 alt.Tooltip("offence_count_text:N", title="Offences")],
-    ).properties(width="container", autosize=_FIT_WIDTH, height=40, view=alt.ViewBackground(stroke=None))
-
-
-# --- overview -------------------------------------------------------------------------------
-
-def rag_bar(headline: pd.DataFrame, presenter: bool = False) -> alt.LayerChart:
-    """% change on the previous year per measure, coloured and labelled by RAG, with London's change as a tick."""
-    style = _style(presenter)
-    _require(headline, ("measure_label", "pct_change", "rag"), "rag_bar")
-    if headline["measure_label"].duplicated().any():
-        raise ValueError("rag_bar needs one row per measure: pass one area's headline")
-    pct = headline["pct_change"].astype("Float64")
-    london = _column(headline, "london_pct_change").astype("Float64")
-    labels = [rag_label(r) for r in headline["rag"]]
-    data = pd.DataFrame({
-        "measure_label": headline["measure_label"].astype(str).to_numpy(),
-        "measure_order": range(len(headline)),
-        "pct_change": pct.to_numpy(),
-        "london_pct_change": london.to_numpy(),
-        "rag_label": labels,
-        "pct_change_text": pct.map(_pct_text).to_numpy(),
-        "london_pct_change_text": london.map(_pct_text).to_numpy(),
-        "current_text": _column(headline, "current").map(_count_text).to_numpy(),
-    })
-    data["rag_text"] = [lab if lab == "No comparison" or _missing(p) else f"{lab} ({p:+.1f}%)"
-                        for lab, p in zip(labels, data["pct_change"])]
-    # Labels sit beyond the bar end, or beyond London's tick when that is further out on the same side.
-    bar_end = data["pct_change"].fillna(0.0).astype(float)
-    london_or_end = data["london_pct_change"].astype("float64").fillna(bar_end)
-    ends = pd.concat([bar_end, london_or_end], axis=1)
-    data["label_left_of_bar"] = bar_end < 0
-    data["label_x"] = ends.min(axis=1).where(data["label_left_of_bar"], ends.max(axis=1))
-
-    values = [0.0, *data["pct_change"].dropna().astype(float), *data["london_pct_change"].dropna().astype(float)]
-    low, high = min(values), max(values)
-    span = max(high - low, 1.0)
-    # Room beyond the bar ends for the labels (half the span on each side that has labels).
-    has_left = bool(data["label_left_of_bar"].any())
-    domain = [low - (0.5 * span if has_left else 0.05 * span), high + 0.5 * span]
-
-    y = alt.Y("measure_label:N", sort=alt.EncodingSortField(field="measure_order", op="min", order="ascending"),
-              axis=_axis(style, None, labelLimit=400, ticks=False))
-    tooltip = [
-        alt.Tooltip("measure_label:N", title="Measure"),
-        alt.Tooltip("rag_label:N", title="RAG status"),
-        alt.Tooltip("pct_change_text:N", title="Change on previous year"),
-        alt.Tooltip("london_pct_change_text:N", title="London change"),
-        alt.Tooltip("current_text:N", title="Offences, rolling year"),
-    ]
-    base = alt.Chart(data).encode(y=y)
-    bars = base.mark_bar().encode(
-        x=alt.X("pct_change:Q", scale=alt.Scale(domain=domain, nice=False),
-                axis=_axis(style, "% change on the previous rolling year", format="+,.0f",
-                           labelExpr="datum.value === 0 ? '0%' : datum.label + '%'")),
-        color=alt.Color("rag_label:N", legend=None,
-                        scale=alt.Scale(domain=list(RAG_LABELS), range=[rag_colour(r) for r in RAG_LABELS])),
-        tooltip=tooltip,
-    )
-    text = {"fontSize": style.label, "baseline": "middle", "color": INK, "fontWeight": "bold"}
-    right_labels = base.transform_filter("!datum.label_left_of_bar").mark_text(align="left", dx=6, **text).encode(
-        x=alt.X("label_x:Q"), text="rag_text:N", tooltip=tooltip)
-    left_labels = base.transform_filter("datum.label_left_of_bar").mark_text(align="right", dx=-6, **text).encode(
-        x=alt.X("label_x:Q"), text="rag_text:N", tooltip=tooltip)
-    zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color=INK, strokeWidth=1).encode(x="zero:Q")
-    layers: list[alt.Chart] = [bars, zero]
-    subtitle = "Bar colour and label: RAG status."
-    if data["london_pct_change"].notna().any():
-        # Outlined in white so the tick shows on the dark red and green bars too.
-        layers.append(base.transform_filter("isValid(datum.london_pct_change)").mark_tick(
-            color=INK, opacity=1, thickness=style.stroke * 1.25, size=style.height(22), stroke="#ffffff",
-            strokeWidth=1).encode(x=alt.X("london_pct_change:Q"), tooltip=tooltip))
-        subtitle += " Black tick: London's change."
-    layers += [right_labels, left_labels]
-    end = _end_month(headline)
-    title = f"Change on the previous year, rolling year to {end}" if end else "Change on the previous year"
-    return alt.layer(*layers).properties(
-        title=_title(title, style, subtitle), width="container", autosize=_FIT_WIDTH,
-        height=style.height(30) * max(len(data), 1),
-        description="Percentage change by measure with RAG status and London's change",
     )

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, is_missing, ordinal, round_half_up
 
 # --- wording: edit here ------------------------------------------------------------------------
 # Every template may also use {label} (as configured), {label_lc} (first letter lower-cased, acronyms kept),
@@ -136,37 +137,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December")
 
 
-# --- formatting helpers ------------------------------------------------------------------------
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 22 -> '22nd', 101 -> '101st'."""
-    n = int(n)
-    if n % 100 in (11, 12, 13):
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _round_half_up(x: float, places: int) -> Decimal:
-    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def fmt_count(n: int) -> str:
-    """1474 -> '1,474'."""
-    return f"{int(_round_half_up(n, 0)):,}"
-
-
-def fmt_pct(x: float) -> str:
-    """-3.64 -> '3.6%': one decimal place, no sign (the verb carries the direction)."""
-    return f"{abs(_round_half_up(x, 1)):.1f}%"
-
-
-def fmt_rate(x: float) -> str:
-    """4.789 -> '4.79': two decimal places."""
-    return f"{_round_half_up(x, 2):.2f}"
-
-
 # --- reading a row -----------------------------------------------------------------------------
 
 _INT_FIELDS = ("current", "previous", "change", "rank", "rank_of", "rank_previous")
@@ -174,25 +144,11 @@ _FLOAT_FIELDS = ("pct_change", "rate_per_1000", "rate_per_1000_previous", "londo
                  "p_value")
 
 
-def _missing(value: Any) -> bool:
-    """None, pandas NA, NaN, NaT and infinities all count as missing."""
-    if value is None:
-        return True
-    try:
-        if pd.isna(value):
-            return True
-    except (TypeError, ValueError):  # list-likes: not a field value this module reads
-        return False
-    if isinstance(value, (float, np.floating)):
-        return not math.isfinite(value)
-    return False
-
-
 def _get(row: Mapping[str, Any], *names: str) -> Any:
     """The first of names present and not missing, as a plain Python value."""
     for name in names:
         value = row.get(name)
-        if _missing(value):
+        if is_missing(value):
             continue
         if isinstance(value, np.datetime64):
             return pd.Timestamp(value)
@@ -225,7 +181,7 @@ def _read(row: Any) -> dict[str, Any]:
     r: dict[str, Any] = {}
     for name in _INT_FIELDS:
         value = _get(row, name)
-        r[name] = None if value is None else int(_round_half_up(value, 0))
+        r[name] = None if value is None else int(round_half_up(value, 0))
     for name in _FLOAT_FIELDS:
         value = _get(row, name)
         r[name] = None if value is None else float(value)
@@ -377,7 +333,7 @@ def _london_comparison(r: dict[str, Any], direction: int) -> str:
     ours = r["pct_change"]
     if ours is None or direction != london_dir:
         return _t("london_against_rise" if london_dir > 0 else "london_against_fall", london_pct=london_pct)
-    a, b = abs(_round_half_up(ours, 1)), abs(_round_half_up(london, 1))
+    a, b = abs(round_half_up(ours, 1)), abs(round_half_up(london, 1))
     rising = direction > 0
     if a == b:
         return _t("london_same_rise" if rising else "london_same_fall", london_pct=london_pct)

@@ -7,10 +7,9 @@ attribute (its trace: measure definition, period, area and query) so hovering a 
 from __future__ import annotations
 
 import base64
-import html
 import re
 
-from sbp.display.present import RAG_STYLE, STATUS_STYLE
+from sbp.display.formatting import esc, rag_badge, rag_colours, status_badge
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
 from sbp.report.texts import SYNTHETIC_NOTICE
@@ -46,7 +45,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .board td.num, .board th.num { white-space: normal; }
 .summary { font-size: 9pt; width: auto; }
 .summary td.num, .summary th.num { width: 24mm; }
-.badge { display: inline-block; padding: 1px 6px; border-radius: 3px; font-weight: bold; white-space: nowrap; }
+.sbp-badge { display: inline-block; padding: 1px 6px; border-radius: 3px; font-weight: bold; white-space: nowrap; }
 td.rag { font-weight: bold; text-align: center; overflow-wrap: normal; }
 .small { font-size: 8pt; color: #444; }
 .notice { border: 3px solid #b2182b; color: #b2182b; font-weight: bold; font-size: 13pt; padding: 8px 12px;
@@ -79,24 +78,9 @@ span.fig { border-bottom: 1px dotted #888; }
 """
 
 
-def esc(value: object) -> str:
-    """HTML-escaped text (attributes too) of any value."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def _rag_style(rag: str | None) -> str:
-    background, colour = RAG_STYLE.get(rag if rag in RAG_STYLE else None, RAG_STYLE[None])
+    background, colour = rag_colours(rag)
     return f"background:{background};color:{colour}"
-
-
-def rag_badge(rag: str) -> str:
-    """A coloured badge that says its status in words."""
-    return f'<span class="badge" style="{_rag_style(rag)}">{esc(rag)}</span>'
-
-
-def status_badge(status: str, tone: str) -> str:
-    background, colour = STATUS_STYLE.get(tone, STATUS_STYLE["neutral"])
-    return f'<span class="badge" style="background:{background};color:{colour}">{esc(status)}</span>'
 
 
 def traced_paragraph(row: MeasureRow) -> str:

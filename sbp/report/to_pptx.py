@@ -14,7 +14,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Inches, Pt
 
-from sbp.display.present import RAG_STYLE, STATUS_STYLE
+from sbp.display.formatting import STATUS_STYLE, rag_colours
 from sbp.report.model import PrioritySection, Report
 from sbp.report.texts import SYNTHETIC_NOTICE
 
@@ -167,7 +167,7 @@ def _table(slide, section: PrioritySection, top: int) -> int:
         background = "ffffff" if i % 2 else "eef3f8"
         for j, cell in enumerate(row.cells):
             if cell.rag is not None:
-                bg, fg = RAG_STYLE.get(cell.rag if cell.rag in RAG_STYLE else None, RAG_STYLE[None])
+                bg, fg = rag_colours(cell.rag)
                 fill(table.cell(i, j), cell.text, BODY_PT, bold=True, colour=fg, background=bg, align=PP_ALIGN.CENTER)
             else:
                 fill(table.cell(i, j), cell.text, BODY_PT, bold=j == 0, colour=INK, background=background,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from sbp.display import narrative
+from sbp.display import boardtable, formatting
 from sbp.config import Config, Measure
 from sbp.config.settings import SETTINGS
 
@@ -55,20 +55,7 @@ def categories(mapping: pd.DataFrame, measure: Measure) -> str:
 
 def value(row: pd.Series, name: str) -> Any:
     """A row's field, or None when it is missing (NA, NaN)."""
-    value = row.get(name)
-    return None if value is None or pd.isna(value) else value
-
-
-def _count(value: Any) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{int(value):,}"
-
-
-def _pct(value: Any) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{float(value):+.1f}%"
-
-
-def _rate(value: Any) -> str:
-    return "-" if value is None or pd.isna(value) else f"{float(value):.2f}"
+    return formatting.known(row.get(name))
 
 
 def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q: str, spans: dict[str, str],
@@ -88,7 +75,7 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
                         f"{spans['previous']}\nQuery: {q} -> pct_change",
         "RAG": f"{base}\nFigure: RAG status, rule '{settings['rag_rule']}': {rule}\nQuery: {q} -> rag",
         "Rate per 1,000": f"{base}\nFigure: offences per 1,000 residents, {spans['current']}"
-                          + (f" (population {int(population):,})" if population is not None else " (no population loaded)")
+                          + (f" (population {formatting.fmt_count(population)})" if population is not None else " (no population loaded)")
                           + f"\nQuery: {q} -> rate_per_1000",
         "Rank": f"{base}\nFigure: rank by rate per 1,000 among "
                 + (f"{int(rank_of)} London boroughs" if rank_of else "the London boroughs")
@@ -102,21 +89,9 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
                        + (f" (p = {float(p_value):.4f})" if p_value is not None else "")
                        + f"\nQuery: {q} -> significant, p_value",
     }
-    texts = {
-        "Category": str(table_row["Category"]),
-        prev_label: _count(table_row[prev_label]),
-        cur_label: _count(table_row[cur_label]),
-        "% difference": _pct(table_row["% difference"]),
-        "RAG": str(rag),
-        "Rate per 1,000": _rate(table_row["Rate per 1,000"]),
-        "Rank": str(table_row["Rank"]),
-        "Movement": str(table_row["Movement"]),
-        "London % difference": _pct(table_row["London % difference"]),
-        "Significant": str(table_row["Significant"]),
-    }
-    # A column boardtable adds later still shows, traced to the row's query.
+    table = pd.DataFrame([table_row])
     return tuple(
-        Cell(text=texts.get(c, "-" if value(table_row, c) is None else str(table_row[c])),
+        Cell(text=boardtable.cell_text(table, c, table_row[c]),
              trace=traces.get(c, f"{base}\nQuery: {q}"),
              numeric=c not in ("Category", "RAG", "Movement", "Significant"), rag=str(rag) if c == "RAG" else None)
         for c in columns
@@ -135,24 +110,24 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
         "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "london_rate_per_1000",
         "london_pct_change", "rank", "rank_previous", "rank_of")}
     if fields["current"] is not None:
-        add(narrative.fmt_count(fields["current"]), f"offences, {spans['current']} (current)")
+        add(formatting.fmt_count(fields["current"]), f"offences, {spans['current']} (current)")
     if fields["previous"] is not None:
-        add(narrative.fmt_count(fields["previous"]), f"offences, {spans['previous']} (previous)")
+        add(formatting.fmt_count(fields["previous"]), f"offences, {spans['previous']} (previous)")
     if fields["pct_change"] is not None:
-        add(narrative.fmt_pct(fields["pct_change"]), "% change on the previous 12 months (pct_change)")
+        add(formatting.fmt_pct(fields["pct_change"]), "% change on the previous 12 months (pct_change)")
     if fields["rate_per_1000"] is not None:
-        add(narrative.fmt_rate(fields["rate_per_1000"]), f"rate per 1,000 residents, {spans['current']} (rate_per_1000)")
+        add(formatting.fmt_rate(fields["rate_per_1000"]), f"rate per 1,000 residents, {spans['current']} (rate_per_1000)")
     if fields["rate_per_1000_previous"] is not None:
-        add(narrative.fmt_rate(fields["rate_per_1000_previous"]),
+        add(formatting.fmt_rate(fields["rate_per_1000_previous"]),
             f"rate per 1,000 residents, {spans['previous']} (rate_per_1000_previous)")
     if fields["london_rate_per_1000"] is not None:
-        add(narrative.fmt_rate(fields["london_rate_per_1000"]), "London rate per 1,000 (london_rate_per_1000)")
+        add(formatting.fmt_rate(fields["london_rate_per_1000"]), "London rate per 1,000 (london_rate_per_1000)")
     if fields["london_pct_change"] is not None:
-        add(narrative.fmt_pct(fields["london_pct_change"]), "London % change (london_pct_change)")
+        add(formatting.fmt_pct(fields["london_pct_change"]), "London % change (london_pct_change)")
     if fields["rank"] is not None:
-        add(narrative.ordinal(fields["rank"]), "rank among London boroughs, 1 = lowest rate (rank)")
+        add(formatting.ordinal(fields["rank"]), "rank among London boroughs, 1 = lowest rate (rank)")
     if fields["rank_previous"] is not None:
-        add(narrative.ordinal(fields["rank_previous"]), f"rank, {spans['previous']} (rank_previous)")
+        add(formatting.ordinal(fields["rank_previous"]), f"rank, {spans['previous']} (rank_previous)")
         if fields["rank"] is not None and fields["rank"] != fields["rank_previous"]:
             add(str(abs(int(fields["rank_previous"]) - int(fields["rank"]))), "places moved in rank (rank_previous - rank)")
     if fields["rank_of"]:

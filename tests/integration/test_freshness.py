@@ -20,7 +20,7 @@ import pytest
 from sbp import metrics, store
 from sbp.errors import IngestError
 from sbp.ingest import ingest
-from sbp.display.present import data_stamp
+from sbp.display.formatting import data_stamp
 
 REPO = Path(__file__).resolve().parents[2]
 MONTHS = [f"{2022 + i // 12}{i % 12 + 1:02d}" for i in range(24)]

@@ -12,10 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sbp.errors import IngestError
-from sbp.display.exports import safe_csv
+from sbp.display.formatting import csv_bytes
 from sbp.ingest import ingest
 from sbp.store.objective_edits import save_status
-from sbp.display.present import literal
+from sbp.display.formatting import literal
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def test_csv_exports_neutralise_formula_cells_and_leave_numbers_alone():
         "Offences": [-5, 10, 0, 3, 4, 5],
         "% change": [-1.5, 2.0, None, 0.0, 1.0, -0.1],
     })
-    text = safe_csv(frame).decode("utf-8-sig")
+    text = csv_bytes(frame).decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text), keep_default_na=False)
     assert list(back["Area"]) == ["'=HYPERLINK(\"http://x\",\"y\")", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tTab", "Bromley"]
     assert list(back["Offences"]) == [-5, 10, 0, 3, 4, 5]

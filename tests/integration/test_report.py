@@ -23,7 +23,7 @@ import pytest
 from sbp import store
 from sbp.cli import main
 from sbp.config import default_config
-from sbp.display.present import RAG_STYLE
+from sbp.display.formatting import RAG_STYLE
 from sbp.report import build_report, render
 from sbp.report.chartimg import png_size
 from sbp.report.model import build_model

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sbp.display import charts
+from sbp.display import charts, formatting
 from sbp.config import london_boroughs
 
 HTML_AREA = "<b>x</b>"
@@ -52,18 +52,6 @@ def league_frame(rates: dict[str, float | None], basis: str = "rate", london_rat
         "london_rate_per_1000": pd.array([london_rate] * len(names), dtype="Float64"),
         "london_pct_change": pd.array([-3.1] * len(names), dtype="Float64"),
         "rag": ["Green"] * len(names), "rank_basis": basis,
-    })
-
-
-def headline_frame(measure_label: str = "Total burglary") -> pd.DataFrame:
-    """One area's headline: one row per measure with % change, London's change and RAG."""
-    return pd.DataFrame({
-        "measure_label": [measure_label, "Knife crime", "Hate crime"],
-        "end_month": dt.date(2023, 11, 1),
-        "current": pd.array([1478, 315, 40], dtype="Int64"),
-        "pct_change": [-0.3, 5.0, None],
-        "london_pct_change": pd.array([-3.1, 2.2, None], dtype="Float64"),
-        "rag": ["Green", "Red", None],
     })
 
 
@@ -119,25 +107,24 @@ def all_charts(presenter: bool = False, area: str = "Bromley", measure: str = "T
         "tile_map": charts.tile_map(league, presenter=presenter, focus=area),
         "comparison": charts.comparison_chart(pd.concat([series, series_frame(COUNTS_24, area="Bexley")]),
                                               presenter=presenter),
-        "rag_bar": charts.rag_bar(headline_frame(measure), presenter=presenter),
     }
 
 
 # --- RAG ------------------------------------------------------------------------------------
 
 def test_rag_labels_say_the_status_in_words():
-    assert [charts.rag_label(r) for r in ("Green", "Amber", "Red", None)] == ["Green", "Amber", "Red", "No comparison"]
-    assert charts.rag_label(pd.NA) == charts.rag_label(float("nan")) == "No comparison"
-    assert charts.rag_label("No comparison") == "No comparison"
+    rag_label = formatting.rag_label
+    assert [rag_label(r) for r in ("Green", "Amber", "Red", None)] == ["Green", "Amber", "Red", "No comparison"]
+    assert rag_label(pd.NA) == rag_label(float("nan")) == "No comparison"
+    assert rag_label("No comparison") == "No comparison"
     with pytest.raises(ValueError):
-        charts.rag_label("Purple")
+        rag_label("Purple")
     assert set(charts.RAG_COLOURS) == {"Green", "Amber", "Red", None}
     assert len(set(charts.RAG_COLOURS.values())) == 4
 
 
 def test_rag_colours_match_the_badges_on_the_same_pages():
-    present = pytest.importorskip("sbp.display.present")
-    assert charts.RAG_COLOURS == {rag: background for rag, (background, _) in present.RAG_STYLE.items()}
+    assert charts.RAG_COLOURS == {rag: background for rag, (background, _) in formatting.RAG_STYLE.items()}
 
 
 # --- trend ----------------------------------------------------------------------------------
@@ -287,7 +274,7 @@ def test_tile_map_shows_boroughs_missing_from_the_league_as_no_data():
     assert "no data" in " ".join(spec["title"]["subtitle"]).lower()
 
 
-# --- explore, sparkline, overview -----------------------------------------------------------
+# --- explore -----------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "title"), [
     ("offence_count", "Offences per month"), ("rolling_12_total", "Rolling 12-month total"),
@@ -321,32 +308,6 @@ def test_comparison_chart_dashes_measures_and_refuses_unknown_values():
         charts.comparison_chart(frame, value="rate_per_1000")  # not in this frame
 
 
-def test_sparkline_is_a_small_axis_free_line_for_one_area():
-    spec = charts.sparkline(series_frame(COUNTS_24)).to_dict()
-    assert spec["height"] == 40 and mark(spec) == "line"
-    assert spec["encoding"]["x"]["axis"] is None and spec["encoding"]["y"]["axis"] is None
-    with pytest.raises(ValueError):
-        charts.sparkline(pd.concat([series_frame(COUNTS_24), series_frame(COUNTS_24, area="Bexley")]))
-
-
-def test_rag_bar_labels_every_bar_with_its_status_in_words():
-    spec = charts.rag_bar(headline_frame()).to_dict()
-    bars, data = next((u, d) for u, d in units(spec) if mark(u) == "bar")
-    colour = bars["encoding"]["color"]
-    assert colour["field"] == "rag_label"
-    assert dict(zip(colour["scale"]["domain"], colour["scale"]["range"])) == {
-        "Green": charts.RAG_COLOURS["Green"], "Amber": charts.RAG_COLOURS["Amber"], "Red": charts.RAG_COLOURS["Red"],
-        "No comparison": charts.RAG_COLOURS[None]}
-    labelled = [u for u, _ in units(spec) if mark(u) == "text"]
-    assert labelled and all(u["encoding"]["text"]["field"] == "rag_text" for u in labelled)
-    assert [r["rag_text"] for r in rows(spec, data)] == ["Green (-0.3%)", "Red (+5.0%)", "No comparison"]
-    tick = next(u for u, _ in units(spec) if mark(u) == "tick")
-    assert tick["encoding"]["x"]["field"] == "london_pct_change"
-    assert any(mark(u) == "rule" for u, _ in units(spec))  # the zero line
-    # A label sits beyond London's tick when that is further out than the bar.
-    assert [r["label_x"] for r in rows(spec, data)] == [-3.1, 5.0, 0.0]
-
-
 # --- every chart ----------------------------------------------------------------------------
 
 def font_sizes(spec: dict) -> dict[tuple, float]:
@@ -370,7 +331,7 @@ def test_presenter_mode_enlarges_every_font_line_and_height():
 
 
 def test_every_chart_is_offline_container_wide_and_ready_for_streamlit():
-    built = all_charts() | {"sparkline": charts.sparkline(series_frame(COUNTS_24))}
+    built = all_charts()
     for name, chart in built.items():
         spec = chart.to_dict()
         json.dumps(spec)
@@ -389,5 +350,5 @@ def test_names_with_markup_reach_the_charts_only_as_data_values():
         if name == "trend":
             assert title_lines(spec) == "m in x: monthly offences"  # still named, without the markup
         inside = {v for p, v in walk(spec["datasets"]) if isinstance(v, str)}
-        if name in ("league", "comparison", "rag_bar"):  # the others draw no names but in the title
+        if name in ("league", "comparison"):  # the others draw no names but in the title
             assert inside & {HTML_AREA, HTML_MEASURE}, name

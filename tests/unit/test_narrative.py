@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sbp.display import narrative
-from sbp.display.narrative import board_paragraph, fmt_count, fmt_pct, fmt_rate, ordinal, summary_sentence
+from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, ordinal
+from sbp.display.narrative import board_paragraph, summary_sentence
 
 # A Bromley total-burglary row as sbp.metrics.comparisons gives it; each case below changes a few fields.
 BASE = dict(

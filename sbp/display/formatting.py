@@ -1,0 +1,249 @@
+"""Every number, unknown and badge a user sees, formatted once: tables, cards, sentences, CSVs and reports.
+
+Rounding is half-up (as a spreadsheet rounds) and exact: percentages come from the integer counts as fractions;
+a float is read by its shortest repr, which recovers the exact decimal of a ratio of two counts, so 400 -> 429
+(exactly +7.25%) shows "+7.3%" in every table, card, sentence and report, and a CSV carries 7.25.
+Unknown is "n/a" on screen and an empty cell in a CSV, never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NA = "n/a"
+NO_CHANGE = "no change"
+
+RAG_STYLE = {  # colour-blind-safe pairs: background, text
+    "Green": ("#1b7837", "#ffffff"),
+    "Amber": ("#f1a340", "#1a1a1a"),
+    "Red": ("#b2182b", "#ffffff"),
+    None: ("#8c8c8c", "#ffffff"),
+}
+STATUS_STYLE = {"good": ("#1b7837", "#ffffff"), "continuing": ("#2166ac", "#ffffff"), "bad": ("#b2182b", "#ffffff"),
+                "neutral": ("#8c8c8c", "#ffffff")}
+NO_COMPARISON = "No comparison"
+
+
+# --- values ------------------------------------------------------------------------------------
+
+def is_missing(value: Any) -> bool:
+    """None, pandas NA, NaN, NaT and infinities are unknown."""
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return not math.isfinite(value)
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes are values, not unknowns
+        return False
+
+
+def known(value: Any) -> Any:
+    """The value as a plain Python scalar, or None when unknown."""
+    if is_missing(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _exact(value: Any) -> Fraction:
+    if isinstance(value, (int, np.integer)):
+        return Fraction(int(value))
+    if isinstance(value, (Fraction, Decimal)):
+        return Fraction(value)
+    return Fraction(Decimal(repr(float(value))))
+
+
+def round_half_up(value: Any, places: int) -> Decimal:
+    """value rounded to places decimals, halves away from zero, computed exactly."""
+    q = _exact(value)
+    scaled = abs(q) * 10 ** places
+    whole = math.floor(scaled + Fraction(1, 2))
+    sign = -1 if q < 0 else 1
+    return (Decimal(sign * whole).scaleb(-places)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def pct_change(current: Any, previous: Any) -> Fraction | None:
+    """(current - previous) / previous x 100 exactly from the two counts; None when unknown or previous is 0."""
+    current, previous = known(current), known(previous)
+    if current is None or previous is None or previous <= 0:
+        return None
+    return Fraction(int(current) - int(previous), int(previous)) * 100
+
+
+# --- text --------------------------------------------------------------------------------------
+
+def fmt_count(value: Any, na: str = NA) -> str:
+    """1474 -> '1,474' (whole numbers with thousands separators)."""
+    return na if is_missing(value) else f"{int(round_half_up(value, 0)):,}"
+
+
+def fmt_number(value: Any, places: int, na: str = NA) -> str:
+    """A number to a fixed count of decimals: fmt_number(12.25, 1) -> '12.3'."""
+    return na if is_missing(value) else f"{round_half_up(value, places):,.{places}f}"
+
+
+def fmt_rate(value: Any, na: str = NA) -> str:
+    """4.789 -> '4.79' (two decimals)."""
+    return fmt_number(value, 2, na)
+
+
+def fmt_pct(value: Any, signed: bool = False, na: str = NA) -> str:
+    """7.25 -> '7.3%' (size only: the sentence's verb carries the direction); signed: '+7.3%', 0 -> 'no change'."""
+    if is_missing(value):
+        return na
+    if signed:
+        text = fmt_signed_decimal(value, 1)
+        return text if text == NO_CHANGE else text + "%"
+    return f"{abs(round_half_up(value, 1)):.1f}%"
+
+
+def fmt_signed(value: Any, unit: str = "", units: str | None = None, na: str = NA) -> str:
+    """A signed change: 5 -> '+5', -1 -> '-1 place' (with units), 0 -> 'no change'."""
+    if is_missing(value):
+        return na
+    n = int(round_half_up(value, 0))
+    if n == 0:
+        return NO_CHANGE
+    word = (unit if abs(n) == 1 else (units or unit)) if unit else ""
+    return f"{n:+,d}" + (f" {word}" if word else "")
+
+
+def fmt_signed_decimal(value: Any, places: int, na: str = NA) -> str:
+    """A signed change with decimals: 0.315 -> '+0.32'; 0 -> 'no change'."""
+    if is_missing(value):
+        return na
+    rounded = round_half_up(value, places)
+    return NO_CHANGE if _exact(value) == 0 else f"{'-' if _exact(value) < 0 else '+'}{abs(rounded):,.{places}f}"
+
+
+def ordinal(value: Any, na: str = NA) -> str:
+    """1 -> '1st', 22 -> '22nd', 11 -> '11th', 101 -> '101st'."""
+    if is_missing(value):
+        return na
+    n = int(value)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(rank: Any, rank_of: Any, na: str | None = NA, as_ordinal: bool = True) -> str | None:
+    """'9th of 32' ('9 of 32' for a chart's tooltip)."""
+    if is_missing(rank) or is_missing(rank_of):
+        return na
+    return f"{ordinal(rank) if as_ordinal else int(rank)} of {int(rank_of)}"
+
+
+def rank_movement(rank: Any, rank_previous: Any, na: str | None = NA) -> str | None:
+    """'up 2 places', 'down 1 place', 'no change' (1 = best, so a smaller rank is up)."""
+    if is_missing(rank) or is_missing(rank_previous):
+        return na
+    moved = int(rank_previous) - int(rank)
+    if moved == 0:
+        return NO_CHANGE
+    places = "place" if abs(moved) == 1 else "places"
+    return f"up {moved} {places}" if moved > 0 else f"down {-moved} {places}"
+
+
+def yes_no(value: Any, na: str | None = NA) -> str | None:
+    """True -> 'Yes', False -> 'No', unknown -> 'n/a'."""
+    return na if is_missing(value) else ("Yes" if bool(value) else "No")
+
+
+def rag_label(rag: Any) -> str:
+    """The RAG status in words: 'Green', 'Amber', 'Red', or 'No comparison' when there is none (idempotent)."""
+    if is_missing(rag) or rag == NO_COMPARISON:
+        return NO_COMPARISON
+    if rag not in RAG_STYLE:
+        raise ValueError(f"unknown RAG status {rag!r}; expected Green, Amber, Red or None")
+    return rag
+
+
+def data_stamp(last_month: dt.date, loaded_at: dt.datetime | None) -> str:
+    """'Data to Nov 2023, loaded 25 Nov 2026'."""
+    loaded = f", loaded {loaded_at:%-d %b %Y}" if loaded_at else ""
+    return f"Data to {last_month:%b %Y}{loaded}"
+
+
+def fmt_text(value: Any, na: str = NA) -> str:
+    """Any other value as text; unknown as 'n/a'."""
+    return na if is_missing(value) else str(value)
+
+
+FORMATTERS: dict[str, Callable[[Any], str]] = {
+    "count": fmt_count, "rate": fmt_rate, "pct": lambda v: fmt_pct(v, signed=True), "change": fmt_signed,
+    "decimal1": lambda v: fmt_number(v, 1), "text": fmt_text,
+}
+
+
+def styled(frame: pd.DataFrame, kinds: Mapping[str, str]):
+    """A pandas Styler showing each column by its kind in FORMATTERS (default 'text'; 'raw' leaves a column such
+    as a sparkline alone); cells keep their numbers, so a table still sorts by value."""
+    return frame.style.format({c: FORMATTERS[kinds.get(c, "text")] for c in frame.columns if kinds.get(c) != "raw"})
+
+
+# --- HTML and Markdown -------------------------------------------------------------------------
+
+def esc(value: object) -> str:
+    """HTML-escaped text (attributes too) of any value."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|~$:")  # < > & are handled by HTML escaping
+
+
+def literal(value: object) -> str:
+    """Text for st.markdown that shows exactly as written: HTML escaped and Markdown characters backslashed."""
+    text = "" if value is None else str(value)
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
+    return html.escape(escaped, quote=False).replace("\n", "  \n")
+
+
+def rag_colours(rag: Any) -> tuple[str, str]:
+    """(background, text) colours of a RAG status; grey without a comparison."""
+    label = rag_label(rag)
+    return RAG_STYLE[None if label == NO_COMPARISON else label]
+
+
+def _badge(text: str, colours: tuple[str, str]) -> str:
+    background, colour = colours
+    return f'<span class="sbp-badge" style="background:{background};color:{colour}">{esc(text)}</span>'
+
+
+def rag_badge(rag: Any) -> str:
+    """A coloured badge that also says its RAG status in words."""
+    return _badge(rag_label(rag), rag_colours(rag))
+
+
+def status_badge(status: str, tone: str) -> str:
+    """A coloured badge for an objective status, with the status in words."""
+    return _badge(status, STATUS_STYLE.get(tone, STATUS_STYLE["neutral"]))
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with a quote; numbers are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel reads accents): numbers as numbers, unknown empty, formula-like text neutralised."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: None if is_missing(v) else neutralise_cell(v))
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out.to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,94 @@
+"""One formatting rule everywhere: the board table, a metric card, the sentence, the report and the CSV agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sbp.display import boardtable, formatting, narrative
+from sbp.report import trace
+
+END = dt.date(2023, 11, 1)
+
+
+def headline_row(current=429, previous=400, **extra) -> dict:
+    """One measure's comparison row as metrics.headline returns it."""
+    pct = None if current is None or previous in (None, 0) else (current - previous) * 100.0 / previous
+    row = {
+        "measure_id": "burglary", "measure_label": "Total burglary", "area_name": "Bromley", "end_month": END,
+        "current": current, "previous": previous, "change": None if current is None or previous is None else current - previous,
+        "pct_change": pct, "rate_per_1000": 1.3251, "rate_per_1000_previous": 1.2345, "rank": 9, "rank_of": 32,
+        "rank_previous": 11, "rank_tied": False, "significant": False, "rag": "Red", "direction": "lower_is_better",
+        "london_current": 1000, "london_previous": 1000, "london_pct_change": 0.0, "london_rate_per_1000": 5.0,
+        "p_value": 0.3, "population": 330000, "rank_basis": "rate",
+    }
+    return row | extra
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    out = pd.DataFrame(list(rows))
+    for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "london_current", "london_previous"):
+        out[col] = out[col].astype("Int64")
+    for col in ("pct_change", "rate_per_1000", "london_pct_change"):
+        out[col] = out[col].astype("Float64")
+    out["significant"] = out["significant"].astype("boolean")
+    return out
+
+
+def test_pct_is_exact_from_the_counts_and_rounded_half_up():
+    assert formatting.pct_change(429, 400) == Fraction(29, 4)
+    assert formatting.pct_change(5, 0) is None and formatting.pct_change(pd.NA, 5) is None
+    assert formatting.fmt_pct(formatting.pct_change(429, 400), signed=True) == "+7.3%"
+    assert formatting.fmt_pct(formatting.pct_change(371, 400), signed=True) == "-7.3%"
+    assert formatting.fmt_pct(7.25, signed=True) == "+7.3%"          # the float SQL gives reads the same
+    assert formatting.fmt_pct(np.float64(0.15)) == "0.2%"             # 0.15 is 0.1499... in binary: still half up
+    assert formatting.fmt_pct(0, signed=True) == "no change"
+    assert formatting.fmt_signed(0) == "no change" and formatting.fmt_signed(3) == "+3"
+    assert formatting.fmt_signed(-1, "place", "places") == "-1 place"
+    assert formatting.fmt_count(None) == formatting.fmt_rate(float("nan")) == formatting.ordinal(pd.NA) == "n/a"
+
+
+def test_400_to_429_shows_plus_7_3_in_table_card_sentence_and_report_and_7_25_in_the_csv():
+    rows = frame(headline_row())
+    table = boardtable.board_table(rows, END)
+    html = boardtable.style(table).to_html()
+    assert "+7.3%" in html and "7.2%" not in html
+
+    count_card = boardtable.metric_cards(rows.iloc[0].to_dict())[0]
+    assert count_card.delta == "+7.3% on last year"
+
+    assert "rose by 7.3% (400 to 429)" in narrative.summary_sentence(rows.iloc[0])
+    assert "rose by 7.3%" in narrative.board_paragraph(rows.iloc[0])
+
+    columns = list(table.columns)
+    spans = {"current": "Dec 2022 to Nov 2023", "previous": "Dec 2021 to Nov 2022"}
+    cells = trace.cells(table.iloc[0], rows.iloc[0], columns, "base", "q", spans,
+                        {"rag_rule": "london", "significance_level": 0.05})
+    assert {c.text for c in cells} >= {"+7.3%", "429", "400", "1.33", "9th of 32", "up 2 places", "no change"}
+
+    back = pd.read_csv(io.StringIO(formatting.csv_bytes(table).decode("utf-8-sig")))
+    assert back["% difference"].tolist() == [7.25]
+
+
+def test_board_table_never_shows_float_counts_or_none():
+    rows = frame(headline_row(current=2178, previous=2000), headline_row(current=None, previous=None, rag=None,
+                                                                          rate_per_1000=None, rank=None, significant=None))
+    rows["current"] = rows["current"].astype("Float64")  # as a NULL-carrying column can arrive
+    html = boardtable.style(boardtable.board_table(rows, END)).to_html()
+    assert "2,178" in html and "2,178.0" not in html
+    assert "None" not in html and "nan" not in html.lower().replace("n/a", "")
+    assert html.count("n/a") >= 4
+
+    csv = formatting.csv_bytes(boardtable.board_table(rows, END)).decode("utf-8-sig")
+    assert "None" not in csv and "n/a" not in csv   # unknown is an empty cell
+
+
+@pytest.mark.parametrize(("value", "places", "expected"), [(0.625, 2, "0.63"), (1.005, 2, "1.01"), (-2.5, 0, "-3"),
+                                                           (12.25, 1, "12.3")])
+def test_round_half_up_from_the_decimal_a_user_reads(value, places, expected):
+    assert formatting.fmt_number(value, places) == expected
