@@ -16,6 +16,14 @@ REAL_MPS = SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv"
 REAL_POPULATION = SHARED / "population" / "census2021_london_boroughs.csv"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test by its folder: unit, integration or browser."""
+    for item in items:
+        folder = Path(str(item.fspath)).parent.name
+        if folder in ("unit", "integration", "browser"):
+            item.add_marker(folder)
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """A store path in a fresh temporary folder."""
