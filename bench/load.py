@@ -1,29 +1,24 @@
-"""Load test: N concurrent real browser sessions against one `streamlit run` server on 127.0.0.1.
+"""Load test at the protocol level: simulated users speak Streamlit's own websocket protocol to one server.
 
-    python -m bench.load [--sessions 1 10 30] [--rounds 3] [--timeout-s 600] [--json PATH]
+    python -m bench.load [--sessions 1 10 30 100] [--rounds 1] [--top-rounds 3] [--duration-s 120] [--think-s 5]
+                         [--arrival-s 30] [--store real|demo] [--json PATH]
 
-Builds a synthetic demo store in a temporary folder, starts the dashboard on a free loopback port, launches one
-headless Chromium (Playwright, async API) and, for every N and round, opens N browser contexts at once. Each
-session visits the same chart pages: Safer Neighbourhoods (a fresh page load, so a new Streamlit session), then
-Rankings, Explore and VAWG through the sidebar links (in-app navigation in the same session), and changes the
-Rankings "Measure" selectbox once.
+No browser runs: each simulated session does what a browser tab does on the wire. It fetches the page's HTML
+(`GET /<page>?<query>`), opens `/_stcore/stream`, sends a `BackMsg.rerun_script` with the page name, query string
+and widget states, and reads `ForwardMsg`s until `script_finished`. It keeps the widgets the server drew (ids,
+options, current values) so later reruns carry every widget's state, as the frontend does. Workload per session:
+open a priority page, then every `think_s` (5 s) either change a control on the current page (a selectbox or radio
+picked at random, set to another option) or switch to another page, for `duration_s` (2 minutes); sessions arrive
+evenly over `arrival_s` (30 s).
 
-Per page visit it times navigation start (page.goto or the sidebar click) to the first chart of the new page
-drawn and visible (a non-stale `[data-testid=stVegaLiteChart]` canvas or svg under the page's own title).
-Times are reported for all visits and split by kind: "load" (a fresh context with an empty browser cache, so it
-includes fetching and parsing Streamlit's JavaScript and the lazily loaded Vega chunks, plus a new server session)
-and "nav" (a sidebar click in a live session); `title_p50_s` is the time to the page's h1, before the chart.
-Errors are `[data-testid=stException]` elements, modal dialogs (e.g. "Page not found"), uncaught page errors,
-a lost websocket connection and timeouts. While a round runs, the server process and its children are sampled
-from /proc (VmRSS, utime+stime; `cpu_pct_*` are of one core, so 2 cores = 200%); memory is sampled again a few
-seconds after all the round's sessions close. Streamlit keeps a closed session's state for
-server.disconnectedSessionTTL (120 s by default; see --session-ttl), so "after close" still holds recent sessions.
+Measured per N: time from sending a rerun to its `script_finished` (p50/p95/p99), errors (exception elements,
+"page not found", compile errors, closed sockets, timeouts), the server's CPU and memory sampled from /proc,
+memory per session (peak minus idle, over N), and memory after the sessions close *and* Streamlit's 120 s expiry
+of disconnected sessions has passed (`server.disconnectedSessionTTL`), round after round. The generator runs on
+the same 2 cores, so its own CPU is reported too.
 
-Prints one JSON line for the machine, one per (N, round) and a final summary; kills the server and removes the
-temporary folder. Hard caps: at most 40 sessions, 10 rounds and 15 minutes in all; every wait has a timeout.
-
-Caveat: the browsers run on the same machine as the server, so at large N they compete for the same cores and
-the times include the client's own rendering delay; `client_cpu_s` (Chromium + Playwright) shows how much.
+Depends on Streamlit's internal protocol (BackMsg/ForwardMsg), checked against PROTOCOL_TESTED; requirements pin
+streamlit to that minor range. Loopback only; every count and wait is bounded (MAX_SESSIONS, MAX_TOTAL_S).
 """
 
 from __future__ import annotations
@@ -31,555 +26,401 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import html
 import json
-import math
 import os
-import shutil
-import signal
-import socket
-import subprocess
+import random
+import re
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-MAX_SESSIONS = 40
-MAX_ROUNDS = 10
-MAX_TOTAL_S = 15 * 60
-GOAL_P95_S = 5.0
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-VIEWPORT = {"width": 1400, "height": 1000}
-# (url path, page title, how the session gets there): the first visit is a page load, the rest are sidebar clicks.
-SEQUENCE = [("safer-neighbourhoods", "Safer Neighbourhoods"), ("rankings", "Rankings"), ("explore", "Explore"),
-            ("vawg", "Violence Against Women and Girls")]
-CONTROL = {"page": "rankings", "label": "Measure", "option": "Total burglary", "url_has": "measure=burglary"}
+from bench.server import REPO, Sampler, Server, build_store, loadavg, percentile, rounded, tree_usage
 
-# True once the page titled `title` shows a chart drawn by this run (not a stale one left from the last run).
-FIRST_CHART_JS = """(title) => {
-  const h = document.querySelector('[data-testid=stMain] h1');
-  if (!h || h.innerText.trim() !== title) return false;
-  for (const el of document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg')) {
-    const box = el.closest('[data-testid=stElementContainer]');
-    if (box && box.getAttribute('data-stale') === 'true') continue;
-    const r = el.getBoundingClientRect();
-    if (r.width > 20 && r.height > 20 && getComputedStyle(el).visibility !== 'hidden') return true;
-  }
-  return false;
-}"""
-TITLE_JS = """(title) => document.querySelector('[data-testid=stMain] h1')?.innerText.trim() === title"""
-# True once the script run has finished and nothing is left stale or still loading.
-SETTLED_JS = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  return !document.querySelector('[data-testid=stStatusWidget], [data-testid=stSkeleton], '
-                                 + '[data-testid=stElementContainer][data-stale=true]');
-}"""
-PAGE_PROBLEMS_JS = """() => ({
-  exceptions: [...document.querySelectorAll('[data-testid=stException]')].map(e => e.innerText.slice(0, 300)),
-  dialogs: [...document.querySelectorAll('[role=dialog]')].filter(d => d.getBoundingClientRect().height > 0)
-             .map(d => d.innerText.replace(/\\s+/g, ' ').slice(0, 300)),
-  connection: document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-connection-state') || 'none',
-})"""
+PROTOCOL_TESTED = "1.67"
+MAX_SESSIONS = 150
+MAX_ROUNDS = 5
+MAX_TOTAL_S = 60 * 60
+SESSION_TTL_S = 120  # Streamlit's default server.disconnectedSessionTTL
+START_PAGE = "safer-neighbourhoods"
+SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
+REAL_FILES = [SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv",
+              SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv",
+              SHARED / "population" / "census2021_london_boroughs.csv"]
+# Widgets a user changes while reading a page; the toggle (presenter mode) and admin inputs are left alone.
+CHANGEABLE = ("selectbox", "radio")
 
 
-# --- /proc sampling ------------------------------------------------------------------------------
+@dataclass
+class Widget:
+    """One widget as the server drew it, with the value this session holds for it."""
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> tuple[int, float, float] | None:
-    """(ppid, own CPU seconds, reaped children's CPU seconds) of a process, or None if it has gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2:].split()  # fields[0] is field 3 (state) of proc(5)
-    ppid, utime, stime, cutime, cstime = int(fields[1]), *(int(f) for f in fields[11:15])
-    return ppid, (utime + stime) / _TICK, (cutime + cstime) / _TICK
+    id: str
+    kind: str
+    label: str
+    options: list[str]
+    value: object
+    value_type: str
 
 
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+@dataclass
+class Run:
+    """What one script run sent back."""
+
+    elapsed_s: float
+    status: str
+    page_hash: str = ""
+    errors: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    widgets: dict[str, Widget] = field(default_factory=dict)
 
 
-def _all_stats() -> dict[int, tuple[int, float, float]]:
-    stats = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit() and (s := _stat(int(name))) is not None:
-            stats[int(name)] = s
-    return stats
+def _widget(element) -> Widget | None:
+    """The widget an Element proto draws, with its current value, or None for a non-widget."""
+    kind = element.WhichOneof("type")
+    w = getattr(element, kind) if kind else None
+    if kind == "selectbox" and not w.form_id:
+        value = w.raw_value if w.HasField("raw_value") else (w.options[w.default] if w.HasField("default") and w.options else None)
+        return Widget(w.id, kind, w.label, list(w.options), value, "string_value")
+    if kind == "radio" and not w.form_id:
+        value = w.raw_value if w.HasField("raw_value") else (w.options[w.default] if w.HasField("default") and w.options else None)
+        return Widget(w.id, kind, w.label, list(w.options), value, "string_value")
+    if kind == "checkbox" and not w.form_id:
+        return Widget(w.id, kind, w.label, [], w.value if w.set_value else w.default, "bool_value")
+    if kind == "slider" and not w.form_id:
+        return Widget(w.id, kind, w.label, list(w.options), list(w.value if w.set_value else w.default), "double_array_value")
+    if kind == "multiselect" and not w.form_id:
+        return Widget(w.id, kind, w.label, list(w.options), list(w.raw_values) if w.set_value else [w.options[i] for i in w.default],
+                      "string_array_value")
+    if kind == "button_group" and not w.form_id:
+        values = list(w.raw_values) if w.set_value else [w.options[i].content for i in w.default]
+        return Widget(w.id, kind, w.label, [o.content for o in w.options], values, "string_array_value")
+    return None
 
 
-def _subtree(root: int, stats: dict[int, tuple[int, float, float]]) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _, _) in stats.items():
-        children.setdefault(ppid, []).append(pid)
-    seen, todo = set(), [root] if root in stats else []
-    while todo:
-        pid = todo.pop()
-        if pid not in seen:
-            seen.add(pid)
-            todo.extend(children.get(pid, ()))
-    return seen
+def _text(element) -> str | None:
+    """The readable text of a non-widget element, for comparing with what a browser shows."""
+    kind = element.WhichOneof("type")
+    if kind in ("markdown", "heading", "alert"):
+        return getattr(element, kind).body
+    if kind == "metric":
+        return f"{element.metric.label} {element.metric.body}"
+    return None
 
 
-def tree_usage(root: int, exclude: int | None = None) -> tuple[float, float]:
-    """(RSS in MB, CPU seconds) of root and its live descendants (plus children it has reaped), minus exclude's tree."""
-    stats = _all_stats()
-    pids = _subtree(root, stats)
-    if exclude is not None:
-        pids -= _subtree(exclude, stats)
-    rss = sum(_rss_mb(pid) for pid in pids)
-    cpu = sum(stats[pid][1] for pid in pids) + (stats[root][2] if root in stats else 0.0)
-    return rss, cpu
+class ProtocolSession:
+    """One simulated browser tab on the server at `url`."""
 
+    def __init__(self, url: str, timeout_s: float = 60):
+        self.url, self.timeout_s = url, timeout_s
+        self.ws = None
+        self.pages: dict[str, str] = {}  # url path -> page script hash
+        self.page_hash = ""
+        self.query = ""
+        self.widgets: dict[str, Widget] = {}
 
-class Sampler(threading.Thread):
-    """Sample the server's tree (and the client's, for contrast) every `interval` seconds until stopped."""
+    async def open(self, page: str, query: str = "") -> Run:
+        """Fetch the page as a browser does, open the websocket and run the page's script once."""
+        from websockets.asyncio.client import connect
+        from websockets.typing import Subprotocol
 
-    def __init__(self, server_pid: int, interval: float = 0.5):
-        super().__init__(daemon=True)
-        self.server_pid, self.interval = server_pid, interval
-        self.samples: list[tuple[float, float, float, float]] = []  # (t, server rss MB, server cpu s, client cpu s)
-        self._halt = threading.Event()
+        host = self.url.removeprefix("http://")
+        await asyncio.to_thread(_get, f"{self.url}/{page}" + (f"?{query}" if query else ""), self.timeout_s)
+        await asyncio.to_thread(_get, f"{self.url}/_stcore/host-config", self.timeout_s)
+        self.ws = await asyncio.wait_for(connect(f"ws://{host}/_stcore/stream", subprotocols=[Subprotocol("streamlit")],
+                                                 max_size=None, compression=None, open_timeout=self.timeout_s),
+                                         self.timeout_s)
+        self.query = query
+        return await self.rerun(page_name=page)
 
-    def sample(self) -> None:
-        rss, cpu = tree_usage(self.server_pid)
-        _, client_cpu = tree_usage(os.getpid(), exclude=self.server_pid)
-        self.samples.append((time.monotonic(), rss, cpu, client_cpu))
+    async def rerun(self, page_name: str = "", page_hash: str | None = None, change: tuple[str, object] | None = None) -> Run:
+        """Send one rerun (a page, or the current page with one widget changed) and read until the script finishes."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
 
-    def run(self) -> None:
-        while not self._halt.is_set():
-            self.sample()
-            self._halt.wait(self.interval)
-
-    def stop(self) -> dict:
-        self._halt.set()
-        self.join(timeout=10)
-        self.sample()
-        s = self.samples
-        wall = max(s[-1][0] - s[0][0], 1e-9)
-        cpu = s[-1][2] - s[0][2]
-        peaks = []  # CPU % over windows of at least one second
-        j = 0
-        for i in range(1, len(s)):
-            while s[i][0] - s[j + 1][0] >= 1.0:
-                j += 1
-            if s[i][0] - s[j][0] >= 1.0:
-                peaks.append((s[i][2] - s[j][2]) / (s[i][0] - s[j][0]) * 100)
-        rss = [x[1] for x in s]
-        return {
-            "rss_mb_start": round(rss[0], 1), "rss_mb_peak": round(max(rss), 1), "rss_mb_mean": round(sum(rss) / len(rss), 1),
-            "cpu_s": round(cpu, 2), "cpu_pct_mean": round(cpu / wall * 100, 1),
-            "cpu_pct_peak_1s": round(max(peaks), 1) if peaks else None,
-            "client_cpu_s": round(s[-1][3] - s[0][3], 2), "samples": len(s),
-        }
-
-
-# --- the server ----------------------------------------------------------------------------------
-
-def build_store(db: Path, years: int | None = None) -> None:
-    """The synthetic demo store at db: the full 14 years, or a smaller one of `years` years."""
-    if years is None:
-        from sbp.ingest.demo import build_demo
-
-        build_demo(db)
-        return
-    from sbp.ingest.demo import DEMO_SEED, write_demo_extracts
-    from sbp.ingest import ingest
-
-    with tempfile.TemporaryDirectory(prefix="sbp-load-demo-") as tmp:
-        paths = write_demo_extracts(Path(tmp), seed=DEMO_SEED, years=years)
-        ingest(paths, db, meta={"is_synthetic": "true", "demo_seed": str(DEMO_SEED)}, fresh=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`streamlit run app.py` on a free 127.0.0.1 port, in its own process group so it can be stopped with its children."""
-
-    def __init__(self, db: Path, log: Path, session_ttl: int | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-        if session_ttl is not None:
-            cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
-        with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(cmd, cwd=REPO, env=os.environ | {"SBP_DB": str(db)}, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = self.proc.pid
-
-    def wait_ready(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not answer on {self.url} within {timeout_s:.0f} s")
-
-    def log_tail(self, chars: int = 2000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
-
-    def log_errors(self) -> list[str]:
-        """Lines of the server's output that look like errors (tracebacks, exceptions)."""
-        try:
-            lines = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return []
-        return [line[:300] for line in lines if "Traceback" in line or "Error" in line or "Exception" in line]
-
-    def stop(self) -> bool:
-        """Stop the server's process group (TERM, then KILL); True when no process of the group is left."""
-        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(timeout=wait)
-            except subprocess.TimeoutExpired:
+        if change is not None:
+            self.widgets[change[0]].value = change[1]
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query
+        state.page_name = page_name
+        state.page_script_hash = self.page_hash if page_hash is None else page_hash
+        for w in self.widgets.values():
+            if w.value is None:
                 continue
-            if not group_alive(self.pid):
-                break
-        return self.proc.poll() is not None and not group_alive(self.pid)
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def find_chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-# --- the browser sessions ------------------------------------------------------------------------
-
-def percentile(values: list[float], q: float) -> float | None:
-    """Linear-interpolated percentile (q in 0..1), as numpy's default."""
-    if not values:
-        return None
-    v = sorted(values)
-    k = (len(v) - 1) * q
-    lo = math.floor(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 3)
-
-
-async def _session(browser, url: str, index: int, visits: list, errors: list, timeout_s: float, think_s: float) -> None:
-    """One user: load the first page, follow the sidebar to the others, change the Rankings measure once."""
-    from playwright.async_api import Error as PlaywrightError
-
-    timeout_ms = timeout_s * 1000
-    context = None
-    where = "context"
-    try:
-        context = await browser.new_context(viewport=VIEWPORT)
-        page = await context.new_page()
-        page.set_default_timeout(timeout_ms)
-        page.on("pageerror", lambda exc: errors.append({"session": index, "kind": "pageerror", "where": where,
-                                                        "detail": str(exc)[:300]}))
-
-        async def check(stage: str) -> None:
-            """Wait for the run to finish, then record exceptions, dialogs (closed with Escape) and a lost connection."""
-            await page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
-            found = await page.evaluate(PAGE_PROBLEMS_JS)
-            for text in found["exceptions"]:
-                errors.append({"session": index, "kind": "exception", "where": stage, "detail": text})
-            for text in found["dialogs"]:
-                errors.append({"session": index, "kind": "dialog", "where": stage, "detail": text})
-                await page.keyboard.press("Escape")
-            if found["connection"] != "CONNECTED":
-                errors.append({"session": index, "kind": "connection", "where": stage, "detail": found["connection"]})
-
-        for step, (path, title) in enumerate(SEQUENCE):
-            where = path
-            start = time.perf_counter()
-            if step == 0:
-                await page.goto(f"{url}/{path}", wait_until="commit", timeout=timeout_ms)
+            ws = state.widget_states.widgets.add()
+            ws.id = w.id
+            if w.value_type == "string_value":
+                ws.string_value = str(w.value)
+            elif w.value_type == "bool_value":
+                ws.bool_value = bool(w.value)
+            elif w.value_type == "double_array_value":
+                ws.double_array_value.data.extend(float(v) for v in w.value)
             else:
-                await page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").click(timeout=timeout_ms)
-            await page.wait_for_function(TITLE_JS, arg=title, polling=50, timeout=timeout_ms)
-            heading = time.perf_counter() - start
-            await page.wait_for_function(FIRST_CHART_JS, arg=title, polling=50, timeout=timeout_ms)
-            first = time.perf_counter() - start
-            await check(path)
-            visits.append({"session": index, "page": path, "how": "load" if step == 0 else "nav", "title_s": heading,
-                           "first_chart_s": first, "settled_s": time.perf_counter() - start})
+                ws.string_array_value.data.extend(str(v) for v in w.value)
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        run = await asyncio.wait_for(self._read_until_finished(), self.timeout_s)
+        run.elapsed_s = time.perf_counter() - start
+        self.widgets = run.widgets
+        self.page_hash = run.page_hash or self.page_hash
+        return run
+
+    async def _read_until_finished(self) -> Run:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        run = Run(0.0, "running")
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await self.ws.recv())
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                run.page_hash = msg.new_session.page_script_hash
+            elif kind == "navigation":
+                run.page_hash = msg.navigation.page_script_hash or run.page_hash
+                for p in msg.navigation.app_pages:
+                    self.pages[p.url_pathname] = p.page_script_hash
+            elif kind == "page_info_changed":
+                self.query = msg.page_info_changed.query_string
+            elif kind == "page_not_found":
+                run.errors.append(f"page not found: {msg.page_not_found.page_name}")
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                if element.WhichOneof("type") == "exception":
+                    run.errors.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
+                elif (w := _widget(element)) is not None:
+                    run.widgets[w.id] = w
+                elif (text := _text(element)) is not None:
+                    run.texts.append(text)
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+                if status == "FINISHED_EARLY_FOR_RERUN":
+                    continue
+                run.status = status
+                if status == "FINISHED_WITH_COMPILE_ERROR":
+                    run.errors.append("compile error")
+                return run
+
+    def choose(self, rng: random.Random) -> tuple[str, dict]:
+        """A next action: change a control on this page (half the time, when it has one) or switch page."""
+        controls = [w for w in self.widgets.values() if w.kind in CHANGEABLE and len(w.options) > 1 and w.value is not None]
+        others = [path for path, h in self.pages.items() if h != self.page_hash and path]
+        if controls and (rng.random() < 0.5 or not others):
+            w = rng.choice(controls)
+            return f"control:{w.label}", {"change": (w.id, rng.choice([o for o in w.options if o != w.value]))}
+        path = rng.choice(others)
+        return f"page:{path}", {"page_hash": self.pages[path]}
+
+    async def close(self) -> None:
+        """Close the websocket as a closing tab does."""
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(), 10)
+
+
+def _get(url: str, timeout_s: float) -> int:
+    with urllib.request.urlopen(url, timeout=timeout_s) as response:
+        response.read()
+        return response.status
+
+
+async def _user(url: str, index: int, delay_s: float, duration_s: float, think_s: float, rng: random.Random,
+                views: list, errors: list, timeout_s: float) -> None:
+    """One simulated user: arrive after delay_s, open the start page, then act every think_s for duration_s."""
+    await asyncio.sleep(delay_s)
+    session = ProtocolSession(url, timeout_s)
+    action = f"open:{START_PAGE}"
+    try:
+        run = await session.open(START_PAGE)
+        end = time.monotonic() + duration_s
+        while True:
+            views.append({"session": index, "action": action, "s": run.elapsed_s})
+            errors.extend({"session": index, "action": action, "detail": e} for e in run.errors)
+            if time.monotonic() + think_s > end:
+                break
             await asyncio.sleep(think_s)
-            if path == CONTROL["page"]:
-                where = f"{path}:{CONTROL['label']}"
-                box = page.locator("[data-testid=stMain] [data-testid=stSelectbox]").filter(has_text=CONTROL["label"]).first
-                await box.click(timeout=timeout_ms)
-                await page.keyboard.type(CONTROL["option"])
-                start = time.perf_counter()
-                await page.get_by_role("option", name=CONTROL["option"], exact=True).first.click(timeout=timeout_ms)
-                await page.wait_for_function(f"() => location.search.includes({json.dumps(CONTROL['url_has'])})",
-                                             polling=50, timeout=timeout_ms)
-                await page.wait_for_function(FIRST_CHART_JS, arg=title, polling=50, timeout=timeout_ms)
-                await check(where)
-                visits.append({"session": index, "page": path, "how": "control", "first_chart_s": None,
-                               "settled_s": time.perf_counter() - start})
-                await asyncio.sleep(think_s)
-    except PlaywrightError as exc:  # includes playwright's TimeoutError; the session stops here
-        kind = "timeout" if "Timeout" in type(exc).__name__ or "Timeout" in str(exc)[:200] else "playwright"
-        errors.append({"session": index, "kind": kind, "where": where, "detail": str(exc).splitlines()[0][:300]})
-    except Exception as exc:  # noqa: BLE001 - anything else is counted as an error of this session, not raised
-        errors.append({"session": index, "kind": type(exc).__name__, "where": where, "detail": str(exc)[:300]})
+            action, kwargs = session.choose(rng)
+            run = await session.rerun(**kwargs)
+    except TimeoutError:
+        errors.append({"session": index, "action": action, "detail": f"no script_finished within {timeout_s:.0f} s"})
+    except Exception as exc:  # noqa: BLE001 - a failed session is counted as an error, never raised
+        errors.append({"session": index, "action": action, "detail": f"{type(exc).__name__}: {str(exc)[:200]}"})
     finally:
-        if context is not None:
-            with contextlib.suppress(Exception):  # closing is best effort; the browser goes at the end anyway
-                await asyncio.wait_for(context.close(), 30)
+        await session.close()
 
 
-async def _round(browser, server: Server, n: int, timeout_s: float, think_s: float, settle_s: float,
-                 budget_s: float) -> dict:
-    """N sessions at once; times, errors and the server's resources while they run and after they close."""
-    visits: list[dict] = []
+def _generator_cpu_s() -> float:
+    usage = os.times()
+    return usage.user + usage.system
+
+
+async def _round(server: Server, n: int, duration_s: float, think_s: float, arrival_s: float, seed: int,
+                 timeout_s: float, expiry_wait_s: float, idle_rss: float) -> dict:
+    views: list[dict] = []
     errors: list[dict] = []
+    rng = random.Random(seed)
     sampler = Sampler(server.pid)
     sampler.start()
-    start = time.monotonic()
-    tasks = [asyncio.create_task(_session(browser, server.url, i, visits, errors, timeout_s, think_s)) for i in range(n)]
-    _, pending = await asyncio.wait(tasks, timeout=max(budget_s, 1))
+    cpu0, start = _generator_cpu_s(), time.monotonic()
+    tasks = [asyncio.create_task(_user(server.url, i, arrival_s * i / n, duration_s, think_s, random.Random(rng.random()),
+                                       views, errors, timeout_s)) for i in range(n)]
+    _, pending = await asyncio.wait(tasks, timeout=arrival_s + duration_s + 2 * timeout_s)
     for task in pending:
         task.cancel()
     if pending:
-        errors.append({"session": None, "kind": "timeout", "where": "round",
-                       "detail": f"{len(pending)} sessions cut off by the time budget"})
+        errors.append({"session": None, "action": "round", "detail": f"{len(pending)} sessions cut off"})
         await asyncio.wait(pending, timeout=30)
     wall = time.monotonic() - start
+    generator_cpu = _generator_cpu_s() - cpu0
     during = sampler.stop()
-    await asyncio.sleep(settle_s)  # all contexts are closed by now: let the server drop its websockets
+    await asyncio.sleep(expiry_wait_s)  # closed sessions are kept for the TTL, then dropped
     after_rss, _ = tree_usage(server.pid)
-
-    page_times = [v["first_chart_s"] for v in visits if v["first_chart_s"] is not None]
-    control = [v["settled_s"] for v in visits if v["how"] == "control"]
-    per_page = {}
-    for path, _ in SEQUENCE:
-        times = [v["first_chart_s"] for v in visits if v["page"] == path and v["first_chart_s"] is not None]
-        per_page[path] = {"n": len(times), "p50_s": _r(percentile(times, 0.5)), "p95_s": _r(percentile(times, 0.95)),
-                          "max_s": _r(max(times) if times else None)}
-    by_how = {}
-    for how in ("load", "nav"):
-        times = [v["first_chart_s"] for v in visits if v["how"] == how]
-        titles = [v["title_s"] for v in visits if v["how"] == how]
-        by_how[how] = {"n": len(times), "p50_s": _r(percentile(times, 0.5)), "p95_s": _r(percentile(times, 0.95)),
-                       "title_p50_s": _r(percentile(titles, 0.5))}
-    expected = n * len(SEQUENCE)
+    times = [v["s"] for v in views]
+    by_kind = {}
+    for kind in ("open", "control", "page"):
+        t = [v["s"] for v in views if v["action"].startswith(kind)]
+        by_kind[kind] = {"n": len(t), "p50_s": rounded(percentile(t, 0.5)), "p95_s": rounded(percentile(t, 0.95))}
     return {
-        "n": n, "visits": len(page_times), "visits_expected": expected, "errors": len(errors),
-        "p50_s": _r(percentile(page_times, 0.5)), "p95_s": _r(percentile(page_times, 0.95)),
-        "max_s": _r(max(page_times) if page_times else None),
-        "control_p50_s": _r(percentile(control, 0.5)), "control_p95_s": _r(percentile(control, 0.95)),
-        "by_how": by_how, "per_page": per_page, "wall_s": round(wall, 2), **during, "rss_mb_after_close": round(after_rss, 1),
-        "error_samples": errors[:10], "_page_times": page_times,
-        "_how_times": {how: [v["first_chart_s"] for v in visits if v["how"] == how] for how in ("load", "nav")},
+        "n": n, "views": len(times), "views_per_s": round(len(times) / wall, 2), "errors": len(errors),
+        "p50_s": rounded(percentile(times, 0.5)), "p95_s": rounded(percentile(times, 0.95)),
+        "p99_s": rounded(percentile(times, 0.99)), "max_s": rounded(max(times) if times else None), "by_kind": by_kind,
+        "wall_s": round(wall, 1), **during,
+        "rss_mb_per_session": round((during["rss_mb_peak"] - idle_rss) / n, 2),
+        "generator_cpu_s": round(generator_cpu, 1), "generator_cpu_pct": round(generator_cpu / wall * 100, 1),
+        "rss_mb_after_expiry": round(after_rss, 1), "expiry_wait_s": expiry_wait_s,
+        "error_samples": errors[:10],
     }
 
 
-def _loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return ""
+def real_store(db: Path) -> list[str]:
+    """Load the shared real extracts into a store at db; the names of the files loaded."""
+    from sbp.ingest import ingest
+
+    files = [p for p in REAL_FILES if p.exists()]
+    if not files:
+        raise RuntimeError(f"no real extracts under {SHARED} (set SBP_SHARED_DATA, or use --store demo)")
+    ingest(files, db, fresh=True)
+    return [p.name for p in files]
 
 
-async def _run(server: Server, chromium: str, sessions: list[int], rounds: int, deadline: float, warmup: bool,
-               visit_timeout_s: float, think_s: float, settle_s: float, emit: Callable[[dict], None]) -> list[dict]:
-    from playwright.async_api import async_playwright
+def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds: int = 3, duration_s: float = 120,
+             think_s: float = 5, arrival_s: float = 30, store: str = "real", timeout_s: float = 60,
+             expiry_wait_s: float = SESSION_TTL_S + 15, budget_s: float = MAX_TOTAL_S, seed: int = 1,
+             demo_years: int | None = None, emit: Callable[[dict], None] | None = None) -> dict:
+    """Run every (N, round), the largest N `top_rounds` times; return the rows and a summary. Stops the server."""
+    import streamlit
 
-    results = []
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            plan = ([(1, 0)] if warmup else []) + [(n, r) for n in sessions for r in range(1, rounds + 1)]
-            for n, r in plan:
-                remaining = deadline - time.monotonic()
-                if remaining < 30:
-                    row = {"n": n, "round": r, "skipped": "time budget spent"}
-                    emit(row)
-                    results.append(row)
-                    continue
-                load = _loadavg()
-                row = await _round(browser, server, n, min(visit_timeout_s, remaining), think_s, settle_s, remaining - 20)
-                row = {"n": n, "round": r, "warmup": r == 0, "loadavg_before": load, **row}
-                emit({k: v for k, v in row.items() if not k.startswith("_")})
-                results.append(row)
-        finally:
-            await asyncio.wait_for(browser.close(), 60)
-    return results
-
-
-def _summary(results: list[dict], sessions: list[int], server_errors: list[str]) -> dict:
-    by_n = {}
-    for n in sessions:
-        rows = [r for r in results if r.get("n") == n and not r.get("warmup") and "skipped" not in r]
-        if not rows:
-            by_n[str(n)] = {"rounds": 0}
-            continue
-        times = [t for r in rows for t in r["_page_times"]]
-        after = [r["rss_mb_after_close"] for r in rows]
-        by_n[str(n)] = {
-            "rounds": len(rows), "visits": len(times), "errors": sum(r["errors"] for r in rows),
-            "p50_s": _r(percentile(times, 0.5)), "p95_s": _r(percentile(times, 0.95)), "max_s": _r(max(times) if times else None),
-            **{f"{how}_p{q}_s": _r(percentile([t for r in rows for t in r["_how_times"][how]], q / 100))
-               for how in ("load", "nav") for q in (50, 95)},
-            "rss_mb_peak": max(r["rss_mb_peak"] for r in rows), "cpu_pct_mean": max(r["cpu_pct_mean"] for r in rows),
-            "cpu_s_per_round": [r["cpu_s"] for r in rows], "rss_mb_after_close_per_round": after,
-            "rss_growth_mb_first_to_last_round": round(after[-1] - after[0], 1) if len(after) > 1 else None,
-        }
-    measured = [r for r in results if not r.get("warmup") and "skipped" not in r]
-    after_all = [r["rss_mb_after_close"] for r in measured]
-    top = max((n for n in sessions if by_n[str(n)].get("rounds")), default=None)
-    goal = None
-    if top is not None:
-        s = by_n[str(top)]
-        goal = {"n": top, "cores": os.cpu_count(), "p95_s": s["p95_s"], "p95_under_5s": s["p95_s"] is not None and s["p95_s"] < GOAL_P95_S,
-                "no_errors": s["errors"] == 0,
-                "memory_growth_across_rounds_mb": s["rss_growth_mb_first_to_last_round"]}
-    warm = [r for r in results if r.get("warmup")]
-    return {
-        "summary": True, "by_n": by_n, "goal": goal,
-        "rss_mb_after_close_all_rounds": after_all,
-        "warmup": {k: warm[0].get(k) for k in ("p50_s", "max_s", "errors", "error_samples")} if warm else None,
-        "server_log_errors": server_errors[:20],
-    }
-
-
-def run_load(sessions: list[int] = (1, 10, 30), rounds: int = 1, timeout_s: float = 600, years: int | None = None,
-             warmup: bool = True, visit_timeout_s: float = 45, think_s: float = 0.3, settle_s: float = 3.0,
-             session_ttl: int | None = None, chromium: str | None = None,
-             emit: Callable[[dict], None] | None = None) -> dict:
-    """Run the load test and return {"machine", "rounds", "summary", "server_pid", "server_gone"}.
-
-    Builds the store and starts the server itself; always stops the server and removes its temporary folder.
-    """
     from bench import machine
 
     sessions = [int(n) for n in sessions]
     if not sessions or any(n < 1 or n > MAX_SESSIONS for n in sessions):
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
-    if not 1 <= rounds <= MAX_ROUNDS:
+    if not 1 <= rounds <= MAX_ROUNDS or not 1 <= top_rounds <= MAX_ROUNDS:
         raise ValueError(f"rounds must be between 1 and {MAX_ROUNDS}")
-    timeout_s = min(float(timeout_s), MAX_TOTAL_S)
-    chromium = chromium or find_chromium()
-    if chromium is None:
-        raise RuntimeError("Chromium is not installed (Debian: apt-get install chromium)")
     emit = emit or (lambda row: print(json.dumps(row), flush=True))
-    deadline = time.monotonic() + timeout_s
-    info = {"machine": machine(), "loadavg": _loadavg(), "sessions": sessions, "rounds": rounds,
-            "pages": [p for p, _ in SEQUENCE], "control": f"{CONTROL['page']}: {CONTROL['label']} -> {CONTROL['option']}"}
+    deadline = time.monotonic() + min(budget_s, MAX_TOTAL_S)
+    top = max(sessions)
+    plan = [(n, r) for n in sessions for r in range(1, (top_rounds if n == top else rounds) + 1)]
+    info = {"machine": machine(), "loadavg": loadavg(), "streamlit": streamlit.__version__,
+            "protocol_tested": PROTOCOL_TESTED, "plan": plan, "duration_s": duration_s, "think_s": think_s,
+            "arrival_s": arrival_s, "store": store}
     emit(info)
-    with tempfile.TemporaryDirectory(prefix="sbp-load-") as tmp:
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="sbp-protoload-") as tmp:
         db = Path(tmp) / "sbp.duckdb"
-        build_store(db, years)
-        server = Server(db, Path(tmp) / "server.log", session_ttl=session_ttl)
-        results: list[dict] = []
+        info["files"] = real_store(db) if store == "real" else build_store(db, demo_years)
+        server = Server(db, Path(tmp) / "server.log")
         try:
-            server.wait_ready(min(60, max(deadline - time.monotonic(), 1)))
+            server.wait_ready(60)
+            asyncio.run(_warm(server.url, timeout_s))  # one unmeasured view so imports and caches are warm
             idle_rss, _ = tree_usage(server.pid)
             emit({"server_pid": server.pid, "url": server.url, "rss_mb_idle": round(idle_rss, 1)})
-            results = asyncio.run(_run(server, chromium, sessions, rounds, deadline, warmup, visit_timeout_s, think_s,
-                                       settle_s, emit))
-            final_rss, _ = tree_usage(server.pid)
+            for n, r in plan:
+                if deadline - time.monotonic() < arrival_s + duration_s + expiry_wait_s + 30:
+                    rows.append({"n": n, "round": r, "skipped": "time budget spent"})
+                    emit(rows[-1])
+                    continue
+                row = {"n": n, "round": r, "loadavg_before": loadavg(),
+                       **asyncio.run(_round(server, n, duration_s, think_s, arrival_s, seed + 1000 * n + r, timeout_s,
+                                            expiry_wait_s, idle_rss))}
+                rows.append(row)
+                emit(row)
         finally:
             server_errors = server.log_errors()
             gone = server.stop()
-        summary = _summary(results, sessions, server_errors)
-        summary.update(machine=info["machine"], rss_mb_idle=round(idle_rss, 1), rss_mb_final=round(final_rss, 1),
-                       server_gone=gone)
-        emit(summary)
-    rows = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
-    return {"machine": info["machine"], "rounds": rows, "summary": summary, "server_pid": server.pid, "server_gone": gone}
+    measured = [r for r in rows if "skipped" not in r]
+    top_rows = [r for r in measured if r["n"] == top]
+    after = [r["rss_mb_after_expiry"] for r in top_rows]
+    summary = {"summary": True, "machine": info["machine"], "rss_mb_idle": round(idle_rss, 1),
+               "top_n": top, "top_rss_mb_after_expiry_per_round": after,
+               "top_growth_mb_first_to_last": round(after[-1] - after[0], 1) if len(after) > 1 else None,
+               "server_log_errors": server_errors[:20], "server_gone": gone}
+    emit(summary)
+    return {"info": info, "rounds": rows, "summary": summary}
+
+
+async def _warm(url: str, timeout_s: float) -> None:
+    session = ProtocolSession(url, timeout_s)
+    try:
+        await session.open(START_PAGE)
+    finally:
+        await session.close()
+
+
+def view_texts(url: str, page: str, query: str = "", timeout_s: float = 60) -> Run:
+    """One protocol session's first run of page (for comparing with what a browser shows)."""
+
+    async def one() -> Run:
+        session = ProtocolSession(url, timeout_s)
+        try:
+            return await session.open(page, query)
+        finally:
+            await session.close()
+
+    return asyncio.run(one())
+
+
+def plain(markdown: str) -> str:
+    """Markdown or HTML body text reduced to the words a browser shows (tags, emphasis and escapes removed)."""
+    text = re.sub(r"<style.*?</style>", " ", markdown, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r":material/[a-z_]+:", " ", text)
+    text = re.sub(r"\\(.)", r"\1", text)
+    text = re.sub(r"[*`]+|^#+ |^> ", " ", text, flags=re.M)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30], help=f"concurrent sessions per round, each 1..{MAX_SESSIONS}")
-    ap.add_argument("--rounds", type=int, default=3, help=f"rounds per session count (1..{MAX_ROUNDS})")
-    ap.add_argument("--timeout-s", type=float, default=600, help=f"overall time budget in seconds (at most {MAX_TOTAL_S})")
+    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30, 100])
+    ap.add_argument("--rounds", type=int, default=1, help="rounds for each N below the largest")
+    ap.add_argument("--top-rounds", type=int, default=3, help="rounds for the largest N (memory growth across rounds)")
+    ap.add_argument("--duration-s", type=float, default=120, help="how long each session keeps acting")
+    ap.add_argument("--think-s", type=float, default=5, help="pause between a session's actions")
+    ap.add_argument("--arrival-s", type=float, default=30, help="sessions arrive evenly over this many seconds")
+    ap.add_argument("--expiry-wait-s", type=float, default=SESSION_TTL_S + 15,
+                    help="wait after a round before measuring memory (Streamlit drops closed sessions after 120 s)")
+    ap.add_argument("--store", choices=["real", "demo"], default="real", help="the shared real extracts, or the demo")
+    ap.add_argument("--budget-s", type=float, default=MAX_TOTAL_S, help=f"overall time budget (at most {MAX_TOTAL_S} s)")
     ap.add_argument("--json", type=Path, help="also write all results to this file")
-    ap.add_argument("--years", type=int, help="a smaller demo store of this many years (default: the full 14-year demo)")
-    ap.add_argument("--visit-timeout-s", type=float, default=45, help="timeout of each wait in a session")
-    ap.add_argument("--think-s", type=float, default=0.3, help="pause between a session's actions")
-    ap.add_argument("--settle-s", type=float, default=3.0, help="wait after a round's sessions close before sampling memory")
-    ap.add_argument("--session-ttl", type=int, help="server.disconnectedSessionTTL for the server (Streamlit's default: 120)")
-    ap.add_argument("--no-warmup", action="store_true", help="skip the unmeasured single-session warm-up")
     args = ap.parse_args(argv)
-    if any(n < 1 or n > MAX_SESSIONS for n in args.sessions):
+    if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
         ap.error(f"--sessions must each be between 1 and {MAX_SESSIONS}")
-    if not 1 <= args.rounds <= MAX_ROUNDS:
-        ap.error(f"--rounds must be between 1 and {MAX_ROUNDS}")
-    if not 0 < args.timeout_s <= MAX_TOTAL_S:
-        ap.error(f"--timeout-s must be in (0, {MAX_TOTAL_S}]")
-    if find_chromium() is None:
-        ap.error("Chromium is not installed (Debian: apt-get install chromium)")
-
-    # Last resort if something hangs past every timeout: stop the server's process group and exit.
-    state: dict = {}
-
-    def watchdog() -> None:
-        pid = state.get("server_pid")
-        if pid:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        print(json.dumps({"error": "watchdog: overall time limit exceeded"}), flush=True)
-        os._exit(3)
-
-    timer = threading.Timer(args.timeout_s + 90, watchdog)
+    if not 0 < args.budget_s <= MAX_TOTAL_S:
+        ap.error(f"--budget-s must be in (0, {MAX_TOTAL_S}]")
+    timer = threading.Timer(args.budget_s + 300, lambda: os._exit(3))  # last resort if a wait outlives its timeout
     timer.daemon = True
     timer.start()
-
-    def emit(row: dict) -> None:
-        if "server_pid" in row:
-            state["server_pid"] = row["server_pid"]
-        print(json.dumps(row), flush=True)
-
-    try:
-        result = run_load(args.sessions, args.rounds, args.timeout_s, years=args.years, warmup=not args.no_warmup,
-                          visit_timeout_s=args.visit_timeout_s, think_s=args.think_s, settle_s=args.settle_s,
-                          session_ttl=args.session_ttl, emit=emit)
-    finally:
-        timer.cancel()
+    result = run_load(args.sessions, args.rounds, args.top_rounds, args.duration_s, args.think_s, args.arrival_s,
+                      args.store, expiry_wait_s=args.expiry_wait_s, budget_s=args.budget_s)
+    timer.cancel()
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
-    return 0 if result["server_gone"] else 1
+    return 0 if result["summary"]["server_gone"] else 1
 
 
 if __name__ == "__main__":

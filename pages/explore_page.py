@@ -76,7 +76,7 @@ shown = data[["measure_label", "area_name", "month", value]].rename(columns={
     "measure_label": "Category", "area_name": "Area", "month": "Month", value: charts.VALUE_TITLES.get(value, value)})
 shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
 
-st.altair_chart(charts.comparison_chart(data, value=value, presenter=ctx["present"]), width="stretch")
+st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"])), width="stretch")
 title = charts.VALUE_TITLES.get(value, value)
 st.dataframe(formatting.styled(shown, {title: "rate" if "rate" in value else "count"}), hide_index=True, width="stretch")
 st.download_button("Download exactly this (CSV)", formatting.csv_bytes(shown), mime="text/csv",

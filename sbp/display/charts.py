@@ -139,6 +139,13 @@ def _end_month(frame: pd.DataFrame) -> str | None:
     return _month_text(frame["end_month"].dropna().iloc[0])
 
 
+def to_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite spec for the dashboard, without Altair's JSON-schema validation."""
+    # Every builder here is validated by tests/unit/test_charts.py; validating again on each page view was the
+    # largest single cost of a chart under load (bench/load.py, profiled with py-spy).
+    return chart.to_dict(validate=False)
+
+
 # --- trend ----------------------------------------------------------------------------------
 
 def trend_chart(series: pd.DataFrame, area: str, measure_label: str, presenter: bool = False) -> alt.LayerChart:

@@ -136,7 +136,7 @@ def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.dat
     """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec."""
     start = max(add_months(end, -35), store_info(version).first_month)  # no empty years before the data starts
     frame = series(version, (area,), (measure_id,), start, end)
-    return charts.trend_chart(frame, area, label, presenter=presenter).to_dict()
+    return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -146,13 +146,13 @@ def league_spec(version: str, measure_id: str, end: dt.date, focus: str, present
     frame = league(version, measure_id, end)
     if group is not None:
         frame = frame[frame["area_name"].isin(group)]
-    return charts.league_chart(frame, focus=focus, presenter=presenter, highlight=list(group) if group else None).to_dict()
+    return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter, highlight=list(group) if group else None))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def tile_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
     """The London tile map for a measure, as a Vega-Lite spec."""
-    return charts.tile_map(league(version, measure_id, end), presenter=presenter, focus=focus).to_dict()
+    return charts.to_spec(charts.tile_map(league(version, measure_id, end), presenter=presenter, focus=focus))
 
 
 def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:

@@ -1,4 +1,4 @@
-"""Smoke test of the load script (`python -m bench.load`): two real browser sessions against one server."""
+"""Smoke test of the load script (`python -m bench.browser_load`): two real browser sessions against one server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 pytest.importorskip("playwright.async_api", reason="playwright is not installed")
 
-from bench import load as bench_load
+from bench import browser_load as bench_load
+from bench.server import group_alive, percentile
 
 pytestmark = pytest.mark.skipif(bench_load.find_chromium() is None,
                                 reason="Chromium is not installed (Debian: apt-get install chromium)")
@@ -32,7 +33,7 @@ def test_two_sessions_one_round_on_a_small_store():
     # The server and its process group are gone.
     assert result["server_gone"]
     assert not os.path.exists(f"/proc/{result['server_pid']}")
-    assert not bench_load.group_alive(result["server_pid"])
+    assert not group_alive(result["server_pid"])
 
 
 def test_caps_are_enforced():
@@ -47,7 +48,7 @@ def test_caps_are_enforced():
 
 
 def test_percentile():
-    assert bench_load.percentile([], 0.5) is None
-    assert bench_load.percentile([3.0], 0.95) == 3.0
-    assert bench_load.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.5) == 3.0
-    assert bench_load.percentile([0.0, 10.0], 0.95) == pytest.approx(9.5)
+    assert percentile([], 0.5) is None
+    assert percentile([3.0], 0.95) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.5) == 3.0
+    assert percentile([0.0, 10.0], 0.95) == pytest.approx(9.5)
