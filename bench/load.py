@@ -92,6 +92,9 @@ def _widget(element) -> Widget | None:
         return Widget(w.id, kind, w.label, list(w.options), value, "string_value")
     if kind == "checkbox" and not w.form_id:
         return Widget(w.id, kind, w.label, [], w.value if w.set_value else w.default, "bool_value")
+    if kind == "slider" and not w.form_id and w.type == w.SELECT_SLIDER:  # options by their formatted labels
+        value = list(w.raw_value) if w.set_value else [w.options[int(i)] for i in w.default]
+        return Widget(w.id, "select_slider", w.label, list(w.options), value, "string_array_value")
     if kind == "slider" and not w.form_id:
         return Widget(w.id, kind, w.label, list(w.options), list(w.value if w.set_value else w.default), "double_array_value")
     if kind == "multiselect" and not w.form_id:
@@ -180,10 +183,9 @@ class ProtocolSession:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 run.page_hash = msg.new_session.page_script_hash
-            elif kind == "navigation":
+            elif kind == "navigation":  # the last one of a run is the app's st.navigation; replace, never merge
                 run.page_hash = msg.navigation.page_script_hash or run.page_hash
-                for p in msg.navigation.app_pages:
-                    self.pages[p.url_pathname] = p.page_script_hash
+                self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
             elif kind == "page_info_changed":
                 self.query = msg.page_info_changed.query_string
             elif kind == "page_not_found":
