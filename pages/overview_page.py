@@ -14,11 +14,16 @@ st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before.
            "Rank 1 = the lowest rate per 1,000 residents among the 32 London boroughs.")
 
 headline = appdata.headline(ctx["version"], borough, end)
+for warning in appdata.quality_warnings(ctx["version"], end):
+    st.warning(formatting.literal(warning), icon=":material/warning:")
 for priority in ctx["config"].priorities:
     rows = headline[headline["measure_id"].isin(priority.measures)]
     st.subheader(priority.title)
     table = boardtable.board_table(rows, end, list(priority.measures))
     st.dataframe(boardtable.style(table), hide_index=True, width="stretch")
+    for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
+        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx["version"], row.measure_id, end,
+                                                                   negative=bool(row.negative_count))))
 
 st.download_button(
     "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_table(headline, end)),

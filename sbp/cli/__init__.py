@@ -42,6 +42,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         span = f"{row.first_month:%b %Y} to {row.last_month:%b %Y}" if row.first_month is not None and str(row.first_month) != "NaT" else "no months"
         print(f"{row.source}: {span}; {row.files} file(s), last loaded {row.last_loaded_at:%Y-%m-%d %H:%M}")
         print(f"    {row.file_names}")
+    with store.connect_read(args.db) as con:
+        for warning in store.quality_warnings(con):
+            print(f"WARNING {warning}")
     failure = store.last_failure(args.db)
     if failure:
         print(f"Last refresh FAILED at {failure['failed_at']}: {failure['message']}")

@@ -12,6 +12,8 @@ from sbp.errors import ConfigError
 from sbp.config.settings import DATA_DIR
 
 DIRECTIONS = ("lower_is_better", "higher_is_better")
+COUNTS = ("offences", "positive_outcomes")
+CROSSWALK_COLUMNS = ["scheme", "major_category", "minor_category", "comparable"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,20 @@ class Measure:
     direction: str = "lower_is_better"
     denominator: str = "residents"
     parent: str | None = None
+    subtypes: tuple[str, ...] = ()     # MPS Monthly Crime Dashboard crime subtypes (exact, any case)
+    counts: str = "offences"           # for subtypes: "offences" or "positive_outcomes"
+    published_in: str = ""             # the published file that fills this measure, said when none is loaded
+    minus: str | None = None           # a measure whose counts are subtracted (borough level, months where both load)
+
+
+@dataclass(frozen=True)
+class CrosswalkRow:
+    """One MPS category in one category scheme, and the comparable group it belongs to in every scheme."""
+
+    scheme: str
+    major_category: str
+    minor_category: str
+    comparable: str
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class Config:
     measures: dict[str, Measure]
     priorities: tuple[Priority, ...]
     aliases: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # level -> current -> previous names
+    crosswalk: tuple[CrosswalkRow, ...] = ()
 
     def spellings(self, level: str, name: str) -> tuple[str, ...]:
         """The name and every earlier spelling of it at level 'major' or 'minor'."""
@@ -71,7 +88,8 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path.name}: {exc}") from None
     measures: dict[str, Measure] = {}
     for mid, spec in raw.get("measures", {}).items():
-        known = {"label", "majors", "minors", "series", "all", "direction", "denominator", "parent"}
+        known = {"label", "majors", "minors", "series", "all", "direction", "denominator", "parent", "subtypes", "counts",
+                 "published_in", "minus"}
         if unknown := set(spec) - known:
             raise ConfigError(f"{path.name}: measure {mid!r} has unknown keys {sorted(unknown)}")
         measure = Measure(
@@ -79,16 +97,21 @@ def load_config(path: Path | None = None) -> Config:
             majors=tuple(spec.get("majors", ())), minors=tuple(spec.get("minors", ())),
             series=tuple(spec.get("series", ())), all=bool(spec.get("all", False)),
             direction=spec.get("direction", "lower_is_better"), denominator=spec.get("denominator", "residents"),
-            parent=spec.get("parent"),
+            parent=spec.get("parent"), subtypes=tuple(spec.get("subtypes", ())), counts=spec.get("counts", "offences"),
+            published_in=spec.get("published_in", ""), minus=spec.get("minus"),
         )
         if measure.direction not in DIRECTIONS:
             raise ConfigError(f"{path.name}: measure {mid!r} direction must be one of {DIRECTIONS}")
-        if not (measure.majors or measure.minors or measure.series or measure.all):
-            raise ConfigError(f"{path.name}: measure {mid!r} names no categories (majors, minors, series or all)")
+        if not (measure.majors or measure.minors or measure.series or measure.subtypes or measure.all):
+            raise ConfigError(f"{path.name}: measure {mid!r} names no categories (majors, minors, series, subtypes or all)")
+        if measure.counts not in COUNTS:
+            raise ConfigError(f"{path.name}: measure {mid!r} counts must be one of {COUNTS}")
         measures[mid] = measure
     for m in measures.values():
         if m.parent and m.parent not in measures:
             raise ConfigError(f"{path.name}: measure {m.id!r} has unknown parent {m.parent!r}")
+        if m.minus and (m.minus not in measures or measures[m.minus].minus):
+            raise ConfigError(f"{path.name}: measure {m.id!r} subtracts {m.minus!r}, which is unknown or itself a difference")
     priorities = []
     for spec in raw.get("priorities", []):
         missing = [m for m in spec.get("measures", []) if m not in measures]
@@ -101,7 +124,26 @@ def load_config(path: Path | None = None) -> Config:
         if level not in ("major", "minor"):
             raise ConfigError(f"{path.name}: alias for {spec.get('current')!r} needs level 'major' or 'minor'")
         aliases.setdefault(level, {})[spec["current"]] = tuple(spec.get("previous", ()))
-    return Config(measures=measures, priorities=tuple(priorities), aliases=aliases)
+    return Config(measures=measures, priorities=tuple(priorities), aliases=aliases,
+                  crosswalk=load_crosswalk(path.with_name("category_crosswalk.csv")))
+
+
+def load_crosswalk(path: Path) -> tuple[CrosswalkRow, ...]:
+    """Read the MPS category crosswalk (every minor category of every scheme and its comparable group); () if absent."""
+    if not path.exists():
+        return ()
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != CROSSWALK_COLUMNS:
+            raise ConfigError(f"{path.name}: the header must be {','.join(CROSSWALK_COLUMNS)}")
+        rows = tuple(CrosswalkRow(**{k: (v or "").strip() for k, v in r.items()}) for r in reader)
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        key = (row.scheme, row.minor_category.lower())
+        if not all((row.scheme, row.minor_category, row.comparable)) or key in seen:
+            raise ConfigError(f"{path.name}: {row.minor_category!r} is empty or listed twice in scheme {row.scheme!r}")
+        seen.add(key)
+    return rows
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import duckdb
 from sbp.metrics import materialized as cube
 from sbp import store
 from sbp.errors import IngestError
+from sbp.ingest import dashboard
 from sbp.ingest.formats import AREA_LEVELS, DENOMINATORS, Detected, detect
 from sbp.ingest.textfile import TextFile, find_line, open_text
 
@@ -44,6 +45,8 @@ class FileSummary:
     months_kept: int = 0           # months where the store already held a newer extract
     unlocated: int = 0             # police.uk rows with no LSOA
     skipped: str = ""              # why nothing was loaded, e.g. already loaded
+    warnings: list[str] = field(default_factory=list)  # data-quality warnings (months with offences in no borough)
+    file_id: int = 0
 
     def describe(self) -> str:
         """One or two human lines for the CLI and the Data page."""
@@ -62,6 +65,8 @@ class FileSummary:
             text += f", {self.months_kept} months kept from a newer extract already loaded"
         if self.unlocated:
             text += f", {self.unlocated:,} crimes with no location counted as '(unlocated)'"
+        for warning in self.warnings:
+            text += f"\n  WARNING {warning}"
         return text
 
 
@@ -72,6 +77,7 @@ class _Context:
     detected: Detected
     file_id: int
     summary: FileSummary = field(default=None)  # type: ignore[assignment]
+    sheet: object = None  # the workbook sheet as a pyarrow Table, for .xlsx files
 
 
 def sha256_of(path: Path) -> str:
@@ -457,13 +463,41 @@ def _merge_counts(ctx: _Context, source: str) -> None:
     ctx.summary.months_replaced, ctx.summary.months_kept = int(replaced), int(kept)
 
 
-STAGERS = {"mps_borough": _stage_wide, "mps_ward": _stage_wide, "mps_lsoa": _stage_wide, "police_uk": _stage_police_uk, "long_counts": _stage_long}
+# --- the MPS Monthly Crime Dashboard workbook ----------------------------------------------
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path) -> FileSummary:
+def _stage_dashboard(ctx: _Context) -> None:
+    found = dashboard.roles(ctx.detected.columns)
+
+    def fail(problem: str, line: int | None, column: str, value: str | None) -> None:
+        if line is None:  # a CSV export: find the line by the offending cell
+            idx = ctx.detected.columns.index(column)
+            if column == found["count"]:
+                line = find_line(ctx.text, lambda r: _bad_count_text(r[idx]))
+            else:
+                line = find_line(ctx.text, lambda r: r[idx].strip().lower() == (value or "").lower())
+        raise IngestError(ctx.text.original, problem, line=line, column=column)
+
+    s = ctx.summary
+    s.rows, s.areas, s.categories = dashboard.stage(ctx.con, ctx.text, found, ctx.sheet, _read_csv,
+                                                    lambda: _check_rejects(ctx), fail)
+
+
+STAGERS = {"mps_dashboard": _stage_dashboard, "mps_borough": _stage_wide, "mps_ward": _stage_wide, "mps_lsoa": _stage_wide, "police_uk": _stage_police_uk, "long_counts": _stage_long}
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
+              progress: Callable[[str], None] | None = None) -> FileSummary:
     summary = FileSummary(file_name=path.name)
-    text = open_text(path, workdir=workdir)
-    detected = detect(text)
+    sheet = None
+    if path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
+        header, sheet = dashboard.read_xlsx(path, progress)
+        text, detected = TextFile(path, path, "xlsx", header), Detected("mps_dashboard", header)
+    else:
+        text = open_text(path, workdir=workdir)
+        detected = detect(text)
     summary.file_format = detected.file_format
     digest = sha256_of(path)
     if digest in seen or con.execute("SELECT 1 FROM source_files WHERE sha256 = $d", {"d": digest}).fetchone():
@@ -471,7 +505,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdi
         return summary
     seen.add(digest)
     file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM source_files").fetchone()[0]
-    ctx = _Context(con, text, detected, file_id, summary)
+    summary.file_id = file_id
+    ctx = _Context(con, text, detected, file_id, summary, sheet)
     _reset_scratch(con)
     if detected.file_format == "population":
         _load_population(ctx)
@@ -517,7 +552,7 @@ def ingest(
                 size = path.stat().st_size if path.exists() else 0
                 progress(f"[{number}/{len(paths)}] loading {path.name} ({size / 1e6:,.1f} MB)")
             try:
-                summaries.append(_load_one(con, path, seen, Path(workdir)))
+                summaries.append(_load_one(con, path, seen, Path(workdir), progress))
             except duckdb.Error as exc:
                 # A CSV shape our own checks did not foresee: still one line naming the file, never a traceback.
                 detail = str(exc).strip().splitlines()[0]
@@ -525,6 +560,9 @@ def ingest(
         if any(not s.skipped for s in summaries):
             store.rebuild_indexes(con)
             cube.materialize(con)
+            for s in summaries:
+                if s.file_id:
+                    s.warnings = [w for w in store.quality_warnings(con) if w.startswith(f"{s.file_name}: ")]
         for key, value in (meta or {}).items():
             con.execute("INSERT OR REPLACE INTO store_meta VALUES ($k, $v)", {"k": key, "v": value})
         if all(s.skipped for s in summaries) and not meta:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from sbp.errors import IngestError
+from sbp.ingest import dashboard
 from sbp.ingest.textfile import TextFile
 
 MONTH_COLUMN = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
@@ -24,6 +25,7 @@ FORMAT_LABELS = {
     "mps_ward": "MPS Ward Level Crime (wide, one column per month)",
     "mps_lsoa": "MPS LSOA Level Crime (wide, one column per month)",
     "police_uk": "police.uk street-level crime",
+    "mps_dashboard": "MPS Monthly Crime Dashboard data (Month_Year,Area Type,Borough_SNT,...,Measure,Count), .xlsx or .csv",
     "long_counts": "long-format counts (month,area,category,count)",
     "population": "population (area,population)",
 }
@@ -64,6 +66,8 @@ def detect(text: TextFile) -> Detected:
         return _wide(text, 5, "mps_lsoa")
     if h == POLICE_UK_COLUMNS:
         return Detected("police_uk", h)
+    if dashboard.roles(h) is not None:
+        return Detected("mps_dashboard", h)
     lowered = [c.lower() for c in h]
     if len(set(lowered)) != len(lowered):
         dup = next(c for c in h if lowered.count(c.lower()) > 1)

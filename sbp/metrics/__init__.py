@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +13,7 @@ import pandas as pd
 
 from sbp.metrics import materialized as stored_cube
 from sbp.metrics import queries
-from sbp.config import Config, Measure, default_config
+from sbp.config import Config, Measure, default_config, schemes
 from sbp.errors import PeriodError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
@@ -88,12 +89,12 @@ def _measure_frames(
     con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, level: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     categories = con.execute(queries.CATEGORIES_SQL, {"level": level}).fetchall()
-    rows = stored_cube.measure_rows(categories, measures, config)
-    mapping = pd.DataFrame(rows, columns=list(stored_cube.MAP_COLUMNS)).astype("string")
-    info = pd.DataFrame(
-        {"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures],
-         "denominator": [m.denominator for m in measures]}
-    )
+    # A difference measure (non-domestic violence with injury) is defined at borough level only.
+    counted = [m for m in measures if level == "borough" or not m.minus]
+    rows = stored_cube.measure_rows(categories, counted, config)
+    mapping = pd.DataFrame(rows, columns=list(stored_cube.MAP_COLUMNS)).astype(
+        {c: "string" for c in stored_cube.MAP_COLUMNS[:-1]} | {"sign": "int32"})
+    info = pd.DataFrame(stored_cube.info_rows(measures, config), columns=list(stored_cube.INFO_COLUMNS))
     return mapping, info
 
 
@@ -133,6 +134,62 @@ def check_end(con: duckdb.DuckDBPyConnection, end: str | dt.date, level: str = "
 def latest_month(con: duckdb.DuckDBPyConnection, level: str = "borough") -> dt.date:
     """The latest month loaded at a level."""
     return month_span(con, level)[1]
+
+
+# --- why a figure is unknown ----------------------------------------------------------------
+
+SCHEME_NAMES = {"current": "current (2024 on)", "2021-23": "2021-23"}
+
+
+def unavailable_reason(
+    con: duckdb.DuckDBPyConnection, measure: Measure, end: str | dt.date, level: str = "borough",
+    config: Config | None = None, negative: bool = False,
+) -> str | None:
+    """Why the rolling years to end (this one and the one before) are unknown for a measure, or None if both are known.
+
+    negative=True: the figure came out negative, which for a difference measure is a data error.
+    """
+    config = config or default_config()
+    end = parse_month(end)
+    if negative:
+        return (f"{measure.label}: data error, the figure comes out negative (more offences subtracted than counted); "
+                "it is not shown. Check that both files cover the same areas and months.")
+    if measure.minus:
+        if level != "borough":
+            return f"{measure.label} is defined at borough level only."
+        subtracted = config.measures[measure.minus]
+        for part in (dataclasses.replace(measure, minus=None, label=f"{measure.label} (before subtracting "
+                                         f"{subtracted.label.lower()})"), subtracted):
+            if reason := unavailable_reason(con, part, end, level, config):
+                return f"{measure.label} needs both of its parts for every month. {reason}"
+        return None
+    mapping, _ = measure_frames(con, [measure], config, level)
+    sources = sorted(set(mapping["source"]) | (set(MPS_SOURCES) if measure.all or measure.majors or measure.minors else set()))
+    rows = con.execute(
+        "SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contains($sources, source) ORDER BY month",
+        {"level": level, "sources": sources},
+    ).fetchall()
+    if not rows:
+        where = f"it comes from the {measure.published_in}" if measure.published_in else \
+            "no loaded file has the categories it counts"
+        return f"{measure.label}: no data loaded; {where}."
+    defined = set(schemes.resolve(measure, config)[2])
+    months = {m: s for m, s in rows}
+    wanted = [add_months(end, -i) for i in range(24)]
+    undefined = sorted({sc for m in wanted if m in months for sc in months[m].split(",") if sc not in defined})
+    if undefined:
+        names = " and ".join(SCHEME_NAMES.get(sc, sc) for sc in undefined)
+        return (f"{measure.label} is not defined in the {names} MPS category scheme of some of these months "
+                "(its categories were merged or split), so it is unknown there, not zero.")
+    last = max(months) if months else None
+    if last is not None and last < end:
+        return f"{measure.label}: its data runs only to {month_label(last)}."
+    missing = [m for m in wanted if m not in months]
+    if len(missing) == 24:
+        return f"{measure.label}: no data for these months."
+    if missing:
+        return f"{measure.label}: {month_label(missing[0])} is not loaded, so a rolling year including it is unknown."
+    return None
 
 
 # --- comparisons ----------------------------------------------------------------------------
@@ -203,6 +260,7 @@ def comparisons(
         if area is not None:
             frame = frame[frame["area_name"] == area].reset_index(drop=True)
     frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
+    frame["negative_count"] = frame["negative_count"].fillna(False).astype(bool)
     for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "rank_of_previous",
                 "london_current", "london_previous", "population"):
         frame[col] = frame[col].astype("Int64")
@@ -271,7 +329,10 @@ def metric(
     area = _check_area(con, area, "borough")
     end = check_end(con, end)
     frame = comparisons(con, [measure], end, config=config, settings=settings, area=area)
-    return record(frame.iloc[0])
+    out = record(frame.iloc[0])
+    if out["current"] is None or out["previous"] is None:
+        out["reason"] = unavailable_reason(con, measure, end, config=config, negative=bool(out["negative_count"]))
+    return out
 
 
 def record(row: pd.Series) -> dict[str, Any]:
@@ -295,7 +356,7 @@ def record(row: pd.Series) -> dict[str, Any]:
     for name in CONTRACT_FIELDS[3:]:
         out[name] = clean(row[name])
     for extra in ("p_value", "population", "london_rate_per_1000", "london_rate_per_1000_previous", "rank_of_previous",
-                  "rank_tied", "share_of_parent_pct", "direction", "borough", "rank_basis"):
+                  "rank_tied", "share_of_parent_pct", "direction", "borough", "rank_basis", "negative_count"):
         out[extra] = clean(row[extra])
     return out
 

@@ -12,39 +12,69 @@ from collections.abc import Sequence
 import duckdb
 
 from sbp.metrics import queries
-from sbp.config import Config, Measure, default_config
+from sbp.config import Config, Measure, default_config, schemes
 from sbp.metrics.periods import add_months
 
 MPS_SOURCES = ("mps_borough", "mps_ward", "mps_lsoa")
 SERIES_SOURCES = ("long_counts", "police_uk")
-MAP_COLUMNS = ("measure_id", "source", "major_category", "minor_category")
+DASHBOARD_SOURCE = "mps_dashboard"
+# How the Monthly Crime Dashboard's Measure column is stored (as major_category) for each `counts` setting.
+DASHBOARD_COUNTS = {"offences": "Offences", "positive_outcomes": "Positive Outcomes"}
+MAP_COLUMNS = ("measure_id", "source", "major_category", "minor_category", "sign")
 _FINGERPRINTS: dict[int, tuple[Config, str]] = {}
 
 
 def measure_rows(
     categories: Sequence[tuple[str, str, str]], measures: Sequence[Measure], config: Config
-) -> list[tuple[str, str, str, str]]:
-    """(measure_id, source, major, minor) for every loaded (source, major, minor) each measure counts."""
+) -> list[tuple[str, str, str, str, int]]:
+    """(measure_id, source, major, minor, sign) for every loaded (source, major, minor) each measure counts.
+
+    sign is -1 for the categories of the measure a difference measure subtracts (`minus`), else 1.
+    """
     rows = []
     for m in measures:
-        majors = {s for name in m.majors for s in config.spellings("major", name)}
-        minors = {s for name in m.minors for s in config.spellings("minor", name)}
-        series = set(m.series)
-        for source, major, minor in categories:
-            if source in MPS_SOURCES:
-                chosen = m.all or major in majors or minor in minors
-            else:
-                chosen = source in SERIES_SOURCES and minor in series
-            if chosen:
-                rows.append((m.id, source, major, minor))
+        rows += [(m.id, *row, 1) for row in _counted(categories, m, config)]
+        if m.minus:
+            rows += [(m.id, *row, -1) for row in _counted(categories, config.measures[m.minus], config)]
     return rows
+
+
+def _counted(categories: Sequence[tuple[str, str, str]], m: Measure, config: Config) -> list[tuple[str, str, str]]:
+    """The loaded (source, major, minor) triples one measure's own categories select (names match in any case)."""
+    majors, minors, _ = schemes.resolve(m, config)
+    series = {s.lower() for s in m.series}
+    subtypes = {s.lower() for s in m.subtypes}
+    rows = []
+    for source, major, minor in categories:
+        if source in MPS_SOURCES:
+            chosen = m.all or major.lower() in majors or minor.lower() in minors
+        elif source == DASHBOARD_SOURCE:
+            chosen = minor.lower() in subtypes and major == DASHBOARD_COUNTS[m.counts]
+        else:
+            chosen = source in SERIES_SOURCES and minor.lower() in series
+        if chosen:
+            rows.append((source, major, minor))
+    return rows
+
+
+INFO_COLUMNS = ("measure_id", "direction", "denominator", "schemes", "parts")
+
+
+def info_rows(measures: Sequence[Measure], config: Config) -> list[tuple[str, str, str, list[str], int]]:
+    """(measure_id, direction, denominator, schemes it is defined in, parts) for the measure_info frame."""
+    def defined(m: Measure) -> list[str]:
+        own = schemes.resolve(m, config)[2]
+        return [sc for sc in own if sc in schemes.resolve(config.measures[m.minus], config)[2]] if m.minus else list(own)
+
+    return [(m.id, m.direction, m.denominator, defined(m), 2 if m.minus else 1) for m in measures]
 
 
 def config_fingerprint(config: Config) -> str:
     """A digest of everything in the configuration that changes comparison figures (memoised per config object)."""
     known = _FINGERPRINTS.get(id(config))
     if known is None or known[0] is not config:
-        text = repr(sorted((m.id, m) for m in config.measures.values())) + repr(sorted(config.aliases.items()))
+        text = (repr(sorted((m.id, m) for m in config.measures.values())) + repr(sorted(config.aliases.items()))
+                + repr(config.crosswalk))
         known = _FINGERPRINTS[id(config)] = (config, hashlib.sha256(text.encode()).hexdigest()[:16])
     return known[1]
 
@@ -60,10 +90,11 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None) ->
     measures = list(config.measures.values())
     categories = con.execute(queries.CATEGORIES_SQL, {"level": "borough"}).fetchall()
     con.execute("CREATE OR REPLACE TEMP TABLE measure_map (measure_id VARCHAR, source VARCHAR, "
-                "major_category VARCHAR, minor_category VARCHAR)")
-    con.executemany("INSERT INTO measure_map VALUES (?, ?, ?, ?)", measure_rows(categories, measures, config))
-    con.execute("CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR, denominator VARCHAR)")
-    con.executemany("INSERT INTO measure_info VALUES (?, ?, ?)", [(m.id, m.direction, m.denominator) for m in measures])
+                "major_category VARCHAR, minor_category VARCHAR, sign INTEGER)")
+    con.executemany("INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)", measure_rows(categories, measures, config))
+    con.execute("CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR, denominator VARCHAR, "
+                "schemes VARCHAR[], parts INTEGER)")
+    con.executemany("INSERT INTO measure_info VALUES (?, ?, ?, ?, ?)", info_rows(measures, config))
     con.execute(f"CREATE TABLE comparison_cache AS {queries.COMPARISON_SQL}", {
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })

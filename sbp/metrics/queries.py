@@ -1,23 +1,28 @@
 """Every SQL query the metrics layer runs, in one place.
 
 Queries read two small frames registered per call: measure_map (measure_id, source, major_category,
-minor_category: the exact category pairs each measure counts) and measure_info (measure_id, direction,
-denominator). Values are bound as $parameters; no identifier is ever built from user input.
+minor_category, sign: the exact category pairs each measure counts, sign -1 for those a difference measure
+subtracts) and measure_info (measure_id, direction, denominator, schemes: the MPS category schemes the measure is
+defined in, parts: 2 for a difference measure, whose two parts must both be loaded, else 1). Values are bound as $parameters; no identifier is ever built from user input.
 """
 
 # Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
 # counts, rates, ranks (this year and a year earlier) and London totals, in one set-based query.
 COMPARISON_SQL = """
 WITH
-measure_sources AS (SELECT DISTINCT measure_id, source FROM measure_map),
+measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
     SELECT unnest(generate_series(($first_end - INTERVAL 23 MONTH)::DATE, $last_end, INTERVAL 1 MONTH))::DATE AS month
 ),
 loaded AS (
     -- Whether each month is loaded for each measure's sources: per measure, not per area.
+    -- and the measure is defined in the month's category scheme (see sbp/config/schemes.py).
+    -- A difference measure needs both of its parts loaded.
     SELECT mo.month, i.measure_id,
-           EXISTS (SELECT 1 FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
-                   WHERE ms.measure_id = i.measure_id AND mi.area_level = $level AND mi.month = mo.month)::INTEGER AS is_loaded
+           ((SELECT count(DISTINCT ms.sign) FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
+             WHERE ms.measure_id = i.measure_id AND mi.area_level = $level AND mi.month = mo.month
+               AND list_has_all(i.schemes, string_split(mi.scheme, ',')))
+            = i.parts)::INTEGER AS is_loaded
     FROM months mo CROSS JOIN measure_info i
 ),
 coverage AS (
@@ -33,7 +38,7 @@ areas AS (
       AND last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND first_month <= $last_end
 ),
 monthly AS (
-    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count) AS offence_count
+    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count * m.sign) AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
@@ -58,9 +63,12 @@ sums AS (
 ),
 rolling AS (
     -- A rolling year counts only when all 12 of its months are loaded; otherwise it is unknown, not zero.
+    -- A negative difference (more domestic abuse violence with injury than violence with injury) is a data
+    -- error: never a count, flagged in negative_count.
     SELECT s.measure_id, s.area_name, s.borough, s.end_month,
-           CASE WHEN c.months_current = 12 THEN s.current_sum END AS current,
-           CASE WHEN c.months_previous = 12 THEN s.previous_sum END AS previous
+           CASE WHEN c.months_current = 12 AND s.current_sum >= 0 THEN s.current_sum END AS current,
+           CASE WHEN c.months_previous = 12 AND s.previous_sum >= 0 THEN s.previous_sum END AS previous,
+           (c.months_current = 12 AND s.current_sum < 0) OR (c.months_previous = 12 AND s.previous_sum < 0) AS negative_count
     FROM sums s JOIN coverage c USING (measure_id, end_month)
 ),
 has_denominator AS (
@@ -90,7 +98,7 @@ rated AS (
 )
 SELECT measure_id, area_name, borough, end_month, current, previous, current - previous AS change,
        CASE WHEN previous > 0 THEN (current - previous) * 100.0 / previous END AS pct_change,
-       population, rate_per_1000, rate_per_1000_previous,
+       population, rate_per_1000, rate_per_1000_previous, negative_count,
        CASE WHEN rank_key IS NOT NULL THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key NULLS LAST) END AS rank,
        count(rank_key) OVER (PARTITION BY measure_id, end_month) AS rank_of,
        rank_key IS NOT NULL AND count(*) OVER (PARTITION BY measure_id, end_month, rank_key) > 1 AS rank_tied,
@@ -111,17 +119,19 @@ ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 # earlier; the sum over every area at the level is included as area 'London' when asked.
 SERIES_SQL = """
 WITH
-measure_sources AS (SELECT DISTINCT measure_id, source FROM measure_map),
+measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
     SELECT unnest(generate_series(($from_month - INTERVAL 23 MONTH)::DATE, $to_month, INTERVAL 1 MONTH))::DATE AS month
 ),
 loaded AS (
-    SELECT DISTINCT ms.measure_id, mi.month
+    SELECT ms.measure_id, mi.month
     FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source AND mi.area_level = $level
+    JOIN measure_info i ON i.measure_id = ms.measure_id AND list_has_all(i.schemes, string_split(mi.scheme, ','))
+    GROUP BY ms.measure_id, mi.month HAVING count(DISTINCT ms.sign) = any_value(i.parts)
 ),
 wanted AS (SELECT unnest($areas::VARCHAR[]) AS area_name),
 monthly AS (
-    SELECT m.measure_id, c.area_name, c.month, sum(c.offence_count) AS offence_count
+    SELECT m.measure_id, c.area_name, c.month, sum(c.offence_count * m.sign) AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
@@ -129,7 +139,7 @@ monthly AS (
       AND c.area_name IN (SELECT area_name FROM wanted) AND ($within IS NULL OR c.borough = $within)
     GROUP BY ALL
     UNION ALL
-    SELECT m.measure_id, 'London' AS area_name, c.month, sum(c.offence_count) AS offence_count
+    SELECT m.measure_id, 'London' AS area_name, c.month, sum(c.offence_count * m.sign) AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
@@ -142,7 +152,8 @@ area_list AS (
 ),
 grid AS (
     SELECT i.measure_id, a.area_name, mo.month,
-           CASE WHEN l.month IS NOT NULL THEN coalesce(n.offence_count, 0) END AS offence_count
+           CASE WHEN l.month IS NOT NULL AND coalesce(n.offence_count, 0) >= 0 THEN coalesce(n.offence_count, 0) END
+               AS offence_count
     FROM measure_info i CROSS JOIN area_list a CROSS JOIN months mo
     LEFT JOIN monthly n ON n.measure_id = i.measure_id AND n.area_name = a.area_name AND n.month = mo.month
     LEFT JOIN loaded l ON l.measure_id = i.measure_id AND l.month = mo.month
@@ -175,7 +186,7 @@ HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $le
 EXCEPTIONS_SQL = """
 WITH
 monthly AS (
-    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count) AS offence_count
+    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count * m.sign) AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category

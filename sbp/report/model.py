@@ -25,7 +25,7 @@ from sbp.metrics.periods import add_months, month_label, parse_month, rolling_ye
 from sbp.report import chartimg
 from sbp.report.texts import (
     CAVEATS,
-    MISSING_CAVEAT,
+    MISSING_CAVEAT, QUALITY_CAVEAT,
     SOURCE_KINDS,
     SYNTHETIC_CAVEAT,
     definitions,
@@ -282,11 +282,18 @@ def build_model(
         sections.append(PrioritySection(id=priority.id, title=priority.title, objectives=objectives_list,
                                         columns=tuple(columns), rows=measure_rows, charts=tuple(images)))
 
-    missing = [config.measures[m].label for m in config.measures
-               if m in rows_by_id and value(rows_by_id[m], "current") is None]
+    missing = [m for m in config.measures if m in rows_by_id
+               and (value(rows_by_id[m], "current") is None or value(rows_by_id[m], "previous") is None)]
     caveats = list(CAVEATS)
     if missing:
-        caveats.append((MISSING_CAVEAT[0], MISSING_CAVEAT[1].format(measures=", ".join(missing))))
+        reasons = [metrics.unavailable_reason(con, config.measures[m], end, config=config,
+                                              negative=bool(rows_by_id[m]["negative_count"])) for m in missing]
+        caveats.append((MISSING_CAVEAT[0], MISSING_CAVEAT[1].format(
+            measures=", ".join(config.measures[m].label for m in missing),
+            reasons=" ".join(r for r in reasons if r))))
+    warnings = store.quality_warnings(con, add_months(end, -23), end)
+    if warnings:
+        caveats.append((QUALITY_CAVEAT, " ".join(warnings)))
     synthetic = store.is_synthetic(con)
     if synthetic:
         caveats.insert(0, SYNTHETIC_CAVEAT)

@@ -53,11 +53,11 @@ SIGNIFICANCE_TEST = (
 )
 
 MISSING_CAVEAT = (
-    "Measures with no data loaded",
-    "No count is loaded for {measures}, so they show as n/a: none of their categories or series is in the files "
-    "loaded (see the measures and queries above). Series such as ASB calls come in files of their own, loaded with "
-    "`python -m sbp ingest`.",
+    "Measures shown as n/a",
+    "No comparison is available for {measures}, so they show as n/a (never as zero). {reasons} Files are loaded "
+    "with `python -m sbp ingest` or on the Data page.",
 )
+QUALITY_CAVEAT = "Offences not attributed to a borough"
 SYNTHETIC_CAVEAT = (
     "Synthetic data",
     "Every figure in this report comes from the synthetic demo store: generated numbers in the real MPS formats, "

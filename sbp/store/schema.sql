@@ -44,8 +44,10 @@ CREATE TABLE IF NOT EXISTS month_index (
     source          VARCHAR NOT NULL,
     area_level      VARCHAR NOT NULL,
     month           DATE NOT NULL,
-    row_count       BIGINT NOT NULL
+    row_count       BIGINT NOT NULL,
+    scheme          VARCHAR NOT NULL DEFAULT ''  -- MPS category scheme(s) of the month, comma-separated; '' for none
 );
+ALTER TABLE month_index ADD COLUMN IF NOT EXISTS scheme VARCHAR DEFAULT '';
 
 CREATE TABLE IF NOT EXISTS category_index (
     source          VARCHAR NOT NULL,
@@ -65,4 +67,15 @@ CREATE TABLE IF NOT EXISTS area_index (
     borough         VARCHAR NOT NULL,
     first_month     DATE NOT NULL,
     last_month      DATE NOT NULL
+);
+
+-- Months where a large share of offences has no borough (MPS "Unknown"), which understates every borough: share over
+-- 5% and over three times the file's median month. Rebuilt with the indexes; read by ingest, status, pages and reports.
+CREATE TABLE IF NOT EXISTS data_quality (
+    file_id         INTEGER NOT NULL,
+    source          VARCHAR NOT NULL,
+    area_level      VARCHAR NOT NULL,
+    month           DATE NOT NULL,
+    unknown_share   DOUBLE NOT NULL,    -- offences with no borough (or, for ward files, not in any ward) / London total
+    median_share    DOUBLE NOT NULL     -- the same share in the file's median month
 );

@@ -98,6 +98,28 @@ def headline(version: str, area: str, end: dt.date) -> pd.DataFrame:
     return metrics.headline(cursor(version), area, end)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def unavailable_reason(version: str, measure_id: str, end: dt.date, level: str = "borough", negative: bool = False) -> str:
+    """Why a configured measure has no figure for the rolling years to end (a data error when it came out negative)."""
+    reason = metrics.unavailable_reason(cursor(version), config().measures[measure_id], end, level=level, negative=negative)
+    return reason or f"{config().measures[measure_id].label}: no comparison for this period."
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def measure_sources(version: str, measure_id: str) -> str:
+    """The published formats a configured measure's loaded figures come from, in words ('' when none is loaded)."""
+    from sbp.ingest.formats import FORMAT_LABELS
+
+    mapping, _ = metrics.measure_frames(cursor(version), [config().measures[measure_id]], config())
+    return "; ".join(FORMAT_LABELS.get(s, s) for s in sorted(set(mapping["source"])))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def quality_warnings(version: str, end: dt.date) -> list[str]:
+    """Data-quality warnings for months in the two rolling years to end (e.g. many offences in borough 'Unknown')."""
+    return store.quality_warnings(cursor(version), add_months(end, -23), end)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def league(version: str, measure_id: str, end: dt.date, level: str = "borough", within: str | None = None) -> pd.DataFrame:
     """The league table for a configured measure or an ad-hoc 'major:X' / 'minor:X' category."""

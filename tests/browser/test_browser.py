@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import re
 import socket
 import subprocess
 import sys
@@ -177,5 +178,44 @@ def test_every_page_renders_on_the_real_extract(real_server, browser, path):
         if path in ("safer-neighbourhoods", "rankings", "explore"):
             page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=20_000)
         page.screenshot(path=str(ARTIFACTS / f"real-{path}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+# --- today's published files: current-scheme borough file, 2021-23 files, the Monthly Crime Dashboard workbook ------
+
+DECIMAL_COUNT = re.compile(r"(?<![\d.])\d[\d,]*\.0(?![\d%])")  # "273.0": a count shown with decimals
+
+
+@pytest.fixture(scope="module")
+def current_server(tmp_path_factory):
+    from sbp.ingest import ingest
+    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+
+    files = [SHARED / "mps" / "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv", REAL_MPS,
+             SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv",
+             SHARED / "mps" / "MPS_MonthlyCrimeDashboard_OtherCrimeData_2021-08_to_2023-07.xlsx", REAL_POPULATION]
+    if not all(f.exists() for f in files):
+        pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA)")
+    db = tmp_path_factory.mktemp("browser-current") / "sbp.duckdb"
+    ingest(files, db=db)
+    yield from start_server(db)
+
+
+@pytest.mark.parametrize("path", ["overview", "safer-neighbourhoods", "vawg", "young-people", "hate-crime", "rankings",
+                                  "wards", "hate-crime?end=2023-07", "vawg?end=2023-07&measure=domestic_abuse",
+                                  "overview?end=2023-07", "wards?end=2023-07"])
+def test_real_files_of_today_show_no_none_nan_or_decimal_counts(current_server, browser, path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{current_server}/{path}")
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        text = page.inner_text("[data-testid=stMain]")
+        words = set(re.findall(r"[A-Za-z]+", text))
+        assert "None" not in words and "nan" not in words and "NaN" not in words, path
+        assert not DECIMAL_COUNT.search(text), (path, DECIMAL_COUNT.search(text).group(0))
+        if path.startswith("hate-crime?end"):
+            assert "Hate crime" in text and "no data loaded" not in text
+        page.screenshot(path=str(ARTIFACTS / f"today-{path.split('?')[0]}.png"), full_page=True)
     finally:
         page.close()

@@ -1,0 +1,226 @@
+"""The MPS Monthly Crime Dashboard workbook ("OtherCrimeData"), as published (.xlsx) or exported to CSV.
+
+One row per month x area x crime type x subtype x measure (Offences / Positive Outcomes), at Borough and at Safer
+Neighbourhood Team (ward) level. Stored as source 'mps_dashboard' with major_category = the measure and
+minor_category = the subtype; each configured measure names the exact subtype it counts, because a total and
+its strands overlap ("Hate crime" contains "Racist and Religious Crime", which contains "Racist Crime").
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sbp.config.settings import DATA_DIR
+from sbp.errors import IngestError
+from sbp.ingest.textfile import TextFile
+
+SOURCE = "mps_dashboard"
+SHEET = "MPS_MonthlyCrimeDashboard_Other"
+# Role -> the header name with case, spaces and underscores removed (the publisher varies them).
+REQUIRED = {
+    "month": "monthyear", "area_type": "areatype", "borough_snt": "boroughsnt", "area_name": "areaname",
+    "area_code": "areacode", "crime_type": "crimetype", "crime_subtype": "crimesubtype", "measure": "measure",
+    "count": "count",
+}
+OPTIONAL = {"financialyear", "fyfyindex", "refreshdate"}
+AREA_TYPES = {"borough": "borough", "safer neighbourhood teams": "ward", "safer neighbourhood team": "ward",
+              "snt": "ward", "ward": "ward"}
+MEASURES = {"offences": "Offences", "positive outcomes": "Positive Outcomes"}
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+MONTH_PARSE = (
+    "coalesce(try_strptime({c}, '%d/%m/%Y'), try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%Y-%m-%d %H:%M:%S'), "
+    "try_strptime({c}, '%Y-%m'), try_strptime({c}, '%d/%m/%Y %H:%M:%S'))"
+)
+
+
+def normal(name: str) -> str:
+    """A header name with case, spaces and underscores removed."""
+    return re.sub(r"[\s_]+", "", str(name)).lower()
+
+
+def roles(header: list[str]) -> dict[str, str] | None:
+    """Role -> the header's own spelling when header is the dashboard layout, else None."""
+    by_normal = {normal(h): h for h in header}
+    if not set(REQUIRED.values()) <= set(by_normal):
+        return None
+    return {role: by_normal[key] for role, key in REQUIRED.items()}
+
+
+@functools.cache
+def ward_lookup() -> pa.Table:
+    """London ward code -> ONS ward name and borough (data/london_wards.csv, from the ONS LSOA/ward/LAD lookup)."""
+    with open(DATA_DIR / "london_wards.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return pa.table({k: [r[k] for r in rows] for k in ("ward_code", "ward_name", "borough")})
+
+
+def _text_column(values: tuple) -> pa.Array:
+    return pa.array(["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in values], pa.string())
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _month_column(values: tuple) -> pa.Array:
+    def text(v: object) -> str:
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d")
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return (EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat()  # an unformatted Excel date serial
+        return "" if v is None else str(v).strip()
+
+    return pa.array([text(v) for v in values], pa.string())
+
+
+def _count_column(values: tuple) -> pa.Array:
+    try:
+        return pa.array(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        def number(v: object) -> float | None:
+            try:
+                return float(v) if v not in (None, "") else None
+            except (TypeError, ValueError):
+                return None
+        return pa.array([number(v) for v in values], pa.float64())
+
+
+def read_xlsx(path: Path, progress: Callable[[str], None] | None = None) -> tuple[list[str], pa.Table]:
+    """The dashboard sheet of a workbook as (header, table of text columns + line), read with python-calamine."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise IngestError(path, f"this .xlsx workbook could not be opened ({str(exc).splitlines()[0]})") from None
+    names = book.sheet_names
+    sheet_name = next((n for n in names if n.lower() == SHEET.lower()), None)
+    if sheet_name is None:
+        heads = {n: next(iter(book.get_sheet_by_name(n).iter_rows()), []) for n in names}
+        sheet_name = next((n for n, h in heads.items() if roles([str(c) for c in h])), None)
+    if sheet_name is None:
+        raise IngestError(path, f"no sheet {SHEET!r} (or any sheet with the Monthly Crime Dashboard columns) in this workbook; "
+                                f"sheets: {', '.join(names)}")
+    if progress:
+        progress(f"reading sheet {sheet_name!r}")
+    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    if not rows:
+        raise IngestError(path, f"sheet {sheet_name!r} is empty")
+    header = [str(c).strip() for c in rows[0]]
+    found = roles(header)
+    if found is None:
+        missing = sorted(set(REQUIRED.values()) - {normal(h) for h in header})
+        raise IngestError(path, f"sheet {sheet_name!r} lacks the Monthly Crime Dashboard columns {missing}", line=1)
+    body = [r for r in rows[1:] if any(c not in ("", None) for c in r)]
+    if not body:
+        raise IngestError(path, "the sheet has a header but no data rows", line=2)
+    lines = [i + 2 for i, r in enumerate(rows[1:]) if any(c not in ("", None) for c in r)]
+    width = len(header)
+    columns = list(zip(*(r[:width] + [""] * (width - len(r)) for r in body)))
+    index = {h: i for i, h in enumerate(header)}
+    data = {"line": pa.array(lines, pa.int64())}
+    for role, name in found.items():
+        values = columns[index[name]]
+        data[role] = _month_column(values) if role == "month" else _count_column(values) if role == "count" else _text_column(values)
+    if progress:
+        progress(f"{len(body):,} rows read; checking and staging them")
+    return header, pa.table(data)
+
+
+def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str], table: pa.Table | None,
+          read_csv: Callable[[dict[str, str]], str], check_read: Callable[[], None],
+          fail: Callable[..., None]) -> tuple[int, int, int]:
+    """Leave the file's rows behind sbp_staged and its scope in sbp_scope; returns (rows, areas, subtypes).
+
+    table is the workbook's sheet (from read_xlsx), or None to read text.readable as CSV.
+    """
+    if table is not None:
+        con.register("sbp_dash_arrow", table)
+        con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_src AS SELECT * FROM sbp_dash_arrow")
+        con.unregister("sbp_dash_arrow")
+    else:
+        types = {h: ("DOUBLE" if h == found["count"] else "VARCHAR") for h in text.header}
+        select = ", ".join(f'"{name}" AS {role}' for role, name in found.items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE sbp_dash_src AS SELECT NULL::BIGINT AS line, {select} FROM {read_csv(types)}",
+                    {"path": str(text.readable)})
+        check_read()
+    month = MONTH_PARSE.format(c="trim(month)")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE sbp_dash_raw AS
+        SELECT line, trim(month) AS raw_month, date_trunc('month', {month})::DATE AS month,
+               lower(trim(area_type)) AS raw_area_type, trim(borough_snt) AS borough_snt,
+               trim(area_name) AS area_name_given, upper(trim(area_code)) AS area_code_given,
+               trim(crime_subtype) AS subtype, lower(trim(measure)) AS raw_measure, count
+        FROM sbp_dash_src"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_types (raw VARCHAR, area_level VARCHAR)")
+    con.executemany("INSERT INTO sbp_dash_types VALUES (?, ?)", list(AREA_TYPES.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_measures (raw VARCHAR, measure VARCHAR)")
+    con.executemany("INSERT INTO sbp_dash_measures VALUES (?, ?)", list(MEASURES.items()))
+    checks = [
+        ("month IS NULL", "month", "this is not a month (an Excel date, dd/mm/yyyy or yyyy-mm-dd)", "raw_month"),
+        ("raw_area_type NOT IN (SELECT raw FROM sbp_dash_types) OR raw_area_type IS NULL", "area_type",
+         "the area type must be Borough or Safer Neighbourhood Teams", "raw_area_type"),
+        ("raw_measure NOT IN (SELECT raw FROM sbp_dash_measures) OR raw_measure IS NULL", "measure",
+         "the measure must be Offences or Positive Outcomes", "raw_measure"),
+        ("coalesce(subtype, '') = ''", "crime_subtype", "the crime subtype is empty", "subtype"),
+        ("count IS NULL OR count < 0 OR count <> trunc(count) OR isnan(count) OR isinf(count) OR count > 1e12", "count",
+         "the count must be a whole number of zero or more", "count"),
+    ]
+    for where, role, problem, column in checks:
+        bad = con.execute(f"SELECT line, {column}::VARCHAR FROM sbp_dash_raw WHERE {where} LIMIT 1").fetchone()
+        if bad is not None:
+            fail(problem, bad[0], found[role], bad[1])
+    con.register("sbp_ward_lookup", ward_lookup())
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE sbp_dash_rows AS
+        WITH typed AS (
+            SELECT r.*, t.area_level, m.measure,
+                   -- one subtype whatever its case: the first spelling in sort order stands for all
+                   min(r.subtype) OVER (PARTITION BY lower(r.subtype)) AS subtype_name
+            FROM sbp_dash_raw r JOIN sbp_dash_types t ON t.raw = r.raw_area_type JOIN sbp_dash_measures m ON m.raw = r.raw_measure
+        )
+        SELECT t.line, t.month, t.area_level, t.measure, t.subtype_name, t.count,
+               CASE WHEN t.area_level = 'ward' AND w.ward_code IS NOT NULL THEN w.ward_name
+                    ELSE coalesce(nullif(t.area_name_given, ''), nullif(t.borough_snt, ''), 'Unknown') END AS area_name,
+               CASE WHEN t.area_level = 'ward' THEN coalesce(t.area_code_given, '') ELSE '' END AS area_code,
+               CASE WHEN t.area_level = 'borough' AND t.area_code_given LIKE 'E09%'
+                        THEN coalesce(nullif(t.area_name_given, ''), t.borough_snt)
+                    -- a ward's borough is its code's borough, unless it is listed under a pseudo-borough
+                    -- (Heathrow Villages under Aviation Security): that row stays apart and is never ranked
+                    WHEN t.area_level = 'ward' AND w.ward_code IS NOT NULL
+                         AND starts_with(lower(coalesce(t.borough_snt, '')), lower(w.borough)) THEN w.borough
+                    ELSE coalesce(nullif(t.borough_snt, ''), 'Unknown') END AS borough
+        FROM typed t LEFT JOIN sbp_ward_lookup w ON t.area_level = 'ward' AND w.ward_code = t.area_code_given"""
+    )
+    con.unregister("sbp_ward_lookup")
+    dup = con.execute(
+        """SELECT month, area_name, subtype_name, measure, min(line) FROM sbp_dash_rows
+        GROUP BY month, area_level, area_name, area_code, borough, subtype_name, measure HAVING count(*) > 1 LIMIT 1"""
+    ).fetchone()
+    if dup is not None:
+        raise IngestError(text.original, f"{dup[2]!r} {dup[3]} for {dup[1]} in {dup[0]:%b %Y} appears more than once",
+                          line=dup[4])
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW sbp_staged AS
+        SELECT month, area_level, area_name, area_code, borough, measure AS major_category,
+               subtype_name AS minor_category, count::BIGINT AS offence_count FROM sbp_dash_rows"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE sbp_scope AS "
+                "SELECT DISTINCT area_level, borough, month, '' AS scope_category FROM sbp_dash_rows")
+    return con.execute(
+        "SELECT count(*), count(DISTINCT (area_level, area_name, area_code, borough)), count(DISTINCT subtype_name) "
+        "FROM sbp_dash_rows"
+    ).fetchone()
