@@ -70,16 +70,20 @@ comparators = {
 priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
 # Page files are named *_page.py so that no url_path equals a file name: Streamlit would otherwise also treat
 # pages/ as an old-style pages folder and rerun the page without this entry script.
-board = [st.Page("pages/overview_page.py", title="Overview", url_path="overview", icon=":material/table_chart:", default=True)]
-board += [st.Page("pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
-          for path, p in priority_pages.items()]
+overview = st.Page("pages/overview_page.py", title="Overview", url_path="board", icon=":material/table_chart:", default=True)
+# The default page is served at "/", so a link to /overview would open "Page not found": this hidden page answers it.
+overview_link = st.Page("pages/overview_page.py", title="Overview", url_path="overview", visibility="hidden")
+board = [overview] + [st.Page("pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
+                      for path, p in priority_pages.items()]
 analysis = [
     st.Page("pages/explore_page.py", title="Explore", url_path="explore", icon=":material/query_stats:"),
     st.Page("pages/rankings_page.py", title="Rankings", url_path="rankings", icon=":material/leaderboard:"),
     st.Page("pages/wards_page.py", title="Wards", url_path="wards", icon=":material/location_on:"),
 ]
-data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=":material/database:")]
-page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages}, position="top" if presenting else "sidebar")
+data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=":material/database:"),
+              overview_link]
+page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
+                     position="hidden" if presenting else "sidebar")
 
 st.session_state["sbp"] = {
     "version": version, "info": info, "settings": settings, "config": config,
@@ -96,12 +100,30 @@ if built_demo:
             "with `python -m sbp ingest`.", icon=":material/info:")
 for notice in state.pop("g_notices", []):
     st.info(notice, icon=":material/link_off:")
-st.markdown(f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>',
-            unsafe_allow_html=True)
 
-page.run()
+
+def exit_presenter() -> None:
+    """Leave presenter mode (the sidebar and page controls come back)."""
+    state.update(sbp_present=False)
+
 
 if presenting:
-    st.divider()
-    st.button("Exit presenter mode", key="g_exit_present", type="tertiary",
-              on_click=lambda: state.update(sbp_present=False))
+    # Slides: the board pages in order, next/previous by arrow key or one click; Esc leaves presenter mode.
+    slides = board
+    here = next((i for i, p in enumerate(slides) if p is page or (i == 0 and page is overview_link)), None)
+    with st.container(key="sbp_slide_nav", horizontal=True):
+        st.markdown(f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>',
+                    unsafe_allow_html=True)
+        if here is not None:
+            if st.button("Previous", key="g_prev", icon=":material/arrow_back:", shortcut="Left", disabled=here == 0):
+                st.switch_page(slides[here - 1])
+            if st.button("Next", key="g_next", icon=":material/arrow_forward:", shortcut="Right",
+                         disabled=here == len(slides) - 1):
+                st.switch_page(slides[here + 1])
+        st.button("Exit", key="g_exit_present", icon=":material/close:", shortcut="Esc", on_click=exit_presenter,
+                  help="Leave presenter mode")
+else:
+    st.markdown(f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>',
+                unsafe_allow_html=True)
+
+page.run()

@@ -3,10 +3,13 @@
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata, auth
 from sbp import store
+from sbp.store import objective_edits
+from sbp.display.htmltable import table_html
 from sbp.errors import SbpError
 from sbp.ingest import ingest
 from sbp.display.formatting import data_stamp, literal
@@ -31,6 +34,22 @@ st.dataframe(files, hide_index=True, width="stretch", column_config={
     "months_replaced": "Months replaced", "loaded_at": st.column_config.DatetimeColumn("Loaded", format="D MMM YYYY, HH:mm"),
     "sha256": "SHA-256",
 })
+
+st.subheader("Objective status changes")
+changes = objective_edits.audit_log()
+if not changes:
+    st.caption("No objective or sub-objective status has been changed on the dashboard; the statuses are as shipped "
+               "in data/objectives.toml.")
+else:
+    titles = {p.id: p.title for p in ctx["config"].priorities}
+    st.markdown(table_html(pd.DataFrame({
+        "When": [c["changed_at"].replace("T", " ") for c in changes], "Who": [c["changed_by"] for c in changes],
+        "Priority": [titles.get(c["priority"], c["priority"]) for c in changes],
+        "Objective": [c["number"] for c in changes],
+        "Status": [f"{c['old_status']} -> {c['new_status']}" if c["old_status"] != c["new_status"] else c["new_status"]
+                   for c in changes],
+        "Evidence changed": ["Yes" if c["old_evidence"] != c["new_evidence"] else "No" for c in changes],
+    })), unsafe_allow_html=True)
 
 st.subheader("Load a new extract")
 admin = auth.admin_from_secrets(st.secrets)

@@ -20,10 +20,13 @@ for priority in ctx["config"].priorities:
     rows = headline[headline["measure_id"].isin(priority.measures)]
     st.subheader(priority.title)
     table = boardtable.board_table(rows, end, list(priority.measures))
-    st.dataframe(boardtable.style(table), hide_index=True, width="stretch")
+    st.markdown(boardtable.board_html(table), unsafe_allow_html=True)
     for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
         st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx["version"], row.measure_id, end,
                                                                    negative=bool(row.negative_count))))
+
+if ctx["present"]:
+    st.stop()
 
 st.download_button(
     "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_table(headline, end)),

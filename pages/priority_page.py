@@ -1,14 +1,18 @@
-"""A partnership priority: metric cards, trend and league charts, summary paragraph and objective status panels."""
+"""A partnership priority: metric cards, trend and league charts, summary paragraph and objective status panels.
+
+In presenter mode the page is one slide: title, the measure's cards, both charts and the objectives' statuses
+in brief fit one screen (1366x768 and up); the objectives' details are one click away.
+"""
 
 import streamlit as st
 
 from sbp.web import appdata, auth
-from sbp.display import boardtable, narrative
+from sbp.display import boardtable, exceptions_view, narrative, panels
 from sbp.store import objective_edits
 from sbp.errors import SbpError
-from sbp.config.objectives import STATUS_TONE, load_statuses
-from sbp.metrics.periods import rolling_year_span
-from sbp.display.formatting import fmt_pct, is_missing, known, literal, rag_badge, status_badge
+from sbp.config.objectives import flatten, load_statuses, review_warning
+from sbp.metrics.periods import add_months, month_label, rolling_year_span
+from sbp.display.formatting import fmt_pct, is_missing, known, literal, pct_change, rag_badge
 
 ctx = st.session_state["sbp"]
 priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]
@@ -24,85 +28,142 @@ rows = headline[headline["measure_id"].isin(priority.measures)]
 # The page opens on its first measure with a figure for this period.
 with_data = [m for m in priority.measures if rows.loc[rows["measure_id"] == m, "current"].notna().any()]
 first = with_data[0] if with_data else priority.measures[0]
-appdata.seed_from_url(key, "measure", list(priority.measures), first, "measure")
-measure_id = st.segmented_control("Measure", list(priority.measures), key=key, format_func=labels.get,
-                                  label_visibility="collapsed") or first
+appdata.seed_from_url(key, "measure", list(priority.measures), first, "measure", labels)
+if presenting:
+    measure_id = st.session_state[key] or first
+else:
+    measure_id = st.segmented_control("Measure", list(priority.measures), key=key, format_func=labels.get,
+                                      label_visibility="collapsed") or first
 st.query_params["measure"] = measure_id
 
 row = rows[rows["measure_id"] == measure_id].iloc[0]
 measure = config.measures[measure_id]
 sources = appdata.measure_sources(version, measure_id)
-if sources:
+if sources and not presenting:
     st.caption(f"Source: {literal(sources)}")
 for warning in appdata.quality_warnings(version, end):
     st.warning(literal(warning), icon=":material/warning:")
+unavailable = is_missing(row["current"])
+
+
+def show_unavailable() -> None:
+    """One line saying why (and which published file fills the measure), not empty cards and charts."""
+    st.info(literal(appdata.unavailable_reason(version, measure_id, end, negative=bool(row["negative_count"]))),
+            icon=":material/info:")
 
 
 def value(name):
     return known(row[name])
 
 
-if is_missing(row["current"]):
-    # One line saying why (and which published file fills the measure), not empty cards and charts.
-    st.info(literal(appdata.unavailable_reason(version, measure_id, end, negative=bool(row["negative_count"]))),
-            icon=":material/info:")
+def tone(change) -> str:
+    """good / bad / neutral for a change in this measure's count or rate."""
+    if change is None or change == 0:
+        return "neutral"
+    better = change < 0 if measure.direction == "lower_is_better" else change > 0
+    return "good" if better else "bad"
+
+
+rate, rate_previous = value("rate_per_1000"), value("rate_per_1000_previous")
+changes = (  # the sign of each card's change, for its colour
+    None if value("current") is None or value("previous") is None else value("current") - value("previous"),
+    None if rate is None or rate_previous is None else rate - rate_previous,
+    None if value("rank") is None or value("rank_previous") is None else int(value("rank")) - int(value("rank_previous")),
+)
+london = pct_change(value("london_current"), value("london_previous"))  # exact, as in the board table
+cards = [panels.card_html(card.label, card.value, card.delta, tone(change))
+         for card, change in zip(boardtable.metric_cards(row.to_dict()), changes)]
+cards.append(panels.card_html(
+    "RAG status", "", None if london is None else f"London {fmt_pct(london, signed=True)}"
+    + ("; significant change" if value("significant") is True else ""), value_html=rag_badge(value("rag"))))
+
+period_start = add_months(end, -11)
+objectives = [o for o, _ in objective_edits.current_objectives(priority.id)]
+warnings = {o.number: review_warning(o.updated, period_start, end) for o in flatten(objectives)}
+stale = sorted({o.updated for o in flatten(objectives) if warnings[o.number]})
+
+if presenting:
+    main, side = st.columns([3.2, 1.1], gap="medium")
+    with main:
+        if unavailable:
+            show_unavailable()
+        else:
+            st.markdown(f'<div class="sbp-cards">{"".join(cards)}</div>', unsafe_allow_html=True)
+            left, right = st.columns(2)
+            with left:
+                st.vega_lite_chart(spec=appdata.trend_spec(version, borough, measure_id, measure.label, end, True, 190),
+                                   width="stretch")
+            with right:
+                st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, borough, True, plot_height=250),
+                                   width="stretch")
+    with side:
+        st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
+        if objectives:
+            st.markdown(panels.objectives_brief_html(objectives), unsafe_allow_html=True)
+            if stale:
+                st.markdown(f'<div class="sbp-review">Statuses last reviewed {stale[-1]:%-d %b %Y}, before this '
+                            "period.</div>", unsafe_allow_html=True)
+            with st.expander("Details"):
+                for objective in objectives:
+                    st.markdown(panels.objective_html(objective, warnings[objective.number]
+                                                      or f"Last updated {objective.updated:%-d %B %Y}"),
+                                unsafe_allow_html=True)
+        else:
+            st.markdown("No objectives are recorded for this priority yet.")
+    st.stop()
+
+if unavailable:
+    show_unavailable()
 else:
-    cards = st.columns(4)
-    delta_colour = "inverse" if measure.direction == "lower_is_better" else "normal"
-    for column, card in zip(cards, boardtable.metric_cards(row.to_dict())):
-        column.metric(card.label, card.value, delta=card.delta, help=card.help, border=True,
-                      delta_color=delta_colour if card.help is None else "normal")
-    with cards[3].container(border=True):
-        st.markdown("RAG status")
-        london = value("london_pct_change")
-        st.markdown(f'<div style="font-size:1.6rem">{rag_badge(value("rag"))}</div>'
-                    f'<div>London {fmt_pct(london, signed=True)}{" &middot; significant change" if value("significant") is True else ""}</div>'
-                    if london is not None else rag_badge(value("rag")), unsafe_allow_html=True)
-
+    st.markdown(f'<div class="sbp-cards">{"".join(cards)}</div>', unsafe_allow_html=True)
     st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
-
     left, right = st.columns(2)
     with left:
-        st.vega_lite_chart(spec=appdata.trend_spec(version, borough, measure_id, measure.label, end, presenting), width="stretch")
+        st.vega_lite_chart(spec=appdata.trend_spec(version, borough, measure_id, measure.label, end, False),
+                           width="stretch")
     with right:
-        st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, borough, presenting), width="stretch")
+        st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, borough, False), width="stretch")
 
-if not presenting:
-    with st.expander(f"All {priority.title} measures"):
-        st.dataframe(boardtable.style(boardtable.board_table(rows, end, list(priority.measures))), hide_index=True,
-                     width="stretch")
+with st.expander(f"All {priority.title} measures"):
+    st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
+
+last_month = ctx["info"].last_month
+with st.expander(f"Unusual in {borough} in {month_label(last_month)}"):
+    try:
+        scan = appdata.exceptions(version, last_month, "borough", None, by="measure", include_london=True)
+    except SbpError as exc:
+        st.info(str(exc))
+    else:
+        st.caption(exceptions_view.scan_note(scan, "borough", ctx["settings"]["exception_baseline_months"]))
+        st.markdown(exceptions_view.borough_flags_html(scan, borough), unsafe_allow_html=True)
 
 st.header("Objectives")
-objectives = objective_edits.current_objectives(priority.id)
 if not objectives:
     st.info("No objectives are recorded for this priority yet.")
+if stale:
+    st.warning(f"These statuses were last reviewed on {stale[-1]:%-d %B %Y}, before the period shown "
+               f"({rolling_year_span(end)}). Check they are still current before the board.", icon=":material/history:")
 admin = auth.admin_from_secrets(st.secrets)
 editor = st.session_state.get("data_admin") if admin else None
 statuses = load_statuses()
-for pair in [objectives[i:i + 2] for i in range(0, len(objectives), 2)]:
-    for (objective, revision), column in zip(pair, st.columns(2)):
-        with column.container(border=True):
-            st.markdown(f"**{literal(objective.number)}. {literal(objective.title)}** &nbsp; "
-                        f"{status_badge(objective.status, STATUS_TONE.get(objective.status, 'neutral'))}",
-                        unsafe_allow_html=True)
-            if objective.description:
-                st.markdown(literal(objective.description), unsafe_allow_html=True)
-            if objective.evidence:
-                st.markdown(f"<em>Evidence:</em> {literal(objective.evidence)}", unsafe_allow_html=True)
-            st.caption(f"Last updated {objective.updated:%-d %B %Y}")
-            if editor and not presenting:
-                form_key = f"pr_{priority.id}_edit_{objective.number}"
-                with st.expander("Edit status"), st.form(form_key):
-                    new_status = st.selectbox("Status", statuses, index=statuses.index(objective.status)
-                                              if objective.status in statuses else 0)
-                    new_evidence = st.text_area("Evidence", objective.evidence)
+revisions = objective_edits.revisions(priority.id)
+for objective in objectives:
+    with st.container(border=True):
+        st.markdown(panels.objective_html(objective, warnings[objective.number]
+                                          or f"Last updated {objective.updated:%-d %B %Y}"), unsafe_allow_html=True)
+        if editor:
+            for item in (objective, *objective.subs):
+                with st.expander(f"Edit {item.number}: status and evidence"), st.form(f"pr_{priority.id}_edit_{item.number}"):
+                    new_status = st.selectbox("Status", statuses, index=statuses.index(item.status)
+                                              if item.status in statuses else 0)
+                    new_evidence = st.text_area("Evidence (one item per line)", item.evidence)
                     if st.form_submit_button("Save"):
                         try:
-                            objective_edits.save_status(priority.id, objective.number, new_status, new_evidence,
-                                                        editor, revision, allowed_statuses=statuses)
+                            objective_edits.save_status(priority.id, item.number, new_status, new_evidence,
+                                                        editor, revisions.get(item.number, 0), allowed_statuses=statuses)
                         except SbpError as exc:
                             st.error(str(exc))
                         else:
                             st.rerun()
-if admin and not editor and not presenting:
+if admin and not editor:
     st.caption("Admins can edit objective statuses after signing in on the Data page.")

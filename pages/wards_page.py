@@ -4,12 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata
+from sbp.display import exceptions_view
 from sbp.display.formatting import csv_bytes, literal, styled, yes_no
 from sbp.errors import SbpError
 from sbp.metrics.periods import add_months, month_label, rolling_year_span
 
 ctx = st.session_state["sbp"]
-version, borough, info = ctx["version"], ctx["borough"], ctx["info"]
+version, borough, info, settings = ctx["version"], ctx["borough"], ctx["info"], ctx["settings"]
 
 st.title(f"Wards in {borough}")
 wards = info.wards.get(borough, ())
@@ -29,22 +30,25 @@ if end != ctx["end"]:
     st.caption(f"Ward data runs to {month_label(ward_last)}; showing the rolling year to {month_label(end)}.")
 
 st.subheader(f"Unusual in {month_label(ward_last)}")
-st.caption("Every category, every ward: counts outside the range expected from the previous 24 months "
-           "(Poisson control limits around the 24-month average; counts under 5 are not flagged).")
 try:
-    unusual = appdata.exceptions(version, None, "ward", borough)
+    scan = appdata.exceptions(version, None, "ward", borough)
 except SbpError as exc:
     st.info(str(exc))
 else:
-    if unusual.empty:
+    st.caption(exceptions_view.scan_note(scan, "ward", settings["exception_baseline_months"]))
+    if scan.flags.empty:
         st.success("Nothing unusual: every ward and category is within its expected range this month.")
     else:
-        st.dataframe(styled(pd.DataFrame({
-            "Ward": unusual["area_name"], "Category": unusual["measure_label"],
-            "This month": unusual["offence_count"], "Usual (24-month average)": unusual["baseline_mean"],
-            "Expected up to": unusual["upper_limit"], "": unusual["exception"],
-        }), {"This month": "count", "Usual (24-month average)": "decimal1", "Expected up to": "count"}),
-            hide_index=True, width="stretch")
+        st.markdown(exceptions_view.flags_html(scan, area_title="Ward"), unsafe_allow_html=True)
+
+st.subheader(f"{literal(borough)} as a whole, {month_label(ward_last)}")
+try:
+    borough_scan = appdata.exceptions(version, ward_last, "borough", None, include_london=True)
+except SbpError as exc:
+    st.info(str(exc))
+else:
+    st.caption(exceptions_view.scan_note(borough_scan, "borough", settings["exception_baseline_months"]))
+    st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:
     league = appdata.league(version, measure_id, end, level="ward", within=borough)

@@ -111,11 +111,14 @@ EXCEPTION_COLUMNS = ["area_name", "measure_label", "offence_count", "baseline_me
 def cmd_exceptions(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
         within = args.within or (load_settings()["focus_borough"] if args.level == "ward" else None)
-        frame = metrics.exceptions(con, args.end, level=args.level, within=within, by=args.by)
-    rows = _records(frame, EXCEPTION_COLUMNS)
+        scan = metrics.exceptions(con, args.end, level=args.level, within=within, by=args.by)
+    rows = _records(scan.flags, EXCEPTION_COLUMNS)
     if args.json:
         print(json.dumps(rows, indent=2))
-    elif not rows:
+        return 0
+    print(f"{pd.Timestamp(scan.end):%b %Y}. {scan.basis()} Expected by chance in a quiet month: "
+          f"{scan.expected_by_chance:.1f} of {scan.cells_tested:,} combinations.")
+    if not rows:
         print("No exceptions: every count is within its control limits.")
     else:
         print(_table(rows, EXCEPTION_COLUMNS))

@@ -1,11 +1,13 @@
-"""The partnership's objectives per priority, with status and evidence, read from data/objectives.toml."""
+"""The partnership's objectives per priority, with sub-objectives, status and evidence, read from data/objectives.toml."""
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sbp.errors import ConfigError
 from sbp.config.settings import DATA_DIR
@@ -18,7 +20,7 @@ STATUS_TONE = {  # how a status reads on a panel: good, continuing, watch, bad, 
 
 @dataclass(frozen=True)
 class Objective:
-    """One objective of a priority."""
+    """One objective (or sub-objective, numbered like '1.2') of a priority; evidence items are separated by newlines."""
 
     priority: str
     number: str
@@ -27,27 +29,52 @@ class Objective:
     description: str
     evidence: str
     updated: dt.date
+    subs: tuple[Objective, ...] = ()
+
+    @property
+    def evidence_items(self) -> list[str]:
+        """The evidence as separate items (one per line)."""
+        return [line.strip() for line in self.evidence.splitlines() if line.strip()]
+
+
+def _text(value: Any) -> str:
+    """A TOML string, or a list of strings (evidence items) joined one per line."""
+    if isinstance(value, list):
+        return "\n".join(str(v).strip() for v in value)
+    return str(value or "")
+
+
+def _objective(spec: dict, priority: str, statuses: list[str], where: str) -> Objective:
+    if spec.get("status") not in statuses:
+        raise ConfigError(f"{where}: objective {spec.get('title')!r} has status {spec.get('status')!r}; use one of {statuses}")
+    updated = spec.get("updated")
+    number = str(spec.get("number", ""))
+    subs = tuple(_objective(sub, priority, statuses, where) for sub in spec.get("sub", []))
+    if any(not s.number.startswith(number + ".") for s in subs):
+        raise ConfigError(f"{where}: sub-objectives of objective {number} must be numbered {number}.1, {number}.2, ...")
+    return Objective(
+        priority=priority, number=number, title=spec["title"], status=spec["status"],
+        description=_text(spec.get("description")), evidence=_text(spec.get("evidence")),
+        updated=updated if isinstance(updated, dt.date) else dt.date.fromisoformat(str(updated)), subs=subs,
+    )
 
 
 def load_objectives(path: Path | None = None) -> list[Objective]:
-    """All objectives from data/objectives.toml (or path), checked against the configured statuses."""
+    """All objectives (with their sub-objectives) from data/objectives.toml (or path), checked against the statuses."""
     path = path or DATA_DIR / "objectives.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path.name}: {exc}") from None
     statuses = raw.get("statuses", {}).get("order", list(STATUS_TONE))
-    out = []
-    for spec in raw.get("objectives", []):
-        if spec.get("status") not in statuses:
-            raise ConfigError(f"{path.name}: objective {spec.get('title')!r} has status {spec.get('status')!r}; use one of {statuses}")
-        updated = spec.get("updated")
-        out.append(Objective(
-            priority=spec["priority"], number=str(spec.get("number", "")), title=spec["title"], status=spec["status"],
-            description=spec.get("description", ""), evidence=spec.get("evidence", ""),
-            updated=updated if isinstance(updated, dt.date) else dt.date.fromisoformat(str(updated)),
-        ))
-    return out
+    return [_objective(spec, spec["priority"], statuses, path.name) for spec in raw.get("objectives", [])]
+
+
+def flatten(objectives: list[Objective]) -> Iterator[Objective]:
+    """Each objective followed by its sub-objectives."""
+    for objective in objectives:
+        yield objective
+        yield from objective.subs
 
 
 def load_statuses(path: Path | None = None) -> list[str]:
@@ -60,3 +87,11 @@ def load_statuses(path: Path | None = None) -> list[str]:
 def objectives_for(priority_id: str, path: Path | None = None) -> list[Objective]:
     """The objectives of one priority, in file order."""
     return [o for o in load_objectives(path) if o.priority == priority_id]
+
+
+def review_warning(updated: dt.date, period_start: dt.date, period_end: dt.date) -> str | None:
+    """'Last reviewed ...' when a status predates the data period it is shown beside, else None."""
+    if updated >= period_start:
+        return None
+    return (f"Last reviewed {updated:%-d %B %Y}, before the period shown "
+            f"({period_start:%b %Y} to {period_end:%b %Y}): check this status is still current.")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sbp.metrics.periods import add_months, rolling_year_label
 from sbp.display import formatting
+from sbp.display.htmltable import table_html
 
 DEFINITIONS = """
 - **Rolling year**: the 12 calendar months ending with the chosen month; it is compared with the 12 months before.
@@ -97,3 +98,17 @@ def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
              f"{formatting.fmt_signed(places, 'place', 'places')} on last year" if places else None,
              "1 = the lowest rate per 1,000 residents; a rise in places is an improvement."),
     )
+
+
+def board_html(table: pd.DataFrame) -> str:
+    """The board table as a static HTML table: every column visible, RAG cells coloured and named."""
+    shown = pd.DataFrame({c: [cell_text(table, c, v) for v in table[c]] for c in table.columns})
+
+    def rag_cell(column: str, text: str) -> str:
+        if column != "RAG":
+            return ""
+        background, colour = formatting.rag_colours(text)
+        return f"background:{background};color:{colour};font-weight:600"
+
+    numeric = list(column_kinds(table))
+    return table_html(shown, numeric=numeric, cell_style=rag_cell, css_class="sbp-board")

@@ -148,8 +148,13 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
 
 # --- trend ----------------------------------------------------------------------------------
 
-def trend_chart(series: pd.DataFrame, area: str, measure_label: str, presenter: bool = False) -> alt.LayerChart:
-    """Monthly offences (bars), the same month a year earlier (dashed) and the rolling 12-month total (right axis)."""
+def trend_chart(
+    series: pd.DataFrame, area: str, measure_label: str, presenter: bool = False, plot_height: int | None = None,
+) -> alt.LayerChart:
+    """Monthly offences (bars), the same month a year earlier (dashed) and the rolling 12-month total (right axis).
+
+    plot_height fixes the plot's height (a presenter slide), with the legend beside the plot instead of below it.
+    """
     style = _style(presenter)
     _require(series, ("area_name", "month", "offence_count", "rolling_12_total", "offence_count_year_before"),
              "trend_chart")
@@ -182,8 +187,10 @@ def trend_chart(series: pd.DataFrame, area: str, measure_label: str, presenter: 
     series_names = ["Offences per month", "Same month a year earlier", "Rolling 12-month total"]
     colours = alt.Scale(domain=series_names, range=[MONTHLY_COLOUR, YEAR_BEFORE_COLOUR, ROLLING_COLOUR])
     # Below the plot, one entry a line: a horizontal legend is cut off in a half-width column.
-    legend = _legend(style, None, orient="bottom", direction="vertical", symbolType="stroke",
-                     symbolStrokeWidth=style.stroke * 2)
+    legend = (_legend(style, None, orient="bottom", direction="vertical", symbolType="stroke",
+                      symbolStrokeWidth=style.stroke * 2) if plot_height is None else
+              _legend(style, None, orient="top", direction="horizontal", columns=2, symbolType="stroke",
+                      symbolStrokeWidth=style.stroke * 2, labelLimit=400, labelFontSize=round(style.label * 0.85)))
     tooltip = [
         alt.Tooltip("month:T", title="Month", format="%b %Y"),
         alt.Tooltip("offence_count_text:N", title="Offences this month"),
@@ -242,8 +249,10 @@ def trend_chart(series: pd.DataFrame, area: str, measure_label: str, presenter: 
     )
     title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly offences", style,
                    "Bars: offences each month (left axis). Line: rolling 12-month total (right axis).")
+    if plot_height is not None:
+        title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly offences", style)
     return alt.layer(left, rolling).resolve_scale(y="independent").properties(
-        title=title, width="container", autosize=_FIT_WIDTH, height=style.height(320),
+        title=title, width="container", autosize=_FIT_WIDTH, height=plot_height or style.height(320),
         description="Monthly offences with the rolling 12-month total and the same month a year earlier",
     )
 
@@ -274,8 +283,12 @@ def _trend_notes(data: pd.DataFrame) -> list[dict[str, Any]]:
 
 def league_chart(
     league: pd.DataFrame, focus: str, presenter: bool = False, highlight: list[str] | None = None,
+    plot_height: int | None = None,
 ) -> alt.LayerChart:
-    """Every ranked area as a horizontal bar, lowest rate (rank 1) at the top, focus highlighted, London as a rule."""
+    """Every ranked area as a horizontal bar, lowest rate (rank 1) at the top, focus highlighted, London as a rule.
+
+    plot_height fits every bar into that height (a presenter slide): only highlighted bars are named, beside the bar.
+    """
     style = _style(presenter)
     _require(league, ("area_name", "measure_label", "end_month", "current", "rate_per_1000", "rank", "rank_of"),
              "league_chart")
@@ -316,10 +329,12 @@ def league_chart(
     top = max([*data[value].dropna().astype(float), london_rate or 0.0, 0.0]) or 1.0
 
     x_title = "Offences, rolling year" if by_count else "Rate per 1,000 residents"
+    compact = plot_height is not None
     y = alt.Y("area_name:N", sort=alt.EncodingSortField(field="league_order", op="min", order="ascending"),
-              axis=_axis(style, None, labelLimit=400, ticks=False))
+              axis=_axis(style, None, labels=False, ticks=False, domain=False) if compact
+              else _axis(style, None, labelLimit=400, ticks=False))
     number = {"format": COUNT_FORMAT, "tickMinStep": 1} if by_count else {"format": RATE_FORMAT}
-    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, top * 1.18], nice=False),
+    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, top * (1.8 if compact else 1.18)], nice=False),
               axis=_axis(style, x_title, grid=True, **number))
     value_title = "Offences, rolling year" if by_count else "Rate per 1,000"
     tooltip = [
@@ -337,9 +352,13 @@ def league_chart(
         tooltip=tooltip,
     )
     # Values beside the bars: all of them in a short league, else the highlighted bars only.
-    labelled = base.transform_filter("datum.highlight_group != 'Other areas'") if len(data) > 15 else base
-    labels = labelled.mark_text(align="left", baseline="middle", dx=4, fontSize=style.label * 0.9, color=INK).encode(
-        x=alt.X(f"{value}:Q"), text="value_text:N")
+    labelled = base.transform_filter("datum.highlight_group != 'Other areas'") if len(data) > 15 or compact else base
+    if compact:
+        labelled = base.transform_filter("datum.highlight_group == 'Selected area'").transform_calculate(
+            bar_text="datum.area_name + ' ' + datum.value_text + ' (' + datum.rank_text + ')'")
+    labels = labelled.mark_text(align="left", baseline="middle", dx=4, fontSize=style.label * 0.9, color=INK,
+                                fontWeight="bold" if compact else "normal").encode(
+        x=alt.X(f"{value}:Q"), text="bar_text:N" if compact else "value_text:N")
     layers: list[alt.Chart] = [bars, labels]
     if london_rate is not None:
         london_data = pd.DataFrame({"london_rate_per_1000": [london_rate], "london_label": [f"London {fmt_rate(london_rate)}"]})
@@ -359,9 +378,11 @@ def league_chart(
     else:
         text = f"{measure}: rate per 1,000 residents, rolling year to {end}"
         subtitle = "Rank 1 = the lowest rate, at the top." + (" Dashed line: London." if london_rate is not None else "")
+    if compact:
+        text, subtitle = f"{measure}: {'offences' if by_count else 'rate per 1,000'} by borough, lowest at the top", None
     return alt.layer(*layers).properties(
         title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
-        height=style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
+        height=plot_height or style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
     )
 
 

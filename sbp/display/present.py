@@ -2,20 +2,55 @@
 
 PRESENTER_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] { display: none !important; }
-html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
-[data-testid="stMain"] h1 { font-size: 2.6rem; }
-[data-testid="stMain"] h2 { font-size: 2.0rem; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; line-height: 1.2; }
-[data-testid="stMetricLabel"] p { font-size: 1.3rem; }
-[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.3rem; line-height: 1.5; }
-.block-container { max-width: 1800px; padding-top: 3rem; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"] { display: none !important; }
+html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
+.block-container, [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 0.6rem 1.4rem 1rem 1.4rem; }
+[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; }
+[data-testid="stMain"] h2 { font-size: 1.6rem; padding: 0.4rem 0 0.2rem 0; }
+[data-testid="stMain"] h3 { font-size: 1.35rem; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.05rem; line-height: 1.4; }
+[data-testid="stCaptionContainer"] p { font-size: 1rem; }
+[data-testid="stVerticalBlock"] { gap: 0.5rem; }
+.sbp-card { padding: 0.35rem 0.7rem; }
+.sbp-card-value { font-size: 1.9rem; }
+.sbp-card-label { font-size: 0.9rem; }
+.sbp-card-delta { font-size: 0.9rem; }
+.sbp-table { font-size: 1.05rem; }
+.st-key-sbp_slide_nav { position: fixed; top: 0.4rem; right: 1rem; z-index: 1000; width: auto !important;
+  background: rgba(255,255,255,0.92); align-items: center; gap: 0.5rem; }
+.st-key-sbp_slide_nav .sbp-stamp { font-size: 0.85rem; margin: 0; }
+.st-key-sbp_slide_nav p { font-size: 0.9rem; }
 </style>
 """
 
 BASE_CSS = """
 <style>
-.sbp-badge { display: inline-block; padding: 0.15em 0.6em; border-radius: 0.4em; font-weight: 600; }
+.sbp-badge { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.4em; font-weight: 600; white-space: nowrap; }
 .sbp-stamp { color: #555; font-size: 0.9rem; }
+.sbp-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.4rem; }
+.sbp-card { border: 1px solid rgba(49,51,63,0.2); border-radius: 0.5rem; padding: 0.5rem 0.75rem; overflow-wrap: anywhere; }
+.sbp-card-label { font-size: 0.9rem; color: #31333f; }
+.sbp-card-value { font-size: 1.9rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }
+.sbp-card-delta { font-size: 0.9rem; font-weight: 600; }
+.sbp-objective p { margin: 0.2rem 0 0.4rem 0; }
+.sbp-objective ul { margin: 0.1rem 0 0.3rem 1.1rem; padding: 0; }
+.sbp-objective-head { margin-bottom: 0.2rem; }
+.sbp-sub { margin: 0.5rem 0 0.3rem 1.2rem; padding-left: 0.7rem; border-left: 3px solid #d0d3da; }
+.sbp-objective-note, .sbp-review { color: #7a4b00; font-size: 0.85rem; }
+.sbp-side-title { font-weight: 700; font-size: 1.2rem; margin-bottom: 0.2rem; }
+ul.sbp-brief { list-style: none; margin: 0; padding: 0; }
+ul.sbp-brief li { margin: 0 0 0.3rem 0; font-size: 0.92rem; line-height: 1.3; }
+ul.sbp-brief li.sbp-brief-sub { margin-left: 1.1rem; font-size: 0.85rem; }
+.sbp-table-wrap { width: 100%; margin-bottom: 0.6rem; }
+table.sbp-table { width: 100%; border-collapse: collapse; font-size: 0.9rem; table-layout: auto; }
+table.sbp-table th, table.sbp-table td { border-bottom: 1px solid #e3e5ea; padding: 0.25rem 0.4rem; text-align: left;
+  vertical-align: top; overflow-wrap: break-word; }
+table.sbp-table th { font-weight: 600; background: #f5f6f8; }
+table.sbp-board { table-layout: fixed; }
+table.sbp-board th:first-child { width: 19%; }
+[data-testid="stSidebarNavLink"] span { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+table.sbp-table .num { text-align: right; }
+table.sbp-table td.num { white-space: nowrap; }
 </style>
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -416,24 +417,62 @@ def cube(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings:
 
 # --- exceptions and trend facts -------------------------------------------------------------
 
+MIN_EXCEPTION_BASELINE = 12  # fewer earlier months than this give limits too loose to mean anything
+SEASONAL_MONTHS = 36           # from this many earlier months, expect the same calendar month's average
+MAX_SEASONAL_YEARS = 5
+
+
+@dataclass(frozen=True)
+class ExceptionScan:
+    """Counts outside their control limits in one month, and what the scan was based on."""
+
+    flags: pd.DataFrame         # one row per flagged category x area
+    end: dt.date
+    level: str
+    baseline_months: int        # months before `end` the expected count comes from
+    seasonal: bool              # expected = the same calendar month's average over `seasonal_years` earlier years
+    seasonal_years: int
+    cells_tested: int           # category x area combinations with any offences in the baseline or the month
+    expected_by_chance: float   # flags a month with nothing unusual would still give, on average
+    probability: float          # two-sided tail probability of the limits
+    min_count: int              # counts below this are not flagged
+
+    def basis(self) -> str:
+        """One sentence saying what 'unusual' means for this scan."""
+        if self.seasonal:
+            expected = f"the average for {self.end:%B} over the previous {self.seasonal_years} years"
+        else:
+            expected = f"the average of the previous {self.baseline_months} months"
+        return (f"Unusual means a count so far from what is expected ({expected}) that a steady Poisson count would be "
+                f"that far out less than once in {round(1 / self.probability):,} months; counts under {self.min_count} are "
+                f"not flagged.")
+
+
 def exceptions(
     con: duckdb.DuckDBPyConnection, end: str | dt.date | None = None, level: str = "ward", within: str | None = None,
     by: str = "minor", config: Config | None = None, settings: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """Latest-month counts outside Poisson control limits from the preceding months (a c-chart), by category x area.
+    include_london: bool = False,
+) -> ExceptionScan:
+    """A month's counts outside exact Poisson control limits (a c-chart), by category x area.
 
-    by='minor' checks every MPS minor category; by='measure' every configured measure.
+    The expected count is the mean of up to `exception_baseline_months` earlier months (as many as are loaded, at
+    least 12), or, with 36 or more earlier months loaded, the mean of the same calendar month in earlier years.
+    by='minor' checks every MPS minor category; by='measure' every configured measure. include_london adds
+    London (every area at the level) as one more area.
     """
     config = config or default_config()
     settings = settings or load_settings()
-    baseline = int(settings["exception_baseline_months"])
     end = parse_month(end) if end else latest_month(con, level)
     first, last = month_span(con, level)
-    if not add_months(first, baseline) <= end <= last:
+    months_before = (end.year - first.year) * 12 + end.month - first.month
+    if not first <= end <= last or months_before < MIN_EXCEPTION_BASELINE:
         raise PeriodError(
-            f"Exceptions for {month_label(end)} need {baseline} earlier months; {level}-level data runs "
-            f"{month_label(first)} to {month_label(last)}."
+            f"Exceptions for {month_label(end)} need at least {MIN_EXCEPTION_BASELINE} earlier months; {level}-level "
+            f"data runs {month_label(first)} to {month_label(last)}."
         )
+    baseline = min(int(settings["exception_baseline_months"]), months_before)
+    seasonal = months_before >= SEASONAL_MONTHS
+    years = min(months_before // 12, MAX_SEASONAL_YEARS) if seasonal else 1
     if by == "measure":
         measures = list(config.measures.values())
     else:
@@ -441,23 +480,34 @@ def exceptions(
         minors = sorted(set(cats.loc[cats["source"].isin(MPS_SOURCES), "minor_category"]))
         measures = [Measure(id=f"minor:{m}", label=m, minors=(m,)) for m in minors]
     mapping, info = measure_frames(con, measures, config, level)
-    frame = _run(con, queries.EXCEPTIONS_SQL, {"end": end, "level": level, "within": within, "baseline": baseline}, mapping, info)
-    frame["offence_count"] = frame["offence_count"].fillna(0).astype("int64")
+    frame = _run(con, queries.EXCEPTIONS_SQL, {
+        "end": end, "level": level, "within": within, "baseline": baseline, "seasonal": seasonal, "years": years,
+        "include_london": include_london,
+    }, mapping, info)
+    frame["offence_count"] = frame["offence_count"].astype("int64")
     frame["baseline_mean"] = frame["baseline_mean"].astype("float64")
     from scipy.stats import poisson
 
-    tail = float(settings["exception_probability"]) / 2
+    tail, min_count = float(settings["exception_probability"]) / 2, int(settings["exception_min_count"])
     mean = frame["baseline_mean"].to_numpy()
     frame["lower_limit"] = np.where(mean > 0, poisson.ppf(tail, mean), 0).astype("int64")
     frame["upper_limit"] = np.where(mean > 0, poisson.isf(tail, mean), 0).astype("int64")
-    high = frame["offence_count"] > frame["upper_limit"]
-    low = (frame["offence_count"] < frame["lower_limit"]) & (mean >= settings["exception_min_count"])
+    high = (frame["offence_count"] > frame["upper_limit"]) & (frame["offence_count"] >= min_count)
+    low = (frame["offence_count"] < frame["lower_limit"]) & (mean >= min_count)
+    # The chance a month with nothing unusual is flagged anyway, summed over every combination tested.
+    chance_high = np.where(mean > 0, poisson.sf(np.maximum(frame["upper_limit"], min_count - 1), mean), 0.0)
+    chance_low = np.where(mean >= min_count, poisson.cdf(frame["lower_limit"] - 1, mean), 0.0)
+    tested = frame["area_name"] != "London"
+    expected = float((chance_high + chance_low)[tested.to_numpy()].sum())
     frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
-    frame = frame[(frame["exception"] != "") & ((frame["offence_count"] >= settings["exception_min_count"]) | low)]
-    frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
-    frame["ratio_to_baseline"] = frame["offence_count"] / frame["baseline_mean"].where(frame["baseline_mean"] > 0)
-    frame["end_month"] = end
-    return frame.sort_values("ratio_to_baseline", ascending=False).reset_index(drop=True)
+    flags = frame[frame["exception"] != ""].copy()
+    flags.insert(1, "measure_label", flags["measure_id"].map({m.id: m.label for m in measures}))
+    flags["ratio_to_baseline"] = flags["offence_count"] / flags["baseline_mean"].where(flags["baseline_mean"] > 0)
+    flags["end_month"] = end
+    flags = flags.sort_values(["ratio_to_baseline", "area_name"], ascending=[False, True]).reset_index(drop=True)
+    return ExceptionScan(flags=flags, end=end, level=level, baseline_months=baseline, seasonal=seasonal,
+                         seasonal_years=years if seasonal else 0, cells_tested=int(tested.sum()),
+                         expected_by_chance=expected, probability=2 * tail, min_count=min_count)
 
 
 def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:

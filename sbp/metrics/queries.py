@@ -181,22 +181,34 @@ AREAS_SQL = "SELECT DISTINCT area_name, borough FROM area_index WHERE area_level
 MONTH_SPAN_SQL = "SELECT min(month), max(month) FROM month_index WHERE area_level = $level"
 HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $level AND ($within IS NULL OR area_name IN (SELECT area_name FROM area_index WHERE borough = $within))"
 
-# Exceptions: the latest month's count per measure/category x area against Poisson control limits set
-# by the mean of the preceding $baseline months (a c-chart with exact Poisson limits).
+# Exceptions: the month $end's count per measure/category x area against Poisson control limits around an
+# expected count: the mean of the preceding $baseline months, or (seasonal) the mean of the same calendar month in
+# the $years years before. London (every area at the level summed) is one more area when asked.
 EXCEPTIONS_SQL = """
 WITH
-monthly AS (
-    SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count * m.sign) AS offence_count
+counts AS (
+    SELECT m.measure_id, c.area_name, c.borough, c.month, c.offence_count * m.sign AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
-    WHERE c.area_level = $level AND c.month BETWEEN ($end - to_months($baseline))::DATE AND $end
-      AND ($within IS NULL OR c.borough = $within)
+    WHERE c.area_level = $level AND c.month BETWEEN ($end - to_months(greatest($baseline, 12 * $years)))::DATE AND $end
+),
+monthly AS (
+    SELECT measure_id, area_name, borough, month, sum(offence_count) AS offence_count
+    FROM counts WHERE ($within IS NULL OR borough = $within)
+    GROUP BY ALL
+    UNION ALL
+    SELECT measure_id, 'London', 'London', month, sum(offence_count)
+    FROM counts WHERE $include_london
     GROUP BY ALL
 )
 SELECT measure_id, area_name, borough,
-       sum(offence_count) FILTER (WHERE month = $end) AS offence_count,
-       sum(offence_count) FILTER (WHERE month < $end) / $baseline AS baseline_mean,
-       count(*) FILTER (WHERE month < $end) AS baseline_months_with_data
+       coalesce(sum(offence_count) FILTER (WHERE month = $end), 0) AS offence_count,
+       CASE WHEN $seasonal
+            THEN coalesce(sum(offence_count) FILTER (WHERE month < $end AND month(month) = month($end::DATE)
+                                                     AND month >= ($end - to_months(12 * $years))::DATE), 0) / $years
+            ELSE coalesce(sum(offence_count) FILTER (WHERE month < $end AND month >= ($end - to_months($baseline))::DATE), 0)
+                 / $baseline
+       END AS baseline_mean
 FROM monthly GROUP BY ALL
 """

@@ -20,7 +20,7 @@ from sbp.display import boardtable, charts, narrative
 from sbp import metrics, store
 from sbp.config import Config, Measure, Priority, default_config
 from sbp.ingest.formats import FORMAT_LABELS
-from sbp.config.objectives import STATUS_TONE, objectives_for
+from sbp.config.objectives import STATUS_TONE, flatten, objectives_for
 from sbp.metrics.periods import add_months, month_label, parse_month, rolling_year_span
 from sbp.report import chartimg
 from sbp.report.texts import (
@@ -277,7 +277,7 @@ def build_model(
         objectives_list = tuple(
             ObjectiveStatus(number=o.number, title=o.title, status=o.status, tone=STATUS_TONE.get(o.status, "neutral"),
                             evidence=o.evidence, updated=o.updated)
-            for o in objectives(priority.id)
+            for o in flatten(objectives(priority.id))
         )
         sections.append(PrioritySection(id=priority.id, title=priority.title, objectives=objectives_list,
                                         columns=tuple(columns), rows=measure_rows, charts=tuple(images)))

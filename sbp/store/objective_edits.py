@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sbp import store
 from sbp.errors import SbpError
-from sbp.config.objectives import Objective, load_objectives
+from sbp.config.objectives import Objective, flatten, load_objectives
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objective_status (
@@ -49,34 +49,40 @@ def _connect(db: str | os.PathLike | None) -> sqlite3.Connection:
 
 
 def current_objectives(priority_id: str | None = None, db: str | os.PathLike | None = None) -> list[tuple[Objective, int]]:
-    """Objectives with saved edits applied, each with its revision (0 = as shipped)."""
-    shipped = load_objectives()
+    """Objectives (sub-objectives included, inside each) with saved edits applied, each with its revision (0 = as shipped)."""
     edits = {}
     if edits_path(db).exists():
         with _connect(db) as con:
             for row in con.execute("SELECT priority, number, status, evidence, updated, revision FROM objective_status"):
                 edits[(row[0], row[1])] = row[2:]
-    out = []
-    for objective in shipped:
-        if priority_id is not None and objective.priority != priority_id:
-            continue
+
+    def edited(objective: Objective) -> Objective:
+        subs = tuple(edited(sub) for sub in objective.subs)
         edit = edits.get((objective.priority, objective.number))
-        if edit:
-            status, evidence, updated, revision = edit
-            objective = dataclasses.replace(objective, status=status, evidence=evidence,
-                                            updated=dt.date.fromisoformat(updated[:10]))
-            out.append((objective, revision))
-        else:
-            out.append((objective, 0))
-    return out
+        if not edit:
+            return dataclasses.replace(objective, subs=subs)
+        status, evidence, updated, _ = edit
+        return dataclasses.replace(objective, status=status, evidence=evidence, subs=subs,
+                                   updated=dt.date.fromisoformat(updated[:10]))
+
+    return [(edited(o), edits.get((o.priority, o.number), (0, 0, 0, 0))[3])
+            for o in load_objectives() if priority_id is None or o.priority == priority_id]
+
+
+def revisions(priority_id: str, db: str | os.PathLike | None = None) -> dict[str, int]:
+    """The saved revision of every objective and sub-objective of a priority that has been edited."""
+    if not edits_path(db).exists():
+        return {}
+    with _connect(db) as con:
+        return dict(con.execute("SELECT number, revision FROM objective_status WHERE priority = ?", (priority_id,)).fetchall())
 
 
 def save_status(
     priority_id: str, number: str, status: str, evidence: str, who: str, base_revision: int,
     db: str | os.PathLike | None = None, allowed_statuses: list[str] | None = None,
 ) -> int:
-    """Save a new status and evidence for one objective; returns the new revision or raises EditConflictError."""
-    current = {(o.priority, o.number): (o, rev) for o, rev in current_objectives(priority_id, db)}
+    """Save a new status and evidence for one objective or sub-objective (number '1.2'); returns the new revision or raises EditConflictError."""
+    current = {(o.priority, o.number): o for top, _ in current_objectives(priority_id, db) for o in flatten([top])}
     if (priority_id, number) not in current:
         raise SbpError(f"There is no objective {number} under {priority_id}.")
     if allowed_statuses is not None and status not in allowed_statuses:
@@ -87,7 +93,7 @@ def save_status(
         try:
             row = con.execute("SELECT revision, status, evidence FROM objective_status WHERE priority = ? AND number = ?",
                               (priority_id, number)).fetchone()
-            shipped, _ = current[(priority_id, number)]
+            shipped = current[(priority_id, number)]
             revision, old_status, old_evidence = row if row else (0, shipped.status, shipped.evidence)
             if revision != base_revision:
                 raise EditConflictError(

@@ -140,9 +140,10 @@ def series(
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def exceptions(version: str, end: dt.date | None, level: str, within: str | None, by: str = "minor") -> pd.DataFrame:
-    """Exceptions (latest month outside control limits)."""
-    return metrics.exceptions(cursor(version), end, level=level, within=within, by=by)
+def exceptions(version: str, end: dt.date | None, level: str, within: str | None, by: str = "minor",
+               include_london: bool = False) -> metrics.ExceptionScan:
+    """Exceptions: a month's counts outside their control limits, and what the scan was based on."""
+    return metrics.exceptions(cursor(version), end, level=level, within=within, by=by, include_london=include_london)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -154,21 +155,23 @@ def loaded_files(version: str) -> pd.DataFrame:
 # Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of
 # server CPU per chart, which under load is most of a page view.
 @st.cache_data(max_entries=128, show_spinner=False)
-def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool) -> dict:
-    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec."""
+def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
+               plot_height: int | None = None) -> dict:
+    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec (plot_height: a slide's)."""
     start = max(add_months(end, -35), store_info(version).first_month)  # no empty years before the data starts
     frame = series(version, (area,), (measure_id,), start, end)
-    return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter))
+    return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter, plot_height=plot_height))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def league_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
-                group: tuple[str, ...] | None = None) -> dict:
+                group: tuple[str, ...] | None = None, plot_height: int | None = None) -> dict:
     """The borough league chart (optionally only a comparator group, highlighted), as a Vega-Lite spec."""
     frame = league(version, measure_id, end)
     if group is not None:
         frame = frame[frame["area_name"].isin(group)]
-    return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter, highlight=list(group) if group else None))
+    return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter,
+                                              highlight=list(group) if group else None, plot_height=plot_height))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

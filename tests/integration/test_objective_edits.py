@@ -42,3 +42,14 @@ def test_unknown_status_is_refused(db):
     with pytest.raises(SbpError, match="not a status"):
         save_status("safer_neighbourhoods", "1", "Done-ish", "", "alice", 0, db, allowed_statuses=["Achieved"])
     assert audit_log(db) == []
+
+
+def test_a_sub_objective_is_edited_and_audited_on_its_own(db):
+    assert save_status("safer_neighbourhoods", "1.2", "At risk", "CIDs paused in two wards.", "alice", 0, db) == 1
+    objectives = {o.number: o for o, _ in current_objectives("safer_neighbourhoods", db)}
+    cids = next(s for s in objectives["1"].subs if s.number == "1.2")
+    assert (cids.status, cids.evidence) == ("At risk", "CIDs paused in two wards.")
+    assert objectives["1"].status == "Achieved"  # the parent keeps its own status
+    assert [(r["number"], r["old_status"], r["new_status"]) for r in audit_log(db)] == [("1.2", "Achieved", "At risk")]
+    with pytest.raises(EditConflictError):
+        save_status("safer_neighbourhoods", "1.2", "Achieved", "", "bob", 0, db)

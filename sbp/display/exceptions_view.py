@@ -1,0 +1,56 @@
+"""How exception scans read on the pages: what 'unusual' was based on, and the flagged counts as tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sbp.display.htmltable import table_html
+from sbp.display.formatting import esc, fmt_count, fmt_number
+from sbp.metrics import ExceptionScan
+
+AREA_WORDS = {"ward": "ward", "borough": "borough"}
+
+
+def scan_note(scan: ExceptionScan, level: str, configured_baseline: int) -> str:
+    """What 'unusual' means for this scan, how short the baseline is, and how many flags chance alone would give."""
+    parts = [scan.basis()]
+    if not scan.seasonal and scan.baseline_months < configured_baseline:
+        parts.append(f"Only {scan.baseline_months} earlier months are loaded at {level} level, so the expected count "
+                     f"uses those instead of the configured {configured_baseline}.")
+    if not scan.seasonal:
+        parts.append("Seasonality is not modelled (that needs 36 earlier months).")
+    parts.append(f"In a month with nothing unusual, about {scan.expected_by_chance:.1f} of the "
+                 f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
+                 f"be flagged by chance.")
+    return " ".join(parts)
+
+
+def _rows(flags: pd.DataFrame, area_title: str | None) -> pd.DataFrame:
+    table = pd.DataFrame({
+        "Category": flags["measure_label"].to_numpy(),
+        "This month": [fmt_count(v) for v in flags["offence_count"]],
+        "Usual (expected)": [fmt_number(v, 1) for v in flags["baseline_mean"]],
+        "Expected range": [f"{fmt_count(lo)} to {fmt_count(hi)}" for lo, hi in zip(flags["lower_limit"], flags["upper_limit"])],
+        "": flags["exception"].to_numpy(),
+    })
+    if area_title:
+        table.insert(0, area_title, flags["area_name"].to_numpy())
+    return table
+
+
+def flags_html(scan: ExceptionScan, area_title: str | None = None) -> str:
+    """The scan's flagged counts as a static table (area column titled area_title, or none)."""
+    return table_html(_rows(scan.flags, area_title), numeric=("This month", "Usual (expected)"))
+
+
+def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
+    """One borough's flagged categories, each with whether London as a whole was also unusual that month."""
+    flags = scan.flags
+    mine = flags[flags["area_name"] == borough]
+    if mine.empty:
+        return f"<p>Nothing unusual in {esc(borough)} as a whole: every category is within its expected range.</p>"
+    london = flags[flags["area_name"] == "London"].set_index("measure_id")["exception"]
+    table = _rows(mine, None)
+    table["London this month"] = [f"also {london[m]}" if m in london.index else "within its usual range"
+                                  for m in mine["measure_id"]]
+    return table_html(table, numeric=("This month", "Usual (expected)"))
