@@ -4,7 +4,7 @@ import streamlit as st
 
 from sbp.web import appdata, urlstate
 from sbp.display import formatting, present
-from sbp.config import london_boroughs
+from sbp.config import COMPARATOR_GROUPS, comparator_group
 from sbp.metrics.periods import month_label
 
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
@@ -16,7 +16,7 @@ info = appdata.store_info(version)
 settings = appdata.settings()
 config = appdata.config()
 
-GROUPS = {"all": "All London", "outer": "Outer London", "similar": "Similar boroughs"}
+GROUPS = COMPARATOR_GROUPS
 params = st.query_params
 
 state = st.session_state
@@ -60,12 +60,8 @@ if presenting:
 elif "present" in params:
     del params["present"]
 
-boroughs = {b.name: b for b in london_boroughs()}
-comparators = {
-    "all": list(info.boroughs),
-    "outer": [b for b in info.boroughs if boroughs[b].inner_outer == "Outer"],
-    "similar": [b for b in settings["similar_boroughs"] if b in info.boroughs],
-}
+comparators = {kind: comparator_group(kind, state["sbp_borough"], info.boroughs, settings["similar_boroughs"])
+               for kind in GROUPS}
 
 priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
 # Page files are named *_page.py so that no url_path equals a file name: Streamlit would otherwise also treat

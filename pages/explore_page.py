@@ -18,17 +18,26 @@ wards = list(info.wards.get(ctx["borough"], ()))
 
 if "ex_measures" not in st.session_state:
     q = st.query_params
-    chosen, n1 = urlstate.pick_many(q.get_all("measure"), options, ["burglary"], "categories")
-    areas, n2 = urlstate.pick_many(q.get_all("area"), list(info.boroughs), [ctx["borough"]], "boroughs")
-    ward_pick, n3 = urlstate.pick_many(q.get_all("ward"), wards, [], "wards")
-    start, n4 = urlstate.pick_month(q.get("from"), months, max(info.first_month, add_months(info.last_month, -35)), "start month")
+    chosen, n1 = urlstate.pick_many(q.get_all("measure"), options, ["burglary"], "category", plural="categories")
+    areas, n2 = urlstate.pick_many(q.get_all("area"), list(info.boroughs), [ctx["borough"]], "borough")
+    ward_pick, n3 = urlstate.pick_many(q.get_all("ward"), wards, [], "ward")
+    start, n4 = urlstate.pick_month(q.get("from"), [m for m in months if m <= ctx["end"]],
+                                    max(info.first_month, add_months(ctx["end"], -35)), "start month")
     view, _ = urlstate.pick(q.get("view"), ["monthly", "rolling"], "monthly", "view")
     unit, _ = urlstate.pick(q.get("unit"), ["counts", "rates"], "counts", "unit")
-    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range_default=(start, info.last_month),
+    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range_default=(start, ctx["end"]),
+                            ex_period_end=ctx["end"],
                             ex_view=view, ex_unit=unit, ex_london=urlstate.is_on(q.get("london")))
     for notice in (n1, n2, n3, n4):
         if notice:
             st.info(notice, icon=":material/link_off:")
+
+if st.session_state.get("ex_period_end") != ctx["end"]:
+    # The sidebar's period end moved: the month range follows it (keeping its length where the data allows).
+    old_start, old_end = st.session_state.get("ex_range", st.session_state["ex_range_default"])
+    length = (old_end.year - old_start.year) * 12 + old_end.month - old_start.month
+    st.session_state["ex_range"] = (max(info.first_month, add_months(ctx["end"], -length)), ctx["end"])
+    st.session_state["ex_period_end"] = ctx["end"]
 
 left, right = st.columns(2)
 with left:
@@ -75,6 +84,8 @@ if rates:
 shown = data[["measure_label", "area_name", "month", value]].rename(columns={
     "measure_label": "Category", "area_name": "Area", "month": "Month", value: charts.VALUE_TITLES.get(value, value)})
 shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
+if value.endswith("rate_per_1000"):  # rates to 2 decimals on screen and in the CSV, still numbers
+    shown[shown.columns[-1]] = shown[shown.columns[-1]].astype("Float64").round(2)
 
 st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"])), width="stretch")
 title = charts.VALUE_TITLES.get(value, value)

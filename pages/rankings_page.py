@@ -12,7 +12,7 @@ version, info, end = ctx["version"], ctx["info"], ctx["end"]
 
 st.title("Rankings")
 options, labels = appdata.measure_choices(info)
-appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offences", "measure")
+appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offences", "measure", labels)
 measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 

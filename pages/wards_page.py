@@ -20,7 +20,7 @@ if not wards:
     st.stop()
 
 options, labels = appdata.measure_choices(info, include_majors=False)
-appdata.seed_from_url("wd_measure", "measure", options, "total_notifiable_offences", "category")
+appdata.seed_from_url("wd_measure", "measure", options, "total_notifiable_offences", "category", labels)
 measure_id = st.selectbox("Crime category", options, key="wd_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 
@@ -76,7 +76,9 @@ st.caption("Highest counts first. Ward figures exclude offences the police could
 st.dataframe(styled(table, {"Previous year": "count", "This year": "count", "Change": "change", "% change": "pct",
                             "Last 24 months": "raw"}),
              hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
-    "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
+    # One scale for every ward, so 1 offence does not look as volatile as 100.
+    "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium", y_min=0,
+                                                       y_max=max([max(s) for s in sparks if len(s)] + [1])),
 })
 st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns="Last 24 months")),
                    file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),

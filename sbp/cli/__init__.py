@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        # argparse %-formats help strings (for %(default)s); a literal % must be doubled there, not in description.
+        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         p.add_argument("--db", help="store path (default: env SBP_DB, else data/sbp.duckdb)")
         p.set_defaults(func=func)
         return p

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,3 +161,41 @@ def london_boroughs() -> tuple[Borough, ...]:
             Borough(r["borough"], r["short_name"], r["inner_outer"], int(r["tile_col"]), int(r["tile_row"]))
             for r in csv.DictReader(handle)
         )
+
+
+def measure_options(
+    config: Config, majors: Sequence[str], minors: Sequence[str]
+) -> tuple[list[str], dict[str, str]]:
+    """Selectable measures: configured ones, then whole MPS majors ('major:X') and minors ('minor:X'), with labels.
+
+    A category with the same name as a configured measure is listed once, as the measure.
+    """
+    taken = {m.label.casefold() for m in config.measures.values()}
+    majors = [m for m in majors if m.casefold() not in taken]
+    minors = [m for m in dict.fromkeys(minors) if m.casefold() not in taken]
+    options = list(config.measures) + [f"major:{m}" for m in majors] + [f"minor:{m}" for m in minors]
+    labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in majors}
+              | {f"minor:{m}": m for m in minors})
+    return options, labels
+
+
+COMPARATOR_GROUPS = {"all": "All London", "outer": "Outer London (ONS)", "inner": "Inner London (ONS)",
+                     "similar": "Similar boroughs"}
+
+
+def comparator_group(kind: str, focus: str, loaded: Sequence[str], similar: Sequence[str]) -> list[str]:
+    """The boroughs of a comparator group ('all', 'outer', 'inner', 'similar') among those loaded, focus always in it.
+
+    Inner and outer London follow the ONS definition (data/boroughs.csv): Haringey and Newham are inner, Greenwich
+    outer, unlike the London Government Act 1963.
+    """
+    sides = {b.name: b.inner_outer for b in london_boroughs()}
+    if kind == "all":
+        members = list(loaded)
+    elif kind in ("outer", "inner"):
+        members = [b for b in loaded if sides.get(b, "").lower() == kind]
+    elif kind == "similar":
+        members = [b for b in similar if b in set(loaded)]
+    else:
+        raise ConfigError(f"Unknown comparator group {kind!r}; use one of {', '.join(COMPARATOR_GROUPS)}")
+    return members if focus in members or focus not in set(loaded) else [focus, *members]

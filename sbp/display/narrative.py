@@ -89,8 +89,8 @@ TEMPLATES: dict[str, str] = {
     "summary_no_previous_tail": "there is no earlier year loaded to compare with",
     "summary_no_current": "{label}: no count is loaded for {area} for this period",
     # Rate after the change clause: {rate} / {rate_previous} '4.79'.
-    "summary_rate_change": "the rate per 1000 from {rate_previous} to {rate}",
-    "summary_rate_only": "a rate per 1000 of {rate}",
+    "summary_rate_change": "the rate per 1,000 from {rate_previous} to {rate}",
+    "summary_rate_only": "a rate per 1,000 of {rate}",
     # London after the rank clause: {verb} 'rose'/'fell', {london_pct} '3.6%'.
     "summary_london": "while London as a whole {verb} {london_pct}",
     "summary_london_unchanged": "while London as a whole was unchanged",
@@ -99,7 +99,7 @@ TEMPLATES: dict[str, str] = {
     # --- board_paragraph: the report's fuller paragraph ----------------------------------------
     # Opening: period, count, rate. {period}; {were} 'were'/'was'; {count_phrase} '1,580 offences of ...'.
     "board_opening": "For {period}, there {were} {count_phrase} in {area}",
-    "board_rate": ", a rate per 1000 of {rate}",
+    "board_rate": ", a rate per 1,000 of {rate}",
     "board_rate_previous": " ({rate_previous} a year earlier)",
     "board_london_rate": ", with the London rate at {london_rate}",
     "board_both_zero": "{label}: no offences were recorded in {area} in either year ({period} and the 12 months before).",
@@ -374,7 +374,7 @@ def _change_clause(r: dict[str, Any], prefix: str) -> str:
 def summary_sentence(row: Any) -> str:
     """The dashboard's one-sentence summary of a comparison row (a dict or a pandas row), as plain text.
 
-    'Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1000 from 4.47 to 4.79; Bromley ranks 9th
+    'Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks 9th
     of 32 London boroughs, while London as a whole fell 3.6%.'
     """
     r = _read(row)

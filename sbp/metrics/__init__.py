@@ -315,11 +315,23 @@ def league(
     con: duckdb.DuckDBPyConnection, measure: Measure, end: str | dt.date, level: str = "borough",
     within: str | None = None, config: Config | None = None, settings: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """The league table for one measure: every area at a level (optionally within a borough), best rank first."""
+    """The league table for one measure: every area at a level (optionally within a borough), best rank first.
+
+    When areas are ranked by rate, areas without a population (the airports area, Aviation Security) are left out:
+    they count towards London but are never in a league.
+    """
     if within is not None:
-        within = _check_area(con, within, "borough")
+        # The borough as the areas at this level name it: ward data alone is enough to list a borough's wards.
+        boroughs = [r[0] for r in con.execute(queries.BOROUGHS_AT_LEVEL_SQL, {"level": level}).fetchall()]
+        match = next((b for b in boroughs if b.lower() == within.strip().lower()), None)
+        if match is None:
+            raise UnknownNameError("borough", within, boroughs)
+        within = match
     end = check_end(con, end, level)
-    return comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings).reset_index(drop=True)
+    frame = comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings)
+    if len(frame) and frame["rank_basis"].iloc[0] == "rate":
+        frame = frame[frame["population"].notna()]
+    return frame.reset_index(drop=True)
 
 
 def metric(
@@ -393,6 +405,10 @@ def with_rates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, level: str =
         "SELECT area_name, coalesce(year, 0) AS year, population FROM population "
         "WHERE area_level = $level AND denominator = 'residents'", {"level": level}
     ).df()
+    if level == "borough" and not pop.empty:
+        # London's rate divides every area's count by the sum of the boroughs' populations (README: Definitions).
+        london = pop.groupby("year", as_index=False)["population"].sum().assign(area_name="London")
+        pop = pd.concat([pop, london[["area_name", "year", "population"]]], ignore_index=True)
     out = frame.copy()
     out["year"] = pd.to_datetime(out["month"]).dt.year
     if pop.empty:

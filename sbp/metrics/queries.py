@@ -178,6 +178,7 @@ ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 # What is loaded, for validating names and months.
 CATEGORIES_SQL = "SELECT DISTINCT source, major_category, minor_category FROM category_index WHERE area_level = $level"
 AREAS_SQL = "SELECT DISTINCT area_name, borough FROM area_index WHERE area_level = $level ORDER BY area_name"
+BOROUGHS_AT_LEVEL_SQL = "SELECT DISTINCT borough FROM area_index WHERE area_level = $level AND borough IS NOT NULL ORDER BY borough"
 MONTH_SPAN_SQL = "SELECT min(month), max(month) FROM month_index WHERE area_level = $level"
 HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $level AND ($within IS NULL OR area_name IN (SELECT area_name FROM area_index WHERE borough = $within))"
 

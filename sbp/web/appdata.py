@@ -17,7 +17,7 @@ from sbp.display import charts
 from sbp import metrics, store
 from sbp.store import status
 from sbp.web import urlstate
-from sbp.config import default_config, london_boroughs
+from sbp.config import default_config, london_boroughs, measure_options
 from sbp.ingest.demo import build_demo
 from sbp.metrics.periods import add_months, month_range
 from sbp.config.settings import load_settings
@@ -182,19 +182,17 @@ def tile_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter
 
 def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
     """Selectable measures: configured ones, then whole MPS majors ('major:X') and minors ('minor:X'), with labels."""
-    config = default_config()
-    majors = info.majors if include_majors else ()
-    options = list(config.measures) + [f"major:{m}" for m in majors] + [f"minor:{minor}" for _, minor in info.minors]
-    labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in majors}
-              | {f"minor:{minor}": minor for _, minor in info.minors})
-    return options, labels
+    return measure_options(default_config(), info.majors if include_majors else (), [minor for _, minor in info.minors])
 
 
-def seed_from_url(key: str, param: str, options: list[str], default: str, what: str) -> None:
-    """Before a widget's first draw in a session, take its value from the link (checked), with a notice if refused."""
+def seed_from_url(key: str, param: str, options: list[str], default: str, what: str,
+                  labels: dict[str, str] | None = None) -> None:
+    """Before a widget's first draw in a session, take its value from the link (checked), with a notice if refused
+    that names the default by its label."""
     if key in st.session_state:
         return
-    st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what)
+    st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what,
+                                                  label=(labels or {}).get)
     if notice:
         st.info(notice, icon=":material/link_off:")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sbp.errors import PeriodError
@@ -19,15 +19,18 @@ def _shown(value: str) -> str:
     return text + ("..." if len(value) > 40 else "")
 
 
-def pick(raw: str | None, allowed: Sequence[str], default: str, what: str) -> tuple[str, str | None]:
-    """(value, notice): raw when it is one of allowed (case-insensitive), else default and a plain-words notice."""
+def pick(raw: str | None, allowed: Sequence[str], default: str, what: str,
+         label: Callable[[str], str | None] | None = None) -> tuple[str, str | None]:
+    """(value, notice): raw when it is one of allowed (case-insensitive), else default and a plain-words notice
+    naming the default as users see it (label(default), e.g. 'Violence with injury' rather than its id)."""
     if raw is None or raw == "":
         return default, None
     if len(raw) <= MAX_PARAM_LENGTH:
         for option in allowed:
             if option.lower() == raw.strip().lower():
                 return option, None
-    return default, f"The link asked for {what} '{_shown(raw)}', which is not available; showing {default} instead."
+    shown_default = (label(default) if label else None) or default
+    return default, f"The link asked for {what} '{_shown(raw)}', which is not available; showing {shown_default} instead."
 
 
 def pick_month(raw: str | None, allowed: Sequence[dt.date], default: dt.date, what: str = "month") -> tuple[dt.date, str | None]:
@@ -45,14 +48,18 @@ def pick_month(raw: str | None, allowed: Sequence[dt.date], default: dt.date, wh
     )
 
 
-def pick_many(raw: list[str], allowed: Sequence[str], default: Sequence[str], what: str, limit: int = 40) -> tuple[list[str], str | None]:
-    """(values, notice) keeping only allowed values from a repeated parameter."""
+def pick_many(raw: list[str], allowed: Sequence[str], default: Sequence[str], what: str, limit: int = 40,
+              plural: str | None = None) -> tuple[list[str], str | None]:
+    """(values, notice) keeping only allowed values from a repeated parameter; what is singular ('category'),
+    plural its plural (default what + 's')."""
     if not raw:
         return list(default), None
     lookup = {a.lower(): a for a in allowed}
     kept = [lookup[r.strip().lower()] for r in raw[:limit] if len(r) <= MAX_PARAM_LENGTH and r.strip().lower() in lookup]
     dropped = len(raw) - len(kept)
-    notice = f"{dropped} {what} in the link {'is' if dropped == 1 else 'are'} not available and {'was' if dropped == 1 else 'were'} ignored." if dropped else None
+    noun = what if dropped == 1 else (plural or what + "s")
+    notice = (f"{dropped} {noun} in the link {'is' if dropped == 1 else 'are'} not available and "
+              f"{'was' if dropped == 1 else 'were'} ignored.") if dropped else None
     return (kept or list(default)), notice
 
 

@@ -161,10 +161,10 @@ def test_the_running_app_shows_a_new_ingest_on_its_next_run(db, tmp_path, monkey
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 
-    def shown() -> tuple[str, list]:
+    def shown() -> tuple[str, str]:
         stamp = next(m.value for m in at.markdown if 'class="sbp-stamp"' in m.value)
-        frame = at.dataframe[0].value
-        return stamp, frame.iloc[:, 2].tolist()
+        table = next(m.value for m in at.markdown if '<table class="sbp-table sbp-board' in m.value)
+        return stamp, table
 
     stamp1, numbers1 = shown()
     assert "Data to Dec 2023" in stamp1

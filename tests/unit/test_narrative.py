@@ -27,9 +27,9 @@ BASE = dict(
 GOLDEN = {
     "rise": (
         {},
-        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1000 from 4.47 to 4.79; Bromley ranks 9th of 32 "
+        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks 9th of 32 "
         "London boroughs, while London as a whole fell 3.6%.",
-        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.79 (4.47 a year earlier), with the London rate at 5.20. Total burglary rose by 7.2% on the previous 12 "
         "months (1,474 to 1,580), against a London fall of 3.6%. Bromley ranks 9th of 32 London boroughs, an "
         "improvement of 2 places. This change is statistically significant.",
@@ -37,9 +37,9 @@ GOLDEN = {
     "fall": (
         dict(current=1400, previous=1630, change=-230, pct_change=-14.1104, rate_per_1000=4.2431,
              rate_per_1000_previous=4.9402, rank=6, rank_previous=3),
-        "Total burglary fell by 14.1% (1,630 to 1,400), the rate per 1000 from 4.94 to 4.24; Bromley ranks 6th of 32 "
+        "Total burglary fell by 14.1% (1,630 to 1,400), the rate per 1,000 from 4.94 to 4.24; Bromley ranks 6th of 32 "
         "London boroughs, while London as a whole fell 3.6%.",
-        "For the rolling year to November 2023, there were 1,400 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,400 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.24 (4.94 a year earlier), with the London rate at 5.20. Total burglary fell by 14.1% on the previous 12 "
         "months (1,630 to 1,400), larger than the overall London fall of 3.6%. Bromley ranks 6th of 32 London "
         "boroughs, down 3 places. This change is statistically significant.",
@@ -47,9 +47,9 @@ GOLDEN = {
     "unchanged": (
         dict(current=1474, previous=1474, change=0, pct_change=0.0, rate_per_1000=4.4712, rate_per_1000_previous=4.4712,
              rank_previous=9, significant=False, p_value=1.0, london_pct_change=2.0411),
-        "Total burglary was unchanged at 1,474, a rate per 1000 of 4.47; Bromley ranks 9th of 32 London boroughs, "
+        "Total burglary was unchanged at 1,474, a rate per 1,000 of 4.47; Bromley ranks 9th of 32 London boroughs, "
         "while London as a whole rose 2.0%.",
-        "For the rolling year to November 2023, there were 1,474 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,474 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.47 (4.47 a year earlier), with the London rate at 5.20. Total burglary was unchanged at 1,474 compared "
         "with the previous 12 months, against a London increase of 2.0%. Bromley ranks 9th of 32 London boroughs, "
         "unchanged from a year earlier.",
@@ -57,9 +57,9 @@ GOLDEN = {
     "zero_baseline": (
         dict(current=12, previous=0, change=12, pct_change=None, rate_per_1000=0.0364, rate_per_1000_previous=0.0,
              rank=2, rank_previous=2, p_value=0.0005),
-        "Total burglary rose from none to 12, the rate per 1000 from 0.00 to 0.04; Bromley ranks 2nd of 32 London "
+        "Total burglary rose from none to 12, the rate per 1,000 from 0.00 to 0.04; Bromley ranks 2nd of 32 London "
         "boroughs, while London as a whole fell 3.6%.",
-        "For the rolling year to November 2023, there were 12 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 12 offences of total burglary in Bromley, a rate per 1,000 "
         "of 0.04 (0.00 a year earlier), with the London rate at 5.20. Total burglary rose from none to 12 on the "
         "previous 12 months, against a London fall of 3.6%. Bromley ranks 2nd of 32 London boroughs, unchanged from "
         "a year earlier. This change is statistically significant.",
@@ -76,9 +76,9 @@ GOLDEN = {
     ),
     "tied_rank": (
         dict(rank=4, rank_tied=True, rank_previous=4, london_pct_change=6.4),
-        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1000 from 4.47 to 4.79; Bromley ranks joint 4th "
+        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks joint 4th "
         "of 32 London boroughs, while London as a whole rose 6.4%.",
-        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.79 (4.47 a year earlier), with the London rate at 5.20. Total burglary rose by 7.2% on the previous 12 "
         "months (1,474 to 1,580), slightly higher than the overall London increase of 6.4%. Bromley ranks joint 4th "
         "of 32 London boroughs, unchanged from a year earlier. This change is statistically significant.",
@@ -87,9 +87,9 @@ GOLDEN = {
         dict(measure_label="Other sexual offences", current=394, previous=328, change=66, pct_change=20.122,
              rate_per_1000=1.2411, rate_per_1000_previous=1.0332, rank=1, rank_previous=3, london_pct_change=45.01,
              london_rate_per_1000=2.1),
-        "Other sexual offences rose by 20.1% (328 to 394), the rate per 1000 from 1.03 to 1.24; Bromley has the "
+        "Other sexual offences rose by 20.1% (328 to 394), the rate per 1,000 from 1.03 to 1.24; Bromley has the "
         "lowest rate of all 32 London boroughs (the best position), while London as a whole rose 45.0%.",
-        "For the rolling year to November 2023, there were 394 other sexual offences in Bromley, a rate per 1000 of "
+        "For the rolling year to November 2023, there were 394 other sexual offences in Bromley, a rate per 1,000 of "
         "1.24 (1.03 a year earlier), with the London rate at 2.10. Other sexual offences rose by 20.1% on the previous "
         "12 months (328 to 394), far lower than the overall London increase of 45.0%. Bromley has the lowest rate of "
         "all 32 London boroughs (the best position), an improvement of 2 places. This change is statistically "
@@ -97,9 +97,9 @@ GOLDEN = {
     ),
     "last_place": (
         dict(rank=32, rank_previous=29, london_pct_change=7.0),
-        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1000 from 4.47 to 4.79; Bromley has the highest "
+        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley has the highest "
         "rate of all 32 London boroughs (the worst position), while London as a whole rose 7.0%.",
-        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.79 (4.47 a year earlier), with the London rate at 5.20. Total burglary rose by 7.2% on the previous 12 "
         "months (1,474 to 1,580), slightly higher than the overall London increase of 7.0%. Bromley has the highest "
         "rate of all 32 London boroughs (the worst position), down 3 places. This change is statistically significant.",
@@ -114,18 +114,18 @@ GOLDEN = {
     ),
     "london_missing": (
         dict(london_pct_change=None, london_rate_per_1000=None),
-        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1000 from 4.47 to 4.79; Bromley ranks 9th of 32 "
+        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks 9th of 32 "
         "London boroughs.",
-        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.79 (4.47 a year earlier). Total burglary rose by 7.2% on the previous 12 months (1,474 to 1,580). "
         "Bromley ranks 9th of 32 London boroughs, an improvement of 2 places. This change is statistically significant.",
     ),
     "previous_missing": (
         dict(previous=None, change=None, pct_change=None, rate_per_1000_previous=None, rank_previous=None,
              significant=None, p_value=None, rag=None),
-        "Total burglary: 1,580 offences, a rate per 1000 of 4.79; Bromley ranks 9th of 32 London boroughs; there is "
+        "Total burglary: 1,580 offences, a rate per 1,000 of 4.79; Bromley ranks 9th of 32 London boroughs; there is "
         "no earlier year loaded to compare with.",
-        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
         "of 4.79, with the London rate at 5.20. There is no earlier year loaded to compare with. London as a whole "
         "fell by 3.6%. Bromley ranks 9th of 32 London boroughs.",
     ),
@@ -133,11 +133,11 @@ GOLDEN = {
         dict(measure_id="domestic_abuse", measure_label="Domestic abuse", direction="higher_is_better", current=3392,
              previous=3200, change=192, pct_change=6.0, rate_per_1000=10.6612, rate_per_1000_previous=10.0578,
              rank=20, rank_previous=22, london_pct_change=2.0, london_rate_per_1000=11.2, rag="Green"),
-        "Recorded domestic abuse rose by 6.0% (3,200 to 3,392), the rate per 1000 from 10.06 to 10.66; Bromley has "
+        "Recorded domestic abuse rose by 6.0% (3,200 to 3,392), the rate per 1,000 from 10.06 to 10.66; Bromley has "
         "the 20th lowest rate of 32 London boroughs, while London as a whole rose 2.0%; the partnership aims to "
         "increase reporting.",
         "For the rolling year to November 2023, there were 3,392 offences of domestic abuse in Bromley, a rate per "
-        "1000 of 10.66 (10.06 a year earlier), with the London rate at 11.20. Recorded domestic abuse rose by 6.0% on "
+        "1,000 of 10.66 (10.06 a year earlier), with the London rate at 11.20. Recorded domestic abuse rose by 6.0% on "
         "the previous 12 months (3,200 to 3,392), higher than the overall London increase of 2.0%. Bromley has the "
         "20th lowest rate of 32 London boroughs, compared with 22nd a year earlier. This change is statistically "
         "significant. The partnership aims to increase reporting.",
@@ -146,11 +146,11 @@ GOLDEN = {
         dict(measure_id="domestic_abuse", measure_label="Domestic abuse", direction="higher_is_better", current=3000,
              previous=3200, change=-200, pct_change=-6.25, rate_per_1000=9.4293, rate_per_1000_previous=10.0578,
              rank=20, rank_previous=20, london_pct_change=2.0, london_rate_per_1000=11.2),
-        "Recorded domestic abuse fell by 6.3% (3,200 to 3,000), the rate per 1000 from 10.06 to 9.43; Bromley has "
+        "Recorded domestic abuse fell by 6.3% (3,200 to 3,000), the rate per 1,000 from 10.06 to 9.43; Bromley has "
         "the 20th lowest rate of 32 London boroughs, while London as a whole rose 2.0%; the partnership aims to "
         "increase reporting.",
         "For the rolling year to November 2023, there were 3,000 offences of domestic abuse in Bromley, a rate per "
-        "1000 of 9.43 (10.06 a year earlier), with the London rate at 11.20. Recorded domestic abuse fell by 6.3% on "
+        "1,000 of 9.43 (10.06 a year earlier), with the London rate at 11.20. Recorded domestic abuse fell by 6.3% on "
         "the previous 12 months (3,200 to 3,000), against a London increase of 2.0%. Bromley has the 20th lowest "
         "rate of 32 London boroughs, unchanged from a year earlier. This change is statistically significant. The "
         "partnership aims to increase reporting.",
@@ -167,9 +167,9 @@ GOLDEN = {
     "not_significant_lower_than_london": (
         dict(current=1688, previous=1474, change=214, pct_change=14.5183, rate_per_1000=5.1163, rank=6,
              rank_previous=8, london_pct_change=21.4, significant=False, p_value=0.06),
-        "Total burglary rose by 14.5% (1,474 to 1,688), the rate per 1000 from 4.47 to 5.12; Bromley ranks 6th of 32 "
+        "Total burglary rose by 14.5% (1,474 to 1,688), the rate per 1,000 from 4.47 to 5.12; Bromley ranks 6th of 32 "
         "London boroughs, while London as a whole rose 21.4%.",
-        "For the rolling year to November 2023, there were 1,688 offences of total burglary in Bromley, a rate per 1000 "
+        "For the rolling year to November 2023, there were 1,688 offences of total burglary in Bromley, a rate per 1,000 "
         "of 5.12 (4.47 a year earlier), with the London rate at 5.20. Total burglary rose by 14.5% on the previous 12 "
         "months (1,474 to 1,688), lower than the overall London increase of 21.4%. Bromley ranks 6th of 32 London "
         "boroughs, an improvement of 2 places. This change is within normal variation (not statistically "
@@ -179,9 +179,9 @@ GOLDEN = {
         dict(measure_label="Knife possession", current=1, previous=3, change=-2, pct_change=-66.6667,
              rate_per_1000=0.0031, rate_per_1000_previous=0.0093, rank=1, rank_previous=1, rank_tied=False,
              london_pct_change=0.0, significant=False, p_value=0.625),
-        "Knife possession fell by 66.7% (3 to 1), the rate per 1000 from 0.01 to 0.00; Bromley has the lowest rate of "
+        "Knife possession fell by 66.7% (3 to 1), the rate per 1,000 from 0.01 to 0.00; Bromley has the lowest rate of "
         "all 32 London boroughs (the best position), while London as a whole was unchanged.",
-        "For the rolling year to November 2023, there was 1 offence of knife possession in Bromley, a rate per 1000 of "
+        "For the rolling year to November 2023, there was 1 offence of knife possession in Bromley, a rate per 1,000 of "
         "0.00 (0.01 a year earlier), with the London rate at 5.20. Knife possession fell by 66.7% on the previous 12 "
         "months (3 to 1), while London as a whole was unchanged. Bromley has the lowest rate of all 32 London "
         "boroughs (the best position), unchanged from a year earlier. This change is within normal variation (not "
@@ -225,7 +225,7 @@ def test_ward_by_area_kind_with_rate_rank():
     row = {**BASE, "area_name": "Crystal Palace and Anerley", "area_kind": "ward", "rank": 3, "rank_of": 22,
            "rank_previous": 3, "london_pct_change": None}
     assert summary_sentence(row) == (
-        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1000 from 4.47 to 4.79; Crystal Palace and "
+        "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Crystal Palace and "
         "Anerley ranks 3rd of 22 wards."
     )
 

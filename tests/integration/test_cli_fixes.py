@@ -1,0 +1,42 @@
+"""Command-line fixes: --help works, no unranked area in a league, ward leagues from ward data alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sbp.cli import main
+from sbp.ingest import ingest
+from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+
+REAL_WARD = SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["metric", "--help"], ["exceptions", "--help"]])
+def test_help_prints_instead_of_crashing(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0
+    assert "usage: python -m sbp" in capsys.readouterr().out
+
+
+def test_rank_json_never_lists_the_airports(real_files, db, capsys):
+    ingest(list(real_files), db=db)
+    assert main(["rank", "--db", str(db), "--measure", "burglary", "--end", "2023-11", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 32
+    assert not any("Airport" in r["area"] for r in rows)
+    assert all(r["rank"] is not None for r in rows)
+
+
+def test_ward_rank_within_a_borough_works_with_only_ward_data(db, capsys):
+    if not REAL_WARD.exists():
+        pytest.skip(f"real ward extract not found under {SHARED}")
+    ingest([REAL_WARD], db=db)
+    assert main(["rank", "--db", str(db), "--measure", "burglary", "--level", "ward", "--within", "bromley",
+                 "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 22 and {r["borough"] for r in rows} == {"Bromley"}
+    assert main(["rank", "--db", str(db), "--measure", "burglary", "--level", "ward", "--within", "Bromly"]) == 1
+    assert "Did you mean 'Bromley'" in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""Fixes users hit on the pages: Explore's London rate line and period, rates to 2 decimals in its CSV, ward
+sparklines on one scale, comparator groups holding the focus borough, and the board table read at board size."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def app(db: Path, **query: str) -> AppTest:
+    os.environ["SBP_DB"] = str(db)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_explore_draws_london_for_rates_with_two_decimals(demo_store):
+    at = app(demo_store)
+    at.switch_page("pages/explore_page.py").run()
+    at.radio(key="ex_unit").set_value("rates").run()
+    at.checkbox(key="ex_london").check().run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    rate = [c for c in frame.columns if "per 1,000" in c][0]
+    london = frame[frame["Area"] == "London"].set_index("Month")[rate]
+    borough = frame[frame["Area"] == "Bromley"].set_index("Month")[rate]
+    assert borough.notna().sum() > 12
+    assert (london.notna() == borough.notna()).all()  # London has a rate wherever its boroughs have one
+    assert all(round(v, 2) == v for v in frame[rate].dropna())
+
+
+def test_explore_follows_the_sidebar_period(demo_store):
+    at = app(demo_store)
+    at.switch_page("pages/explore_page.py").run()
+    assert at.select_slider(key="ex_range").value[1] == at.sidebar.selectbox(key="g_end").value
+    earlier = at.sidebar.selectbox(key="g_end").value.replace(year=2022)
+    at.sidebar.selectbox(key="g_end").set_value(earlier).run()
+    assert not at.exception
+    assert at.select_slider(key="ex_range").value[1] == earlier
+
+
+def test_ward_sparklines_share_one_scale(demo_store):
+    at = app(demo_store)
+    at.switch_page("pages/wards_page.py").run()
+    assert not at.exception
+    config = json.loads(at.dataframe[-1].proto.columns)
+    spark = config["Last 24 months"]["type_config"]
+    assert spark["y_min"] == 0 and spark["y_max"] >= 1
+
+
+def test_similar_boroughs_group_includes_the_focus_borough(demo_store):
+    at = app(demo_store, group="similar")
+    at.switch_page("pages/rankings_page.py").run()
+    assert not at.exception
+    assert "Bromley" in set(at.dataframe[0].value["Borough"])
+
+
+def test_the_board_table_shows_no_raw_floats_or_none(demo_store):
+    at = app(demo_store)
+    board = next(m.value for m in at.markdown if '<table class="sbp-table sbp-board' in m.value)
+    assert "None" not in board and "nan" not in board and ".000000" not in board
+    assert "London % difference" in board and "Significant" in board
