@@ -4,21 +4,8 @@ sparklines on one scale, comparator groups holding the focus borough, and the bo
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def app(db: Path, **query: str) -> AppTest:
-    os.environ["SBP_DB"] = str(db)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+from tests.integration.test_app_pages import app
 
 
 def test_explore_draws_london_for_rates_with_two_decimals(demo_store):
