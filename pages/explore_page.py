@@ -78,14 +78,15 @@ value = "rolling_12_total" if rolling else "offence_count"
 if rates:
     rate_value = "rolling_12_rate_per_1000" if rolling else "rate_per_1000"
     if data[rate_value].isna().all():
-        st.warning("None of the chosen areas has a population figure, so rates cannot be shown; showing offences instead.")
+        st.warning("No chosen area has a population figure, so rates cannot be shown; showing offences instead.")
     else:
         value = rate_value
 shown = data[["measure_label", "area_name", "month", value]].rename(columns={
     "measure_label": "Category", "area_name": "Area", "month": "Month", value: charts.VALUE_TITLES.get(value, value)})
 shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
 if value.endswith("rate_per_1000"):  # rates to 2 decimals on screen and in the CSV, still numbers
-    shown[shown.columns[-1]] = shown[shown.columns[-1]].astype("Float64").round(2)
+    shown[shown.columns[-1]] = pd.array([None if formatting.is_missing(v) else float(formatting.round_half_up(v, 2))
+                                         for v in shown[shown.columns[-1]]], dtype="Float64")
 
 st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"])), width="stretch")
 title = charts.VALUE_TITLES.get(value, value)
