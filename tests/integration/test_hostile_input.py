@@ -66,7 +66,9 @@ def test_objective_text_with_html_is_shown_literally(demo_db):
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     at.switch_page("pages/priority_page.py").run()
     evidence = [m.value for m in at.markdown if "&lt;script&gt;alert" in m.value]
-    assert len(evidence) == 1 and "\\*\\*not bold\\*\\*" in evidence[0]
+    # One HTML block (no blank line inside), so Markdown is not interpreted and **not bold** shows as typed.
+    assert len(evidence) == 1 and "**not bold**" in evidence[0]
+    assert evidence[0].startswith("<div") and "\n\n" not in evidence[0]
     assert not any("<script>" in m.value for m in at.markdown)
 
 
