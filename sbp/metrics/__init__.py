@@ -317,8 +317,8 @@ def league(
 ) -> pd.DataFrame:
     """The league table for one measure: every area at a level (optionally within a borough), best rank first.
 
-    When areas are ranked by rate, areas without a population (the airports area, Aviation Security) are left out:
-    they count towards London but are never in a league.
+    When areas are ranked by rate, areas without a population (the airports area, Aviation Security) are left out
+    (unless no area has one): they count towards London but are never in a league.
     """
     if within is not None:
         # The borough as the areas at this level name it: ward data alone is enough to list a borough's wards.
@@ -329,7 +329,7 @@ def league(
         within = match
     end = check_end(con, end, level)
     frame = comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings)
-    if len(frame) and frame["rank_basis"].iloc[0] == "rate":
+    if len(frame) and frame["rank_basis"].iloc[0] == "rate" and frame["population"].notna().any():
         frame = frame[frame["population"].notna()]
     return frame.reset_index(drop=True)
 
