@@ -9,7 +9,8 @@ and widget states, and reads `ForwardMsg`s until `script_finished`. It keeps the
 options, current values) so later reruns carry every widget's state, as the frontend does. Workload per session:
 open a priority page, then every `think_s` (5 s) either change a control on the current page (a selectbox or radio
 picked at random, set to another option) or switch to another page, for `duration_s` (2 minutes); sessions arrive
-evenly over `arrival_s` (30 s).
+evenly over `arrival_s` (30 s). The "partnership" workload (default) keeps the focus borough and period the session
+opened with, as a partnership's own users do; "random" changes those too, so nearly every view is a cache miss.
 
 Measured per N: time from sending a rerun to its `script_finished` (p50/p95/p99), errors (exception elements,
 "page not found", compile errors, closed sockets, timeouts), the server's CPU and memory sampled from /proc,
@@ -54,6 +55,10 @@ REAL_FILES = [SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv",
               SHARED / "population" / "census2021_london_boroughs.csv"]
 # Widgets a user changes while reading a page; the toggle (presenter mode) and admin inputs are left alone.
 CHANGEABLE = ("selectbox", "radio")
+# "partnership": the partnership's own users keep the focus borough and period the sidebar opened with and change
+# what they look at (measure, view, comparator); "random": any control, focus borough and period included.
+GLOBAL_CONTROLS = ("Focus borough", "Period ending")
+WORKLOADS = ("partnership", "random")
 
 
 @dataclass
@@ -119,8 +124,8 @@ def _text(element) -> str | None:
 class ProtocolSession:
     """One simulated browser tab on the server at `url`."""
 
-    def __init__(self, url: str, timeout_s: float = 60):
-        self.url, self.timeout_s = url, timeout_s
+    def __init__(self, url: str, timeout_s: float = 60, workload: str = "random"):
+        self.url, self.timeout_s, self.workload = url, timeout_s, workload
         self.ws = None
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.page_hash = ""
@@ -209,7 +214,8 @@ class ProtocolSession:
 
     def choose(self, rng: random.Random) -> tuple[str, dict]:
         """A next action: change a control on this page (half the time, when it has one) or switch page."""
-        controls = [w for w in self.widgets.values() if w.kind in CHANGEABLE and len(w.options) > 1 and w.value is not None]
+        controls = [w for w in self.widgets.values() if w.kind in CHANGEABLE and len(w.options) > 1 and w.value is not None
+                    and not (self.workload == "partnership" and w.label in GLOBAL_CONTROLS)]
         others = [path for path, h in self.pages.items() if h != self.page_hash and path]
         if controls and (rng.random() < 0.5 or not others):
             w = rng.choice(controls)
@@ -231,10 +237,10 @@ def _get(url: str, timeout_s: float) -> int:
 
 
 async def _user(url: str, index: int, delay_s: float, duration_s: float, think_s: float, rng: random.Random,
-                views: list, errors: list, timeout_s: float) -> None:
+                views: list, errors: list, timeout_s: float, workload: str) -> None:
     """One simulated user: arrive after delay_s, open the start page, then act every think_s for duration_s."""
     await asyncio.sleep(delay_s)
-    session = ProtocolSession(url, timeout_s)
+    session = ProtocolSession(url, timeout_s, workload)
     action = f"open:{START_PAGE}"
     try:
         run = await session.open(START_PAGE)
@@ -261,7 +267,7 @@ def _generator_cpu_s() -> float:
 
 
 async def _round(server: Server, n: int, duration_s: float, think_s: float, arrival_s: float, seed: int,
-                 timeout_s: float, expiry_wait_s: float, idle_rss: float) -> dict:
+                 timeout_s: float, expiry_wait_s: float, idle_rss: float, workload: str) -> dict:
     views: list[dict] = []
     errors: list[dict] = []
     rng = random.Random(seed)
@@ -269,7 +275,7 @@ async def _round(server: Server, n: int, duration_s: float, think_s: float, arri
     sampler.start()
     cpu0, start = _generator_cpu_s(), time.monotonic()
     tasks = [asyncio.create_task(_user(server.url, i, arrival_s * i / n, duration_s, think_s, random.Random(rng.random()),
-                                       views, errors, timeout_s)) for i in range(n)]
+                                       views, errors, timeout_s, workload)) for i in range(n)]
     _, pending = await asyncio.wait(tasks, timeout=arrival_s + duration_s + 2 * timeout_s)
     for task in pending:
         task.cancel()
@@ -312,7 +318,7 @@ def real_store(db: Path) -> list[str]:
 def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds: int = 3, duration_s: float = 120,
              think_s: float = 5, arrival_s: float = 30, store: str = "real", timeout_s: float = 60,
              expiry_wait_s: float = SESSION_TTL_S + 15, budget_s: float = MAX_TOTAL_S, seed: int = 1,
-             demo_years: int | None = None, emit: Callable[[dict], None] | None = None) -> dict:
+             demo_years: int | None = None, workload: str = "partnership", emit: Callable[[dict], None] | None = None) -> dict:
     """Run every (N, round), the largest N `top_rounds` times; return the rows and a summary. Stops the server."""
     import streamlit
 
@@ -321,6 +327,8 @@ def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds
     sessions = [int(n) for n in sessions]
     if not sessions or any(n < 1 or n > MAX_SESSIONS for n in sessions):
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
+    if workload not in WORKLOADS:
+        raise ValueError(f"workload must be one of {WORKLOADS}")
     if not 1 <= rounds <= MAX_ROUNDS or not 1 <= top_rounds <= MAX_ROUNDS:
         raise ValueError(f"rounds must be between 1 and {MAX_ROUNDS}")
     emit = emit or (lambda row: print(json.dumps(row), flush=True))
@@ -329,7 +337,7 @@ def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds
     plan = [(n, r) for n in sessions for r in range(1, (top_rounds if n == top else rounds) + 1)]
     info = {"machine": machine(), "loadavg": loadavg(), "streamlit": streamlit.__version__,
             "protocol_tested": PROTOCOL_TESTED, "plan": plan, "duration_s": duration_s, "think_s": think_s,
-            "arrival_s": arrival_s, "store": store}
+            "arrival_s": arrival_s, "store": store, "workload": workload}
     emit(info)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="sbp-protoload-") as tmp:
@@ -348,7 +356,7 @@ def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds
                     continue
                 row = {"n": n, "round": r, "loadavg_before": loadavg(),
                        **asyncio.run(_round(server, n, duration_s, think_s, arrival_s, seed + 1000 * n + r, timeout_s,
-                                            expiry_wait_s, idle_rss))}
+                                            expiry_wait_s, idle_rss, workload))}
                 rows.append(row)
                 emit(row)
         finally:
@@ -406,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arrival-s", type=float, default=30, help="sessions arrive evenly over this many seconds")
     ap.add_argument("--expiry-wait-s", type=float, default=SESSION_TTL_S + 15,
                     help="wait after a round before measuring memory (Streamlit drops closed sessions after 120 s)")
+    ap.add_argument("--workload", choices=WORKLOADS, default="partnership",
+                    help="partnership: focus borough and period stay as opened; random: any control changes")
     ap.add_argument("--store", choices=["real", "demo"], default="real", help="the shared real extracts, or the demo")
     ap.add_argument("--budget-s", type=float, default=MAX_TOTAL_S, help=f"overall time budget (at most {MAX_TOTAL_S} s)")
     ap.add_argument("--json", type=Path, help="also write all results to this file")
@@ -418,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     timer.daemon = True
     timer.start()
     result = run_load(args.sessions, args.rounds, args.top_rounds, args.duration_s, args.think_s, args.arrival_s,
-                      args.store, expiry_wait_s=args.expiry_wait_s, budget_s=args.budget_s)
+                      args.store, expiry_wait_s=args.expiry_wait_s, budget_s=args.budget_s, workload=args.workload)
     timer.cancel()
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
