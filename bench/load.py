@@ -79,6 +79,7 @@ class Run:
 
     elapsed_s: float
     status: str
+    first_message_s: float | None = None  # from the request to the server's first reply (its queueing, not the run)
     page_hash: str = ""
     errors: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
@@ -172,19 +173,21 @@ class ProtocolSession:
                 ws.string_array_value.data.extend(str(v) for v in w.value)
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
-        run = await asyncio.wait_for(self._read_until_finished(), self.timeout_s)
+        run = await asyncio.wait_for(self._read_until_finished(start), self.timeout_s)
         run.elapsed_s = time.perf_counter() - start
         self.widgets = run.widgets
         self.page_hash = run.page_hash or self.page_hash
         return run
 
-    async def _read_until_finished(self) -> Run:
+    async def _read_until_finished(self, start: float) -> Run:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         run = Run(0.0, "running")
         while True:
             msg = ForwardMsg()
             msg.ParseFromString(await self.ws.recv())
+            if run.first_message_s is None:
+                run.first_message_s = time.perf_counter() - start
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 run.page_hash = msg.new_session.page_script_hash
@@ -246,7 +249,7 @@ async def _user(url: str, index: int, delay_s: float, duration_s: float, think_s
         run = await session.open(START_PAGE)
         end = time.monotonic() + duration_s
         while True:
-            views.append({"session": index, "action": action, "s": run.elapsed_s})
+            views.append({"session": index, "action": action, "s": run.elapsed_s, "first_s": run.first_message_s})
             errors.extend({"session": index, "action": action, "detail": e} for e in run.errors)
             if time.monotonic() + think_s > end:
                 break
@@ -288,6 +291,7 @@ async def _round(server: Server, n: int, duration_s: float, think_s: float, arri
     await asyncio.sleep(expiry_wait_s)  # closed sessions are kept for the TTL, then dropped
     after_rss, _ = tree_usage(server.pid)
     times = [v["s"] for v in views]
+    firsts = [v["first_s"] for v in views if v["first_s"] is not None]
     by_kind = {}
     for kind in ("open", "control", "page"):
         t = [v["s"] for v in views if v["action"].startswith(kind)]
@@ -296,6 +300,7 @@ async def _round(server: Server, n: int, duration_s: float, think_s: float, arri
         "n": n, "views": len(times), "views_per_s": round(len(times) / wall, 2), "errors": len(errors),
         "p50_s": rounded(percentile(times, 0.5)), "p95_s": rounded(percentile(times, 0.95)),
         "p99_s": rounded(percentile(times, 0.99)), "max_s": rounded(max(times) if times else None), "by_kind": by_kind,
+        "first_message_p50_s": rounded(percentile(firsts, 0.5)), "first_message_p95_s": rounded(percentile(firsts, 0.95)),
         "wall_s": round(wall, 1), **during,
         "rss_mb_per_session": round((during["rss_mb_peak"] - idle_rss) / n, 2),
         "generator_cpu_s": round(generator_cpu, 1), "generator_cpu_pct": round(generator_cpu / wall * 100, 1),
