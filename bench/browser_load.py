@@ -1,6 +1,6 @@
 """Load test: N concurrent real browser sessions against one `streamlit run` server on 127.0.0.1.
 
-    python -m bench.browser_load [--sessions 1 10 30] [--rounds 3] [--timeout-s 600] [--json PATH]
+    python -m bench.browser_load [--sessions 1 3] [--rounds 3] [--timeout-s 600] [--json PATH]
 
 Builds a synthetic demo store in a temporary folder, starts the dashboard on a free loopback port, launches one
 headless Chromium (Playwright, async API) and, for every N and round, opens N browser contexts at once. Each
@@ -20,7 +20,7 @@ seconds after all the round's sessions close. Streamlit keeps a closed session's
 server.disconnectedSessionTTL (120 s by default; see --session-ttl), so "after close" still holds recent sessions.
 
 Prints one JSON line for the machine, one per (N, round) and a final summary; kills the server and removes the
-temporary folder. Hard caps: at most 40 sessions, 10 rounds and 15 minutes in all; every wait has a timeout.
+temporary folder. Hard caps: at most 3 sessions (the server itself is load-tested by bench.load), 10 rounds and 15 minutes in all; every wait has a timeout.
 
 Caveat: the browsers run on the same machine as the server, so at large N they compete for the same cores and
 the times include the client's own rendering delay; `client_cpu_s` (Chromium + Playwright) shows how much.
@@ -45,7 +45,7 @@ from pathlib import Path
 from bench.server import Sampler, Server, build_store, loadavg, percentile, rounded, tree_usage
 
 REPO = Path(__file__).resolve().parent.parent
-MAX_SESSIONS = 40
+MAX_SESSIONS = 3  # the server's own load is measured by bench/load.py, without browsers
 MAX_ROUNDS = 10
 MAX_TOTAL_S = 15 * 60
 GOAL_P95_S = 5.0
@@ -271,7 +271,7 @@ def _summary(results: list[dict], sessions: list[int], server_errors: list[str])
     }
 
 
-def run_load(sessions: list[int] = (1, 10, 30), rounds: int = 1, timeout_s: float = 600, years: int | None = None,
+def run_load(sessions: list[int] = (1, 3), rounds: int = 1, timeout_s: float = 600, years: int | None = None,
              warmup: bool = True, visit_timeout_s: float = 45, think_s: float = 0.3, settle_s: float = 3.0,
              session_ttl: int | None = None, chromium: str | None = None,
              emit: Callable[[dict], None] | None = None) -> dict:
@@ -320,7 +320,7 @@ def run_load(sessions: list[int] = (1, 10, 30), rounds: int = 1, timeout_s: floa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.browser_load", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30], help=f"concurrent sessions per round, each 1..{MAX_SESSIONS}")
+    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 3], help=f"concurrent sessions per round, each 1..{MAX_SESSIONS}")
     ap.add_argument("--rounds", type=int, default=3, help=f"rounds per session count (1..{MAX_ROUNDS})")
     ap.add_argument("--timeout-s", type=float, default=600, help=f"overall time budget in seconds (at most {MAX_TOTAL_S})")
     ap.add_argument("--json", type=Path, help="also write all results to this file")

@@ -42,7 +42,7 @@ def test_caps_are_enforced():
     with pytest.raises(ValueError):
         bench_load.run_load(sessions=[1], rounds=bench_load.MAX_ROUNDS + 1)
     with pytest.raises(SystemExit):
-        bench_load.main(["--sessions", "41"])
+        bench_load.main(["--sessions", str(bench_load.MAX_SESSIONS + 1)])
     with pytest.raises(SystemExit):
         bench_load.main(["--timeout-s", "1000"])
 
