@@ -69,13 +69,19 @@ elif not st.session_state.get("data_admin"):
                 st.error("That username and password do not match the configured admin.")
 else:
     limit_mb = int(ctx["settings"]["upload_limit_mb"])
+    xlsx_limit_mb = int(ctx["settings"]["xlsx_upload_limit_mb"])
     st.caption(f"Signed in as {st.session_state['data_admin']}. MPS borough/ward/LSOA extracts, police.uk street-level "
-               f"files, long-format counts or populations (CSV, up to {limit_mb} MB each). All files load or none do.")
-    uploads = st.file_uploader("CSV files", type=["csv"], accept_multiple_files=True, key="data_uploads")
+               f"files, long-format counts or populations (CSV, up to {limit_mb} MB each), and the MPS Monthly Crime "
+               f"Dashboard workbook (.xlsx up to {xlsx_limit_mb} MB, or its CSV export). All files load or none do.")
+    uploads = st.file_uploader("CSV or .xlsx files", type=["csv", "xlsx"], accept_multiple_files=True, key="data_uploads")
     if uploads and st.button("Load these files", type="primary", key="data_load"):
-        too_big = [u.name for u in uploads if u.size > limit_mb * 1024 * 1024]
+        def limit_of(name: str) -> int:
+            return xlsx_limit_mb if name.lower().endswith(".xlsx") else limit_mb
+
+        too_big = [u.name for u in uploads if u.size > limit_of(u.name) * 1024 * 1024]
         if too_big:
-            st.error(f"{', '.join(too_big)}: larger than the {limit_mb} MB limit; load it with `python -m sbp ingest`.")
+            st.error(f"{', '.join(too_big)}: larger than the {limit_of(too_big[0])} MB limit for such files; load it with "
+                     "`python -m sbp ingest`.")
         else:
             with tempfile.TemporaryDirectory(prefix="sbp-upload-") as tmp, st.status("Loading...", expanded=True) as box:
                 paths = []

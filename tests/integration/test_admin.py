@@ -101,3 +101,19 @@ def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch):
     assert any("larger than the 1 MB limit" in e.value for e in at.error)
     assert store.data_version(demo_db) == version
     appdata.settings.clear()
+
+
+def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch):
+    from sbp.web import appdata
+    from sbp.config.settings import load_settings
+
+    monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"xlsx_upload_limit_mb": 1})
+    appdata.settings.clear()  # the settings are cached for the process
+    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    version = store.data_version(demo_db)
+    at.file_uploader[0].set_value(("dashboard.xlsx", b"PK\x03\x04" + b"\x00" * 1_400_000, "application/octet-stream"))
+    at.run()
+    at.button(key="data_load").click().run()
+    assert any("dashboard.xlsx: larger than the 1 MB limit" in e.value for e in at.error)
+    assert store.data_version(demo_db) == version
+    appdata.settings.clear()
