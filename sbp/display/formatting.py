@@ -183,19 +183,21 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def styled(frame: pd.DataFrame, kinds: Mapping[str, str]):
+def styled(frame: pd.DataFrame, kinds: Mapping[str, str], missing_as_text: bool = False):
     """A pandas Styler showing each column by its kind in FORMATTERS (default 'text'; 'raw' leaves a column such
     as a sparkline alone); cells keep their numbers, so a table still sorts by value.
 
-    Streamlit draws a missing cell as a grey "None" whatever the Styler says, so a column with a missing value is
-    shown as its formatted text ("n/a" in words) instead; such a column sorts as text.
+    Streamlit draws a missing cell as a grey "None" whatever the Styler says; missing_as_text=True shows each column
+    with a missing value as its formatted text instead ("n/a" in words; such a column sorts as text).
     """
-    shown, as_text = frame.copy(), set()
-    for column in frame.columns:
-        kind = kinds.get(column, "text")
-        if kind != "raw" and frame[column].isna().any():
-            shown[column] = pd.Series([FORMATTERS[kind](v) for v in frame[column]], index=frame.index, dtype="object")
-            as_text.add(column)
+    shown, as_text = frame, set()
+    if missing_as_text:
+        shown = frame.copy()
+        for column in frame.columns:
+            kind = kinds.get(column, "text")
+            if kind != "raw" and frame[column].isna().any():
+                shown[column] = pd.Series([FORMATTERS[kind](v) for v in frame[column]], index=frame.index, dtype="object")
+                as_text.add(column)
     return shown.style.format({c: FORMATTERS[kinds.get(c, "text")] for c in frame.columns
                                if kinds.get(c) != "raw" and c not in as_text})
 
