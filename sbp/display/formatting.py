@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from collections.abc import Callable, Mapping, Sequence
@@ -209,14 +210,22 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|~$:")  # < > & are handled by HTML escaping
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-!|~$")  # < > & are handled by HTML escaping
+# GFM turns bare "www.", "http://" and "a@b.c" into live links even when backslashed; as numeric character
+# references the characters still show, but no autolink can start on them.
+_AUTOLINK_TRIGGERS = {".": "&#46;", ":": "&#58;", "@": "&#64;"}
 
 
 def literal(value: object) -> str:
-    """Text for st.markdown that shows exactly as written: HTML escaped and Markdown characters backslashed."""
+    """Text for st.markdown that shows exactly as written: HTML escaped, Markdown characters backslashed, no links."""
     text = "" if value is None else str(value)
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
-    return html.escape(escaped, quote=False).replace("\n", "  \n")
+    escaped = html.escape("".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text), quote=False)
+    return "".join(_AUTOLINK_TRIGGERS.get(ch, ch) for ch in escaped).replace("\n", "  \n")
+
+
+def shown_text(markdown: str) -> str:
+    """What literal() text reads as on screen (for tests and logs): escapes and references undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
 
 
 def rag_colours(rag: Any) -> tuple[str, str]:
