@@ -194,6 +194,7 @@ def run_measured(body: str, env: dict[str, str]) -> tuple[str, int]:
     return out + proc.stderr, int(peak) // 1024
 
 
+@pytest.mark.slow
 def test_a_50_mb_file_of_malformed_rows_is_refused_in_one_line_within_1_gb(loaded, tmp_path):
     bad = malformed_file(tmp_path / "malformed.csv")
     before = snapshot(loaded)
@@ -208,6 +209,7 @@ def test_a_50_mb_file_of_malformed_rows_is_refused_in_one_line_within_1_gb(loade
     assert snapshot(loaded) == before
 
 
+@pytest.mark.slow
 def test_the_same_file_through_the_upload_page_is_refused_within_1_gb(demo_db, tmp_path):
     bad = malformed_file(tmp_path / "malformed.csv")
     before = store.data_version(demo_db)
@@ -266,6 +268,7 @@ def test_a_read_only_folder_or_full_disk_is_one_line_and_leaves_nothing(loaded, 
     assert leftovers(loaded) == []
 
 
+@pytest.mark.slow
 def test_a_killed_ingest_leaves_nothing_after_the_next_run(loaded, tmp_path):
     """SIGKILL during a load of a Windows-1252 file (so a transcoded copy exists); the next run cleans up."""
     big = tmp_path / "big.csv"
