@@ -42,6 +42,7 @@ class FileSummary:
     unlocated: int = 0             # police.uk rows with no LSOA
     skipped: str = ""              # why nothing was loaded, e.g. already loaded
     warnings: list[str] = field(default_factory=list)  # data-quality warnings (months with offences in no borough)
+    notes: list[str] = field(default_factory=list)  # configuration notes (categories the configuration does not know)
     file_id: int = 0
 
     def describe(self) -> str:
@@ -63,6 +64,8 @@ class FileSummary:
             text += f", {self.unlocated:,} crimes with no location counted as '(unlocated)'"
         for warning in self.warnings:
             text += f"\n  WARNING {warning}"
+        for note in self.notes:
+            text += f"\n  note: {note}"
         return text
 
 
@@ -298,7 +301,7 @@ def _stage_wide(ctx: _Context) -> None:
     s.rows, s.areas, s.categories = con.execute(
         f"SELECT count(*), count(DISTINCT ({area_name}, {area_code})), count(DISTINCT ({major}, {minor})) FROM sbp_wide"
     ).fetchone()
-    s.warnings += category_notes(con.execute(f"SELECT DISTINCT {major}, {minor} FROM sbp_wide").fetchall())
+    s.notes += category_notes(con.execute(f"SELECT DISTINCT {major}, {minor} FROM sbp_wide").fetchall())
 
 
 ALL_BOROUGHS = "*"  # scope marker: the file replaces these months for every borough at its level
