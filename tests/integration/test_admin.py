@@ -115,6 +115,6 @@ def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch):
     at.file_uploader[0].set_value(("dashboard.xlsx", b"PK\x03\x04" + b"\x00" * 1_400_000, "application/octet-stream"))
     at.run()
     at.button(key="data_load").click().run()
-    assert any("dashboard.xlsx: larger than the 1 MB limit" in e.value for e in at.error)
+    assert any("dashboard.xlsx: larger than the 1 MB limit" in shown_text(e.value) for e in at.error)
     assert store.data_version(demo_db) == version
     appdata.settings.clear()
