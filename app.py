@@ -5,14 +5,19 @@ import streamlit as st
 from sbp.web import appdata, urlstate
 from sbp.display import formatting, present
 from sbp.config import COMPARATOR_GROUPS, comparator_group
+from sbp.errors import ConfigError
 from sbp.metrics.periods import month_label
 
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
 st.markdown(present.BASE_CSS, unsafe_allow_html=True)
 
 built_demo = appdata.ensure_store()
-version = appdata.data_version()
-info = appdata.store_info(version)
+try:
+    inputs = appdata.inputs()  # data version, settings and configuration: what every cached value depends on
+except ConfigError as exc:
+    st.error(f"The dashboard's configuration needs fixing: {exc}", icon=":material/settings:")
+    st.stop()
+info = appdata.store_info(inputs)
 settings = appdata.settings()
 config = appdata.config()
 
@@ -82,7 +87,7 @@ page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
                      position="hidden" if presenting else "sidebar")
 
 st.session_state["sbp"] = {
-    "version": version, "info": info, "settings": settings, "config": config,
+    "inputs": inputs, "info": info, "settings": settings, "config": config,
     "borough": state["sbp_borough"], "end": state["sbp_end"], "group": state["sbp_group"],
     "comparators": comparators, "group_label": GROUPS[state["sbp_group"]], "present": presenting,
     "priority": priority_pages.get(page.url_path),

@@ -24,7 +24,7 @@ if failure:
 st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
             + ("This store holds the **synthetic demo data**." if info.is_synthetic else ""))
 
-files = appdata.loaded_files(ctx["version"])
+files = appdata.loaded_files(ctx["inputs"])
 st.subheader("Files loaded")
 st.dataframe(files, hide_index=True, width="stretch", column_config={
     "file_name": "File", "file_format": "Format", "row_count": st.column_config.NumberColumn("Rows", format="localized"),

@@ -8,7 +8,7 @@ from sbp.display import charts, formatting
 from sbp.metrics.periods import add_months, month_label, month_range
 
 ctx = st.session_state["sbp"]
-version, info = ctx["version"], ctx["info"]
+inputs, info = ctx["inputs"], ctx["info"]
 
 st.title("Explore")
 
@@ -67,9 +67,9 @@ if not measures or not (areas or chosen_wards or st.session_state["ex_london"]):
 
 frames = []
 if areas or st.session_state["ex_london"]:
-    frames.append(appdata.series(version, tuple(areas), tuple(measures), start, end, "borough", st.session_state["ex_london"]))
+    frames.append(appdata.series(inputs, tuple(areas), tuple(measures), start, end, "borough", st.session_state["ex_london"]))
 if chosen_wards:
-    frames.append(appdata.series(version, tuple(chosen_wards), tuple(measures), start, end, "ward"))
+    frames.append(appdata.series(inputs, tuple(chosen_wards), tuple(measures), start, end, "ward"))
 data = pd.concat(frames, ignore_index=True)
 
 rolling = st.session_state["ex_view"] == "rolling"

@@ -13,8 +13,8 @@ st.title(f"{borough}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
            "Rank 1 = the lowest rate per 1,000 residents among the 32 London boroughs.")
 
-headline = appdata.headline(ctx["version"], borough, end)
-for warning in appdata.quality_warnings(ctx["version"], end):
+headline = appdata.headline(ctx["inputs"], borough, end)
+for warning in appdata.quality_warnings(ctx["inputs"], end):
     st.warning(formatting.literal(warning), icon=":material/warning:")
 for priority in ctx["config"].priorities:
     rows = headline[headline["measure_id"].isin(priority.measures)]
@@ -22,7 +22,7 @@ for priority in ctx["config"].priorities:
     table = boardtable.board_table(rows, end, list(priority.measures))
     st.markdown(boardtable.board_html(table), unsafe_allow_html=True)
     for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
-        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx["version"], row.measure_id, end,
+        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx["inputs"], row.measure_id, end,
                                                                    negative=bool(row.negative_count))))
 
 if ctx["present"]:
@@ -33,7 +33,7 @@ st.download_button(
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander("How these figures are worked out"):
-    st.markdown(boardtable.DEFINITIONS)
+    st.markdown(boardtable.definitions_markdown(ctx["settings"]))
 
 # --- board report download: the same build_report as `python -m sbp report` --------------------------------
 if not ctx["present"]:
@@ -50,7 +50,7 @@ if not ctx["present"]:
     report_labels = {"pdf": "PDF", "html": "HTML", "pptx": "PowerPoint"}
     report_format = st.radio("Report format", list(report_labels), format_func=report_labels.get, horizontal=True,
                              key="ov_report_format")
-    report_key = (ctx["version"], borough, end, report_format)
+    report_key = (ctx["inputs"], borough, end, report_format)
     if st.button("Prepare report", key="ov_report_prepare", icon=":material/description:"):
         try:
             with st.spinner(f"Preparing the {report_labels[report_format]} report..."), \

@@ -15,7 +15,7 @@ from sbp.metrics.periods import add_months, month_label, rolling_year_span
 from sbp.display.formatting import fmt_pct, is_missing, known, literal, pct_change, rag_badge
 
 ctx = st.session_state["sbp"]
-priority, version, borough, end = ctx["priority"], ctx["version"], ctx["borough"], ctx["end"]
+priority, inputs, borough, end = ctx["priority"], ctx["inputs"], ctx["borough"], ctx["end"]
 config, presenting = ctx["config"], ctx["present"]
 key = f"pr_{priority.id}_measure"
 
@@ -23,7 +23,7 @@ st.title(priority.title)
 st.caption(f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before.")
 
 labels = {m: config.measures[m].label for m in priority.measures}
-headline = appdata.headline(version, borough, end)
+headline = appdata.headline(inputs, borough, end)
 rows = headline[headline["measure_id"].isin(priority.measures)]
 # The page opens on its first measure with a figure for this period.
 with_data = [m for m in priority.measures if rows.loc[rows["measure_id"] == m, "current"].notna().any()]
@@ -38,17 +38,17 @@ st.query_params["measure"] = measure_id
 
 row = rows[rows["measure_id"] == measure_id].iloc[0]
 measure = config.measures[measure_id]
-sources = appdata.measure_sources(version, measure_id)
+sources = appdata.measure_sources(inputs, measure_id)
 if sources and not presenting:
     st.caption(f"Source: {literal(sources)}")
-for warning in appdata.quality_warnings(version, end):
+for warning in appdata.quality_warnings(inputs, end):
     st.warning(literal(warning), icon=":material/warning:")
 unavailable = is_missing(row["current"])
 
 
 def show_unavailable() -> None:
     """One line saying why (and which published file fills the measure), not empty cards and charts."""
-    st.info(literal(appdata.unavailable_reason(version, measure_id, end, negative=bool(row["negative_count"]))),
+    st.info(literal(appdata.unavailable_reason(inputs, measure_id, end, negative=bool(row["negative_count"]))),
             icon=":material/info:")
 
 
@@ -91,10 +91,10 @@ if presenting:
             st.markdown(f'<div class="sbp-cards">{"".join(cards)}</div>', unsafe_allow_html=True)
             left, right = st.columns(2)
             with left:
-                st.vega_lite_chart(spec=appdata.trend_spec(version, borough, measure_id, measure.label, end, True, 190),
+                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 190),
                                    width="stretch")
             with right:
-                st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, borough, True, plot_height=250),
+                st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=250),
                                    width="stretch")
     with side:
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
@@ -119,10 +119,10 @@ else:
     st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
     left, right = st.columns(2)
     with left:
-        st.vega_lite_chart(spec=appdata.trend_spec(version, borough, measure_id, measure.label, end, False),
+        st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, False),
                            width="stretch")
     with right:
-        st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, borough, False), width="stretch")
+        st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, False), width="stretch")
 
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
@@ -130,7 +130,7 @@ with st.expander(f"All {priority.title} measures"):
 last_month = ctx["info"].last_month
 with st.expander(f"Unusual in {borough} in {month_label(last_month)}"):
     try:
-        scan = appdata.exceptions(version, last_month, "borough", None, by="measure", include_london=True)
+        scan = appdata.exceptions(inputs, last_month, "borough", None, by="measure", include_london=True)
     except SbpError as exc:
         st.info(str(exc))
     else:

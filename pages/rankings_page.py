@@ -8,7 +8,7 @@ from sbp.display import formatting
 from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
-version, info, end = ctx["version"], ctx["info"], ctx["end"]
+inputs, info, end = ctx["inputs"], ctx["info"], ctx["end"]
 
 st.title("Rankings")
 options, labels = appdata.measure_choices(info)
@@ -16,7 +16,7 @@ appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offenc
 measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 
-league = appdata.league(version, measure_id, end)
+league = appdata.league(inputs, measure_id, end)
 group = ctx["comparators"][ctx["group"]]
 ranked = league[league["rank"].notna()].copy()
 in_group = ranked[ranked["area_name"].isin(group)].copy()
@@ -27,10 +27,10 @@ st.caption(f"Rolling year {rolling_year_span(end)}. Rank 1 = the lowest rate per
 
 map_col, bar_col = st.columns([2, 3])
 with map_col:
-    st.vega_lite_chart(spec=appdata.tile_spec(version, measure_id, end, ctx["borough"], ctx["present"]), width="stretch")
+    st.vega_lite_chart(spec=appdata.tile_spec(inputs, measure_id, end, ctx["borough"], ctx["present"]), width="stretch")
 with bar_col:
     chosen_group = tuple(group) if ctx["group"] != "all" else None
-    st.vega_lite_chart(spec=appdata.league_spec(version, measure_id, end, ctx["borough"], ctx["present"], chosen_group),
+    st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, ctx["borough"], ctx["present"], chosen_group),
                        width="stretch")
 
 table = pd.DataFrame({

@@ -10,7 +10,7 @@ from sbp.errors import SbpError
 from sbp.metrics.periods import add_months, month_label, rolling_year_span
 
 ctx = st.session_state["sbp"]
-version, borough, info, settings = ctx["version"], ctx["borough"], ctx["info"], ctx["settings"]
+inputs, borough, info, settings = ctx["inputs"], ctx["borough"], ctx["info"], ctx["settings"]
 
 st.title(f"Wards in {borough}")
 wards = info.wards.get(borough, ())
@@ -24,14 +24,14 @@ appdata.seed_from_url("wd_measure", "measure", options, "total_notifiable_offenc
 measure_id = st.selectbox("Crime category", options, key="wd_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 
-ward_last = appdata.latest_month(version, "ward")
+ward_last = appdata.latest_month(inputs, "ward")
 end = min(ctx["end"], ward_last)
 if end != ctx["end"]:
     st.caption(f"Ward data runs to {month_label(ward_last)}; showing the rolling year to {month_label(end)}.")
 
 st.subheader(f"Unusual in {month_label(ward_last)}")
 try:
-    scan = appdata.exceptions(version, None, "ward", borough)
+    scan = appdata.exceptions(inputs, None, "ward", borough)
 except SbpError as exc:
     st.info(str(exc))
 else:
@@ -43,7 +43,7 @@ else:
 
 st.subheader(f"{literal(borough)} as a whole, {month_label(ward_last)}")
 try:
-    borough_scan = appdata.exceptions(version, ward_last, "borough", None, include_london=True)
+    borough_scan = appdata.exceptions(inputs, ward_last, "borough", None, include_london=True)
 except SbpError as exc:
     st.info(str(exc))
 else:
@@ -51,13 +51,13 @@ else:
     st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:
-    league = appdata.league(version, measure_id, end, level="ward", within=borough)
+    league = appdata.league(inputs, measure_id, end, level="ward", within=borough)
 except SbpError as exc:
     st.warning(str(exc))
     st.stop()
 
 start = add_months(end, -23)
-trend = appdata.series(version, tuple(wards), (measure_id,), start, end, level="ward")
+trend = appdata.series(inputs, tuple(wards), (measure_id,), start, end, level="ward")
 sparks = trend.groupby("area_name")["offence_count"].apply(lambda s: [int(v) if pd.notna(v) else 0 for v in s])
 
 table = pd.DataFrame({

@@ -90,8 +90,12 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
+    from sbp.config import check_configuration
     from sbp.config.settings import SETTINGS, load_settings
 
+    if args.check:
+        print(f"ok: {', '.join(check_configuration())} are valid")
+        return 0
     values = load_settings()
     for setting in SETTINGS:
         marker = "" if values[setting.name] == setting.default else "  (set in data/settings.toml)"
@@ -123,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)
     command("upgrade", "Bring a store built by an earlier version up to date, keeping its data.", cmd_upgrade)
     command("hash-password", "Make a password hash for the dashboard's admin login.", cmd_hash_password)
-    command("settings", "List every setting with its value, default and help.", cmd_settings)
+    p = command("settings", "List every setting with its value, default and help.", cmd_settings)
+    p.add_argument("--check", action="store_true",
+                   help="check settings.toml, measures.toml and objectives.toml: ok, or one line naming the problem (exit 1)")
     cli_metrics.add_commands(command)
     cli_report.add_commands(command)
     return parser

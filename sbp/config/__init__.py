@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sbp.errors import ConfigError
-from sbp.config.settings import DATA_DIR
+from sbp.config import checks
+from sbp.config.settings import DATA_DIR, shown_path
 
 DIRECTIONS = ("lower_is_better", "higher_is_better")
 COUNTS = ("offences", "positive_outcomes")
@@ -80,19 +82,25 @@ class Config:
         return (name, *self.aliases.get(level, {}).get(name, ()))
 
 
+MEASURE_KEYS = {"label": ("text", False), "majors": ("texts", False), "minors": ("texts", False),
+                "series": ("texts", False), "all": ("bool", False), "direction": ("text", False),
+                "denominator": ("text", False), "parent": ("text", False), "subtypes": ("texts", False),
+                "counts": ("text", False), "published_in": ("text", False), "minus": ("text", False)}
+PRIORITY_KEYS = {"id": ("text", True), "title": ("text", True), "measures": ("texts", True)}
+ALIAS_KEYS = {"level": ("text", True), "current": ("text", True), "previous": ("texts", False)}
+
+
 def load_config(path: Path | None = None) -> Config:
-    """Read and check data/measures.toml (or path)."""
+    """Read and check data/measures.toml (or path); every problem is a one-line ConfigError."""
     path = path or DATA_DIR / "measures.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path.name}: {exc}") from None
+    where = shown_path(path)
+    raw = checks.read_toml(path, where)
+    checks.top_level(raw, where, ("measures", "priorities", "aliases"))
     measures: dict[str, Measure] = {}
+    if not isinstance(raw.get("measures", {}), dict):
+        raise ConfigError(f"{where}: measures must be written as [measures.<id>] tables")
     for mid, spec in raw.get("measures", {}).items():
-        known = {"label", "majors", "minors", "series", "all", "direction", "denominator", "parent", "subtypes", "counts",
-                 "published_in", "minus"}
-        if unknown := set(spec) - known:
-            raise ConfigError(f"{path.name}: measure {mid!r} has unknown keys {sorted(unknown)}")
+        spec = checks.table(spec, where, f"measure {mid!r}", MEASURE_KEYS)
         measure = Measure(
             id=mid, label=spec.get("label", mid.replace("_", " ").capitalize()),
             majors=tuple(spec.get("majors", ())), minors=tuple(spec.get("minors", ())),
@@ -102,29 +110,34 @@ def load_config(path: Path | None = None) -> Config:
             published_in=spec.get("published_in", ""), minus=spec.get("minus"),
         )
         if measure.direction not in DIRECTIONS:
-            raise ConfigError(f"{path.name}: measure {mid!r} direction must be one of {DIRECTIONS}")
+            raise ConfigError(f"{where}: measure {mid!r} has direction = {checks.shown(measure.direction)}; "
+                              f"expected one of {', '.join(repr(d) for d in DIRECTIONS)}")
         if not (measure.majors or measure.minors or measure.series or measure.subtypes or measure.all):
-            raise ConfigError(f"{path.name}: measure {mid!r} names no categories (majors, minors, series, subtypes or all)")
+            raise ConfigError(f"{where}: measure {mid!r} names no categories (majors, minors, series, subtypes or all)")
         if measure.counts not in COUNTS:
-            raise ConfigError(f"{path.name}: measure {mid!r} counts must be one of {COUNTS}")
+            raise ConfigError(f"{where}: measure {mid!r} has counts = {checks.shown(measure.counts)}; "
+                              f"expected one of {', '.join(repr(c) for c in COUNTS)}")
         measures[mid] = measure
     for m in measures.values():
         if m.parent and m.parent not in measures:
-            raise ConfigError(f"{path.name}: measure {m.id!r} has unknown parent {m.parent!r}")
+            raise ConfigError(f"{where}: measure {m.id!r} has unknown parent {m.parent!r}")
         if m.minus and (m.minus not in measures or measures[m.minus].minus):
-            raise ConfigError(f"{path.name}: measure {m.id!r} subtracts {m.minus!r}, which is unknown or itself a difference")
-    priorities = []
-    for spec in raw.get("priorities", []):
-        missing = [m for m in spec.get("measures", []) if m not in measures]
-        if missing:
-            raise ConfigError(f"{path.name}: priority {spec.get('id')!r} lists unknown measures {missing}")
+            raise ConfigError(f"{where}: measure {m.id!r} subtracts {m.minus!r}, which is unknown or itself a difference")
+    priorities: list[Priority] = []
+    for number, spec in enumerate(checks.array(raw, "priorities", where), start=1):
+        spec = checks.table(spec, where, f"priority {number}", PRIORITY_KEYS)
+        if spec["id"] in {p.id for p in priorities}:
+            raise ConfigError(f"{where}: priority {number} repeats the id {spec['id']!r}; ids must be unique")
+        if missing := [m for m in spec["measures"] if m not in measures]:
+            raise ConfigError(f"{where}: priority {spec['id']!r} lists unknown measures {missing}")
         priorities.append(Priority(id=spec["id"], title=spec["title"], measures=tuple(spec["measures"])))
     aliases: dict[str, dict[str, tuple[str, ...]]] = {}
-    for spec in raw.get("aliases", []):
-        level = spec.get("level")
-        if level not in ("major", "minor"):
-            raise ConfigError(f"{path.name}: alias for {spec.get('current')!r} needs level 'major' or 'minor'")
-        aliases.setdefault(level, {})[spec["current"]] = tuple(spec.get("previous", ()))
+    for number, spec in enumerate(checks.array(raw, "aliases", where), start=1):
+        spec = checks.table(spec, where, f"alias {number}", ALIAS_KEYS)
+        if spec["level"] not in ("major", "minor"):
+            raise ConfigError(f"{where}: alias for {spec['current']!r} has level = {checks.shown(spec['level'])}; "
+                              "expected 'major' or 'minor'")
+        aliases.setdefault(spec["level"], {})[spec["current"]] = tuple(spec.get("previous", ()))
     return Config(measures=measures, priorities=tuple(priorities), aliases=aliases,
                   crosswalk=load_crosswalk(path.with_name("category_crosswalk.csv")))
 
@@ -136,21 +149,41 @@ def load_crosswalk(path: Path) -> tuple[CrosswalkRow, ...]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != CROSSWALK_COLUMNS:
-            raise ConfigError(f"{path.name}: the header must be {','.join(CROSSWALK_COLUMNS)}")
+            raise ConfigError(f"{shown_path(path)}: the header must be {','.join(CROSSWALK_COLUMNS)}")
         rows = tuple(CrosswalkRow(**{k: (v or "").strip() for k, v in r.items()}) for r in reader)
     seen: set[tuple[str, str]] = set()
     for row in rows:
         key = (row.scheme, row.minor_category.lower())
         if not all((row.scheme, row.minor_category, row.comparable)) or key in seen:
-            raise ConfigError(f"{path.name}: {row.minor_category!r} is empty or listed twice in scheme {row.scheme!r}")
+            raise ConfigError(f"{shown_path(path)}: {row.minor_category!r} is empty or listed twice in scheme {row.scheme!r}")
         seen.add(key)
     return rows
 
 
-@functools.cache
 def default_config() -> Config:
-    """The shipped configuration, read once per process."""
-    return load_config()
+    """The shipped configuration (data/measures.toml and the category crosswalk), read again when either changes."""
+    path = DATA_DIR / "measures.toml"
+    return _config_of(path, checks.file_stamp(path), checks.file_stamp(path.with_name("category_crosswalk.csv")))
+
+
+@functools.lru_cache(maxsize=4)
+def _config_of(path: Path, *stamps: tuple[int, int]) -> Config:
+    return load_config(path)
+
+
+_FINGERPRINTS: dict[int, tuple[Config, str]] = {}
+
+
+def config_fingerprint(config: Config) -> str:
+    """A digest of everything in the configuration that changes comparison figures (memoised per config object)."""
+    known = _FINGERPRINTS.get(id(config))
+    if known is None or known[0] is not config:
+        if len(_FINGERPRINTS) > 64:
+            _FINGERPRINTS.clear()
+        text = (repr(sorted((m.id, m) for m in config.measures.values())) + repr(sorted(config.aliases.items()))
+                + repr(config.crosswalk))
+        known = _FINGERPRINTS[id(config)] = (config, hashlib.sha256(text.encode()).hexdigest()[:16])
+    return known[1]
 
 
 @functools.cache
@@ -199,3 +232,22 @@ def comparator_group(kind: str, focus: str, loaded: Sequence[str], similar: Sequ
     else:
         raise ConfigError(f"Unknown comparator group {kind!r}; use one of {', '.join(COMPARATOR_GROUPS)}")
     return members if focus in members or focus not in set(loaded) else [focus, *members]
+
+
+def check_configuration(data_dir: Path = DATA_DIR) -> list[str]:
+    """Load and check settings.toml, measures.toml and objectives.toml in data_dir; the files checked.
+
+    Raises a one-line ConfigError for the first problem, including an objective of an unconfigured priority.
+    """
+    from sbp.config.objectives import load_objectives
+    from sbp.config.settings import load_settings
+
+    paths = [data_dir / name for name in ("settings.toml", "measures.toml", "objectives.toml")]
+    load_settings(paths[0])
+    config = load_config(paths[1])
+    ids = [p.id for p in config.priorities]
+    for objective in load_objectives(paths[2]):
+        if objective.priority not in ids:
+            raise ConfigError(f"{shown_path(paths[2])}: objective {objective.title!r} has priority "
+                              f"{objective.priority!r}; expected one of the priority ids in measures.toml: {ids}")
+    return [shown_path(p) for p in paths if p.exists()]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sbp.errors import ConfigError
-from sbp.config.settings import DATA_DIR
+from sbp.config import checks
+from sbp.config.settings import DATA_DIR, shown_path
 
 STATUS_TONE = {  # how a status reads on a panel: good, continuing, watch, bad, neutral
     "Achieved": "good", "Achieved and continues": "good", "Achieved and ongoing": "good",
@@ -44,12 +44,21 @@ def _text(value: Any) -> str:
     return str(value or "")
 
 
-def _objective(spec: dict, priority: str, statuses: list[str], where: str) -> Objective:
+OBJECTIVE_KEYS = {"priority": ("text", True), "number": ("any", False), "title": ("text", True),
+                  "status": ("text", True), "description": ("prose", False), "evidence": ("prose", False),
+                  "updated": ("date", True), "sub": ("tables", False)}
+SUB_OBJECTIVE_KEYS = {k: v for k, v in OBJECTIVE_KEYS.items() if k != "priority"}
+
+
+def _objective(spec: dict, priority: str, statuses: list[str], where: str, what: str,
+               keys: dict[str, tuple[str, bool]] = SUB_OBJECTIVE_KEYS) -> Objective:
+    spec = checks.table(spec, where, what, keys)
     if spec.get("status") not in statuses:
         raise ConfigError(f"{where}: objective {spec.get('title')!r} has status {spec.get('status')!r}; use one of {statuses}")
     updated = spec.get("updated")
     number = str(spec.get("number", ""))
-    subs = tuple(_objective(sub, priority, statuses, where) for sub in spec.get("sub", []))
+    subs = tuple(_objective(sub, priority, statuses, where, f"sub-objective {i} of objective {number}")
+                 for i, sub in enumerate(spec.get("sub", []), start=1))
     if any(not s.number.startswith(number + ".") for s in subs):
         raise ConfigError(f"{where}: sub-objectives of objective {number} must be numbered {number}.1, {number}.2, ...")
     return Objective(
@@ -61,13 +70,19 @@ def _objective(spec: dict, priority: str, statuses: list[str], where: str) -> Ob
 
 def load_objectives(path: Path | None = None) -> list[Objective]:
     """All objectives (with their sub-objectives) from data/objectives.toml (or path), checked against the statuses."""
+    where, raw, statuses = _read(path)
+    return [_objective(spec, spec.get("priority"), statuses, where, f"objective {index}", OBJECTIVE_KEYS)
+            for index, spec in enumerate(checks.array(raw, "objectives", where), start=1)]
+
+
+def _read(path: Path | None) -> tuple[str, dict, list[str]]:
+    """The file as shown in messages, its tables and the status names, checked."""
     path = path or DATA_DIR / "objectives.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path.name}: {exc}") from None
-    statuses = raw.get("statuses", {}).get("order", list(STATUS_TONE))
-    return [_objective(spec, spec["priority"], statuses, path.name) for spec in raw.get("objectives", [])]
+    where = shown_path(path)
+    raw = checks.read_toml(path, where)
+    checks.top_level(raw, where, ("statuses", "objectives"))
+    statuses = checks.table(raw.get("statuses", {}), where, "[statuses]", {"order": ("texts", False)})
+    return where, raw, list(statuses.get("order", list(STATUS_TONE)))
 
 
 def flatten(objectives: list[Objective]) -> Iterator[Objective]:
@@ -79,9 +94,7 @@ def flatten(objectives: list[Objective]) -> Iterator[Objective]:
 
 def load_statuses(path: Path | None = None) -> list[str]:
     """The configured status names, in order."""
-    path = path or DATA_DIR / "objectives.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    return list(raw.get("statuses", {}).get("order", list(STATUS_TONE)))
+    return _read(path)[2]
 
 
 def objectives_for(priority_id: str, path: Path | None = None) -> list[Objective]:

@@ -13,16 +13,34 @@ from sbp.metrics.periods import add_months, rolling_year_label
 from sbp.display import formatting
 from sbp.display.htmltable import table_html
 
-DEFINITIONS = """
-- **Rolling year**: the 12 calendar months ending with the chosen month; it is compared with the 12 months before.
-- **% difference** = (this year - last year) / last year x 100; shown as "n/a" when last year had no offences.
-- **Rate per 1,000** = offences / residents x 1,000 (Census 2021 population, or the latest loaded).
-- **Rank** among the 32 London boroughs by rate; 1 = lowest rate. Ties share the better rank.
-- **London** is every area in the extract, including the Heathrow and London City airports area.
-- **Significant** means an exact test says the change is unlikely to be chance (95% level).
-- **RAG**: Green when the count moved the right way; Amber when it moved the wrong way by less than London;
-  Red when by more than London (or significantly, where there is no London figure).
-"""
+RAG_RULE_TEXT = {  # what RAG means under each rag_rule setting
+    "london": "Green when the count moved the right way (or not at all); Amber when it moved the wrong way by less "
+              "than London; Red when by more than London (or significantly, where there is no London figure).",
+    "significance": "Green when the count moved the right way (or not at all); Amber when it moved the wrong way "
+                    "but not significantly; Red when it moved the wrong way significantly.",
+}
+
+
+def definitions(settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The board table's definitions as (term, the rest of the sentence), for the settings in force."""
+    level = float(settings["significance_level"])
+    confidence = formatting.fmt_number((1 - level) * 100, 2).rstrip("0").rstrip(".")
+    return (
+        ("Rolling year", ": the 12 calendar months ending with the chosen month; it is compared with the 12 months before."),
+        ("% difference", ' = (this year - last year) / last year x 100, rounded half up to one decimal; shown as "n/a" '
+                         "when last year had no offences."),
+        ("Rate per 1,000", " = offences / residents x 1,000 (Census 2021 population, or the latest loaded)."),
+        ("Rank", " among the 32 London boroughs by rate; 1 = lowest rate. Ties share the better rank."),
+        ("London", " is every area in the extract, including the Heathrow and London City airports area."),
+        ("Significant", f" means an exact test says the change is unlikely to be chance ({confidence}% level, "
+                        f"significance_level = {level:g})."),
+        ("RAG", f" (rag_rule = '{settings['rag_rule']}'): {RAG_RULE_TEXT[settings['rag_rule']]}"),
+    )
+
+
+def definitions_markdown(settings: Mapping[str, Any]) -> str:
+    """The definitions as a Markdown list for the dashboard."""
+    return "\n".join(f"- **{term}**{rest}" for term, rest in definitions(settings))
 
 
 def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None) -> pd.DataFrame:

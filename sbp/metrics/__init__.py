@@ -14,7 +14,8 @@ import pandas as pd
 
 from sbp.metrics import materialized as stored_cube
 from sbp.metrics import queries
-from sbp.config import Config, Measure, default_config, schemes
+from sbp.store import queries as store_queries
+from sbp.config import Config, Measure, config_fingerprint, default_config, schemes
 from sbp.errors import PeriodError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
@@ -67,7 +68,7 @@ _FRAMES_CACHE: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    return con.execute(store_queries.DATABASE_PATH_SQL).fetchone()[0]
 
 
 def measure_frames(
@@ -75,10 +76,10 @@ def measure_frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """measure_map (the exact loaded category pairs each measure counts) and measure_info frames.
 
-    Cached per store version file (each version has its own path), measures, config and level.
+    Cached per store version file (each version has its own path), measures, configuration and level.
     """
     config = config or default_config()
-    key = (_database_path(con), tuple(measures), id(config), level)
+    key = (_database_path(con), tuple(measures), config_fingerprint(config), level)
     if key not in _FRAMES_CACHE:
         if len(_FRAMES_CACHE) > 256:
             _FRAMES_CACHE.clear()
@@ -379,7 +380,8 @@ def series(
     start: str | dt.date | None = None, end: str | dt.date | None = None, level: str = "borough",
     within: str | None = None, include_london: bool = False, config: Config | None = None,
 ) -> pd.DataFrame:
-    """Monthly counts per measure x area with the rolling 12-month total and the same month a year before."""
+    """Monthly counts per measure x area with the rolling 12-month total, the same month a year before, and both
+    as rates per 1,000 (the measure's denominator, as in comparisons; NA without a population)."""
     first, last = month_span(con, level)
     to_month = parse_month(end) if end else last
     from_month = parse_month(start) if start else first
@@ -392,36 +394,12 @@ def series(
         "include_london": include_london, "within": within,
     }, mapping, info)
     frame["month"] = pd.to_datetime(frame["month"])
-    for col in ("offence_count", "rolling_12_total", "offence_count_year_before"):
+    for col in ("offence_count", "rolling_12_total", "offence_count_year_before", "population"):
         frame[col] = frame[col].astype("Int64")
+    for col in ("rate_per_1000", "rolling_12_rate_per_1000"):
+        frame[col] = frame[col].astype("Float64")
     frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
     return frame
-
-
-def with_rates(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, level: str = "borough") -> pd.DataFrame:
-    """Add rate_per_1000 (monthly count) and rolling_12_rate_per_1000 to a series frame, using residents for the
-    month's year (or the latest earlier year, or the undated figure); areas without a population get NA."""
-    pop = con.execute(
-        "SELECT area_name, coalesce(year, 0) AS year, population FROM population "
-        "WHERE area_level = $level AND denominator = 'residents'", {"level": level}
-    ).df()
-    if level == "borough" and not pop.empty:
-        # London's rate divides every area's count by the sum of the boroughs' populations (README: Definitions).
-        london = pop.groupby("year", as_index=False)["population"].sum().assign(area_name="London")
-        pop = pd.concat([pop, london[["area_name", "year", "population"]]], ignore_index=True)
-    out = frame.copy()
-    out["year"] = pd.to_datetime(out["month"]).dt.year
-    if pop.empty:
-        out["population"] = pd.NA
-    else:
-        # For each row the latest population year not after the row's year: a merge_asof per area.
-        out = out.sort_values("year")
-        pop = pop.sort_values("year")
-        out = pd.merge_asof(out, pop, on="year", by="area_name", direction="backward")
-    population = out["population"].astype("Float64")
-    out["rate_per_1000"] = out["offence_count"].astype("Float64") * 1000 / population
-    out["rolling_12_rate_per_1000"] = out["rolling_12_total"].astype("Float64") * 1000 / population
-    return out.drop(columns=["year"]).sort_values(["measure_id", "area_name", "month"]).reset_index(drop=True)
 
 
 def cube(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -6,13 +6,12 @@ the measures configuration is unchanged (checked by a fingerprint) and computes 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import duckdb
 
 from sbp.metrics import queries
-from sbp.config import Config, Measure, default_config, schemes
+from sbp.config import Config, Measure, config_fingerprint, default_config, schemes
 from sbp.metrics.periods import add_months
 
 MPS_SOURCES = ("mps_borough", "mps_ward", "mps_lsoa")
@@ -21,7 +20,6 @@ DASHBOARD_SOURCE = "mps_dashboard"
 # How the Monthly Crime Dashboard's Measure column is stored (as major_category) for each `counts` setting.
 DASHBOARD_COUNTS = {"offences": "Offences", "positive_outcomes": "Positive Outcomes"}
 MAP_COLUMNS = ("measure_id", "source", "major_category", "minor_category", "sign")
-_FINGERPRINTS: dict[int, tuple[Config, str]] = {}
 
 
 def measure_rows(
@@ -69,43 +67,29 @@ def info_rows(measures: Sequence[Measure], config: Config) -> list[tuple[str, st
     return [(m.id, m.direction, m.denominator, defined(m), 2 if m.minus else 1) for m in measures]
 
 
-def config_fingerprint(config: Config) -> str:
-    """A digest of everything in the configuration that changes comparison figures (memoised per config object)."""
-    known = _FINGERPRINTS.get(id(config))
-    if known is None or known[0] is not config:
-        text = (repr(sorted((m.id, m) for m in config.measures.values())) + repr(sorted(config.aliases.items()))
-                + repr(config.crosswalk))
-        known = _FINGERPRINTS[id(config)] = (config, hashlib.sha256(text.encode()).hexdigest()[:16])
-    return known[1]
-
-
 def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
     """Store the cube (inside an ingest's transaction); returns its row count, 0 without a full borough year."""
     config = config or default_config()
-    con.execute("DROP TABLE IF EXISTS comparison_cache")
-    con.execute("DELETE FROM store_meta WHERE key = 'comparison_cache_key'")
+    con.execute(queries.CUBE_DROP_SQL)
     first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
     if first is None or add_months(first, 11) > last:
         return 0
     measures = list(config.measures.values())
     categories = con.execute(queries.CATEGORIES_SQL, {"level": "borough"}).fetchall()
-    con.execute("CREATE OR REPLACE TEMP TABLE measure_map (measure_id VARCHAR, source VARCHAR, "
-                "major_category VARCHAR, minor_category VARCHAR, sign INTEGER)")
-    con.executemany("INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)", measure_rows(categories, measures, config))
-    con.execute("CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR, denominator VARCHAR, "
-                "schemes VARCHAR[], parts INTEGER)")
-    con.executemany("INSERT INTO measure_info VALUES (?, ?, ?, ?, ?)", info_rows(measures, config))
-    con.execute(f"CREATE TABLE comparison_cache AS {queries.COMPARISON_SQL}", {
+    con.execute(queries.CUBE_MEASURE_TABLES_SQL)
+    con.executemany(queries.CUBE_INSERT_MAP_SQL, measure_rows(categories, measures, config))
+    con.executemany(queries.CUBE_INSERT_INFO_SQL, info_rows(measures, config))
+    con.execute(queries.CUBE_CREATE_SQL, {
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })
-    con.execute("DROP TABLE measure_map; DROP TABLE measure_info")
-    con.execute("INSERT INTO store_meta VALUES ('comparison_cache_key', $k)", {"k": config_fingerprint(config)})
-    return con.execute("SELECT count(*) FROM comparison_cache").fetchone()[0]
+    con.execute(queries.CUBE_DROP_MEASURE_TABLES_SQL)
+    con.execute(queries.CUBE_SET_KEY_SQL, {"key": config_fingerprint(config)})
+    return con.execute(queries.CUBE_ROWS_SQL).fetchone()[0]
 
 
 def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config) -> bool:
     """Whether the stored cube answers for these measures under this configuration."""
     if any(config.measures.get(m.id) != m for m in measures):
         return False
-    row = con.execute("SELECT value FROM store_meta WHERE key = 'comparison_cache_key'").fetchone()
+    row = con.execute(queries.CUBE_KEY_SQL).fetchone()
     return row is not None and row[0] == config_fingerprint(config)

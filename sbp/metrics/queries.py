@@ -1,4 +1,4 @@
-"""Every SQL query the metrics layer runs, in one place.
+"""Every SQL query the metrics layer runs, in one place (the store's own statements are in sbp/store/queries.py).
 
 Queries read two small frames registered per call: measure_map (measure_id, source, major_category,
 minor_category, sign: the exact category pairs each measure counts, sign -1 for those a difference measure
@@ -6,9 +6,23 @@ subtracts) and measure_info (measure_id, direction, denominator, schemes: the MP
 defined in, parts: 2 for a difference measure, whose two parts must both be loaded, else 1). Values are bound as $parameters; no identifier is ever built from user input.
 """
 
+# The one denominator rule, shared by every rate: each measure's denominator where loaded at the level (e.g.
+# households), otherwise residents; per area and year (0 = undated, applies to every year). A query joins it
+# ASOF on year(period end) >= year, so a period uses its year's figure or the latest earlier one.
+MEASURE_POPULATION = """
+has_denominator AS (
+    SELECT DISTINCT denominator FROM population WHERE area_level = $level
+),
+measure_pop AS (
+    SELECT i.measure_id, p.area_name, coalesce(p.year, 0) AS year, p.population
+    FROM measure_info i JOIN population p ON p.area_level = $level
+     AND p.denominator = CASE WHEN i.denominator IN (SELECT denominator FROM has_denominator)
+                              THEN i.denominator ELSE 'residents' END
+)"""
+
 # Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
 # counts, rates, ranks (this year and a year earlier) and London totals, in one set-based query.
-COMPARISON_SQL = """
+COMPARISON_SQL = f"""
 WITH
 measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
@@ -71,16 +85,7 @@ rolling AS (
            (c.months_current = 12 AND s.current_sum < 0) OR (c.months_previous = 12 AND s.previous_sum < 0) AS negative_count
     FROM sums s JOIN coverage c USING (measure_id, end_month)
 ),
-has_denominator AS (
-    SELECT DISTINCT denominator FROM population WHERE area_level = $level
-),
-measure_pop AS (
-    -- Each measure's denominator where loaded (e.g. households), otherwise residents.
-    SELECT i.measure_id, p.area_name, coalesce(p.year, 0) AS year, p.population
-    FROM measure_info i JOIN population p ON p.area_level = $level
-     AND p.denominator = CASE WHEN i.denominator IN (SELECT denominator FROM has_denominator)
-                              THEN i.denominator ELSE 'residents' END
-),
+{MEASURE_POPULATION},
 with_pop AS (
     SELECT r.*, pc.population, pp.population AS population_previous
     FROM rolling r
@@ -115,9 +120,10 @@ WINDOW area_set AS (PARTITION BY measure_id, end_month)
 ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 """
 
-# Monthly counts for chosen areas and measures, with the rolling 12-month total and the same month a year
-# earlier; the sum over every area at the level is included as area 'London' when asked.
-SERIES_SQL = """
+# Monthly counts for chosen areas and measures, with the rolling 12-month total, the same month a year
+# earlier and both as rates per 1,000 (the one denominator rule above); the sum over every area at the level is
+# included as area 'London' when asked (its rate uses the sum of the boroughs' populations).
+SERIES_SQL = f"""
 WITH
 measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
@@ -157,17 +163,48 @@ grid AS (
     FROM measure_info i CROSS JOIN area_list a CROSS JOIN months mo
     LEFT JOIN monthly n ON n.measure_id = i.measure_id AND n.area_name = a.area_name AND n.month = mo.month
     LEFT JOIN loaded l ON l.measure_id = i.measure_id AND l.month = mo.month
+),
+rolled AS (
+    SELECT measure_id, area_name, month, offence_count,
+           CASE WHEN count(offence_count) OVER w12 = 12 THEN sum(offence_count) OVER w12 END AS rolling_12_total,
+           lag(offence_count, 12) OVER (PARTITION BY measure_id, area_name ORDER BY month) AS offence_count_year_before
+    FROM grid
+    WINDOW w12 AS (PARTITION BY measure_id, area_name ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+    QUALIFY month >= $from_month
+),
+{MEASURE_POPULATION},
+area_pop AS (
+    SELECT * FROM measure_pop
+    UNION ALL
+    -- London's rate divides every area's count by the sum of the boroughs' populations (README: Definitions).
+    SELECT measure_id, 'London' AS area_name, year, sum(population) AS population
+    FROM measure_pop WHERE $include_london AND $level = 'borough' GROUP BY ALL
 )
-SELECT measure_id, area_name, month, offence_count,
-       CASE WHEN count(offence_count) OVER w12 = 12 THEN sum(offence_count) OVER w12 END AS rolling_12_total,
-       lag(offence_count, 12) OVER (PARTITION BY measure_id, area_name ORDER BY month) AS offence_count_year_before
-FROM grid
-WINDOW w12 AS (PARTITION BY measure_id, area_name ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
-QUALIFY month >= $from_month
-ORDER BY measure_id, area_name, month
+SELECT r.*, pop.population,
+       r.offence_count * 1000.0 / pop.population AS rate_per_1000,
+       r.rolling_12_total * 1000.0 / pop.population AS rolling_12_rate_per_1000
+FROM rolled r
+ASOF LEFT JOIN area_pop pop
+  ON pop.measure_id = r.measure_id AND pop.area_name = r.area_name AND year(r.month) >= pop.year
+ORDER BY r.measure_id, r.area_name, r.month
 """
 
-# The same comparisons for the configured measures, materialised at ingest time (see sbp/metrics/materialized.py).
+# The same comparisons for the configured measures, materialised at ingest time (see sbp/metrics/materialized.py),
+# with the configuration fingerprint they were built under.
+CUBE_DROP_SQL = "DROP TABLE IF EXISTS comparison_cache; DELETE FROM store_meta WHERE key = 'comparison_cache_key'"
+CUBE_MEASURE_TABLES_SQL = """
+CREATE OR REPLACE TEMP TABLE measure_map (measure_id VARCHAR, source VARCHAR, major_category VARCHAR,
+                                          minor_category VARCHAR, sign INTEGER);
+CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR, denominator VARCHAR,
+                                           schemes VARCHAR[], parts INTEGER);
+"""
+CUBE_INSERT_MAP_SQL = "INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)"
+CUBE_INSERT_INFO_SQL = "INSERT INTO measure_info VALUES (?, ?, ?, ?, ?)"
+CUBE_CREATE_SQL = f"CREATE TABLE comparison_cache AS {COMPARISON_SQL}"
+CUBE_DROP_MEASURE_TABLES_SQL = "DROP TABLE measure_map; DROP TABLE measure_info"
+CUBE_SET_KEY_SQL = "INSERT INTO store_meta VALUES ('comparison_cache_key', $key)"
+CUBE_KEY_SQL = "SELECT value FROM store_meta WHERE key = 'comparison_cache_key'"
+CUBE_ROWS_SQL = "SELECT count(*) FROM comparison_cache"
 CACHED_COMPARISONS_SQL = """
 SELECT * FROM comparison_cache
 WHERE list_contains($measure_ids, measure_id) AND end_month BETWEEN $first_end AND $last_end

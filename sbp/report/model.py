@@ -23,6 +23,7 @@ from sbp.ingest.formats import FORMAT_LABELS
 from sbp.config.objectives import STATUS_TONE, flatten, objectives_for
 from sbp.metrics.periods import add_months, month_label, parse_month, rolling_year_span
 from sbp.report import chartimg
+from sbp.store import queries as store_queries
 from sbp.report.texts import (
     CAVEATS,
     MISSING_CAVEAT, QUALITY_CAVEAT,
@@ -217,11 +218,9 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> tuple[SourceFile, ...]:
-    frame = con.execute(
-        "SELECT file_name, file_format, row_count, first_month, last_month, months_replaced, loaded_at, sha256 "
-        "FROM source_files ORDER BY file_id").fetchall()
+    frame = con.execute(store_queries.FILES_SQL).fetchall()
     out = []
-    for name, fmt, rows, first, last, replaced, loaded_at, sha in frame:
+    for _, name, fmt, rows, first, last, replaced, loaded_at, sha in frame:
         months = f"{month_label(first)} to {month_label(last)}" if first is not None and last is not None else ""
         out.append(SourceFile(name=name, file_format=fmt, description=FORMAT_LABELS.get(fmt, fmt), months=months,
                               first_month=first, last_month=last,
@@ -298,7 +297,7 @@ def build_model(
     if synthetic:
         caveats.insert(0, SYNTHETIC_CAVEAT)
     queries = [q] + [c.query for s in sections for c in s.charts]
-    loaded_at = con.execute("SELECT max(loaded_at) FROM source_files").fetchone()[0]
+    loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return Report(
         partnership=str(settings["partnership_name"]), area=area, end=end,
         period=f"rolling year to {long_month(end)}", span=rolling_year_span(end),

@@ -1,11 +1,11 @@
 """The report's own wording in one place: the synthetic notice, data caveats, definitions and source names.
 
-The paragraphs about each measure come from sbp.display.narrative; the table's definitions from sbp.display.boardtable.DEFINITIONS.
+The paragraphs about each measure come from sbp.display.narrative; the table's definitions from
+sbp.display.boardtable.definitions (generated from the settings in force).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sbp.display import boardtable
@@ -66,19 +66,8 @@ SYNTHETIC_CAVEAT = (
 
 
 def definitions(settings: dict[str, Any], config: Config) -> tuple[tuple[str, str], ...]:
-    """boardtable.DEFINITIONS as (term, text) pairs, with the configured RAG rule and significance test."""
-    items: list[list[str]] = []
-    for line in boardtable.DEFINITIONS.strip().splitlines():
-        if line.startswith("- "):
-            items.append([line[2:].strip()])
-        elif items:
-            items[-1].append(line.strip())
-    out = []
-    for parts in items:
-        text = " ".join(parts)
-        match = re.match(r"\*\*(.+?)\*\*(.*)", text)
-        term, rest = (match.group(1), match.group(2)) if match else ("", text)
-        out.append((term, rest.replace("**", "")))
+    """The board table's definitions for the settings in force, with the significance test and the RAG rule."""
+    out = list(boardtable.definitions(settings))
     level = float(settings["significance_level"])
     rule = next(s.help for s in SETTINGS if s.name == "rag_rule")
     out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(level=level, confidence=(1 - level) * 100)))

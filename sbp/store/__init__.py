@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from sbp.errors import SbpError, StoreBusyError, StoreMissingError, StoreOutdatedError, StoreWriteError
+from sbp.store import queries
 
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "sbp.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
@@ -103,7 +104,7 @@ def connect_read(db: str | os.PathLike | None = None, version: str | None = None
 def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
     """The schema version recorded in the store, or None for stores from before versions were recorded."""
     try:
-        row = con.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+        row = con.execute(queries.SCHEMA_VERSION_SQL).fetchone()
     except duckdb.CatalogException:
         return None
     return row[0] if row else None
@@ -229,22 +230,15 @@ def write_error(exc: BaseException, folder: Path) -> StoreWriteError | None:
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the store this connection reads holds the synthetic demo data."""
-    # Look the table up rather than catch the error, so a caller's open transaction is not aborted.
-    has_table = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta' "
-        "AND table_catalog = current_database() AND table_schema = current_schema()"
-    ).fetchone()[0]
-    if not has_table:
+    if not con.execute(queries.HAS_META_TABLE_SQL).fetchone()[0]:
         return False
-    row = con.execute("SELECT value FROM store_meta WHERE key = 'is_synthetic'").fetchone()
+    row = con.execute(queries.IS_SYNTHETIC_SQL).fetchone()
     return row is not None and row[0] == "true"
 
 
 def clear_all(con: duckdb.DuckDBPyConnection) -> None:
     """Empty every table (inside a write transaction)."""
-    for table in ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index",
-                  "data_quality"):
-        con.execute(f"DELETE FROM {table}")
+    con.execute(queries.CLEAR_SQL)
 
 
 def upgrade(db: str | os.PathLike | None = None) -> None:
@@ -258,69 +252,20 @@ def upgrade(db: str | os.PathLike | None = None) -> None:
         cube.materialize(con)
 
 
-INDEX_SQL = """
-DELETE FROM month_index;
-INSERT INTO month_index
-    SELECT c.source, c.area_level, c.month, sum(c.row_count),
-           coalesce(string_agg(DISTINCT k.scheme, ',' ORDER BY k.scheme), '')
-    FROM (SELECT source, area_level, month, lower(minor_category) AS minor, count(*) AS row_count
-          FROM crime_counts GROUP BY ALL) c
-    LEFT JOIN sbp_scheme_markers k ON k.minor = c.minor AND c.source IN ('mps_borough', 'mps_ward', 'mps_lsoa')
-    GROUP BY ALL;
-DELETE FROM category_index;
-INSERT INTO category_index
-    SELECT source, area_level, major_category, minor_category, min(month), max(month), sum(offence_count)
-    FROM crime_counts GROUP BY ALL;
-DELETE FROM data_quality;
-INSERT INTO data_quality
-WITH
-borough_totals AS (
-    SELECT month, sum(offence_count) AS total FROM crime_counts
-    WHERE source = 'mps_borough' AND area_level = 'borough' GROUP BY ALL
-),
-shares AS (
-    SELECT file_id, source, area_level, month,
-           sum(offence_count) FILTER (WHERE lower(area_name) IN ('unknown', 'n/k', 'n/k (legacy only)', 'other / nk', 'not known'))
-               / sum(offence_count) AS share
-    FROM crime_counts WHERE source = 'mps_borough' AND area_level = 'borough' GROUP BY ALL HAVING sum(offence_count) > 0
-    UNION ALL
-    -- ward files: offences in the borough totals that no ward holds, for months where both are loaded
-    SELECT w.file_id, w.source, w.area_level, w.month, 1 - w.located / b.total AS share
-    FROM (SELECT file_id, source, area_level, month, sum(offence_count) AS located FROM crime_counts
-          WHERE source = 'mps_ward' AND area_level = 'ward' GROUP BY ALL) w
-    JOIN borough_totals b USING (month) WHERE b.total > 0
-)
-SELECT file_id, source, area_level, month, coalesce(share, 0), median(coalesce(share, 0)) OVER (PARTITION BY file_id)
-FROM shares
-QUALIFY coalesce(share, 0) > 0.05 AND coalesce(share, 0) > 3 * median(coalesce(share, 0)) OVER (PARTITION BY file_id);
-DELETE FROM area_index;
-INSERT INTO area_index
-    SELECT source, area_level, area_name, area_code, borough, min(month), max(month) FROM crime_counts GROUP BY ALL;
-"""
-
-
 def rebuild_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Refresh the month, category and area indexes from crime_counts (each month with its MPS category scheme)."""
     from sbp.config import default_config, schemes
 
-    con.execute("CREATE OR REPLACE TEMP TABLE sbp_scheme_markers (minor VARCHAR, scheme VARCHAR)")
-    con.executemany("INSERT INTO sbp_scheme_markers VALUES (?, ?)", schemes.scheme_markers(default_config()))
-    con.execute(INDEX_SQL)
-    con.execute("DROP TABLE sbp_scheme_markers")
-
-
-QUALITY_SQL = """
-SELECT f.file_name, q.file_id, q.source, q.area_level, q.month, q.unknown_share, q.median_share
-FROM data_quality q JOIN source_files f USING (file_id)
-WHERE ($first IS NULL OR q.month >= $first) AND ($last IS NULL OR q.month <= $last)
-ORDER BY q.month, f.file_name
-"""
+    con.execute(queries.SCHEME_MARKERS_TABLE_SQL)
+    con.executemany(queries.SCHEME_MARKERS_INSERT_SQL, schemes.scheme_markers(default_config()))
+    con.execute(queries.INDEX_SQL)
+    con.execute(queries.SCHEME_MARKERS_DROP_SQL)
 
 
 def quality_warnings(con: duckdb.DuckDBPyConnection, first: dt.date | None = None, last: dt.date | None = None) -> list[str]:
     """One sentence per month (between first and last) whose offences are largely not attributed to a borough or ward."""
     try:
-        rows = con.execute(QUALITY_SQL, {"first": first, "last": last}).fetchall()
+        rows = con.execute(queries.QUALITY_SQL, {"first": first, "last": last}).fetchall()
     except duckdb.CatalogException:
         return []
     out = []
@@ -373,7 +318,7 @@ def _building(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         apply_schema(con)
         con.execute("BEGIN TRANSACTION")
         yield con
-        con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+        con.execute(queries.SET_SCHEMA_VERSION_SQL, {"version": SCHEMA_VERSION})
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         con.close()

@@ -1,7 +1,9 @@
-"""App-side data access for the Streamlit pages: the only sbp module that imports streamlit.
+"""App-side data access for the Streamlit pages (sbp/web is the only place in sbp that imports streamlit).
 
-The connection is a cached resource per store version; every query function is cached on the data
-version, so a new ingest is picked up on the next interaction and nothing stale is ever served.
+Every cached function takes `inputs` first: the data version, the settings in force and the measures
+configuration, as one key (see inputs()). A new ingest, a settings change or a configuration change gives a new
+key, so it is picked up on the next interaction, on every page, and nothing stale is ever served.
+The connection is a cached resource per data version.
 """
 
 from __future__ import annotations
@@ -15,17 +17,24 @@ import streamlit as st
 
 from sbp.display import charts
 from sbp import metrics, store
-from sbp.store import status
+from sbp.store import queries as store_queries
 from sbp.web import urlstate
-from sbp.config import default_config, london_boroughs, measure_options
+from sbp.config import Config, config_fingerprint, default_config, london_boroughs, measure_options
 from sbp.ingest.demo import build_demo
 from sbp.metrics.periods import add_months, month_range
-from sbp.config.settings import load_settings
+from sbp.config.settings import load_settings, settings_fingerprint
 
 
-def data_version() -> str:
-    """The current store version ('' when there is no store)."""
-    return store.data_version()
+def inputs() -> str:
+    """What every cached value depends on, as one key: 'data version|settings fingerprint|config fingerprint'.
+
+    Reading the settings and configuration raises a one-line ConfigError when either is invalid.
+    """
+    return "|".join((store.data_version(), settings_fingerprint(settings()), config_fingerprint(config())))
+
+
+def _data_version(inputs: str) -> str:
+    return inputs.split("|", 1)[0]
 
 
 def ensure_store() -> bool:
@@ -38,13 +47,13 @@ def ensure_store() -> bool:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(version: str) -> duckdb.DuckDBPyConnection:
-    return store.connect_read(version=version)
+def _connection(data_version: str) -> duckdb.DuckDBPyConnection:
+    return store.connect_read(version=data_version)
 
 
-def cursor(version: str) -> duckdb.DuckDBPyConnection:
-    """A fresh cursor on the cached read-only connection for this data version."""
-    return _connection(version).cursor()
+def cursor(inputs: str) -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on the cached read-only connection for the data version of inputs."""
+    return _connection(_data_version(inputs)).cursor()
 
 
 @dataclass(frozen=True)
@@ -63,13 +72,13 @@ class StoreInfo:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def store_info(version: str) -> StoreInfo:
+def store_info(inputs: str) -> StoreInfo:
     """Loaded months, areas, categories and the synthetic flag."""
-    con = cursor(version)
+    con = cursor(inputs)
     first, last = metrics.month_span(con)
     ends = month_range(add_months(first, 11), last)
     london = {b.name for b in london_boroughs()}
-    areas = con.execute("SELECT DISTINCT area_level, area_name, borough FROM area_index").fetchall()
+    areas = con.execute(store_queries.AREAS_ALL_LEVELS_SQL).fetchall()
     boroughs = tuple(sorted({a for level, a, _ in areas if level == "borough" and a in london}))
     wards: dict[str, list[str]] = {}
     for level, name, borough in areas:
@@ -77,7 +86,7 @@ def store_info(version: str) -> StoreInfo:
             wards.setdefault(borough, []).append(name)
     cats = metrics.loaded_categories(con)
     mps = cats[cats["source"].isin(metrics.MPS_SOURCES)]
-    loaded_at = con.execute("SELECT max(loaded_at) FROM source_files").fetchone()[0]
+    loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return StoreInfo(
         first_month=first, last_month=last, valid_ends=tuple(ends), boroughs=boroughs,
         wards={b: tuple(sorted(w)) for b, w in wards.items()}, is_synthetic=store.is_synthetic(con),
@@ -87,87 +96,89 @@ def store_info(version: str) -> StoreInfo:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def latest_month(version: str, level: str = "borough") -> dt.date:
+def latest_month(inputs: str, level: str = "borough") -> dt.date:
     """The latest month loaded at a level."""
-    return metrics.latest_month(cursor(version), level)
+    return metrics.latest_month(cursor(inputs), level)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def headline(version: str, area: str, end: dt.date) -> pd.DataFrame:
+def headline(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
     """The board table for one borough (every configured measure)."""
-    return metrics.headline(cursor(version), area, end)
+    return metrics.headline(cursor(inputs), area, end, config=config(), settings=settings())
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def unavailable_reason(version: str, measure_id: str, end: dt.date, level: str = "borough", negative: bool = False) -> str:
+def unavailable_reason(inputs: str, measure_id: str, end: dt.date, level: str = "borough", negative: bool = False) -> str:
     """Why a configured measure has no figure for the rolling years to end (a data error when it came out negative)."""
-    reason = metrics.unavailable_reason(cursor(version), config().measures[measure_id], end, level=level, negative=negative)
+    reason = metrics.unavailable_reason(cursor(inputs), config().measures[measure_id], end, level=level, negative=negative)
     return reason or f"{config().measures[measure_id].label}: no comparison for this period."
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def measure_sources(version: str, measure_id: str) -> str:
+def measure_sources(inputs: str, measure_id: str) -> str:
     """The published formats a configured measure's loaded figures come from, in words ('' when none is loaded)."""
     from sbp.ingest.formats import FORMAT_LABELS
 
-    mapping, _ = metrics.measure_frames(cursor(version), [config().measures[measure_id]], config())
+    mapping, _ = metrics.measure_frames(cursor(inputs), [config().measures[measure_id]], config())
     return "; ".join(FORMAT_LABELS.get(s, s) for s in sorted(set(mapping["source"])))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def quality_warnings(version: str, end: dt.date) -> list[str]:
+def quality_warnings(inputs: str, end: dt.date) -> list[str]:
     """Data-quality warnings for months in the two rolling years to end (e.g. many offences in borough 'Unknown')."""
-    return store.quality_warnings(cursor(version), add_months(end, -23), end)
+    return store.quality_warnings(cursor(inputs), add_months(end, -23), end)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def league(version: str, measure_id: str, end: dt.date, level: str = "borough", within: str | None = None) -> pd.DataFrame:
+def league(inputs: str, measure_id: str, end: dt.date, level: str = "borough", within: str | None = None) -> pd.DataFrame:
     """The league table for a configured measure or an ad-hoc 'major:X' / 'minor:X' category."""
-    con = cursor(version)
-    return metrics.league(con, measure_for(con, measure_id, level), end, level=level, within=within)
+    con = cursor(inputs)
+    return metrics.league(con, measure_for(con, measure_id, level), end, level=level, within=within, config=config(),
+                          settings=settings())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def series(
-    version: str, areas: tuple[str, ...], measure_ids: tuple[str, ...], start: dt.date | None, end: dt.date | None,
+    inputs: str, areas: tuple[str, ...], measure_ids: tuple[str, ...], start: dt.date | None, end: dt.date | None,
     level: str = "borough", include_london: bool = False,
 ) -> pd.DataFrame:
     """Monthly series for areas x measures (configured ids or 'major:X' / 'minor:X')."""
-    con = cursor(version)
+    con = cursor(inputs)
     measures = [measure_for(con, m, level) for m in measure_ids]
-    frame = metrics.series(con, list(areas), measures, start, end, level=level, include_london=include_london)
-    return metrics.with_rates(con, frame, level)
+    return metrics.series(con, list(areas), measures, start, end, level=level, include_london=include_london,
+                          config=config())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def exceptions(version: str, end: dt.date | None, level: str, within: str | None, by: str = "minor",
+def exceptions(inputs: str, end: dt.date | None, level: str, within: str | None, by: str = "minor",
                include_london: bool = False) -> metrics.ExceptionScan:
     """Exceptions: a month's counts outside their control limits, and what the scan was based on."""
-    return metrics.exceptions(cursor(version), end, level=level, within=within, by=by, include_london=include_london)
+    return metrics.exceptions(cursor(inputs), end, level=level, within=within, by=by, include_london=include_london,
+                              config=config(), settings=settings())
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def loaded_files(version: str) -> pd.DataFrame:
+def loaded_files(inputs: str) -> pd.DataFrame:
     """The provenance table."""
-    return cursor(version).execute(status.FILES_SQL).df().drop(columns="file_id")
+    return cursor(inputs).execute(store_queries.FILES_SQL).df().drop(columns="file_id")
 
 
 # Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of
 # server CPU per chart, which under load is most of a page view.
 @st.cache_data(max_entries=128, show_spinner=False)
-def trend_spec(version: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
+def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
                plot_height: int | None = None) -> dict:
     """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec (plot_height: a slide's)."""
-    start = max(add_months(end, -35), store_info(version).first_month)  # no empty years before the data starts
-    frame = series(version, (area,), (measure_id,), start, end)
+    start = max(add_months(end, -35), store_info(inputs).first_month)  # no empty years before the data starts
+    frame = series(inputs, (area,), (measure_id,), start, end)
     return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter, plot_height=plot_height))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def league_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
+def league_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
                 group: tuple[str, ...] | None = None, plot_height: int | None = None) -> dict:
     """The borough league chart (optionally only a comparator group, highlighted), as a Vega-Lite spec."""
-    frame = league(version, measure_id, end)
+    frame = league(inputs, measure_id, end)
     if group is not None:
         frame = frame[frame["area_name"].isin(group)]
     return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter,
@@ -175,9 +186,9 @@ def league_spec(version: str, measure_id: str, end: dt.date, focus: str, present
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def tile_spec(version: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
+def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
     """The London tile map for a measure, as a Vega-Lite spec."""
-    return charts.to_spec(charts.tile_map(league(version, measure_id, end), presenter=presenter, focus=focus))
+    return charts.to_spec(charts.tile_map(league(inputs, measure_id, end), presenter=presenter, focus=focus))
 
 
 def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
@@ -207,12 +218,11 @@ def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "b
     return metrics.resolve_measures(con, measure=measure_id)[0]
 
 
-@st.cache_data(show_spinner=False)
 def settings() -> dict:
-    """The settings table with data/settings.toml overrides."""
+    """The settings in force (read again when the settings file changes)."""
     return load_settings()
 
 
-def config():
-    """The measures and priorities configuration."""
+def config() -> Config:
+    """The measures and priorities configuration (read again when data/measures.toml changes)."""
     return default_config()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,20 @@ PASSWORD = "correct horse battery staple"
 HASH = hash_password(PASSWORD)
 
 
-def app(db: Path, page: str, admin: bool = True) -> AppTest:
-    os.environ["SBP_DB"] = str(db)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    if admin:
-        at.secrets["admin"] = {"username": "analyst", "password_hash": HASH}
-    at.run()
-    at.switch_page(page)
-    return at.run()
+@pytest.fixture
+def app(monkeypatch):
+    """Open a page of the app on a store (SBP_DB set for this test only), with or without an admin configured."""
+
+    def open_page(db: Path, page: str, admin: bool = True) -> AppTest:
+        monkeypatch.setenv("SBP_DB", str(db))
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        if admin:
+            at.secrets["admin"] = {"username": "analyst", "password_hash": HASH}
+        at.run()
+        at.switch_page(page)
+        return at.run()
+
+    return open_page
 
 
 def sign_in(at: AppTest, username: str, password: str) -> AppTest:
@@ -44,20 +49,20 @@ def test_password_hashes_verify_and_reject():
     assert not check_login("analyst", PASSWORD, None)
 
 
-def test_without_configuration_nothing_can_be_changed(demo_db):
+def test_without_configuration_nothing_can_be_changed(demo_db, app):
     at = app(demo_db, "pages/data_page.py", admin=False)
     assert not at.file_uploader and not at.text_input
     at = app(demo_db, "pages/priority_page.py", admin=False)
     assert not at.get("form") and not at.text_area
 
 
-def test_wrong_password_keeps_upload_closed(demo_db):
+def test_wrong_password_keeps_upload_closed(demo_db, app):
     at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", "guess")
     assert not at.file_uploader
     assert any("do not match" in e.value for e in at.error)
 
 
-def test_admin_upload_loads_good_files_and_refuses_bad_ones(demo_db):
+def test_admin_upload_loads_good_files_and_refuses_bad_ones(demo_db, app):
     at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
     assert at.file_uploader
     version = store.data_version(demo_db)
@@ -76,7 +81,7 @@ def test_admin_upload_loads_good_files_and_refuses_bad_ones(demo_db):
         assert con.execute("SELECT sum(offence_count) FROM crime_counts WHERE minor_category = 'Fly-tipping reports'").fetchone()[0] == 40
 
 
-def test_signed_in_admin_edits_an_objective_status_and_it_is_audited(demo_db):
+def test_signed_in_admin_edits_an_objective_status_and_it_is_audited(demo_db, app):
     at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
     at.switch_page("pages/priority_page.py").run()
     assert at.text_area, "edit forms are shown to the signed-in admin"
@@ -87,12 +92,10 @@ def test_signed_in_admin_edits_an_objective_status_and_it_is_audited(demo_db):
     assert len(log) == 1 and log[0]["changed_by"] == "analyst" and log[0]["new_status"] == "At risk"
 
 
-def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch):
-    from sbp.web import appdata
-    from sbp.config.settings import load_settings
-
-    monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"upload_limit_mb": 1})
-    appdata.settings.clear()  # the settings are cached for the process
+def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch, app, tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text("upload_limit_mb = 1\n")
+    monkeypatch.setenv("SBP_SETTINGS", str(settings))
     at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
     version = store.data_version(demo_db)
     big = b"month,area,category,count\n" + b"2023-11,Bromley,ASB calls,1\n" * 50_000  # about 1.4 MB
@@ -101,15 +104,12 @@ def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch):
     at.button(key="data_load").click().run()
     assert any("larger than the 1 MB limit" in e.value for e in at.error)
     assert store.data_version(demo_db) == version
-    appdata.settings.clear()
 
 
-def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch):
-    from sbp.web import appdata
-    from sbp.config.settings import load_settings
-
-    monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"xlsx_upload_limit_mb": 1})
-    appdata.settings.clear()  # the settings are cached for the process
+def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch, app, tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text("xlsx_upload_limit_mb = 1\n")
+    monkeypatch.setenv("SBP_SETTINGS", str(settings))
     at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
     version = store.data_version(demo_db)
     at.file_uploader[0].set_value(("dashboard.xlsx", b"PK\x03\x04" + b"\x00" * 1_400_000, "application/octet-stream"))
@@ -117,4 +117,3 @@ def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch):
     at.button(key="data_load").click().run()
     assert any("dashboard.xlsx: larger than the 1 MB limit" in shown_text(e.value) for e in at.error)
     assert store.data_version(demo_db) == version
-    appdata.settings.clear()

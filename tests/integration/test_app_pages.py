@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -32,12 +31,18 @@ def real_db(tmp_path_factory) -> Path:
     return db
 
 
-def app(db: Path, **query: str) -> AppTest:
-    os.environ["SBP_DB"] = str(db)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+@pytest.fixture
+def app(monkeypatch):
+    """Open the app on a store (SBP_DB set for this test only), with query parameters."""
+
+    def open_app(db: Path, **query: str) -> AppTest:
+        monkeypatch.setenv("SBP_DB", str(db))
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return open_app
 
 
 def visit(at: AppTest, page: str, url_path: str | None = None) -> AppTest:
@@ -51,7 +56,7 @@ def no_errors(at: AppTest) -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_on_demo_data(demo_db, page):
+def test_every_page_runs_on_demo_data(demo_db, page, app):
     at = visit(app(demo_db), page)
     no_errors(at)
     assert at.title, "each page has a title"
@@ -61,7 +66,7 @@ def test_every_page_runs_on_demo_data(demo_db, page):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_on_the_real_extract(real_db, page):
+def test_every_page_runs_on_the_real_extract(real_db, page, app):
     at = visit(app(real_db), page)
     no_errors(at)
     assert at.title
@@ -73,7 +78,7 @@ def overview_numbers(at: AppTest) -> str:
     return next(m.value for m in at.markdown if "<table class=\"sbp-table sbp-board" in m.value)
 
 
-def test_changing_borough_and_period_changes_the_numbers(demo_db):
+def test_changing_borough_and_period_changes_the_numbers(demo_db, app):
     at = app(demo_db)
     bromley = overview_numbers(at)
     assert at.title[0].value.startswith("Bromley")
@@ -88,7 +93,7 @@ def test_changing_borough_and_period_changes_the_numbers(demo_db):
     assert overview_numbers(at) != bromley and len(ends) > 12
 
 
-def test_query_parameters_restore_the_view(demo_db):
+def test_query_parameters_restore_the_view(demo_db, app):
     at = app(demo_db, borough="Sutton", end="2022-06", group="outer")
     no_errors(at)
     assert at.sidebar.selectbox(key="g_borough").value == "Sutton"
@@ -101,7 +106,7 @@ def test_query_parameters_restore_the_view(demo_db):
     {"borough": "<script>alert(1)</script>"}, {"borough": "Bromley'; DROP TABLE crime_counts;--"},
     {"end": "2099-01"}, {"end": "x" * 5000}, {"group": "everyone"},
 ])
-def test_bad_query_parameters_fall_back_with_a_notice(demo_db, query):
+def test_bad_query_parameters_fall_back_with_a_notice(demo_db, query, app):
     at = app(demo_db, **query)
     no_errors(at)
     assert at.sidebar.selectbox(key="g_borough").value == "Bromley"
@@ -109,7 +114,7 @@ def test_bad_query_parameters_fall_back_with_a_notice(demo_db, query):
     assert all("<script>" not in m.value for m in at.markdown)
 
 
-def test_presenter_mode_hides_the_controls(demo_db):
+def test_presenter_mode_hides_the_controls(demo_db, app):
     normal = app(demo_db)
     assert len(normal.sidebar.selectbox) == 2
     at = app(demo_db, present="1")
@@ -120,7 +125,7 @@ def test_presenter_mode_hides_the_controls(demo_db):
     assert len(at.sidebar.selectbox) == 2
 
 
-def test_priority_page_shows_cards_summary_and_objectives(demo_db):
+def test_priority_page_shows_cards_summary_and_objectives(demo_db, app):
     at = visit(app(demo_db), "pages/priority_page.py")
     no_errors(at)
     assert at.title[0].value == "Safer Neighbourhoods"
@@ -131,14 +136,14 @@ def test_priority_page_shows_cards_summary_and_objectives(demo_db):
     assert any("rose" in m.value or "fell" in m.value or "unchanged" in m.value for m in at.markdown)
 
 
-def test_data_page_keeps_upload_closed_without_admin(demo_db):
+def test_data_page_keeps_upload_closed_without_admin(demo_db, app):
     at = visit(app(demo_db), "pages/data_page.py")
     no_errors(at)
     assert not at.get("file_uploader")
     assert any("Uploading is turned off" in i.value for i in at.info)
 
 
-def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db):
+def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db, app):
     at = visit(app(demo_db), "pages/explore_page.py")
     at.radio(key="ex_view").set_value("rolling").run()
     no_errors(at)

@@ -91,10 +91,10 @@ def test_data_version_changes_after_each_successful_ingest_only(db, tmp_path):
 
 def test_the_stamp_shown_equals_the_provenance_table(appdata, db, tmp_path):
     ingest([borough_csv(tmp_path / "to_2023_06.csv", 1, months=MONTHS[:18])], db=db)
-    v1 = appdata.data_version()
+    v1 = appdata.inputs()
     info1, files1 = appdata.store_info(v1), appdata.loaded_files(v1)
     ingest([borough_csv(tmp_path / "to_2023_12.csv", 1)], db=db)
-    v2 = appdata.data_version()
+    v2 = appdata.inputs()
     assert v2 != v1
     info2, files2 = appdata.store_info(v2), appdata.loaded_files(v2)
 
@@ -114,14 +114,14 @@ def test_the_stamp_shown_equals_the_provenance_table(appdata, db, tmp_path):
 
 def test_a_call_keyed_on_an_older_version_reads_that_version(appdata, db, tmp_path):
     ingest([borough_csv(tmp_path / "to_2023_06.csv", 1, months=MONTHS[:18])], db=db)
-    v1 = appdata.data_version()            # a page run starts and reads the version...
+    v1 = appdata.inputs()            # a page run starts and reads the version...
     ingest([borough_csv(tmp_path / "to_2023_12.csv", 1)], db=db)   # ...an ingest publishes meanwhile...
     assert appdata.store_info(v1).last_month == dt.date(2023, 6, 1)  # ...its first query is keyed on v1
 
 
 def test_a_new_ingest_is_served_on_the_next_call_without_restarting(appdata, db, tmp_path, monkeypatch):
     ingest([borough_csv(tmp_path / "original.csv", 1)], db=db)
-    v1 = appdata.data_version()
+    v1 = appdata.inputs()
     calls = []
     real_headline = metrics.headline
     monkeypatch.setattr(metrics, "headline", lambda con, *a, **k: calls.append(a) or real_headline(con, *a, **k))
@@ -132,7 +132,7 @@ def test_a_new_ingest_is_served_on_the_next_call_without_restarting(appdata, db,
     old_cursor_file = appdata.cursor(v1).execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
 
     ingest([borough_csv(tmp_path / "revised.csv", 3)], db=db)     # every month revised to 3x
-    v2 = appdata.data_version()
+    v2 = appdata.inputs()
     assert v2 != v1
 
     after = appdata.headline(v2, "Bromley", END)

@@ -73,9 +73,9 @@ def test_formula_text_in_an_extract_loads_as_text(db, write_csv):
         assert con.execute("SELECT minor_category FROM crime_counts").fetchone()[0] == '=HYPERLINK("http://evil","x")'
 
 
-def test_objective_text_with_html_is_shown_literally(demo_db):
+def test_objective_text_with_html_is_shown_literally(demo_db, monkeypatch):
     save_status("safer_neighbourhoods", "1", "At risk", "<script>alert(1)</script> **not bold**", "admin", 0, demo_db)
-    os.environ["SBP_DB"] = str(demo_db)
+    monkeypatch.setenv("SBP_DB", str(demo_db))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
     at.switch_page("pages/priority_page.py").run()
     evidence = [m.value for m in at.markdown if "&lt;script&gt;alert" in m.value]
@@ -91,8 +91,8 @@ def test_objective_text_with_html_is_shown_literally(demo_db):
     ("pages/wards_page.py", {"measure": "9" * 10000}),
     ("pages/explore_page.py", {"measure": "nonsense", "area": "Atlantis", "from": "1900-01", "view": "<b>"}),
 ])
-def test_bad_page_parameters_are_ignored_with_a_notice(demo_db, page, query):
-    os.environ["SBP_DB"] = str(demo_db)
+def test_bad_page_parameters_are_ignored_with_a_notice(demo_db, page, query, monkeypatch):
+    monkeypatch.setenv("SBP_DB", str(demo_db))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value

@@ -108,6 +108,20 @@ def test_series_rolling_total(con):
     assert frame["offence_count_year_before"].iloc[-1] == 10
 
 
+def test_series_rates_use_the_same_denominator_rule_as_comparisons(db, write_csv):
+    households = "area,population,denominator\nA,40000,households\nB,20000,households\nC,40000,households\n"
+    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION), write_csv("hh.csv", households)], db=db)
+    per_household = Measure(id="hh", label="Domestic burglary", minors=("Domestic Burglary",), denominator="households")
+    with store.connect_read(db) as con:
+        for measure, population in ((DOMESTIC, 100_000), (per_household, 40_000)):
+            series = metrics.series(con, ["A", AIRPORTS], [measure], "2023-12", "2023-12").set_index("area_name")
+            compared = by_area(metrics.comparisons(con, [measure], DEC_2023))
+            assert series.loc["A", "rolling_12_rate_per_1000"] == pytest.approx(144 * 1000 / population)
+            assert series.loc["A", "rolling_12_rate_per_1000"] == pytest.approx(compared["A"]["rate_per_1000"])
+            assert series.loc["A", "rate_per_1000"] == pytest.approx(12 * 1000 / population)
+            assert pd.isna(series.loc[AIRPORTS, "rate_per_1000"])  # no population, no rate (never 0)
+
+
 def test_trend_facts_peak_and_lowest(con):
     frame = metrics.series(con, ["B"], [DOMESTIC], "2022-01", "2023-12")
     facts = metrics.trend_facts(frame)

@@ -1,0 +1,87 @@
+"""Every SQL statement about the store itself (metadata, indexes, provenance), named; values are bound as $parameters.
+
+The metrics layer's queries are in sbp/metrics/queries.py; ingest's validation and loading SQL is in sbp/ingest.
+"""
+
+SCHEMA_VERSION_SQL = "SELECT value FROM store_meta WHERE key = 'schema_version'"
+SET_SCHEMA_VERSION_SQL = "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $version)"
+# Looked up rather than caught as an error, so a caller's open transaction is not aborted.
+HAS_META_TABLE_SQL = """
+SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'
+  AND table_catalog = current_database() AND table_schema = current_schema()
+"""
+IS_SYNTHETIC_SQL = "SELECT value FROM store_meta WHERE key = 'is_synthetic'"
+# Every table a fresh load empties (names are constants, never user input).
+TABLES = ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index",
+          "data_quality")
+CLEAR_SQL = "".join(f"DELETE FROM {table};\n" for table in TABLES)
+
+# The MPS category scheme each minor category marks (a temp table rebuild_indexes fills from the crosswalk).
+SCHEME_MARKERS_TABLE_SQL = "CREATE OR REPLACE TEMP TABLE sbp_scheme_markers (minor VARCHAR, scheme VARCHAR)"
+SCHEME_MARKERS_INSERT_SQL = "INSERT INTO sbp_scheme_markers VALUES (?, ?)"
+SCHEME_MARKERS_DROP_SQL = "DROP TABLE sbp_scheme_markers"
+
+# The month, category, data-quality and area indexes, rebuilt from crime_counts after every load.
+INDEX_SQL = """
+DELETE FROM month_index;
+INSERT INTO month_index
+    SELECT c.source, c.area_level, c.month, sum(c.row_count),
+           coalesce(string_agg(DISTINCT k.scheme, ',' ORDER BY k.scheme), '')
+    FROM (SELECT source, area_level, month, lower(minor_category) AS minor, count(*) AS row_count
+          FROM crime_counts GROUP BY ALL) c
+    LEFT JOIN sbp_scheme_markers k ON k.minor = c.minor AND c.source IN ('mps_borough', 'mps_ward', 'mps_lsoa')
+    GROUP BY ALL;
+DELETE FROM category_index;
+INSERT INTO category_index
+    SELECT source, area_level, major_category, minor_category, min(month), max(month), sum(offence_count)
+    FROM crime_counts GROUP BY ALL;
+DELETE FROM data_quality;
+INSERT INTO data_quality
+WITH
+borough_totals AS (
+    SELECT month, sum(offence_count) AS total FROM crime_counts
+    WHERE source = 'mps_borough' AND area_level = 'borough' GROUP BY ALL
+),
+shares AS (
+    SELECT file_id, source, area_level, month,
+           sum(offence_count) FILTER (WHERE lower(area_name) IN ('unknown', 'n/k', 'n/k (legacy only)', 'other / nk', 'not known'))
+               / sum(offence_count) AS share
+    FROM crime_counts WHERE source = 'mps_borough' AND area_level = 'borough' GROUP BY ALL HAVING sum(offence_count) > 0
+    UNION ALL
+    -- ward files: offences in the borough totals that no ward holds, for months where both are loaded
+    SELECT w.file_id, w.source, w.area_level, w.month, 1 - w.located / b.total AS share
+    FROM (SELECT file_id, source, area_level, month, sum(offence_count) AS located FROM crime_counts
+          WHERE source = 'mps_ward' AND area_level = 'ward' GROUP BY ALL) w
+    JOIN borough_totals b USING (month) WHERE b.total > 0
+)
+SELECT file_id, source, area_level, month, coalesce(share, 0), median(coalesce(share, 0)) OVER (PARTITION BY file_id)
+FROM shares
+QUALIFY coalesce(share, 0) > 0.05 AND coalesce(share, 0) > 3 * median(coalesce(share, 0)) OVER (PARTITION BY file_id);
+DELETE FROM area_index;
+INSERT INTO area_index
+    SELECT source, area_level, area_name, area_code, borough, min(month), max(month) FROM crime_counts GROUP BY ALL;
+"""
+
+# Provenance: what is loaded, per source and per file.
+STATUS_SQL = """
+SELECT f.file_format AS source, min(f.first_month) AS first_month, max(f.last_month) AS last_month,
+       count(*) AS files, max(f.loaded_at) AS last_loaded_at,
+       string_agg(f.file_name, '; ' ORDER BY f.file_id) AS file_names
+FROM source_files f GROUP BY f.file_format ORDER BY f.file_format
+"""
+FILES_SQL = """
+SELECT file_id, file_name, file_format, row_count, first_month, last_month, months_replaced, loaded_at, sha256
+FROM source_files ORDER BY file_id
+"""
+LAST_LOADED_SQL = "SELECT max(loaded_at) FROM source_files"
+AREAS_ALL_LEVELS_SQL = "SELECT DISTINCT area_level, area_name, borough FROM area_index"
+# The file a connection reads (each store version is its own file).
+DATABASE_PATH_SQL = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+
+# Months whose offences are largely not attributed to a borough or ward, between $first and $last (NULL: open).
+QUALITY_SQL = """
+SELECT f.file_name, q.file_id, q.source, q.area_level, q.month, q.unknown_share, q.median_share
+FROM data_quality q JOIN source_files f USING (file_id)
+WHERE ($first IS NULL OR q.month >= $first) AND ($last IS NULL OR q.month <= $last)
+ORDER BY q.month, f.file_name
+"""

@@ -1,0 +1,67 @@
+"""A settings change is seen by every page on the next interaction, without a restart; a bad one is one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from sbp import metrics, store
+from sbp.config import default_config
+from sbp.config.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+STRICT = 'rag_rule = "significance"\nsignificance_level = 0.0001\n'
+
+
+def expected_rags(db: Path, settings_file: Path, end) -> list:
+    with store.connect_read(db) as con:
+        rows = metrics.headline(con, "Bromley", end, settings=load_settings(settings_file))
+    order = [m for p in default_config().priorities for m in p.measures]
+    return [r if isinstance(r, str) else "No comparison" for r in rows.set_index("measure_id").loc[order[:6], "rag"]]
+
+
+def open_app(store_path: Path, settings_file: Path, settings_text: str, monkeypatch) -> AppTest:
+    """The app on a store with a settings file of its own (both set for this test only)."""
+    settings_file.write_text(settings_text)
+    monkeypatch.setenv("SBP_DB", str(store_path))
+    monkeypatch.setenv("SBP_SETTINGS", str(settings_file))
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+
+
+def test_a_settings_change_reaches_every_page_on_the_next_interaction(demo_store, monkeypatch, tmp_path):
+    settings_file = tmp_path / "settings.toml"
+    at = open_app(demo_store, settings_file, "", monkeypatch)
+    end = at.sidebar.selectbox(key="g_end").value
+    before = expected_rags(demo_store, settings_file, end)
+    assert at.dataframe[0].value["RAG"].tolist() == before
+    assert any("(95% level, significance_level = 0.05)" in m.value for m in at.markdown)
+
+    settings_file.write_text(STRICT)
+    after = expected_rags(demo_store, settings_file, end)
+    assert after != before, "the stricter settings must change some RAG status, or this test proves nothing"
+    at.run()  # the next interaction
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value["RAG"].tolist() == after
+    assert any("(99.99% level, significance_level = 0.0001)" in m.value and "rag_rule = 'significance'" in m.value
+               for m in at.markdown)
+
+    at.switch_page("pages/rankings_page.py").run()
+    with store.connect_read(demo_store) as con:
+        league = metrics.league(con, default_config().measures["total_notifiable_offences"], end,
+                                settings=load_settings(settings_file))
+    shown = at.dataframe[0].value.set_index("Borough")["RAG"]
+    expected = league.set_index("area_name")["rag"].fillna("No comparison")
+    assert (shown == expected.reindex(shown.index)).all()
+
+    at.switch_page("pages/priority_page.py").run()
+    badge = next(m.value for m in at.markdown if "sbp-badge\" style" in m.value)
+    assert f">{after[0]}<" in badge
+
+
+def test_a_bad_settings_file_stops_the_app_with_one_line(demo_store, monkeypatch, tmp_path):
+    at = open_app(demo_store, tmp_path / "settings.toml", 'rag_rule = "signficance"\n', monkeypatch)
+    assert not at.exception
+    [error] = at.error
+    assert "rag_rule = \"signficance\" is not allowed; expected one of 'london', 'significance'" in error.value
+    assert "\n" not in error.value

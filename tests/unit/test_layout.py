@@ -1,0 +1,56 @@
+"""The tree matches ARCHITECTURE.md: streamlit only in sbp/web, no benchmarks in sbp, dependencies listed once per use."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FOLDERS = ("config", "ingest", "store", "metrics", "display", "web", "report", "cli")
+
+
+def imports(path: Path) -> set[str]:
+    """The top-level module names a file imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_only_sbp_web_imports_streamlit_and_nothing_in_sbp_is_a_benchmark():
+    offenders = [str(p.relative_to(REPO)) for p in (REPO / "sbp").rglob("*.py")
+                 if p.parent.name != "web" and any(n.split(".")[0] == "streamlit" for n in imports(p))]
+    assert offenders == []
+    assert not [p for p in (REPO / "sbp").rglob("*.py") if "bench" in p.name or any(n.split(".")[0] == "bench" for n in imports(p))]
+    assert {p.name for p in (REPO / "sbp").iterdir() if p.is_dir() and not p.name.startswith("__")} == set(FOLDERS)
+
+
+def test_architecture_and_readme_describe_every_folder():
+    architecture = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    for folder in FOLDERS:
+        assert f"sbp/{folder}/" in architecture, folder
+        assert f"{folder}/" in layout, folder
+    for top in ("app.py", "pages/", "bench/", "tests/", "data/", "pyproject.toml", "requirements.txt"):
+        assert top in layout and top in architecture, top
+
+
+def requirement_names(path: Path) -> list[str]:
+    lines = [re.split(r"\s+#", line)[0].strip() for line in path.read_text().splitlines()]
+    return [line for line in lines if line and not line.startswith(("#", "-r"))]
+
+
+def test_requirements_files_match_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert requirement_names(REPO / "requirements.txt") == project["dependencies"] + extras["report"]
+    assert requirement_names(REPO / "requirements-test.txt") == extras["test"]
+    runtime = {re.split(r"[<>=]", r)[0] for r in requirement_names(REPO / "requirements.txt")}
+    assert not runtime & {"pytest", "hypothesis", "playwright"}, "test tools are not installed into production"
