@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from typing import Any
 
 import pandas as pd
 
 from sbp import metrics, store
+from sbp.display import formatting
 from sbp.config.settings import load_settings
 
 
@@ -21,7 +21,7 @@ def _add_selector(p: argparse.ArgumentParser) -> None:
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if formatting.is_missing(value):
         return None
     if hasattr(value, "isoformat"):
         return value.strftime("%Y-%m") if hasattr(value, "month") else value.isoformat()
@@ -36,13 +36,11 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 def _fmt(value: Any, digits: int = 2) -> str:
     value = _json_value(value)
-    if value is None:
-        return "-"
     if isinstance(value, float):
-        return f"{value:,.{digits}f}"
+        return formatting.fmt_number(value, digits)
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
+        return formatting.fmt_count(value)
+    return formatting.fmt_text(value)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
