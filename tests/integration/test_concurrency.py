@@ -107,6 +107,7 @@ class Answer:
     headline_current: int | None
 
 
+@pytest.mark.slow
 def test_fifty_readers_see_whole_versions_while_three_ingests_run_in_another_process(tmp_path):
     db = tmp_path / "store" / "sbp.duckdb"
     scratch = tmp_path / "scratch"
@@ -307,6 +308,7 @@ def test_two_writers_serialise_and_the_second_builds_on_the_first(tmp_path):
     assert store.last_failure(db) is None
 
 
+@pytest.mark.slow
 def test_two_ingest_processes_at_once_both_land(tmp_path):
     db = tmp_path / "store" / "sbp.duckdb"
     scratch = tmp_path / "scratch"

@@ -190,6 +190,7 @@ def store_totals(db: Path) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow
 def test_build_demo_and_rebuild(tmp_path):
     db = tmp_path / "sbp.duckdb"
     messages: list[str] = []

@@ -236,12 +236,14 @@ def test_random_bytes_end_in_success_or_a_clear_error(base_store, content):
     event(check_ingest(base_store, "random.csv", content))
 
 
+@pytest.mark.slow
 @settings(max_examples=75, **FUZZ)
 @given(content=csv_shaped())
 def test_csv_shaped_text_ends_in_success_or_a_clear_error(base_store, content):
     event(check_ingest(base_store, "shaped.csv", content))
 
 
+@pytest.mark.slow
 @settings(max_examples=50, **FUZZ)
 @given(content=format_shaped())
 def test_spoiled_real_formats_end_in_success_or_a_clear_error(base_store, content):

@@ -259,6 +259,7 @@ def check_frame(frame: pd.DataFrame, ds: Dataset, measure: Measure, keep, ends: 
 
 # --- the properties -------------------------------------------------------------------------
 
+@pytest.mark.slow
 @SETTINGS
 @given(ds=datasets(), data=st.data())
 def test_comparisons_match_naive_definitions(ds: Dataset, data) -> None:
@@ -315,6 +316,7 @@ def test_significance_with_no_offences_in_either_year() -> None:
     assert row["significant"] is not pd.NA and bool(row["significant"]) is False
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(ds=datasets(), data=st.data())
 def test_series_rolling_total_and_trend_facts(ds: Dataset, data) -> None:

@@ -196,6 +196,7 @@ def test_paragraph_numbers_carry_their_trace(demo_report):
 
 # --- PDF ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pdf_pages_render_and_are_not_blank(demo_report, tmp_path):
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(render(demo_report, "pdf"))
@@ -259,6 +260,7 @@ def test_chart_images_are_real_pngs(demo_report):
 
 # --- real data ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_on_the_real_extract(real_files, tmp_path):
     from sbp.ingest import ingest
 
