@@ -6,6 +6,14 @@ subtracts) and measure_info (measure_id, direction, denominator, schemes: the MP
 defined in, parts: 2 for a difference measure, whose two parts must both be loaded, else 1). Values are bound as $parameters; no identifier is ever built from user input.
 """
 
+def month_grid(first: str, last: str) -> str:
+    """The measure_sources and months steps: every month from 23 before $first to $last (parameter names only)."""
+    return f"""measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
+months AS (
+    SELECT unnest(generate_series((${first} - INTERVAL 23 MONTH)::DATE, ${last}, INTERVAL 1 MONTH))::DATE AS month
+)"""
+
+
 # The one denominator rule, shared by every rate: each measure's denominator where loaded at the level (e.g.
 # households), otherwise residents; per area and year (0 = undated, applies to every year). A query joins it
 # ASOF on year(period end) >= year, so a period uses its year's figure or the latest earlier one.
@@ -24,10 +32,7 @@ measure_pop AS (
 # counts, rates, ranks (this year and a year earlier) and London totals, in one set-based query.
 COMPARISON_SQL = f"""
 WITH
-measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
-months AS (
-    SELECT unnest(generate_series(($first_end - INTERVAL 23 MONTH)::DATE, $last_end, INTERVAL 1 MONTH))::DATE AS month
-),
+{month_grid("first_end", "last_end")},
 loaded AS (
     -- Whether each month is loaded for each measure's sources: per measure, not per area.
     -- and the measure is defined in the month's category scheme (see sbp/config/schemes.py).
@@ -125,10 +130,7 @@ ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 # included as area 'London' when asked (its rate uses the sum of the boroughs' populations).
 SERIES_SQL = f"""
 WITH
-measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
-months AS (
-    SELECT unnest(generate_series(($from_month - INTERVAL 23 MONTH)::DATE, $to_month, INTERVAL 1 MONTH))::DATE AS month
-),
+{month_grid("from_month", "to_month")},
 loaded AS (
     SELECT ms.measure_id, mi.month
     FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source AND mi.area_level = $level
