@@ -125,7 +125,7 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
 
 def add_commands(command) -> None:
     """Register the metrics subcommands on the main parser."""
-    p = command("metric", "One measure for one borough: counts, % change, rate, rank, London, significance, RAG.", cmd_metric)
+    p = command("metric", "One measure for one borough: counts, %% change, rate, rank, London, significance, RAG.", cmd_metric)
     p.add_argument("--area", help="borough (default: the focus borough)")
     p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: latest loaded)")
     _add_selector(p)

@@ -54,3 +54,21 @@ def test_requirements_files_match_pyproject():
     assert requirement_names(REPO / "requirements-test.txt") == extras["test"]
     runtime = {re.split(r"[<>=]", r)[0] for r in requirement_names(REPO / "requirements.txt")}
     assert not runtime & {"pytest", "hypothesis", "playwright"}, "test tools are not installed into production"
+
+
+def test_the_sbp_command_lists_its_subcommands(capsys):
+    from sbp.cli import main
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["scripts"] == {"sbp": "sbp.cli:main"}
+    try:
+        main(["--help"])
+    except SystemExit as done:
+        assert done.code == 0
+    text = capsys.readouterr().out
+    assert all(name in text for name in ("ingest", "status", "settings", "metric", "rank", "report"))
+    for command in ("metric", "rank", "series", "exceptions", "report", "settings"):
+        try:
+            main([command, "--help"])
+        except SystemExit as done:
+            assert done.code == 0, command
