@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import re
 
-from sbp.display.formatting import esc, rag_badge, rag_colours, status_badge
+from sbp.display.formatting import esc, fmt_count, rag_badge, rag_colours, status_badge
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
 from sbp.report.texts import SYNTHETIC_NOTICE
@@ -220,9 +220,9 @@ def _appendix(report: Report) -> str:
     queries = "".join(f"<li><code>{esc(q)}</code></li>" for q in report.queries)
     files = "".join(
         f"<tr><td>{esc(f.name)}</td><td>{esc(f.description)}</td><td>{esc(f.months or '-')}</td>"
-        f'<td class="num" title="{esc(f"Data rows in {f.name} (source_files.row_count)")}">{f.rows:,}</td>'
+        f'<td class="num" title="{esc(f"Data rows in {f.name} (source_files.row_count)")}">{fmt_count(f.rows)}</td>'
         f'<td class="num" title="{esc(f"Months already loaded that {f.name} revised (source_files.months_replaced)")}">'
-        f'{f.months_replaced:,}</td><td class="hash">{esc(f.sha256)}</td>'
+        f'{fmt_count(f.months_replaced)}</td><td class="hash">{esc(f.sha256)}</td>'
         f"<td>{esc(f'{f.loaded_at:%Y-%m-%d %H:%M:%S}' if f.loaded_at else '-')}</td></tr>"
         for f in report.sources)
     return f"""
