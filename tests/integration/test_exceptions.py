@@ -4,7 +4,6 @@ London beside them, seasonality from 36 earlier months, and the flags chance alo
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -98,10 +97,10 @@ def _all_cells(db: Path, end: dt.date):
         }, mapping, info)
 
 
-def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db):
+def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    os.environ["SBP_DB"] = str(real_db)
+    monkeypatch.setenv("SBP_DB", str(real_db))
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
     at.switch_page("pages/wards_page.py")
     at.run()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.test_app_pages import app
+from tests.integration.test_app_pages import app  # noqa: F401 (a fixture: opens the app with SBP_DB set by monkeypatch)
 
 
-def test_explore_draws_london_for_rates_with_two_decimals(demo_store):
+def test_explore_draws_london_for_rates_with_two_decimals(demo_store, app):
     at = app(demo_store)
     at.switch_page("pages/explore_page.py").run()
     at.radio(key="ex_unit").set_value("rates").run()
@@ -23,7 +23,7 @@ def test_explore_draws_london_for_rates_with_two_decimals(demo_store):
     assert all(round(v, 2) == v for v in frame[rate].dropna())
 
 
-def test_explore_follows_the_sidebar_period(demo_store):
+def test_explore_follows_the_sidebar_period(demo_store, app):
     at = app(demo_store)
     at.switch_page("pages/explore_page.py").run()
     assert at.select_slider(key="ex_range").value[1] == at.sidebar.selectbox(key="g_end").value
@@ -33,7 +33,7 @@ def test_explore_follows_the_sidebar_period(demo_store):
     assert at.select_slider(key="ex_range").value[1] == earlier
 
 
-def test_ward_sparklines_share_one_scale(demo_store):
+def test_ward_sparklines_share_one_scale(demo_store, app):
     at = app(demo_store)
     at.switch_page("pages/wards_page.py").run()
     assert not at.exception
@@ -42,14 +42,14 @@ def test_ward_sparklines_share_one_scale(demo_store):
     assert spark["y_min"] == 0 and spark["y_max"] >= 1
 
 
-def test_similar_boroughs_group_includes_the_focus_borough(demo_store):
+def test_similar_boroughs_group_includes_the_focus_borough(demo_store, app):
     at = app(demo_store, group="similar")
     at.switch_page("pages/rankings_page.py").run()
     assert not at.exception
     assert "Bromley" in set(at.dataframe[0].value["Borough"])
 
 
-def test_the_board_table_shows_no_raw_floats_or_none(demo_store):
+def test_the_board_table_shows_no_raw_floats_or_none(demo_store, app):
     at = app(demo_store)
     board = next(m.value for m in at.markdown if '<table class="sbp-table sbp-board' in m.value)
     assert "None" not in board and "nan" not in board and ".000000" not in board

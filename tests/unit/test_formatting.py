@@ -56,8 +56,8 @@ def test_pct_is_exact_from_the_counts_and_rounded_half_up():
 def test_400_to_429_shows_plus_7_3_in_table_card_sentence_and_report_and_7_25_in_the_csv():
     rows = frame(headline_row())
     table = boardtable.board_table(rows, END)
-    html = boardtable.style(table).to_html()
-    assert "+7.3%" in html and "7.2%" not in html
+    for html in (boardtable.style(table).to_html(), boardtable.board_html(table)):
+        assert "+7.3%" in html and "7.2%" not in html
 
     count_card = boardtable.metric_cards(rows.iloc[0].to_dict())[0]
     assert count_card.delta == "+7.3% on last year"
