@@ -24,6 +24,7 @@ BAD = {
     "exception_probability": ("1.5", "number between 0 and 1"),
     "exception_min_count": ("-1", "whole number from 0"),
     "upload_limit_mb": ("true", "whole number from 1"),
+    "xlsx_upload_limit_mb": ("0", "whole number from 1"),
 }
 
 
