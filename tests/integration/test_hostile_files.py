@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 MONTHS = ["202309", "202310", "202311"]
 HEAD = "MajorText,MinorText,LookUp_BoroughName," + ",".join(MONTHS) + "\n"
 
+from tests.integration.test_admin import app as admin_app  # noqa: E402,F401 (a fixture)
+
 
 def wide(rows: list[tuple[str, str, str, list[int]]], months: list[str] = MONTHS) -> str:
     lines = ["MajorText,MinorText,LookUp_BoroughName," + ",".join(months)]
@@ -347,10 +349,10 @@ def test_uploads_with_the_same_name_are_kept_apart(tmp_path):
     assert all(p.parent.parent == tmp_path for p in paths) and paths[2].name == "evil.csv"
 
 
-def test_two_same_name_uploads_on_the_data_page_are_both_reported(demo_db):
-    from tests.integration.test_admin import PASSWORD, app, sign_in
+def test_two_same_name_uploads_on_the_data_page_are_both_reported(demo_db, admin_app):
+    from tests.integration.test_admin import PASSWORD, sign_in
 
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    at = sign_in(admin_app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
     at.file_uploader[0].set_value([
         ("extract.csv", b"month,area,category,count\n2023-11,Bromley,ASB calls,4\n", "text/csv"),
         ("extract.csv", b"month,area,category,count\n2023-11,Bromley,Hate crime,2\n", "text/csv"),

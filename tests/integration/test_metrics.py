@@ -110,7 +110,8 @@ def test_series_rolling_total(con):
 
 def test_series_rates_use_the_same_denominator_rule_as_comparisons(db, write_csv):
     households = "area,population,denominator\nA,40000,households\nB,20000,households\nC,40000,households\n"
-    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION), write_csv("hh.csv", households)], db=db)
+    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION), write_csv("hh.csv", households)], db=db,
+           new_areas=NEW_AREAS)
     per_household = Measure(id="hh", label="Domestic burglary", minors=("Domestic Burglary",), denominator="households")
     with store.connect_read(db) as con:
         for measure, population in ((DOMESTIC, 100_000), (per_household, 40_000)):
