@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sbp.errors import ConfigError
-from sbp.config.settings import DATA_DIR
+from sbp.config.settings import DATA_DIR, load_settings
 
 DIRECTIONS = ("lower_is_better", "higher_is_better")
 COUNTS = ("offences", "positive_outcomes")
@@ -34,6 +34,8 @@ class Measure:
     counts: str = "offences"           # for subtypes: "offences" or "positive_outcomes"
     published_in: str = ""             # the published file that fills this measure, said when none is loaded
     minus: str | None = None           # a measure whose counts are subtracted (borough level, months where both load)
+    police_uk: tuple[str, ...] = ()         # police.uk crime types
+    police_uk_except: tuple[str, ...] | None = None  # every police.uk crime type except these (None: not used)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,8 @@ class Config:
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read and check data/measures.toml (or path)."""
-    path = path or DATA_DIR / "measures.toml"
+    """Read and check the measures file the settings name (data/measures.toml by default), or path."""
+    path = path or DATA_DIR / load_settings()["measures_file"]
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -90,7 +92,7 @@ def load_config(path: Path | None = None) -> Config:
     measures: dict[str, Measure] = {}
     for mid, spec in raw.get("measures", {}).items():
         known = {"label", "majors", "minors", "series", "all", "direction", "denominator", "parent", "subtypes", "counts",
-                 "published_in", "minus"}
+                 "published_in", "minus", "police_uk", "police_uk_except"}
         if unknown := set(spec) - known:
             raise ConfigError(f"{path.name}: measure {mid!r} has unknown keys {sorted(unknown)}")
         measure = Measure(
@@ -99,15 +101,23 @@ def load_config(path: Path | None = None) -> Config:
             series=tuple(spec.get("series", ())), all=bool(spec.get("all", False)),
             direction=spec.get("direction", "lower_is_better"), denominator=spec.get("denominator", "residents"),
             parent=spec.get("parent"), subtypes=tuple(spec.get("subtypes", ())), counts=spec.get("counts", "offences"),
-            published_in=spec.get("published_in", ""), minus=spec.get("minus"),
+            published_in=spec.get("published_in", ""), minus=spec.get("minus"), police_uk=tuple(spec.get("police_uk", ())),
+            police_uk_except=tuple(spec["police_uk_except"]) if "police_uk_except" in spec else None,
         )
         if measure.direction not in DIRECTIONS:
             raise ConfigError(f"{path.name}: measure {mid!r} direction must be one of {DIRECTIONS}")
-        if not (measure.majors or measure.minors or measure.series or measure.subtypes or measure.all):
-            raise ConfigError(f"{path.name}: measure {mid!r} names no categories (majors, minors, series, subtypes or all)")
+        if not (measure.majors or measure.minors or measure.series or measure.subtypes or measure.all or measure.police_uk
+                or measure.police_uk_except is not None):
+            raise ConfigError(f"{path.name}: measure {mid!r} names no categories (majors, minors, series, subtypes, all "
+                              "or police_uk)")
         if measure.counts not in COUNTS:
             raise ConfigError(f"{path.name}: measure {mid!r} counts must be one of {COUNTS}")
         measures[mid] = measure
+    builtin = police_uk_measures()
+    for spec in raw.get("priorities", []):  # a priority may report on the built-in police.uk measures
+        for mid in spec.get("measures", []):
+            if mid not in measures and mid in builtin:
+                measures[mid] = builtin[mid]
     for m in measures.values():
         if m.parent and m.parent not in measures:
             raise ConfigError(f"{path.name}: measure {m.id!r} has unknown parent {m.parent!r}")
@@ -145,6 +155,29 @@ def load_crosswalk(path: Path) -> tuple[CrosswalkRow, ...]:
             raise ConfigError(f"{path.name}: {row.minor_category!r} is empty or listed twice in scheme {row.scheme!r}")
         seen.add(key)
     return rows
+
+
+# The crime types police.uk publishes (street-level files, since 2013), each a measure police_uk_<type>.
+POLICE_UK_CRIME_TYPES = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other crime",
+    "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting", "Theft from the person",
+    "Vehicle crime", "Violence and sexual offences",
+)
+
+
+@functools.cache
+def police_uk_measures() -> dict[str, Measure]:
+    """The built-in police.uk measures: all_crime (every type but anti-social behaviour) and one per crime type.
+
+    police.uk measures read police.uk rows only and are never added to MPS measures.
+    """
+    measures = [Measure(id="all_crime", label="All crime", police_uk_except=("Anti-social behaviour",))]
+    measures += [
+        Measure(id="police_uk_" + "_".join("".join(ch if ch.isalnum() else " " for ch in t.lower()).split()),
+                label=t, police_uk=(t,))
+        for t in POLICE_UK_CRIME_TYPES
+    ]
+    return {m.id: m for m in measures}
 
 
 @functools.cache

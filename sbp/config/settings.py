@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,11 @@ class Setting:
 SETTINGS = [
     Setting("focus_borough", "Bromley", "The partnership's borough: the default area on every page, in the CLI and in reports."),
     Setting("partnership_name", "Safer Bromley Partnership", "Shown in page titles and on report title pages."),
+    Setting("comparator", "force", "Who the focus area is ranked and totalled with: 'force' (the areas of its police force, "
+                                   "named after the force area; the Met's areas are London), 'all' (every area loaded) or a "
+                                   "list of area names."),
+    Setting("comparator_name", "", "The name of a comparator given as a list of areas (default 'Comparator group')."),
+    Setting("measures_file", "measures.toml", "The measures and priorities file in data/ (e.g. a partnership's own)."),
     Setting("similar_boroughs", [], "The 'similar boroughs' comparator group for rankings (borough names)."),
     Setting("significance_level", 0.05, "Two-sided level for the exact test that a change between two rolling years is real."),
     Setting("rag_rule", "london", "'london': Green if the count moved the right way, Amber if the wrong way by less than London, "
@@ -37,10 +43,15 @@ SETTINGS = [
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+def settings_path() -> Path:
+    """The settings file: env SBP_SETTINGS (a partnership's own file), else data/settings.toml."""
+    return Path(os.environ.get("SBP_SETTINGS") or DATA_DIR / "settings.toml")
+
+
 def load_settings(path: Path | None = None) -> dict[str, Any]:
-    """Defaults overlaid with data/settings.toml (or path); unknown names are a ConfigError."""
+    """Defaults overlaid with the settings file (or path); unknown names are a ConfigError."""
     values = {s.name: s.default for s in SETTINGS}
-    path = path or DATA_DIR / "settings.toml"
+    path = path or settings_path()
     if path.exists():
         try:
             overrides = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 
 import duckdb
 
+from sbp.config.settings import load_settings
 from sbp.metrics import queries
 from sbp.config import Config, Measure, default_config, schemes
+from sbp.metrics.groups import area_groups, groups_key
 from sbp.metrics.periods import add_months
 
 MPS_SOURCES = ("mps_borough", "mps_ward", "mps_lsoa")
@@ -50,6 +52,8 @@ def _counted(categories: Sequence[tuple[str, str, str]], m: Measure, config: Con
             chosen = m.all or major.lower() in majors or minor.lower() in minors
         elif source == DASHBOARD_SOURCE:
             chosen = minor.lower() in subtypes and major == DASHBOARD_COUNTS[m.counts]
+        elif source == "police_uk" and (m.police_uk or m.police_uk_except is not None):
+            chosen = minor in m.police_uk or (m.police_uk_except is not None and minor not in m.police_uk_except)
         else:
             chosen = source in SERIES_SOURCES and minor.lower() in series
         if chosen:
@@ -79,9 +83,10 @@ def config_fingerprint(config: Config) -> str:
     return known[1]
 
 
-def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
+def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict | None = None) -> int:
     """Store the cube (inside an ingest's transaction); returns its row count, 0 without a full borough year."""
     config = config or default_config()
+    groups = area_groups(con, settings or load_settings())
     con.execute("DROP TABLE IF EXISTS comparison_cache")
     con.execute("DELETE FROM store_meta WHERE key = 'comparison_cache_key'")
     first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
@@ -91,21 +96,26 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None) ->
     categories = con.execute(queries.CATEGORIES_SQL, {"level": "borough"}).fetchall()
     con.execute("CREATE OR REPLACE TEMP TABLE measure_map (measure_id VARCHAR, source VARCHAR, "
                 "major_category VARCHAR, minor_category VARCHAR, sign INTEGER)")
-    con.executemany("INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)", measure_rows(categories, measures, config))
+    if rows := measure_rows(categories, measures, config):
+        con.executemany("INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)", rows)
     con.execute("CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR, denominator VARCHAR, "
                 "schemes VARCHAR[], parts INTEGER)")
     con.executemany("INSERT INTO measure_info VALUES (?, ?, ?, ?, ?)", info_rows(measures, config))
+    con.execute("CREATE OR REPLACE TEMP TABLE area_group (area_name VARCHAR, group_name VARCHAR)")
+    if groups:
+        con.executemany("INSERT INTO area_group VALUES (?, ?)", groups)
     con.execute(f"CREATE TABLE comparison_cache AS {queries.COMPARISON_SQL}", {
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })
-    con.execute("DROP TABLE measure_map; DROP TABLE measure_info")
-    con.execute("INSERT INTO store_meta VALUES ('comparison_cache_key', $k)", {"k": config_fingerprint(config)})
+    con.execute("DROP TABLE measure_map; DROP TABLE measure_info; DROP TABLE area_group")
+    con.execute("INSERT INTO store_meta VALUES ('comparison_cache_key', $k)",
+                {"k": config_fingerprint(config) + groups_key(groups)})
     return con.execute("SELECT count(*) FROM comparison_cache").fetchone()[0]
 
 
-def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config) -> bool:
-    """Whether the stored cube answers for these measures under this configuration."""
+def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, groups) -> bool:
+    """Whether the stored cube answers for these measures under this configuration and comparator grouping."""
     if any(config.measures.get(m.id) != m for m in measures):
         return False
     row = con.execute("SELECT value FROM store_meta WHERE key = 'comparison_cache_key'").fetchone()
-    return row is not None and row[0] == config_fingerprint(config)
+    return row is not None and row[0] == config_fingerprint(config) + groups_key(groups)

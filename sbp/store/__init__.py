@@ -28,7 +28,7 @@ from sbp.errors import StoreBusyError, StoreMissingError, StoreOutdatedError
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "sbp.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
 KEEP_VERSIONS = 3
-SCHEMA_VERSION = "3"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
+SCHEMA_VERSION = "4"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
 LOCK_WAIT_SECONDS = 120.0
 
 
@@ -160,7 +160,8 @@ def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
 def clear_all(con: duckdb.DuckDBPyConnection) -> None:
     """Empty every table (inside a write transaction)."""
     for table in ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index",
-                  "data_quality"):
+                  "data_quality", "geo_lsoa", "geo_lad_force", "population_ons", "police_uk_counts", "area_force",
+                  "police_uk_quality", "area_alias"):
         con.execute(f"DELETE FROM {table}")
 
 
@@ -170,7 +171,11 @@ def upgrade(db: str | os.PathLike | None = None) -> None:
         raise StoreMissingError(f"No store at {resolve_db_path(db)} to upgrade.")
     from sbp.metrics import materialized as cube
 
+    from sbp.ingest import geography
+
     with new_version(db) as con:
+        geography.adopt_old_police_uk_rows(con)
+        geography.derive(con)
         rebuild_indexes(con)
         cube.materialize(con)
 
