@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, is_missing, ordinal, round_half_up
+from sbp.display.boardtable import areas_of
 
 # --- wording: edit here ------------------------------------------------------------------------
 # Every template may also use {label} (as configured), {label_lc} (first letter lower-cased, acronyms kept),
@@ -287,7 +288,7 @@ def _rank_phrase(r: dict[str, Any]) -> str | None:
         return None
     area_word, areas = AREA_WORDS["ward" if r["wards"] else "borough"]
     if not r["wards"] and r["comparator"] != "London":
-        area_word, areas = "area", f"areas in {r['comparator']}"
+        area_word, areas = "area", areas_of(r["comparator"])
     basis_key = "count" if r["by_count"] else "rate"
     values = dict(
         area=r["area"], rank=ordinal(rank), joint="joint " if r["rank_tied"] else "",

@@ -252,6 +252,17 @@ def _derive_counts(con: duckdb.DuckDBPyConnection) -> None:
         WHERE m.how IN {LOCATED}
         GROUP BY ALL"""
     )
+    # Ward rows for LSOAs the lookup knows (its best-fit ward); like the MPS ward extract, wards sum to a little
+    # less than their area (rows placed by district name have no ward).
+    con.execute(
+        """INSERT INTO crime_counts
+        SELECT c.month, 'ward', g.ward_name, g.ward_code, m.area_name, c.crime_type, c.crime_type,
+               sum(c.offence_count), 'police_uk', max(c.file_id)
+        FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
+        JOIN geo_lsoa g ON g.lsoa_code = c.lsoa_code
+        WHERE m.how = 'code' AND g.ward_code <> ''
+        GROUP BY ALL"""
+    )
 
 
 def _derive_aliases(con: duckdb.DuckDBPyConnection) -> None:

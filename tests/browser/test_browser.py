@@ -37,10 +37,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path):
+def start_server(db: Path, settings: Path | None = None):
     """Start `streamlit run` on a free loopback port for the store at db; yields its URL, then stops it."""
     port = free_port()
-    env = os.environ | {"SBP_DB": str(db)}
+    env = os.environ | {"SBP_DB": str(db)} | ({"SBP_SETTINGS": str(settings)} if settings else {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -131,7 +131,7 @@ def test_presenter_mode_hides_controls(server, browser, path):
     try:
         assert page.locator("[data-testid=stException]").count() == 0
         assert not page.locator("[data-testid=stSidebar]").is_visible()
-        assert page.get_by_role("combobox", name="Focus borough").count() == 0
+        assert page.get_by_role("combobox", name="Focus area").count() == 0
         page.screenshot(path=str(ARTIFACTS / f"{path}-presenter.png"), full_page=True)
     finally:
         page.close()
@@ -155,12 +155,12 @@ def test_changing_controls_changes_the_url_and_the_chart(server, browser):
         choose(page, "Measure", "Total burglary")
         assert "measure=burglary" in page.url
         assert chart.screenshot() != before
-        choose(page, "Focus borough", "Bexley")
+        choose(page, "Focus area", "Bexley")
         assert "borough=Bexley" in page.url
         page.screenshot(path=str(ARTIFACTS / "rankings-bexley-burglary.png"), full_page=True)
         # The link reproduces the view in a new session.
         again = open_page(browser, page.url)
-        assert again.get_by_role("combobox", name="Focus borough").input_value() == "Bexley"
+        assert again.get_by_role("combobox", name="Focus area").input_value() == "Bexley"
         assert again.get_by_role("combobox", name="Measure").input_value() == "Total burglary"
         again.close()
     finally:
@@ -217,5 +217,42 @@ def test_real_files_of_today_show_no_none_nan_or_decimal_counts(current_server, 
         if path.startswith("hate-crime?end"):
             assert "Hate crime" in text and "no data loaded" not in text
         page.screenshot(path=str(ARTIFACTS / f"today-{path.split('?')[0]}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def police_uk_server(tmp_path_factory):
+    """A store holding only police.uk data (Avon and Somerset, 2023) with the ONS lookups and estimates, for Bristol."""
+    from sbp.ingest import ingest
+    from tests.conftest import SHARED
+
+    street = sorted((SHARED / "police_uk" / "avon-and-somerset").glob("*.csv"))
+    lookups = sorted((SHARED / "geography").glob("LSOA_2021*.csv")) + sorted((SHARED / "geography").glob("Local_Authority*.csv"))
+    if not street or len(lookups) < 2:
+        pytest.skip(f"police.uk files and ONS lookups not found under {SHARED} (set SBP_SHARED_DATA)")
+    db = tmp_path_factory.mktemp("browser-police-uk") / "sbp.duckdb"
+    ingest(street + lookups + sorted((SHARED / "population").glob("*.xls")), db=db)
+    yield from start_server(db, REPO / "data" / "partnerships" / "bristol_settings.toml")
+
+
+POLICE_UK_PAGES = {"overview": "Bristol: partnership measures", "bristol-safer-neighbourhoods": "Safer Neighbourhoods",
+                   "bristol-violence": "Reducing Violence", "explore": "Explore", "rankings": "Rankings",
+                   "wards": "Wards in Bristol", "data": "Data"}
+
+
+@pytest.mark.parametrize("path,title", list(POLICE_UK_PAGES.items()))
+def test_every_page_renders_on_police_uk_data_only(police_uk_server, browser, path, title):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{police_uk_server}/{path}?area=Bristol")
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stMain] h1").first.inner_text().strip() == title
+        main = page.inner_text("[data-testid=stMain]")
+        if path != "data":  # the comparator is the force: nothing says London
+            assert "London" not in main
+        if path in ("overview", "rankings"):
+            assert "Avon and Somerset" in main
+        if path in ("bristol-safer-neighbourhoods", "rankings", "explore"):
+            page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / f"police-uk-{path}.png"), full_page=True)
     finally:
         page.close()
