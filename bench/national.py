@@ -58,7 +58,7 @@ def generate(rows_per_month: int = 450_000, months: int = 12) -> list[Path]:
              f AS (SELECT LAD17CD AS lad, PFA17NM AS pfa FROM read_csv('{force_csv}')),
              forces AS (SELECT list(DISTINCT pfa ORDER BY pfa) AS names FROM f)
         SELECT row_number() OVER (ORDER BY code) - 1 AS i, code, name,
-               coalesce(f.pfa, (SELECT names FROM forces)[hash(g.lad) % 43 + 1]) AS force
+               coalesce(f.pfa, (SELECT names FROM forces)[(hash(g.lad) % 43)::BIGINT + 1]) AS force
         FROM g LEFT JOIN f USING (lad)"""
     )
     n_lsoa = con.execute("SELECT count(*) FROM lsoa").fetchone()[0]
@@ -72,9 +72,9 @@ def generate(rows_per_month: int = 450_000, months: int = 12) -> list[Path]:
               WITH r AS (SELECT i, hash(i * 31 + {m}) AS h FROM range({rows_per_month}) t(i)),
               placed AS (
                 SELECT r.i, r.h, l.code, l.name, l.force,
-                       CASE WHEN r.h % 1000 < 3 THEN (SELECT force FROM lsoa WHERE i = (r.h // 7) % {n_lsoa}) ELSE l.force END
+                       CASE WHEN r.h % 1000 < 3 THEN (SELECT force FROM lsoa WHERE i = ((r.h // 7) % {n_lsoa})::BIGINT) ELSE l.force END
                            AS recorded_by
-                FROM r JOIN lsoa l ON l.i = r.h % {n_lsoa}
+                FROM r JOIN lsoa l ON l.i = (r.h % {n_lsoa})::BIGINT
               )
               SELECT md5(i::VARCHAR || '{month}') AS "Crime ID", '{month}' AS "Month",
                      recorded_by || ' Police' AS "Reported by", recorded_by || ' Police' AS "Falls within",
@@ -82,7 +82,7 @@ def generate(rows_per_month: int = 450_000, months: int = 12) -> list[Path]:
                      'On or near Street ' || (h % 5000) AS "Location",
                      CASE WHEN h % 100 < 6 THEN '' ELSE code END AS "LSOA code",
                      CASE WHEN h % 100 < 6 THEN '' ELSE name END AS "LSOA name",
-                     {type_list}[(h // 13) % 14 + 1] AS "Crime type", 'Under investigation' AS "Last outcome category",
+                     {type_list}[((h // 13) % 14)::BIGINT + 1] AS "Crime type", 'Under investigation' AS "Last outcome category",
                      '' AS "Context", replace(lower(recorded_by), ' ', '-') AS force_slug
               FROM placed
             ) TO '{out}/{month}' (FORMAT csv, HEADER, PARTITION_BY (force_slug), OVERWRITE_OR_IGNORE)"""
