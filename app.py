@@ -51,7 +51,7 @@ if not state["sbp_present"]:
         state[f"g_{name}"] = state[f"sbp_{name}"]
     with st.sidebar:
         st.markdown(f"**{settings['partnership_name']}**")
-        st.selectbox("Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
+        st.selectbox("Focus borough" if comparator == "London" else "Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
         st.selectbox("Period ending", info.valid_ends, key="g_end", format_func=month_label, on_change=keep, args=("end",),
                      help="The last month of the rolling year; the comparison is with the 12 months before.")
         st.radio("Compare with", list(group_labels), key="g_group", format_func=group_labels.get, horizontal=True,

@@ -131,7 +131,7 @@ def test_presenter_mode_hides_controls(server, browser, path):
     try:
         assert page.locator("[data-testid=stException]").count() == 0
         assert not page.locator("[data-testid=stSidebar]").is_visible()
-        assert page.get_by_role("combobox", name="Focus area").count() == 0
+        assert page.get_by_role("combobox", name="Focus borough").count() == 0
         page.screenshot(path=str(ARTIFACTS / f"{path}-presenter.png"), full_page=True)
     finally:
         page.close()
@@ -155,12 +155,12 @@ def test_changing_controls_changes_the_url_and_the_chart(server, browser):
         choose(page, "Measure", "Total burglary")
         assert "measure=burglary" in page.url
         assert chart.screenshot() != before
-        choose(page, "Focus area", "Bexley")
+        choose(page, "Focus borough", "Bexley")
         assert "borough=Bexley" in page.url
         page.screenshot(path=str(ARTIFACTS / "rankings-bexley-burglary.png"), full_page=True)
         # The link reproduces the view in a new session.
         again = open_page(browser, page.url)
-        assert again.get_by_role("combobox", name="Focus area").input_value() == "Bexley"
+        assert again.get_by_role("combobox", name="Focus borough").input_value() == "Bexley"
         assert again.get_by_role("combobox", name="Measure").input_value() == "Total burglary"
         again.close()
     finally:
