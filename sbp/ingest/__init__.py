@@ -259,13 +259,14 @@ def _load_police_uk(ctx: _Context) -> None:
         {"path": str(ctx.text.readable)},
     )
     _check_rejects(ctx)
-    months = [r[0] for r in con.execute("SELECT DISTINCT raw_month FROM sbp_raw").fetchall()]
+    months, empty_types = con.execute(
+        "SELECT list(DISTINCT raw_month), count(*) FILTER (WHERE coalesce(crime_type, '') = '') FROM sbp_raw").fetchone()
     bad = [m for m in months if m is None or not _is_yyyy_mm(m)]
     if bad:
         idx = 1
         _fail_at(ctx, f"Month {bad[0] or ''!r} is not in the YYYY-MM form the rest of the file uses",
                  lambda r: len(r) > idx and not _is_yyyy_mm(r[idx]), column="Month")
-    if con.execute("SELECT count(*) FROM sbp_raw WHERE coalesce(crime_type, '') = ''").fetchone()[0]:
+    if empty_types:
         _fail_at(ctx, "the crime type is empty", lambda r: len(r) > 9 and not r[9], column="Crime type")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE sbp_rows AS
@@ -274,23 +275,23 @@ def _load_police_uk(ctx: _Context) -> None:
         FROM sbp_raw GROUP BY ALL"""
     )
     s = ctx.summary
-    s.first_month, s.last_month, s.months_replaced = con.execute(
-        """SELECT min(month), max(month),
-                  (SELECT count(DISTINCT (p.force, p.month)) FROM police_uk_counts p
-                   WHERE (p.force, p.month) IN (SELECT (force, month) FROM sbp_rows))
-           FROM sbp_rows"""
+    (s.first_month, s.last_month, s.rows, unlocated, s.areas, s.categories) = con.execute(
+        """SELECT min(month), max(month), sum(offence_count),
+                  sum(offence_count) FILTER (WHERE lsoa_code = '' AND lsoa_name = ''),
+                  count(DISTINCT lsoa_code), count(DISTINCT crime_type) FROM sbp_rows"""
     ).fetchone()
-    con.execute(
-        "DELETE FROM police_uk_counts p USING (SELECT DISTINCT force, month FROM sbp_rows) r "
-        "WHERE p.force = r.force AND p.month = r.month"
-    )
+    s.unlocated = int(unlocated or 0)
+    # The month bounds let DuckDB skip the stored row groups of other months (files arrive month by month), so
+    # replacing a force's month does not scan every month already loaded.
+    span = {"first": s.first_month, "last": s.last_month}
+    replaced = """FROM police_uk_counts p JOIN (SELECT DISTINCT force, month FROM sbp_rows) r
+                  ON p.force = r.force AND p.month = r.month WHERE p.month BETWEEN $first AND $last"""
+    s.months_replaced = con.execute(f"SELECT count(DISTINCT (p.force, p.month)) {replaced}", span).fetchone()[0]
+    if s.months_replaced:
+        con.execute(
+            "DELETE FROM police_uk_counts p USING (SELECT DISTINCT force, month FROM sbp_rows) r "
+            "WHERE p.force = r.force AND p.month = r.month AND p.month BETWEEN $first AND $last", span)
     con.execute("INSERT INTO police_uk_counts SELECT *, $f FROM sbp_rows", {"f": ctx.file_id})
-    s.rows, s.unlocated = con.execute(
-        "SELECT sum(n), sum(n) FILTER (WHERE lsoa_code = '' AND lsoa_name = '') FROM sbp_raw").fetchone()
-    s.unlocated = int(s.unlocated or 0)
-    s.areas, s.categories = con.execute(
-        "SELECT count(DISTINCT lsoa_code), count(DISTINCT crime_type) FROM sbp_rows"
-    ).fetchone()
 
 
 def _load_lookup(ctx: _Context) -> None:
