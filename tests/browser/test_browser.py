@@ -217,6 +217,8 @@ def test_real_files_of_today_show_no_none_nan_or_decimal_counts(current_server, 
         if path.startswith("hate-crime?end"):
             assert "Hate crime" in text and "no data loaded" not in text
         page.screenshot(path=str(ARTIFACTS / f"today-{path.split('?')[0]}.png"), full_page=True)
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="module")
