@@ -38,7 +38,7 @@ with bar_col:
                        width="stretch")
 
 table = pd.DataFrame({
-    "Area": in_group["area_name"],
+    "Borough" if comparator == "London" else "Area": in_group["area_name"],
     "Offences": in_group["current"],
     "Rate per 1,000": in_group["rate_per_1000"].astype("Float64"),
     f"Rank ({comparator})": in_group["rank"],
