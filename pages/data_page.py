@@ -1,7 +1,6 @@
 """Data: what is loaded, where it came from, and (for the admin) loading a new extract."""
 
-import tempfile
-from pathlib import Path
+import secrets
 
 import pandas as pd
 import streamlit as st
@@ -11,7 +10,7 @@ from sbp import store
 from sbp.store import objective_edits
 from sbp.display.htmltable import table_html
 from sbp.errors import SbpError
-from sbp.ingest import ingest
+from sbp.ingest import ingest, save_uploads
 from sbp.display.formatting import data_stamp, literal
 
 ctx = st.session_state["sbp"]
@@ -54,7 +53,9 @@ else:
 st.subheader("Load a new extract")
 admin = auth.admin_from_secrets(st.secrets)
 if admin is None:
-    st.info("Uploading is turned off because no admin is configured. An administrator can enable it by adding an "
+    weak = auth.configured_hash_problem(st.secrets)
+    st.info("Uploading is turned off because no admin is configured"
+            + (f" ({weak})" if weak else "") + ". An administrator can enable it by adding an "
             "[admin] section to .streamlit/secrets.toml (see the README), or load files with `python -m sbp ingest`.",
             icon=":material/lock:")
 elif not st.session_state.get("data_admin"):
@@ -62,37 +63,48 @@ elif not st.session_state.get("data_admin"):
         username = st.text_input("Admin username")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in"):
-            if auth.check_login(username, password, admin):
+            session_key = st.session_state.setdefault("login_session_key", secrets.token_hex(8))
+            signed_in, refusal = auth.attempt_login(username, password, admin, session_key)
+            if signed_in:
                 st.session_state["data_admin"] = username.strip()
                 st.rerun()
             else:
-                st.error("That username and password do not match the configured admin.")
+                st.error(refusal)
 else:
     limit_mb = int(ctx["settings"]["upload_limit_mb"])
+    xlsx_limit_mb = int(ctx["settings"]["xlsx_upload_limit_mb"])
     st.caption(f"Signed in as {st.session_state['data_admin']}. MPS borough/ward/LSOA extracts, police.uk street-level "
-               f"files, long-format counts or populations (CSV, up to {limit_mb} MB each). All files load or none do.")
-    uploads = st.file_uploader("CSV files", type=["csv"], accept_multiple_files=True, key="data_uploads")
+               f"files, long-format counts or populations (CSV, up to {limit_mb} MB each), and the MPS Monthly Crime "
+               f"Dashboard workbook (.xlsx up to {xlsx_limit_mb} MB, or its CSV export). All files load or none do.")
+    uploads = st.file_uploader("CSV or .xlsx files", type=["csv", "xlsx"], accept_multiple_files=True, key="data_uploads",
+                               max_upload_size=max(limit_mb, xlsx_limit_mb))
     if uploads and st.button("Load these files", type="primary", key="data_load"):
-        too_big = [u.name for u in uploads if u.size > limit_mb * 1024 * 1024]
+        def limit_of(name: str) -> int:
+            return xlsx_limit_mb if name.lower().endswith(".xlsx") else limit_mb
+
+        too_big = [u.name for u in uploads if u.size > limit_of(u.name) * 1024 * 1024]
         if too_big:
-            st.error(f"{', '.join(too_big)}: larger than the {limit_mb} MB limit; load it with `python -m sbp ingest`.")
+            st.error(f"{literal(', '.join(too_big))}: larger than the {limit_of(too_big[0])} MB limit for such files; load it with "
+                     "`python -m sbp ingest`.")
         else:
-            with tempfile.TemporaryDirectory(prefix="sbp-upload-") as tmp, st.status("Loading...", expanded=True) as box:
-                paths = []
-                for upload in uploads:
-                    path = Path(tmp) / Path(upload.name).name
-                    path.write_bytes(upload.getvalue())
-                    paths.append(path)
-                try:
-                    summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)))
-                except SbpError as exc:
-                    box.update(label="Nothing was loaded", state="error")
-                    st.error(f"{literal(exc)}. The data shown is unchanged.")
-                else:
-                    box.update(label="Loaded", state="complete")
-                    for summary in summaries:
-                        st.markdown(literal(summary.describe()))
-                    st.success("Every page now shows the new data.")
+            try:
+                with store.upload_dir() as tmp, st.status("Loading...", expanded=True) as box:
+                    # Each upload in its own folder: two files with the same name are both kept, loaded and reported.
+                    paths = save_uploads(uploads, tmp)
+                    try:
+                        summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)))
+                    except SbpError as exc:
+                        box.update(label="Nothing was loaded", state="error")
+                        st.error(f"{literal(exc)}. The data shown is unchanged.")
+                    else:
+                        box.update(label="Loaded", state="complete")
+                        names = [s.file_name for s in summaries]
+                        for number, summary in enumerate(summaries, 1):
+                            again = f"upload {number} of {len(summaries)}: " if names.count(summary.file_name) > 1 else ""
+                            st.markdown(literal(again + summary.describe()))
+                        st.success("Every page now shows the new data.")
+            except SbpError as exc:  # the data folder could not be written (read-only, disk full)
+                st.error(literal(exc))
     if st.button("Sign out", key="data_signout", type="tertiary"):
         st.session_state.pop("data_admin", None)
         st.rerun()

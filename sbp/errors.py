@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -25,9 +26,26 @@ class IngestError(SbpError):
             where += f", column {column!r}"
         super().__init__(f"{where}: {problem}")
 
+    @property
+    def public(self) -> str:
+        """The file, line and problem with every value quoted from the file left out, for banners everyone sees."""
+        where = self.file_name
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None and re.fullmatch(r"[A-Za-z0-9_ ]{1,40}", self.column):
+            where += f", column {self.column!r}"
+        return f"{where}: {re.sub(QUOTED, '...', self.problem)}"
+
+
+QUOTED = r"'[^']*'|\"[^\"]*\""  # values quoted from the file (reprs)
+
 
 class StoreBusyError(SbpError):
     """Another ingest holds the write lock."""
+
+
+class StoreWriteError(SbpError):
+    """The store's folder cannot be written (read-only, full disk); nothing was loaded."""
 
 
 class StoreMissingError(SbpError):

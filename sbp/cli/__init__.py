@@ -21,11 +21,18 @@ def _progress(message: str) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from sbp.ingest import ingest
 
-    summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty())
+    summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty(), new_areas=args.new_area)
     for summary in summaries:
         print(summary.describe())
     _print_police_uk_quality(args.db)
     print(f"Store: {store.resolve_db_path(args.db)}")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from sbp.ingest import forget
+
+    print(forget(args.file, db=args.db))
     return 0
 
 
@@ -117,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ingest", "Load MPS, police.uk, long-format or population CSV files (all or none).", cmd_ingest)
     p.add_argument("files", nargs="+", help="CSV files to load")
+    p.add_argument("--new-area", action="append", default=[], metavar="NAME",
+                   help="accept an area that is not in data/ (a new borough name, ward code or ward name) on purpose; "
+                        "repeat for several. Without it an unknown area is refused with the closest known names")
+    p = command("forget", "Remove one loaded file's counts or populations (by file name or SHA-256), keeping a record.", cmd_forget)
+    p.add_argument("file", help="the file name as `status` lists it, or its SHA-256")
     p = command("status", "Show what is loaded: sources, months, files, load times.", cmd_status)
     p.add_argument("--json", action="store_true", help="print JSON")
     command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)

@@ -38,7 +38,9 @@ SETTINGS = [
     Setting("exception_baseline_months", 24, "Months before the latest used to set control limits for exceptions."),
     Setting("exception_probability", 0.001, "Two-sided tail probability outside which a month counts as an exception (Poisson limits)."),
     Setting("exception_min_count", 5, "Ignore exceptions whose count is below this (tiny numbers)."),
-    Setting("upload_limit_mb", 200, "Largest file the Data page accepts for upload."),
+    Setting("upload_limit_mb", 100, "Largest file the Data page accepts for upload (keep .streamlit/config.toml server.maxUploadSize equal)."),
+    Setting("xlsx_upload_limit_mb", 60, "Largest .xlsx workbook the Data page accepts: a whole-sheet reader holds the "
+                                        "sheet in memory (a 22 MB, 470,000-row workbook peaks near 0.9 GB)."),
 ]
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -99,7 +99,7 @@ def style(table: pd.DataFrame):
         background, colour = formatting.rag_colours(value)
         return f"background-color: {background}; color: {colour}; font-weight: 600"
 
-    return formatting.styled(table, column_kinds(table)).map(rag_cell, subset=["RAG"])
+    return formatting.styled(table, column_kinds(table), missing_as_text=True).map(rag_cell, subset=["RAG"])
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from collections.abc import Callable, Mapping, Sequence
@@ -183,10 +184,23 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def styled(frame: pd.DataFrame, kinds: Mapping[str, str]):
+def styled(frame: pd.DataFrame, kinds: Mapping[str, str], missing_as_text: bool = False):
     """A pandas Styler showing each column by its kind in FORMATTERS (default 'text'; 'raw' leaves a column such
-    as a sparkline alone); cells keep their numbers, so a table still sorts by value."""
-    return frame.style.format({c: FORMATTERS[kinds.get(c, "text")] for c in frame.columns if kinds.get(c) != "raw"})
+    as a sparkline alone); cells keep their numbers, so a table still sorts by value.
+
+    Streamlit draws a missing cell as a grey "None" whatever the Styler says; missing_as_text=True shows each column
+    with a missing value as its formatted text instead ("n/a" in words; such a column sorts as text).
+    """
+    shown, as_text = frame, set()
+    if missing_as_text:
+        shown = frame.copy()
+        for column in frame.columns:
+            kind = kinds.get(column, "text")
+            if kind != "raw" and frame[column].isna().any():
+                shown[column] = pd.Series([FORMATTERS[kind](v) for v in frame[column]], index=frame.index, dtype="object")
+                as_text.add(column)
+    return shown.style.format({c: FORMATTERS[kinds.get(c, "text")] for c in frame.columns
+                               if kinds.get(c) != "raw" and c not in as_text})
 
 
 # --- HTML and Markdown -------------------------------------------------------------------------
@@ -196,14 +210,22 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|~$:")  # < > & are handled by HTML escaping
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-!|~$")  # < > & are handled by HTML escaping
+# GFM turns bare "www.", "http://" and "a@b.c" into live links even when backslashed; as numeric character
+# references the characters still show, but no autolink can start on them.
+_AUTOLINK_TRIGGERS = {".": "&#46;", ":": "&#58;", "@": "&#64;"}
 
 
 def literal(value: object) -> str:
-    """Text for st.markdown that shows exactly as written: HTML escaped and Markdown characters backslashed."""
+    """Text for st.markdown that shows exactly as written: HTML escaped, Markdown characters backslashed, no links."""
     text = "" if value is None else str(value)
-    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
-    return html.escape(escaped, quote=False).replace("\n", "  \n")
+    escaped = html.escape("".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text), quote=False)
+    return "".join(_AUTOLINK_TRIGGERS.get(ch, ch) for ch in escaped).replace("\n", "  \n")
+
+
+def shown_text(markdown: str) -> str:
+    """What literal() text reads as on screen (for tests and logs): escapes and references undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
 
 
 def rag_colours(rag: Any) -> tuple[str, str]:

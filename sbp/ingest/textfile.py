@@ -54,6 +54,35 @@ def _scan(path: Path) -> _Scan:
     return _Scan(bad, 0 < crlf < lf)
 
 
+def _transcode(path: Path, encoding: str, scan: _Scan, workdir: Path | None) -> Path:
+    """Write path as UTF-8 with LF line ends into workdir, chunk by chunk; refuse bytes the encoding cannot decode."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    tmp = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=".csv", delete=False, dir=workdir)
+    line, pending_cr = 1, False
+    try:
+        with tmp, open(path, "rb") as source:
+            while chunk := source.read(CHUNK):
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    line += chunk[: exc.start].count(b"\n")
+                    raise IngestError(
+                        path, f"byte 0x{chunk[exc.start]:02x} is not valid UTF-8 or Windows-1252 text; save the file as CSV UTF-8",
+                        line=line,
+                    ) from None
+                if scan.mixed_line_endings:
+                    text = ("\r" if pending_cr else "") + text
+                    pending_cr = text.endswith("\r")
+                    text = (text[:-1] if pending_cr else text).replace("\r\n", "\n")
+                tmp.write(text)
+                line += chunk.count(b"\n")
+            tmp.write(decoder.decode(b"", final=True) + ("\r" if pending_cr else ""))
+    except BaseException:
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
+    return Path(tmp.name)
+
+
 def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
     """Check a CSV file is non-empty, comma-delimited UTF-8 (or unambiguous cp1252) and read its header."""
     path = Path(path)
@@ -71,26 +100,13 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
     readable = path
     scan = _scan(path)
     if scan.bad_utf8 is not None or scan.mixed_line_endings:
-        # Rewrite as clean UTF-8 with one kind of line end, which DuckDB's strict CSV reader needs.
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("cp1252" if scan.bad_utf8 is not None else encoding)
-        except UnicodeDecodeError:
-            line, byte = scan.bad_utf8
-            raise IngestError(
-                path, f"byte 0x{byte:02x} is not valid UTF-8 or Windows-1252 text; save the file as CSV UTF-8", line=line
-            ) from None
+        # Rewrite as clean UTF-8 with one kind of line end, which DuckDB's strict CSV reader needs; streamed in
+        # chunks so a large file never sits in memory whole.
         if scan.bad_utf8 is not None:
             encoding = "cp1252"
-        if scan.mixed_line_endings:
-            text = text.replace("\r\n", "\n")
-        tmp = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", newline="", suffix=".csv", delete=False, dir=workdir
-        )
-        with tmp:
-            tmp.write(text)
-        readable = Path(tmp.name)
-        head = text[: 64 * 1024].encode("utf-8")
+        readable = _transcode(path, encoding, scan, workdir)
+        with open(readable, "rb") as handle:
+            head = handle.read(64 * 1024)
     first_line = head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
     if not first_line.strip():
         raise IngestError(path, "the first line is blank; the header row must come first", line=1)
@@ -107,13 +123,15 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
     return TextFile(original=path, readable=readable, encoding=encoding, header=header)
 
 
-def find_line(text: TextFile, predicate) -> int | None:
-    """The file line number of the first data row for which predicate(row: list[str]) is true."""
+def find_line(text: TextFile, predicate, stop_after: int | None = None) -> int | None:
+    """The file line number of the first data row for which predicate(row: list[str]) is true (None if none by stop_after)."""
     encoding = "utf-8-sig" if text.encoding == "utf-8-sig" else "utf-8"
     with open(text.readable, encoding=encoding, newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         for row in reader:
+            if stop_after is not None and reader.line_num > stop_after:
+                return None
             if not row:
                 continue  # blank lines: DuckDB skips them too
             try:

@@ -2,7 +2,9 @@
 
 Layout for a store path P (default data/sbp.duckdb):
   P                  a symlink to the current version, e.g. P.versions/v1764078000000000000.duckdb
-  P.versions/        immutable version files, the write lock and the last-failure record
+  P.versions/        immutable version files, the write lock and the last-failure record; also a writer's
+                     build (building-*), its scratch folder (scratch-*: transcoded copies) and Data-page
+                     uploads (upload-PID-*), all removed on every exit path and, after a kill, by the next writer
 
 A writer copies the current version to a new file, loads into it, checkpoints, then swaps the
 symlink with os.replace. Readers open the version the symlink points at, read-only, by its own
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -23,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from sbp.errors import StoreBusyError, StoreMissingError, StoreOutdatedError
+from sbp.errors import SbpError, StoreBusyError, StoreMissingError, StoreOutdatedError, StoreWriteError
 
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "sbp.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
@@ -129,19 +133,98 @@ def write_lock(db: Path, wait_seconds: float | None = None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _remove(path: Path) -> None:
+    """Remove a file or folder if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def version_stamp(version_file: Path | None) -> int:
+    """The build start time (ns) in a version file's name, 0 for imported or unknown files."""
+    found = re.fullmatch(r"v(\d+)\.duckdb", version_file.name) if version_file else None
+    return int(found[1]) if found else 0
+
+
 def _cleanup(db: Path) -> None:
-    """Remove unfinished builds (we hold the lock, so they are dead) and old versions."""
+    """Remove what dead writers left (we hold the lock, so they are dead) and old versions.
+
+    Leftovers: unfinished builds and their scratch folders, link files from an interrupted publish, versions
+    renamed but never published (newer than the current one), and uploads of a process that no longer runs.
+    """
     vdir = versions_dir(db)
-    for stale in vdir.glob("building-*"):
-        stale.unlink(missing_ok=True)
+    for stale in [*vdir.glob("building-*"), *vdir.glob("scratch-*"), *db.parent.glob(f".{db.name}.link-*")]:
+        _remove(stale)
+    for upload in vdir.glob("upload-*"):
+        pid = upload.name.split("-")[1]
+        if not pid.isdigit() or not _pid_alive(int(pid)):
+            _remove(upload)
     current = current_version_file(db)
-    versions = sorted(vdir.glob("v*.duckdb"))
+    versions = sorted(vdir.glob("v*.duckdb"), key=version_stamp)
+    if current is not None:
+        for orphan in [v for v in versions if version_stamp(v) > version_stamp(current)]:
+            _remove(orphan)
+            versions.remove(orphan)
     keep = set(versions[-KEEP_VERSIONS:])
     if current is not None:
         keep.add(current)
     for old in versions:
         if old not in keep:
             old.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def scratch_dir(db: str | os.PathLike | None = None) -> Iterator[Path]:
+    """A private scratch folder beside the store, for a writer holding the lock; removed on exit (or by the next writer)."""
+    path = versions_dir(resolve_db_path(db)) / f"scratch-{os.getpid()}-{time.time_ns()}"
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def upload_dir(db: str | os.PathLike | None = None) -> Iterator[Path]:
+    """A private folder beside the store for files uploaded on the Data page; removed on exit, or by a later writer
+    once this process has gone."""
+    path = versions_dir(resolve_db_path(db)) / f"upload-{os.getpid()}-{time.time_ns()}"
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise write_error(exc, path.parent) from None
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def write_error(exc: BaseException, folder: Path) -> StoreWriteError | None:
+    """One line for a failure to write the store (read-only folder, full disk), or None for any other error."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "disk quota" in text:
+        problem = "the disk is full"
+    elif code == errno.EROFS or "read-only file system" in text:
+        problem = "the folder is on a read-only file system"
+    elif code in (errno.EACCES, errno.EPERM) or "permission denied" in text:
+        problem = "permission to write there is denied"
+    elif isinstance(exc, OSError) or isinstance(exc, duckdb.IOException):
+        problem = (getattr(exc, "strerror", None) or str(exc).splitlines()[0] or type(exc).__name__).rstrip(".")
+    else:
+        return None
+    return StoreWriteError(f"Cannot write the store in {folder}: {problem}. Nothing was loaded; the data shown is unchanged.")
 
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
@@ -266,37 +349,61 @@ def new_version(db: str | os.PathLike | None = None, fresh: bool = False) -> Ite
     and records the failure.
     """
     path = resolve_db_path(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with write_lock(path):
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = write_lock(path)
+        lock.__enter__()
+    except OSError as exc:
+        raise (write_error(exc, path.parent) or exc) from None
+    try:
+        with _building(path, fresh) as con:
+            yield con
+    finally:
+        lock.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _building(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The body of new_version, run while holding the write lock."""
+    vdir = versions_dir(path)
+    stamp = time.time_ns()
+    building = vdir / f"building-{os.getpid()}-{stamp}.duckdb"
+    con = None
+    try:
         _cleanup(path)
-        vdir = versions_dir(path)
-        stamp = time.time_ns()
-        building = vdir / f"building-{os.getpid()}-{stamp}.duckdb"
         current = current_version_file(path)
         if current is not None and not fresh:
             shutil.copyfile(current, building)
         con = duckdb.connect(str(building))
-        try:
-            apply_schema(con)
-            con.execute("BEGIN TRANSACTION")
-            yield con
-            con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-            con.close()
-        except BaseException as exc:
-            con.close()
-            building.unlink(missing_ok=True)
-            Path(str(building) + ".wal").unlink(missing_ok=True)
-            if isinstance(exc, NoChange):
-                return
-            _record_failure(path, exc)
-            raise
+        apply_schema(con)
+        con.execute("BEGIN TRANSACTION")
+        yield con
+        con.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $v)", {"v": SCHEMA_VERSION})
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        con.close()
         final = vdir / f"v{stamp}.duckdb"
         os.rename(building, final)
-        _publish(path, final)
-        clear_failure(path)
-        _cleanup(path)
+        try:
+            _publish(path, final)
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+    except BaseException as exc:
+        if con is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+        for partial in (building, Path(str(building) + ".wal"), Path(str(building) + ".tmp")):
+            _remove(partial)
+        if isinstance(exc, NoChange):
+            return
+        problem = write_error(exc, path.parent) if isinstance(exc, (OSError, duckdb.IOException)) else None
+        _record_failure(path, problem or exc)
+        if problem is not None:
+            raise problem from None
+        raise
+    clear_failure(path)
+    _cleanup(path)
 
 
 def _publish(db: Path, version_file: Path) -> None:
@@ -304,10 +411,13 @@ def _publish(db: Path, version_file: Path) -> None:
     link = db.with_name(f".{db.name}.link-{os.getpid()}")
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(version_file, db.parent), link)
-    if db.exists() and not db.is_symlink():
-        # A plain DuckDB file from elsewhere: keep it beside the versions as the first version.
-        os.replace(db, versions_dir(db) / "v0-imported.duckdb")
-    os.replace(link, db)
+    try:
+        if db.exists() and not db.is_symlink():
+            # A plain DuckDB file from elsewhere: keep it beside the versions as the first version.
+            os.replace(db, versions_dir(db) / "v0-imported.duckdb")
+        os.replace(link, db)
+    finally:
+        link.unlink(missing_ok=True)
     fd = os.open(db.parent, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -325,7 +435,9 @@ def _record_failure(db: Path, exc: BaseException) -> None:
         message = "the load was interrupted"
     else:
         message = (str(exc) or type(exc).__name__).strip().splitlines()[0]
-    record = {"failed_at": dt.datetime.now().isoformat(timespec="seconds"), "message": message}
+    if isinstance(exc, SbpError) and hasattr(exc, "public"):
+        message = exc.public  # the file and the problem, never the file's content (the banner is shown to everyone)
+    record = {"failed_at": dt.datetime.now().isoformat(timespec="seconds"), "message": message, "failed_ns": time.time_ns()}
     with contextlib.suppress(OSError):
         _failure_file(db).write_text(json.dumps(record))
 
@@ -347,7 +459,13 @@ def _interrupted_build(db: Path) -> dict | None:
     release it at once. Cheap: one directory glob when there is nothing left behind.
     """
     vdir = versions_dir(db)
-    if not any(vdir.glob("building-*")):
+    current_stamp = version_stamp(current_version_file(db))
+
+    def unpublished() -> list[Path]:
+        # A build renamed to its version name but killed before the symlink swap is as unfinished as a build.
+        return [*vdir.glob("building-*"), *(v for v in vdir.glob("v*.duckdb") if version_stamp(v) > current_stamp)]
+
+    if not unpublished():
         return None
     try:
         fd = os.open(vdir / "write.lock", os.O_RDONLY)
@@ -362,7 +480,7 @@ def _interrupted_build(db: Path) -> dict | None:
             except OSError:
                 return None  # a live writer holds the lock: its build is in progress, not a failure
         mtimes = []
-        for leftover in vdir.glob("building-*"):
+        for leftover in unpublished():
             with contextlib.suppress(OSError):
                 mtimes.append(leftover.stat().st_mtime)
     finally:
@@ -385,6 +503,8 @@ def last_failure(db: str | os.PathLike | None = None) -> dict | None:
         record = json.loads(_failure_file(path).read_text())
     except (OSError, ValueError):
         record = None
+    if record is not None and int(record.pop("failed_ns", 0) or 0) < version_stamp(current_version_file(path)):
+        record = None  # a later load succeeded (it was killed before it could clear this record)
     interrupted = _interrupted_build(path)
     if record is None or interrupted is None:
         return record or interrupted

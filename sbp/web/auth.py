@@ -1,10 +1,12 @@
-"""Admin credentials: salted PBKDF2 password hashes, checked in constant time."""
+"""Admin credentials: salted PBKDF2 password hashes, checked in constant time, with a growing delay after failures."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,12 +20,23 @@ def hash_password(password: str, salt: str | None = None, iterations: int = ITER
     return f"pbkdf2_sha256${iterations}${salt}${digest}"
 
 
+def hash_problem(stored: str) -> str | None:
+    """Why a stored hash must not be used (malformed, or fewer iterations than ITERATIONS), else None."""
+    parts = stored.split("$")
+    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
+        return "the admin password_hash is not a pbkdf2_sha256 hash made by `python -m sbp hash-password`"
+    if int(parts[1]) < ITERATIONS:
+        return (f"the admin password_hash uses {int(parts[1]):,} iterations, fewer than the {ITERATIONS:,} required; "
+                "make a new one with `python -m sbp hash-password`")
+    return None
+
+
 def verify_password(password: str, stored: str) -> bool:
-    """Whether password matches a stored hash; False for any malformed hash."""
+    """Whether password matches a stored hash; False for any malformed or too-weak hash."""
+    if hash_problem(stored):
+        return False
     try:
         scheme, iterations, salt, digest = stored.split("$")
-        if scheme != "pbkdf2_sha256":
-            return False
         candidate = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), int(iterations)).hex()
     except (ValueError, UnicodeEncodeError):
         return False
@@ -39,9 +52,19 @@ def admin_from_secrets(secrets_map: Mapping[str, Any]) -> tuple[str, str] | None
     if not section:
         return None
     username, stored = section.get("username"), section.get("password_hash")
-    if not username or not stored or "<" in stored or stored.count("$") != 3:
+    if not username or not stored or "<" in stored or hash_problem(str(stored)):
         return None
     return str(username), str(stored)
+
+
+def configured_hash_problem(secrets_map: Mapping[str, Any]) -> str | None:
+    """Why the configured admin's password hash is refused, for the page to say; None if fine or not configured."""
+    try:
+        section = secrets_map.get("admin") or {}
+    except Exception:  # st.secrets raises when no secrets file exists at all
+        return None
+    stored = section.get("password_hash")
+    return hash_problem(str(stored)) if stored and "<" not in str(stored) else None
 
 
 def check_login(username: str, password: str, admin: tuple[str, str] | None) -> bool:
@@ -50,3 +73,57 @@ def check_login(username: str, password: str, admin: tuple[str, str] | None) -> 
         return False
     user_ok = hmac.compare_digest(username.strip().encode(), admin[0].encode())
     return verify_password(password, admin[1]) and user_ok
+
+
+FIRST_DELAY_SECONDS = 1.0
+MAX_DELAY_SECONDS = 300.0
+
+
+class Throttle:
+    """Failed sign-ins per key (a user name, a session): each failure doubles the wait before the next attempt."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, *keys: str, now: float | None = None) -> float:
+        """How long until any of keys may try again (0 when they may now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            waits = [last + delay(count) - now for count, last in (self._failures.get(k, (0, 0.0)) for k in keys) if count]
+        return max([0.0, *waits])
+
+    def failed(self, *keys: str, now: float | None = None) -> None:
+        """Record a failed attempt for every key."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                self._failures[key] = (self._failures.get(key, (0, 0.0))[0] + 1, now)
+
+    def succeeded(self, *keys: str) -> None:
+        """Forget the failures of every key."""
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def delay(failures: int) -> float:
+    """Seconds to wait after this many consecutive failures: none after the first two, then 1, 2, 4 ... up to 5 minutes."""
+    return 0.0 if failures < 3 else min(MAX_DELAY_SECONDS, FIRST_DELAY_SECONDS * 2 ** (failures - 3))
+
+
+SIGN_INS = Throttle()  # one per server process: a user name is throttled across every session
+
+
+def attempt_login(username: str, password: str, admin: tuple[str, str] | None, session_key: str,
+                  throttle: Throttle = SIGN_INS) -> tuple[bool, str | None]:
+    """Check credentials unless this user or session must still wait; (signed in, message for a refusal)."""
+    keys = (f"user:{username.strip().lower()}", f"session:{session_key}")
+    wait = throttle.wait_seconds(*keys)
+    if wait > 0:
+        return False, f"Too many failed sign-ins; try again in {wait:.0f} seconds."
+    if check_login(username, password, admin):
+        throttle.succeeded(*keys)
+        return True, None
+    throttle.failed(*keys)
+    return False, "That username and password do not match the configured admin."

@@ -9,12 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sbp import store
+from sbp.display.formatting import shown_text
 from sbp.web.auth import check_login, hash_password, verify_password
 from sbp.store.objective_edits import audit_log
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
-HASH = hash_password(PASSWORD, iterations=1000)
+HASH = hash_password(PASSWORD)
 
 
 def app(db: Path, page: str, admin: bool = True) -> AppTest:
@@ -63,7 +64,7 @@ def test_admin_upload_loads_good_files_and_refuses_bad_ones(demo_db):
     at.file_uploader[0].set_value(("bad.csv", b"MajorText,MinorText,LookUp_BoroughName,202312\nBurglary,Domestic Burglary\n", "text/csv"))
     at.run()
     at.button(key="data_load").click().run()
-    assert any("bad.csv, line 2: too few fields" in e.value.replace("\\", "") for e in at.error)  # Markdown-escaped
+    assert any("bad.csv, line 2: too few fields" in shown_text(e.value) for e in at.error)  # Markdown-escaped
     assert store.data_version(demo_db) == version
     good = b"month,area,category,count\n2023-11,Bromley,Fly-tipping reports,40\n"
     at.file_uploader[0].set_value(("flytipping.csv", good, "text/csv"))
@@ -99,5 +100,21 @@ def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch):
     at.run()
     at.button(key="data_load").click().run()
     assert any("larger than the 1 MB limit" in e.value for e in at.error)
+    assert store.data_version(demo_db) == version
+    appdata.settings.clear()
+
+
+def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch):
+    from sbp.web import appdata
+    from sbp.config.settings import load_settings
+
+    monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"xlsx_upload_limit_mb": 1})
+    appdata.settings.clear()  # the settings are cached for the process
+    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    version = store.data_version(demo_db)
+    at.file_uploader[0].set_value(("dashboard.xlsx", b"PK\x03\x04" + b"\x00" * 1_400_000, "application/octet-stream"))
+    at.run()
+    at.button(key="data_load").click().run()
+    assert any("dashboard.xlsx: larger than the 1 MB limit" in shown_text(e.value) for e in at.error)
     assert store.data_version(demo_db) == version
     appdata.settings.clear()

@@ -312,8 +312,12 @@ def test_two_ingest_processes_at_once_both_land(tmp_path):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     ingest([borough_csv(tmp_path / "base.csv", 1, boroughs=("Bromley",))], db=db)
-    a = run_ingest(db, borough_csv(tmp_path / "bexley.csv", 1, boroughs=("Bexley",)), tmp=scratch)
-    b = run_ingest(db, borough_csv(tmp_path / "croydon.csv", 1, boroughs=("Croydon",)), tmp=scratch)
+    # Long-format series replace by borough and series (an MPS extract replaces whole months for every borough).
+    a_file, b_file = tmp_path / "bexley.csv", tmp_path / "croydon.csv"
+    a_file.write_text("month,area,category,count\n2023-11,Bexley,ASB calls,5\n")
+    b_file.write_text("month,area,category,count\n2023-11,Croydon,ASB calls,7\n")
+    a = run_ingest(db, a_file, tmp=scratch)
+    b = run_ingest(db, b_file, tmp=scratch)
     for proc in (a, b):
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err

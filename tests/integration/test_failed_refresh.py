@@ -79,9 +79,9 @@ def test_rejected_ingest_keeps_last_good_data_and_is_reported_until_a_good_one(d
     assert leftovers(db) == []
     failure = store.last_failure(db)
     assert failure is not None
-    assert failure["message"] == str(caught.value)
+    assert failure["message"] == caught.value.public  # the problem, without the values quoted from the file
     assert failure["message"].startswith("bad_counts.csv, line 2")
-    assert "'ten' is not a whole number" in failure["message"]
+    assert "count ... is not a whole number" in failure["message"] and "'ten'" in str(caught.value)
     failed_at = dt.datetime.fromisoformat(failure["failed_at"])
     assert started <= failed_at <= dt.datetime.now() + dt.timedelta(seconds=1)
     assert "Last refresh FAILED" in status_output(db, capsys)

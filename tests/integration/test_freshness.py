@@ -20,7 +20,7 @@ import pytest
 from sbp import metrics, store
 from sbp.errors import IngestError
 from sbp.ingest import ingest
-from sbp.display.formatting import data_stamp
+from sbp.display.formatting import data_stamp, shown_text
 
 REPO = Path(__file__).resolve().parents[2]
 MONTHS = [f"{2022 + i // 12}{i % 12 + 1:02d}" for i in range(24)]
@@ -183,5 +183,5 @@ def test_the_running_app_shows_a_new_ingest_on_its_next_run(db, tmp_path, monkey
         ingest([bad], db=db)
     at.switch_page("pages/data_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    warnings = [w.value.replace("\\", "") for w in at.warning]   # the page backslash-escapes Markdown characters
+    warnings = [shown_text(w.value) for w in at.warning]   # the page escapes Markdown characters
     assert any("The last refresh failed" in w and "bad.csv, line 2" in w and "Jan 2024" in w for w in warnings), warnings

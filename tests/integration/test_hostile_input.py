@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sbp.errors import IngestError
 from sbp.display.formatting import csv_bytes
 from sbp.ingest import ingest
 from sbp.store.objective_edits import save_status
-from sbp.display.formatting import literal
+from sbp.display.formatting import literal, shown_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,8 +38,20 @@ def test_csv_exports_neutralise_formula_cells_and_leave_numbers_alone():
 def test_literal_text_has_no_live_html_or_markdown(text):
     out = literal(text)
     assert "<" not in out and ">" not in out
+    bare = re.sub(r"&#[0-9]+;", "", out)  # numeric character references are text, not markup
     for ch in "*_[]()#":
-        assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch)
+        assert all(bare[i - 1] == "\\" for i, c in enumerate(bare) if c == ch)
+    assert shown_text(out) == text
+
+
+@pytest.mark.parametrize("text", ["Theft see http://evil.example/x", "www.evil.example", "mail admin@evil.example",
+                                  "https://a.b/c?d=e"])
+def test_literal_text_never_becomes_a_link(text):
+    """GFM autolinks bare URLs even when backslashed; none of its triggers survive literal()."""
+    out = literal(text)
+    for trigger in ("://", "www.", "@", "http:", "https:"):
+        assert trigger not in out, out
+    assert shown_text(out) == text
 
 
 @pytest.mark.parametrize("payload,problem", [
@@ -95,6 +108,9 @@ def test_shipped_streamlit_config_is_safe():
     assert config["server"]["enableCORS"] is True
     assert config["client"]["showErrorDetails"] in ("none", False)
     assert 0 < config["server"]["maxUploadSize"] <= 500
+    # Streamlit holds an upload in memory before the page sees it: its limit is the configured one, not larger.
+    from sbp.config.settings import load_settings
+    assert config["server"]["maxUploadSize"] == load_settings()["upload_limit_mb"]
     assert ".streamlit/secrets.toml" in (REPO / ".gitignore").read_text()
     assert not (REPO / ".streamlit" / "secrets.toml").exists() or os.environ.get("CI") is None
     example = tomllib.loads((REPO / ".streamlit" / "secrets.example.toml").read_text())

@@ -33,6 +33,7 @@ FIXTURE = "\n".join([
     row("Burglary", "Domestic Burglary", AIRPORTS, [1] * 12, [1] * 12),     # 12 -> 12, no population
 ]) + "\n"
 POPULATION = "area,population\nA,100000\nB,50000\nC,100000\n"
+NEW_AREAS = ["A", "B", "C"]  # made-up boroughs, added on purpose (unknown areas are otherwise refused)
 DOMESTIC = Measure(id="domestic", label="Domestic burglary", minors=("Domestic Burglary",))
 BUSINESS = Measure(id="business", label="Business burglary", minors=("Burglary Business and Community",))
 DEC_2023 = dt.date(2023, 12, 1)
@@ -40,7 +41,7 @@ DEC_2023 = dt.date(2023, 12, 1)
 
 @pytest.fixture
 def con(db, write_csv):
-    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION)], db=db)
+    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION)], db=db, new_areas=NEW_AREAS)
     with store.connect_read(db) as connection:
         yield connection
 
@@ -149,7 +150,7 @@ def test_materialised_comparisons_equal_the_live_query(tmp_path, monkeypatch):
 def test_changed_configuration_is_not_served_from_the_cache(db, write_csv):
     from sbp.config import Config, default_config
 
-    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION)], db=db)
+    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION)], db=db, new_areas=NEW_AREAS)
     config = default_config()
     changed = Config(measures=dict(config.measures) | {"burglary": Measure(id="burglary", label="Burglary", minors=("Domestic Burglary",))},
                      priorities=config.priorities, aliases=config.aliases)

@@ -101,7 +101,7 @@ def datasets(draw) -> Dataset:
             rows[(major, minor, areas[-1])] = draw(st.lists(value, min_size=n_months, max_size=n_months))
 
     pop_style = draw(st.sampled_from(["undated", "undated", "dated", "mixed"]))
-    pop_value = st.one_of(st.sampled_from(POPULATIONS), st.integers(500, 20000))
+    pop_value = st.one_of(st.sampled_from(POPULATIONS), st.integers(1000, 20000))
     years = sorted({m.year for m in months} | {months[0].year - 1})
     population: list[tuple[str, int | None, int]] = []
     for area in boroughs:
@@ -135,7 +135,7 @@ def build_store(ds: Dataset, folder: Path) -> Path:
         pop.write_text("\n".join(pop_lines) + "\n", encoding="utf-8")
         paths.append(pop)
     db = folder / "store" / "sbp.duckdb"
-    ingest(paths, db=db)
+    ingest(paths, db=db, new_areas=ds.areas)  # made-up borough names, added on purpose
     return db
 
 
