@@ -576,7 +576,7 @@ def _load_population(ctx: _Context) -> None:
         if con.execute(f"SELECT count(*) FROM sbp_pop WHERE {where}").fetchone()[0]:
             _fail_at(ctx, problem, predicate, column=column)
     boroughs = [r[0] for r in con.execute("SELECT DISTINCT area_name FROM sbp_pop WHERE area_level = 'borough'").fetchall()]
-    _check_areas(ctx, "borough", boroughs, areas.known_boroughs(), area, ia)
+    _check_areas(ctx, "borough", boroughs, areas.known_boroughs() | geography.known_areas(ctx.con), area, ia)
     wards = [r[0] for r in con.execute("SELECT DISTINCT area_name FROM sbp_pop WHERE area_level = 'ward'").fetchall()]
     _check_areas(ctx, "ward", wards, areas.london_ward_names(), area, ia)
     dup = con.execute("SELECT area_name FROM sbp_pop GROUP BY area_level, area_name, year, denominator HAVING count(*) > 1 LIMIT 1").fetchone()

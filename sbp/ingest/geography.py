@@ -120,6 +120,14 @@ def load_lookup(con: duckdb.DuckDBPyConnection, file_format: str, path: Path, re
     return con.execute("SELECT count(*) FROM sbp_geo").fetchone()[0]
 
 
+def known_areas(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Local authority names the loaded ONS lookup knows (ONS and police.uk spellings), for checking area names."""
+    rows = con.execute(
+        f"SELECT DISTINCT lad_name FROM geo_lsoa UNION SELECT DISTINCT {DISTRICT_SQL.format(c='lsoa_name')} FROM geo_lsoa"
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def adopt_old_police_uk_rows(con: duckdb.DuckDBPyConnection) -> None:
     """Stores from before police_uk_counts kept police.uk rows only in crime_counts: move them across (force unknown)."""
     if con.execute("SELECT count(*) FROM police_uk_counts").fetchone()[0]:

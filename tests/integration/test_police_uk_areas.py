@@ -104,7 +104,7 @@ def test_areas_are_ranked_within_their_force_and_strays_never_appear(db, write_c
     files = [write_csv(f"s{i}.csv", text) for i, text in enumerate(year_of(
         {"E01000001|Bristol 001A": 3, "E01000002|Bristol 001B": 1, "E01000003|Mendip 001A": 1,
          "E01000004|Sedgemoor 001A": 1, "E01000005|Wiltshire 001A": 1}))]
-    population = write_csv("pop.csv", "area,population,year\nBristol,4000,2021\nSomerset,1000,2021\nWiltshire,100,2021\n")
+    population = write_csv("pop.csv", "area,population,year\nBristol,40000,2021\nSomerset,10000,2021\nWiltshire,1000,2021\n")
     ingest(files + [write_csv("lsoa.csv", lookup()), write_csv("pfa.csv", forces()), population], db=db)
     measure = police_uk_measures()["all_crime"]
     with store.connect_read(db) as con:
@@ -123,7 +123,7 @@ def test_a_london_borough_works_from_police_uk_data_with_london_as_its_comparato
     lsoa = LSOA_HEADER + ("E01000676,Bromley 001A,,W,W,,E09000006,Bromley,,1\n"
                           "E01000677,Bexley 001A,,W,W,,E09000004,Bexley,,2\n")
     files = [write_csv(f"m{i}.csv", t) for i, t in enumerate(year_of({"E01000676|Bromley 001A": 2, "E01000677|Bexley 001A": 1}, met))]
-    population = write_csv("pop.csv", "area,population\nBromley,1000\nBexley,1000\n")
+    population = write_csv("pop.csv", "area,population\nBromley,10000\nBexley,10000\n")
     ingest(files + [write_csv("lsoa.csv", lsoa), population], db=db)
     with store.connect_read(db) as con:
         result = metrics.metric(con, "Bromley", "2023-12", police_uk_measures()["police_uk_burglary"])
@@ -134,7 +134,7 @@ def test_a_london_borough_works_from_police_uk_data_with_london_as_its_comparato
 def test_police_uk_measures_never_count_mps_rows(db, write_csv):
     mps = "MajorText,MinorText,LookUp_BoroughName," + ",".join(f"2023{m:02d}" for m in range(1, 13)) + "\n"
     mps += "Burglary,Domestic Burglary,Bromley," + ",".join(["5"] * 12) + "\n"
-    ingest([write_csv("mps.csv", mps), write_csv("pop.csv", "area,population\nBromley,1000\n")], db=db)
+    ingest([write_csv("mps.csv", mps), write_csv("pop.csv", "area,population\nBromley,10000\n")], db=db)
     with store.connect_read(db) as con, pytest.raises(SbpError, match="police.uk street-level files"):
         metrics.metric(con, "Bromley", "2023-12", police_uk_measures()["all_crime"])
 
