@@ -148,7 +148,7 @@ def _run(kind: str, db: Path, files: list[Path]) -> dict:
     os.unlink(handle.name)
     if status != 0:
         raise SystemExit(f"benchmark child failed: {kind}")
-    result = json.loads(out)
+    result = json.loads(out.decode().strip().splitlines()[-1])  # ingest may print progress lines before the result
     result["peak_mb"] = round(usage.ru_maxrss / 1024)
     return result
 
