@@ -164,7 +164,9 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
         SELECT k.lsoa_code, k.lsoa_name,
                CASE WHEN k.lsoa_code = '' AND k.lsoa_name = '' THEN 'unlocated'
                     WHEN g.lad_code IS NOT NULL THEN 'code'
-                    WHEN NOT $has_lookup THEN 'no_lookup'
+                    -- Without a lookup only the name places a row: a code with no name cannot be placed.
+                    WHEN NOT $has_lookup AND k.lsoa_name <> '' THEN 'no_lookup'
+                    WHEN NOT $has_lookup THEN 'unmapped'
                     WHEN d.lad_code IS NOT NULL THEN 'name'
                     ELSE 'unmapped' END AS how,
                coalesce(g.lad_code, d.lad_code, '') AS area_code,

@@ -86,6 +86,15 @@ def test_lookup_loaded_after_the_street_files_places_them_the_same(db, write_csv
     assert borough_counts(db) == {"Bristol": 1, "Somerset": 1}
 
 
+def test_a_code_without_a_name_and_no_lookup_is_reported_unmapped_not_a_crash(db, write_csv):
+    # Found by the fuzz test: without a lookup only the LSOA name places a row, so a bare code cannot be placed.
+    rows = [("E01000001", "", "Burglary"), ("E01000001", "Bristol 001A", "Burglary")]
+    ingest([write_csv("street.csv", street("2023-01", rows))], db=db)
+    assert borough_counts(db) == {"Bristol": 1}
+    with store.connect_read(db) as con:
+        assert con.execute("SELECT offence_count, unmapped FROM police_uk_quality").fetchall() == [(2, 1)]
+
+
 def test_a_newer_file_for_the_same_force_and_month_replaces_it_but_not_another_forces(db, write_csv):
     ingest([write_csv("lsoa.csv", lookup()),
             write_csv("a.csv", street("2023-01", [("E01000001", "Bristol 001A", "Burglary")] * 3)),
