@@ -30,11 +30,18 @@ GLOBALS = ("borough", "end", "group", "present")
 # First run of a session: take the global controls from the link, checked against what is loaded.
 if "sbp_borough" not in state:
     default_borough = settings["focus_borough"] if settings["focus_borough"] in info.boroughs else info.boroughs[0]
-    borough, note1 = urlstate.pick(params.get("borough"), info.boroughs, default_borough, "borough")
+    # ?area= opens the dashboard for any area (e.g. Bristol); ?borough= is the older spelling.
+    borough, note1 = urlstate.pick(params.get("area") or params.get("borough"), info.boroughs, default_borough, "area")
     end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
     group, note3 = urlstate.pick(params.get("group"), list(GROUPS), "all", "comparator group")
     state.update(sbp_borough=borough, sbp_end=end, sbp_group=group, sbp_present=urlstate.is_on(params.get("present")))
     state["g_notices"] = [n for n in (note1, note2, note3) if n]
+comparator = info.forces.get(state["sbp_borough"], "London")  # the focus area's police force area ('London': the Met)
+group_labels = GROUPS | {"all": f"All {comparator}"}
+if comparator != "London":  # inner/outer London means nothing elsewhere
+    group_labels = {k: v for k, v in group_labels.items() if k not in ("outer", "inner")}
+    if state["sbp_group"] not in group_labels:
+        state["sbp_group"] = "all"
 if state["sbp_end"] not in info.valid_ends:  # a new extract can move the loaded months under a session
     state["sbp_end"] = info.valid_ends[-1]
 
@@ -49,10 +56,10 @@ if not state["sbp_present"]:
         state[f"g_{name}"] = state[f"sbp_{name}"]
     with st.sidebar:
         st.markdown(f"**{settings['partnership_name']}**")
-        st.selectbox("Focus borough", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
+        st.selectbox("Focus borough" if comparator == "London" else "Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
         st.selectbox("Period ending", info.valid_ends, key="g_end", format_func=month_label, on_change=keep, args=("end",),
                      help="The last month of the rolling year; the comparison is with the 12 months before.")
-        st.radio("Compare with", list(GROUPS), key="g_group", format_func=GROUPS.get, horizontal=True,
+        st.radio("Compare with", list(group_labels), key="g_group", format_func=group_labels.get, horizontal=True,
                  on_change=keep, args=("group",))
         st.toggle("Presenter mode", key="g_present", on_change=keep, args=("present",),
                   help="Hide the controls and enlarge everything for screen sharing.")
@@ -65,8 +72,9 @@ if presenting:
 elif "present" in params:
     del params["present"]
 
-comparators = {kind: comparator_group(kind, state["sbp_borough"], info.boroughs, settings["similar_boroughs"])
-               for kind in GROUPS}
+in_force = [b for b in info.boroughs if info.forces.get(b) == comparator]  # the focus area's force's areas
+comparators = {kind: comparator_group(kind, state["sbp_borough"], in_force, settings["similar_boroughs"])
+               for kind in group_labels}
 
 priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
 # Page files are named *_page.py so that no url_path equals a file name: Streamlit would otherwise also treat
@@ -89,7 +97,8 @@ page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
 st.session_state["sbp"] = {
     "inputs": inputs, "info": info, "settings": settings, "config": config,
     "borough": state["sbp_borough"], "end": state["sbp_end"], "group": state["sbp_group"],
-    "comparators": comparators, "group_label": GROUPS[state["sbp_group"]], "present": presenting,
+    "comparators": comparators, "group_label": group_labels[state["sbp_group"]], "present": presenting,
+    "comparator": comparator,
     "priority": priority_pages.get(page.url_path),
 }
 

@@ -18,7 +18,8 @@ wards = list(info.wards.get(ctx["borough"], ()))
 
 if "ex_measures" not in st.session_state:
     q = st.query_params
-    chosen, n1 = urlstate.pick_many(q.get_all("measure"), options, ["burglary"], "category", plural="categories")
+    chosen, n1 = urlstate.pick_many(q.get_all("measure"), options,
+                                    ["burglary"] if "burglary" in options else options[:1], "category", plural="categories")
     areas, n2 = urlstate.pick_many(q.get_all("area"), list(info.boroughs), [ctx["borough"]], "borough")
     ward_pick, n3 = urlstate.pick_many(q.get_all("ward"), wards, [], "ward")
     start, n4 = urlstate.pick_month(q.get("from"), [m for m in months if m <= ctx["end"]],
@@ -43,7 +44,8 @@ left, right = st.columns(2)
 with left:
     st.multiselect("Crime categories and measures", options, key="ex_measures", format_func=labels.get,
                    max_selections=6, placeholder="Choose one or more")
-    st.multiselect("Boroughs", list(info.boroughs), key="ex_areas", max_selections=12)
+    st.multiselect("Boroughs" if ctx["comparator"] == "London" else "Areas", list(info.boroughs), key="ex_areas",
+                   max_selections=12)
     st.multiselect(f"Wards in {ctx['borough']}", wards, key="ex_wards", max_selections=12,
                    disabled=not wards, help="Ward figures come from the MPS ward-level extract.")
 with right:
@@ -54,7 +56,7 @@ with right:
     st.radio("Show", ["counts", "rates"], key="ex_unit", horizontal=True,
              format_func={"counts": "Offences", "rates": "Rate per 1,000 residents"}.get,
              help="Rates need a population figure; wards have none unless ward populations are loaded.")
-    st.checkbox("Include the London total", key="ex_london")
+    st.checkbox(f"Include the {ctx['comparator']} total", key="ex_london")
 
 measures, areas, chosen_wards = st.session_state["ex_measures"], st.session_state["ex_areas"], st.session_state["ex_wards"]
 start, end = st.session_state["ex_range"]

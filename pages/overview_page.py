@@ -11,7 +11,7 @@ borough, end = ctx["borough"], ctx["end"]
 
 st.title(f"{borough}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
-           "Rank 1 = the lowest rate per 1,000 residents among the 32 London boroughs.")
+           f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx['comparator'])}.")
 
 headline = appdata.headline(ctx["inputs"], borough, end)
 for warning in appdata.quality_warnings(ctx["inputs"], end):
@@ -33,7 +33,7 @@ st.download_button(
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander("How these figures are worked out"):
-    st.markdown(boardtable.definitions_markdown(ctx["settings"]))
+    st.markdown(boardtable.definitions_markdown(ctx["settings"], ctx["comparator"]))
 
 # --- board report download: the same build_report as `python -m sbp report` --------------------------------
 if not ctx["present"]:

@@ -74,7 +74,7 @@ london = pct_change(value("london_current"), value("london_previous"))  # exact,
 cards = [panels.card_html(card.label, card.value, card.delta, tone(change))
          for card, change in zip(boardtable.metric_cards(row.to_dict()), changes)]
 cards.append(panels.card_html(
-    "RAG status", "", None if london is None else f"London {fmt_pct(london, signed=True)}"
+    "RAG status", "", None if london is None else f"{ctx['comparator']} {fmt_pct(london, signed=True)}"
     + ("; significant change" if value("significant") is True else ""), value_html=rag_badge(value("rag"))))
 
 period_start = add_months(end, -11)

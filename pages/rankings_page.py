@@ -1,10 +1,12 @@
-"""Rankings: the league of London boroughs for any measure, with a tile map and comparator groups."""
+"""Rankings: the league of the focus area's comparator group (London boroughs, or a police force's areas) for any
+measure, with a tile map for London and comparator subgroups."""
 
 import pandas as pd
 import streamlit as st
 
 from sbp.web import appdata
 from sbp.display import formatting
+from sbp.display.boardtable import areas_of
 from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
@@ -16,33 +18,35 @@ appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offenc
 measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 
-league = appdata.league(inputs, measure_id, end)
+league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx["borough"])
+comparator = ctx["comparator"]
 group = ctx["comparators"][ctx["group"]]
 ranked = league[league["rank"].notna()].copy()
 in_group = ranked[ranked["area_name"].isin(group)].copy()
 in_group["group_rank"] = in_group["rate_per_1000"].round(9).rank(method="min").astype("Int64")
 
 st.caption(f"Rolling year {rolling_year_span(end)}. Rank 1 = the lowest rate per 1,000 residents of "
-           f"{int(ranked['rank_of'].iloc[0]) if len(ranked) else 0} London boroughs. Comparator group: {ctx['group_label']}.")
+           f"{int(ranked['rank_of'].iloc[0]) if len(ranked) else 0} {areas_of(comparator)}. Comparator group: {ctx['group_label']}.")
 
-map_col, bar_col = st.columns([2, 3])
-with map_col:
-    st.vega_lite_chart(spec=appdata.tile_spec(inputs, measure_id, end, ctx["borough"], ctx["present"]), width="stretch")
+map_col, bar_col = st.columns([2, 3]) if comparator == "London" else (None, st.container())
+if map_col is not None:  # the tile map is of London's boroughs
+    with map_col:
+        st.vega_lite_chart(spec=appdata.tile_spec(inputs, measure_id, end, ctx["borough"], ctx["present"]), width="stretch")
 with bar_col:
     chosen_group = tuple(group) if ctx["group"] != "all" else None
     st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, ctx["borough"], ctx["present"], chosen_group),
                        width="stretch")
 
 table = pd.DataFrame({
-    "Borough": in_group["area_name"],
+    "Borough" if comparator == "London" else "Area": in_group["area_name"],
     "Offences": in_group["current"],
     "Rate per 1,000": in_group["rate_per_1000"].astype("Float64"),
-    "Rank (London)": in_group["rank"],
+    f"Rank ({comparator})": in_group["rank"],
     "Rank in group": in_group["group_rank"],
     "Places moved": (in_group["rank_previous"] - in_group["rank"]).astype("Int64"),
     "% change": in_group["pct_change"].astype("Float64"),
     "RAG": in_group["rag"].map(formatting.rag_label),
-}).sort_values("Rank (London)")
+}).sort_values(f"Rank ({comparator})")
 st.dataframe(formatting.styled(table, {"Offences": "count", "Rate per 1,000": "rate", "Places moved": "change",
                                         "% change": "pct"}),
              hide_index=True, width="stretch", column_config={
@@ -50,7 +54,7 @@ st.dataframe(formatting.styled(table, {"Offences": "count", "Rate per 1,000": "r
 })
 london = league.iloc[0]
 london_pct = formatting.pct_change(london["london_current"], london["london_previous"])
-st.caption(f"London as a whole: {formatting.fmt_count(london['london_current'])} offences, "
+st.caption(f"{comparator} as a whole: {formatting.fmt_count(london['london_current'])} offences, "
            f"{formatting.fmt_rate(london['london_rate_per_1000'])} per 1,000, "
            + (f"{formatting.fmt_pct(london_pct, signed=True)} on the year before." if london_pct is not None
               else "no earlier year loaded."))

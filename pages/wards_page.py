@@ -74,7 +74,7 @@ st.subheader(f"{literal(labels[measure_id])}: rolling year {rolling_year_span(en
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
            "so they add up to less than the borough total.")
 st.dataframe(styled(table, {"Previous year": "count", "This year": "count", "Change": "change", "% change": "pct",
-                            "Last 24 months": "raw"}),
+                            "Last 24 months": "raw"}, missing_as_text=True),
              hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
     # One scale for every ward, so 1 offence does not look as volatile as 100.
     "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium", y_min=0,

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from sbp.ingest.demo import build_demo
 
@@ -14,6 +15,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
 REAL_MPS = SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv"
 REAL_POPULATION = SHARED / "population" / "census2021_london_boroughs.csv"
+
+# The suite is reproducible: property tests draw the same examples on every run, so CI never fails on a new
+# random draw. HYPOTHESIS_PROFILE=explore draws fresh random examples to hunt for new failures.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
@@ -24,6 +23,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty(), new_areas=args.new_area)
     for summary in summaries:
         print(summary.describe())
+    _print_police_uk_quality(args.db)
     print(f"Store: {store.resolve_db_path(args.db)}")
     return 0
 
@@ -33,6 +33,15 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
     print(forget(args.file, db=args.db))
     return 0
+
+
+def _print_police_uk_quality(db: str | None) -> None:
+    """Per police force: rows with no location, in other forces' areas, placed by name or not at all."""
+    from sbp.ingest.geography import quality_lines
+
+    with store.connect_read(db) as con:
+        for line in quality_lines(con):
+            print(line)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -52,6 +61,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
         for warning in store.quality_warnings(con):
             print(f"WARNING {warning}")
+    _print_police_uk_quality(args.db)
     failure = store.last_failure(args.db)
     if failure:
         print(f"Last refresh FAILED at {failure['failed_at']}: {failure['message']}")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sbp.errors import ConfigError
 from sbp.config import checks
-from sbp.config.settings import DATA_DIR, shown_path
+from sbp.config.settings import DATA_DIR, load_settings, shown_path
 
 DIRECTIONS = ("lower_is_better", "higher_is_better")
 COUNTS = ("offences", "positive_outcomes")
@@ -36,6 +35,8 @@ class Measure:
     counts: str = "offences"           # for subtypes: "offences" or "positive_outcomes"
     published_in: str = ""             # the published file that fills this measure, said when none is loaded
     minus: str | None = None           # a measure whose counts are subtracted (borough level, months where both load)
+    police_uk: tuple[str, ...] = ()         # police.uk crime types
+    police_uk_except: tuple[str, ...] | None = None  # every police.uk crime type except these (None: not used)
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,16 @@ class Config:
 MEASURE_KEYS = {"label": ("text", False), "majors": ("texts", False), "minors": ("texts", False),
                 "series": ("texts", False), "all": ("bool", False), "direction": ("text", False),
                 "denominator": ("text", False), "parent": ("text", False), "subtypes": ("texts", False),
-                "counts": ("text", False), "published_in": ("text", False), "minus": ("text", False)}
+                "counts": ("text", False), "published_in": ("text", False), "minus": ("text", False),
+                "police_uk": ("texts", False), "police_uk_except": ("texts", False)}
 PRIORITY_KEYS = {"id": ("text", True), "title": ("text", True), "measures": ("texts", True)}
 ALIAS_KEYS = {"level": ("text", True), "current": ("text", True), "previous": ("texts", False)}
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Read and check data/measures.toml (or path); every problem is a one-line ConfigError."""
-    path = path or DATA_DIR / "measures.toml"
+    """Read and check the measures file the settings name (data/measures.toml by default), or path; every problem
+    is a one-line ConfigError."""
+    path = path or DATA_DIR / load_settings()["measures_file"]
     where = shown_path(path)
     raw = checks.read_toml(path, where)
     checks.top_level(raw, where, ("measures", "priorities", "aliases"))
@@ -107,17 +110,25 @@ def load_config(path: Path | None = None) -> Config:
             series=tuple(spec.get("series", ())), all=bool(spec.get("all", False)),
             direction=spec.get("direction", "lower_is_better"), denominator=spec.get("denominator", "residents"),
             parent=spec.get("parent"), subtypes=tuple(spec.get("subtypes", ())), counts=spec.get("counts", "offences"),
-            published_in=spec.get("published_in", ""), minus=spec.get("minus"),
+            published_in=spec.get("published_in", ""), minus=spec.get("minus"), police_uk=tuple(spec.get("police_uk", ())),
+            police_uk_except=tuple(spec["police_uk_except"]) if "police_uk_except" in spec else None,
         )
         if measure.direction not in DIRECTIONS:
             raise ConfigError(f"{where}: measure {mid!r} has direction = {checks.shown(measure.direction)}; "
                               f"expected one of {', '.join(repr(d) for d in DIRECTIONS)}")
-        if not (measure.majors or measure.minors or measure.series or measure.subtypes or measure.all):
-            raise ConfigError(f"{where}: measure {mid!r} names no categories (majors, minors, series, subtypes or all)")
+        if not (measure.majors or measure.minors or measure.series or measure.subtypes or measure.all or measure.police_uk
+                or measure.police_uk_except is not None):
+            raise ConfigError(f"{where}: measure {mid!r} names no categories (majors, minors, series, subtypes, all "
+                              "or police_uk)")
         if measure.counts not in COUNTS:
             raise ConfigError(f"{where}: measure {mid!r} has counts = {checks.shown(measure.counts)}; "
                               f"expected one of {', '.join(repr(c) for c in COUNTS)}")
         measures[mid] = measure
+    builtin = police_uk_measures()
+    for spec in raw.get("priorities", []):  # a priority may report on the built-in police.uk measures
+        for mid in spec.get("measures", []):
+            if mid not in measures and mid in builtin:
+                measures[mid] = builtin[mid]
     for m in measures.values():
         if m.parent and m.parent not in measures:
             raise ConfigError(f"{where}: measure {m.id!r} has unknown parent {m.parent!r}")
@@ -160,9 +171,33 @@ def load_crosswalk(path: Path) -> tuple[CrosswalkRow, ...]:
     return rows
 
 
+# The crime types police.uk publishes (street-level files, since 2013), each a measure police_uk_<type>.
+POLICE_UK_CRIME_TYPES = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other crime",
+    "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting", "Theft from the person",
+    "Vehicle crime", "Violence and sexual offences",
+)
+
+
+@functools.cache
+def police_uk_measures() -> dict[str, Measure]:
+    """The built-in police.uk measures: all_crime (every type but anti-social behaviour) and one per crime type.
+
+    police.uk measures read police.uk rows only and are never added to MPS measures.
+    """
+    measures = [Measure(id="all_crime", label="All crime", police_uk_except=("Anti-social behaviour",))]
+    measures += [
+        Measure(id="police_uk_" + "_".join("".join(ch if ch.isalnum() else " " for ch in t.lower()).split()),
+                label=t, police_uk=(t,))
+        for t in POLICE_UK_CRIME_TYPES
+    ]
+    return {m.id: m for m in measures}
+
+
 def default_config() -> Config:
-    """The shipped configuration (data/measures.toml and the category crosswalk), read again when either changes."""
-    path = DATA_DIR / "measures.toml"
+    """The configuration the settings name (data/measures.toml by default) and the category crosswalk, read again
+    when either changes."""
+    path = DATA_DIR / load_settings()["measures_file"]
     return _config_of(path, checks.file_stamp(path), checks.file_stamp(path.with_name("category_crosswalk.csv")))
 
 

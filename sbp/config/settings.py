@@ -3,7 +3,6 @@ defaults and is checked on load, so a bad value is refused with one line naming 
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import json
@@ -26,13 +25,6 @@ def shown_path(path: Path) -> str:
         return str(path.resolve().relative_to(DATA_DIR.parent))
     except ValueError:
         return str(path)
-
-
-@functools.cache
-def borough_names() -> tuple[str, ...]:
-    """The London borough names of data/boroughs.csv (what borough settings may name)."""
-    with open(DATA_DIR / "boroughs.csv", newline="", encoding="utf-8") as handle:
-        return tuple(row["borough"] for row in csv.DictReader(handle))
 
 
 # Checks: each returns None when the value is allowed, else what is allowed (for the one-line error).
@@ -61,13 +53,24 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "a non-empty text in quotes"
 
 
-def _borough(value: Any) -> str | None:
-    return None if value in borough_names() else "a London borough name as in data/boroughs.csv, e.g. 'Bromley'"
+def _any_text(value: Any) -> str | None:
+    return None if isinstance(value, str) else "a text in quotes (may be empty)"
 
 
-def _boroughs(value: Any) -> str | None:
-    ok = isinstance(value, list) and all(v in borough_names() for v in value)
-    return None if ok else "a list of London borough names as in data/boroughs.csv, e.g. ['Bexley', 'Sutton']"
+def _names(value: Any) -> str | None:
+    # Area names are checked against the store when used: police.uk areas are only known once loaded.
+    ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+    return None if ok else "a list of area names in quotes, e.g. ['Bexley', 'Sutton']"
+
+
+def _comparator(value: Any) -> str | None:
+    ok = value in ("force", "all") or (_names(value) is None and len(value) > 0)
+    return None if ok else "'force', 'all' or a non-empty list of area names, e.g. ['Bristol', 'Bath and North East Somerset']"
+
+
+def _data_file(value: Any) -> str | None:
+    ok = isinstance(value, str) and value.endswith(".toml") and (DATA_DIR / value).is_file()
+    return None if ok else "the name of a .toml file that exists under data/, e.g. 'measures.toml'"
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,18 @@ class Setting:
 
 
 SETTINGS = [
-    Setting("focus_borough", "Bromley", "The partnership's borough: the default area on every page, in the CLI and in reports.",
-            _borough),
+    Setting("focus_borough", "Bromley", "The partnership's area: the default area on every page, in the CLI and in "
+                                        "reports (a London borough, or a local authority loaded from police.uk data).",
+            _text),
     Setting("partnership_name", "Safer Bromley Partnership", "Shown in page titles and on report title pages.", _text),
-    Setting("similar_boroughs", [], "The 'similar boroughs' comparator group for rankings (borough names).", _boroughs),
+    Setting("comparator", "force", "Who the focus area is ranked and totalled with: 'force' (the areas of its police force, "
+                                   "named after the force area; the Met's areas are London), 'all' (every area loaded) or a "
+                                   "list of area names.", _comparator),
+    Setting("comparator_name", "", "The name of a comparator given as a list of areas (default 'Comparator group').",
+            _any_text),
+    Setting("measures_file", "measures.toml", "The measures and priorities file in data/ (e.g. a partnership's own).",
+            _data_file),
+    Setting("similar_boroughs", [], "The 'similar boroughs' comparator group for rankings (area names).", _names),
     Setting("significance_level", 0.05, "Two-sided level for the exact test that a change between two rolling years is real.",
             _number(0, 1)),
     Setting("rag_rule", "london", "'london': Green if the count moved the right way, Amber if the wrong way by less than London, "
@@ -106,7 +117,7 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def settings_path() -> Path:
-    """The settings file: SBP_SETTINGS, else data/settings.toml."""
+    """The settings file: env SBP_SETTINGS (a partnership's own file), else data/settings.toml."""
     return Path(os.environ.get("SBP_SETTINGS") or DATA_DIR / "settings.toml")
 
 

@@ -13,34 +13,58 @@ from sbp.metrics.periods import add_months, rolling_year_label
 from sbp.display import formatting
 from sbp.display.htmltable import table_html
 
-RAG_RULE_TEXT = {  # what RAG means under each rag_rule setting
+LONDON = "London"
+RAG_RULE_TEXT = {  # what RAG means under each rag_rule setting; {comparator} is London or the force area
     "london": "Green when the count moved the right way (or not at all); Amber when it moved the wrong way by less "
-              "than London; Red when by more than London (or significantly, where there is no London figure).",
+              "than {comparator}; Red when by more than {comparator} (or significantly, where there is no "
+              "{comparator} figure).",
     "significance": "Green when the count moved the right way (or not at all); Amber when it moved the wrong way "
                     "but not significantly; Red when it moved the wrong way significantly.",
 }
 
 
-def definitions(settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The board table's definitions as (term, the rest of the sentence), for the settings in force."""
+def areas_of(comparator: str) -> str:
+    """'London boroughs', or 'areas in Avon and Somerset': what the areas ranked together are called."""
+    return "London boroughs" if comparator == LONDON else f"areas in {comparator}"
+
+
+def comparator_of(rows: pd.DataFrame | Mapping[str, Any]) -> str:
+    """The comparator group named on headline or league rows, or on one row (London when they do not say)."""
+    if isinstance(rows, pd.DataFrame):
+        names = rows["comparator_name"].dropna() if "comparator_name" in rows else pd.Series(dtype=object)
+        return str(names.iloc[0]) if len(names) else LONDON
+    name = formatting.known(rows.get("comparator_name"))
+    return str(name) if name else LONDON
+
+
+def definitions(settings: Mapping[str, Any], comparator: str = LONDON) -> tuple[tuple[str, str], ...]:
+    """The board table's definitions as (term, the rest of the sentence), for the settings and comparator in force."""
     level = float(settings["significance_level"])
     confidence = formatting.fmt_number((1 - level) * 100, 2).rstrip("0").rstrip(".")
+    if comparator == LONDON:
+        population = "Census 2021 population, or the latest loaded"
+        comparator_is = "every area in the extract, including the Heathrow and London City airports area"
+    else:
+        population = "ONS mid-year estimate for the year, or the latest earlier one loaded"
+        comparator_is = (f"the sum of the {areas_of(comparator)}, each placed by the LSOA where the offence happened; "
+                         "offences with no location are in no area")
     return (
         ("Rolling year", ": the 12 calendar months ending with the chosen month; it is compared with the 12 months before."),
         ("% difference", ' = (this year - last year) / last year x 100, rounded half up to one decimal; shown as "n/a" '
                          "when last year had no offences."),
-        ("Rate per 1,000", " = offences / residents x 1,000 (Census 2021 population, or the latest loaded)."),
-        ("Rank", " among the 32 London boroughs by rate; 1 = lowest rate. Ties share the better rank."),
-        ("London", " is every area in the extract, including the Heathrow and London City airports area."),
+        ("Rate per 1,000", f" = offences / residents x 1,000 ({population})."),
+        ("Rank", f" among the {areas_of(comparator)} by rate; 1 = lowest rate. Ties share the better rank."),
+        (comparator, f" is {comparator_is}."),
         ("Significant", f" means an exact test says the change is unlikely to be chance ({confidence}% level, "
                         f"significance_level = {level:g})."),
-        ("RAG", f" (rag_rule = '{settings['rag_rule']}'): {RAG_RULE_TEXT[settings['rag_rule']]}"),
+        ("RAG", f" (rag_rule = '{settings['rag_rule']}'): "
+                + RAG_RULE_TEXT[settings["rag_rule"]].format(comparator=comparator)),
     )
 
 
-def definitions_markdown(settings: Mapping[str, Any]) -> str:
+def definitions_markdown(settings: Mapping[str, Any], comparator: str = LONDON) -> str:
     """The definitions as a Markdown list for the dashboard."""
-    return "\n".join(f"- **{term}**{rest}" for term, rest in definitions(settings))
+    return "\n".join(f"- **{term}**{rest}" for term, rest in definitions(settings, comparator))
 
 
 def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None) -> pd.DataFrame:
@@ -63,7 +87,7 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
         "Rank": [formatting.rank_text(r, n, na=None) for r, n in zip(rows["rank"], rows["rank_of"])],
         "Movement": [formatting.rank_movement(r, p, na=None) for r, p in zip(rows["rank"], rows["rank_previous"])],
-        "London % difference": pct(rows["london_current"], rows["london_previous"]),
+        f"{comparator_of(rows)} % difference": pct(rows["london_current"], rows["london_previous"]),
         "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
     })
 
@@ -71,7 +95,8 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
 def column_kinds(table: pd.DataFrame) -> dict[str, str]:
     """How each board-table column is formatted (see formatting.FORMATTERS)."""
     counts = {c: "count" for c in table.columns[1:3]}  # the two rolling-year columns, named by their period
-    return counts | {"% difference": "pct", "London % difference": "pct", "Rate per 1,000": "rate"}
+    pcts = {c: "pct" for c in table.columns if c.endswith("% difference")}  # '% difference', '<comparator> % difference'
+    return counts | pcts | {"Rate per 1,000": "rate"}
 
 
 def cell_text(table: pd.DataFrame, column: str, value: object) -> str:
@@ -112,7 +137,7 @@ def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
              None if pct is None else f"{formatting.fmt_pct(pct, signed=True)} on last year"),
         Card("Rate per 1,000 residents", formatting.fmt_rate(v["rate_per_1000"]),
              None if rate_change is None else f"{formatting.fmt_signed_decimal(rate_change, 2)} on last year"),
-        Card("Rank among London boroughs", formatting.rank_text(v["rank"], v["rank_of"]),
+        Card(f"Rank among {areas_of(comparator_of(row))}", formatting.rank_text(v["rank"], v["rank_of"]),
              f"{formatting.fmt_signed(places, 'place', 'places')} on last year" if places else None,
              "1 = the lowest rate per 1,000 residents; a rise in places is an improvement."),
     )

@@ -17,8 +17,9 @@ import altair as alt
 import pandas as pd
 
 from sbp.config import london_boroughs
+from sbp.display.boardtable import comparator_of
 from sbp.metrics import trend_facts
-from sbp.display.formatting import RAG_STYLE, fmt_count, fmt_pct, fmt_rate, is_missing, rag_colours, rag_label, rank_text
+from sbp.display.formatting import RAG_STYLE, fmt_count, fmt_pct, fmt_rate, is_missing, rank_text
 
 # The RAG badge colours, so charts and badges agree; labels always accompany them.
 RAG_COLOURS: dict[str | None, str] = {rag: background for rag, (background, _) in RAG_STYLE.items()}
@@ -324,6 +325,7 @@ def league_chart(
     present = [g for g in order if g in set(groups)]
     colours = dict(zip(order, [FOCUS_COLOUR, COMPARATOR_COLOUR, OTHER_COLOUR]))
 
+    comparator = comparator_of(league)
     london = None if by_count else _column(league, "london_rate_per_1000").dropna()
     london_rate = float(london.iloc[0]) if london is not None and len(london) else None
     top = max([*data[value].dropna().astype(float), london_rate or 0.0, 0.0]) or 1.0
@@ -361,9 +363,10 @@ def league_chart(
         x=alt.X(f"{value}:Q"), text="bar_text:N" if compact else "value_text:N")
     layers: list[alt.Chart] = [bars, labels]
     if london_rate is not None:
-        london_data = pd.DataFrame({"london_rate_per_1000": [london_rate], "london_label": [f"London {fmt_rate(london_rate)}"]})
+        london_data = pd.DataFrame({"london_rate_per_1000": [london_rate],
+                                    "london_label": [f"{comparator} {fmt_rate(london_rate)}"]})
         london_base = alt.Chart(london_data).encode(x=alt.X("london_rate_per_1000:Q"))
-        london_tooltip = [alt.Tooltip("london_label:N", title="London rate per 1,000")]
+        london_tooltip = [alt.Tooltip("london_label:N", title=f"{comparator} rate per 1,000")]
         layers.append(london_base.mark_rule(color=INK, strokeWidth=style.stroke, strokeDash=[6, 3]).encode(
             tooltip=london_tooltip))
         layers.append(london_base.mark_text(align="center", baseline="bottom", dy=-4, fontSize=style.label,
@@ -377,9 +380,9 @@ def league_chart(
         subtitle = "No populations are loaded for these areas, so they are ranked by count: 1 = fewest offences."
     else:
         text = f"{measure}: rate per 1,000 residents, rolling year to {end}"
-        subtitle = "Rank 1 = the lowest rate, at the top." + (" Dashed line: London." if london_rate is not None else "")
+        subtitle = "Rank 1 = the lowest rate, at the top." + (f" Dashed line: {comparator}." if london_rate is not None else "")
     if compact:
-        text, subtitle = f"{measure}: {'offences' if by_count else 'rate per 1,000'} by borough, lowest at the top", None
+        text, subtitle = f"{measure}: {'offences' if by_count else 'rate per 1,000'} by area, lowest at the top", None
     return alt.layer(*layers).properties(
         title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=plot_height or style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",

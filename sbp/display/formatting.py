@@ -14,7 +14,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np

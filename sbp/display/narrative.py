@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, is_missing, ordinal, round_half_up
+from sbp.display.boardtable import areas_of
 
 # --- wording: edit here ------------------------------------------------------------------------
 # Every template may also use {label} (as configured), {label_lc} (first letter lower-cased, acronyms kept),
@@ -92,8 +93,8 @@ TEMPLATES: dict[str, str] = {
     "summary_rate_change": "the rate per 1,000 from {rate_previous} to {rate}",
     "summary_rate_only": "a rate per 1,000 of {rate}",
     # London after the rank clause: {verb} 'rose'/'fell', {london_pct} '3.6%'.
-    "summary_london": "while London as a whole {verb} {london_pct}",
-    "summary_london_unchanged": "while London as a whole was unchanged",
+    "summary_london": "while {comparator} as a whole {verb} {london_pct}",
+    "summary_london_unchanged": "while {comparator} as a whole was unchanged",
     "summary_aim_higher_is_better": "the partnership aims to increase reporting",
 
     # --- board_paragraph: the report's fuller paragraph ----------------------------------------
@@ -101,7 +102,7 @@ TEMPLATES: dict[str, str] = {
     "board_opening": "For {period}, there {were} {count_phrase} in {area}",
     "board_rate": ", a rate per 1,000 of {rate}",
     "board_rate_previous": " ({rate_previous} a year earlier)",
-    "board_london_rate": ", with the London rate at {london_rate}",
+    "board_london_rate": ", with the {comparator} rate at {london_rate}",
     "board_both_zero": "{label}: no offences were recorded in {area} in either year ({period} and the 12 months before).",
     "board_no_current": "For {period}, no count of {label_lc} is loaded for {area}.",
     "board_no_population": "No population figure is loaded for this area, so no rate or rank is given.",
@@ -114,17 +115,17 @@ TEMPLATES: dict[str, str] = {
     "board_fall_no_pct": "{subject} fell from {previous} to {current} on the previous 12 months",
     "board_unchanged": "{subject} was unchanged at {current} compared with the previous 12 months",
     # London, appended to the change sentence. {q} is 'slightly ', 'far ' or ''.
-    "london_higher": ", {q}higher than the overall London increase of {london_pct}",  # both rose, ours more
-    "london_lower": ", {q}lower than the overall London increase of {london_pct}",    # both rose, ours less
-    "london_same_rise": ", in line with the overall London increase of {london_pct}",
-    "london_larger_fall": ", {q}larger than the overall London fall of {london_pct}",  # both fell, ours more
-    "london_smaller_fall": ", {q}smaller than the overall London fall of {london_pct}",
-    "london_same_fall": ", in line with the overall London fall of {london_pct}",
-    "london_against_rise": ", against a London increase of {london_pct}",   # ours fell, was unchanged or had no %
-    "london_against_fall": ", against a London fall of {london_pct}",
-    "london_against_unchanged": ", while London as a whole was unchanged",
-    "london_only": "London as a whole {verb} by {london_pct}.",             # no comparison of our own
-    "london_only_unchanged": "London as a whole was unchanged.",
+    "london_higher": ", {q}higher than the overall {comparator} increase of {london_pct}",  # both rose, ours more
+    "london_lower": ", {q}lower than the overall {comparator} increase of {london_pct}",    # both rose, ours less
+    "london_same_rise": ", in line with the overall {comparator} increase of {london_pct}",
+    "london_larger_fall": ", {q}larger than the overall {comparator} fall of {london_pct}",  # both fell, ours more
+    "london_smaller_fall": ", {q}smaller than the overall {comparator} fall of {london_pct}",
+    "london_same_fall": ", in line with the overall {comparator} fall of {london_pct}",
+    "london_against_rise": ", against {a_comparator} increase of {london_pct}",   # ours fell, was unchanged or had no %
+    "london_against_fall": ", against {a_comparator} fall of {london_pct}",
+    "london_against_unchanged": ", while {comparator} as a whole was unchanged",
+    "london_only": "{comparator} as a whole {verb} by {london_pct}.",             # no comparison of our own
+    "london_only_unchanged": "{comparator} as a whole was unchanged.",
     "qualifier_slightly": "slightly ",
     "qualifier_far": "far ",
     # Significance (omitted when unknown or when nothing changed).
@@ -183,13 +184,16 @@ def _read(row: Any) -> dict[str, Any]:
         value = _get(row, name)
         r[name] = None if value is None else int(round_half_up(value, 0))
     for name in _FLOAT_FIELDS:
-        value = _get(row, name)
+        value = _get(row, name, name.replace("london_", "comparator_"))
         r[name] = None if value is None else float(value)
     label = _get(row, "measure_label", "measure")
     r["label"] = str(label) if label is not None and str(label).strip() else "This measure"
     area = _get(row, "area_name", "area")
     r["area"] = str(area) if area is not None and str(area).strip() else "the area"
     r["month"] = _month(row)
+    # The comparison is with the comparator group's total: London for the MPS boroughs, a force area elsewhere.
+    comparator = _get(row, "comparator_name")
+    r["comparator"] = str(comparator) if comparator is not None and str(comparator).strip() else "London"
     r["significant"] = _flag(_get(row, "significant"))
     r["rank_tied"] = bool(_get(row, "rank_tied") or False)
     r["higher_is_better"] = _get(row, "direction") == "higher_is_better"
@@ -214,7 +218,8 @@ def _row_words(r: dict[str, Any]):
     token = _ROW_WORDS.set({})
     try:
         _ROW_WORDS.set(dict(label=r["label"], label_lc=_lc(r["label"]), area=r["area"], subject=_subject(r),
-                            period=_period(r)))
+                            period=_period(r), comparator=r["comparator"],
+                            a_comparator=("an " if r["comparator"][:1].lower() in "aeiou" else "a ") + r["comparator"]))
         yield
     finally:
         _ROW_WORDS.reset(token)
@@ -282,6 +287,8 @@ def _rank_phrase(r: dict[str, Any]) -> str | None:
     if rank is None:
         return None
     area_word, areas = AREA_WORDS["ward" if r["wards"] else "borough"]
+    if not r["wards"] and r["comparator"] != "London":
+        area_word, areas = "area", areas_of(r["comparator"])
     basis_key = "count" if r["by_count"] else "rate"
     values = dict(
         area=r["area"], rank=ordinal(rank), joint="joint " if r["rank_tied"] else "",

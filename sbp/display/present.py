@@ -47,9 +47,12 @@ table.sbp-table { width: 100%; border-collapse: collapse; font-size: 0.9rem; tab
 table.sbp-table th, table.sbp-table td { border-bottom: 1px solid #e3e5ea; padding: 0.25rem 0.4rem; text-align: left;
   vertical-align: top; overflow-wrap: break-word; }
 table.sbp-table th { font-weight: 600; background: #f5f6f8; }
-table.sbp-board { table-layout: fixed; }
-table.sbp-board th:first-child { width: 19%; }
-[data-testid="stSidebarNavLink"] span { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+table.sbp-board th:first-child { width: 17%; }
+table.sbp-table td { overflow-wrap: normal; }
+[data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
+[data-testid="stSidebarNavLink"] span, [data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"],
+[data-testid="stSidebarNavLink"] p { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
 table.sbp-table .num { text-align: right; }
 table.sbp-table td.num { white-space: nowrap; }
 </style>

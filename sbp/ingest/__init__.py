@@ -23,6 +23,7 @@ from sbp.config import areas
 from sbp.config.categories import category_notes
 from sbp.errors import IngestError, SbpError, UnknownNameError
 from sbp.ingest import dashboard
+from sbp.ingest import geography
 from sbp.ingest.formats import AREA_LEVELS, DENOMINATORS, Detected, detect
 from sbp.ingest.textfile import TextFile, find_line, open_text
 
@@ -44,6 +45,7 @@ class FileSummary:
     warnings: list[str] = field(default_factory=list)  # data-quality warnings (months with offences in no borough)
     notes: list[str] = field(default_factory=list)  # configuration notes (categories the configuration does not know)
     file_id: int = 0
+    note: str = ""                 # what else the reader should know, e.g. the year of an estimate
 
     def describe(self) -> str:
         """One or two human lines for the CLI and the Data page."""
@@ -56,8 +58,12 @@ class FileSummary:
             f"{self.file_name}: {self.file_format}, {self.rows:,} rows{span}, "
             f"{self.areas:,} areas, {self.categories:,} categories"
         )
-        if self.file_format != "population":
+        if self.file_format in ("lsoa_lookup", "force_lookup", "ons_population"):
+            text = f"{self.file_name}: {self.file_format}, {self.rows:,} rows"
+        elif self.file_format != "population":
             text += f", {self.months_replaced} months replaced"
+        if self.note:
+            text += f", {self.note}"
         if self.months_kept:
             text += f", {self.months_kept} months kept from a newer extract already loaded"
         if self.unlocated:
@@ -343,20 +349,27 @@ def _check_wide_areas(ctx: _Context, roles: dict) -> None:
 
 # --- police.uk street-level files -----------------------------------------------------------
 
-def _stage_police_uk(ctx: _Context) -> None:
+def _load_police_uk(ctx: _Context) -> None:
+    """Count rows per month x force x LSOA x crime type; a file replaces the months it covers for its force.
+
+    crime_counts' police_uk rows are derived from these after the load (geography.derive), so a lookup loaded
+    later still places every row.
+    """
     con = ctx.con
     types = {name: "VARCHAR" for name in ctx.detected.columns}
     _read_into(ctx, f"""CREATE OR REPLACE TEMP TABLE sbp_raw AS
-        SELECT trim("Month") AS raw_month, coalesce(trim("LSOA code"), '') AS lsoa_code,
+        SELECT trim("Month") AS raw_month, coalesce(trim("Reported by"), '') AS force,
+               coalesce(trim("LSOA code"), '') AS lsoa_code,
                coalesce(trim("LSOA name"), '') AS lsoa_name, trim("Crime type") AS crime_type, count(*) AS n
         FROM {_read_csv(types)} GROUP BY ALL""")
-    months = [r[0] for r in con.execute("SELECT DISTINCT raw_month FROM sbp_raw").fetchall()]
+    months, empty_types = con.execute(
+        "SELECT list(DISTINCT raw_month), count(*) FILTER (WHERE coalesce(crime_type, '') = '') FROM sbp_raw").fetchone()
     bad = [m for m in months if m is None or not _is_yyyy_mm(m)]
     if bad:
         idx = 1
         _fail_at(ctx, f"Month {bad[0] or ''!r} is not in the YYYY-MM form the rest of the file uses",
                  lambda r: len(r) > idx and not _is_yyyy_mm(r[idx]), column="Month")
-    if con.execute("SELECT count(*) FROM sbp_raw WHERE coalesce(crime_type, '') = ''").fetchone()[0]:
+    if empty_types:
         _fail_at(ctx, "the crime type is empty", lambda r: len(r) > 9 and not r[9], column="Crime type")
     _check_months(ctx, [r[0] for r in con.execute("SELECT DISTINCT strptime(raw_month, '%Y-%m')::DATE FROM sbp_raw").fetchall()], "Month")
     # The borough (district) comes from the LSOA name, so a name without its NNNX code must not become a borough.
@@ -371,22 +384,36 @@ def _stage_police_uk(ctx: _Context) -> None:
         _fail_at(ctx, f"{column} {value!r} is not an official LSOA {column.split()[1]} (names end in a code such as 001A; "
                  "codes look like E01000001)", lambda r: r[index] == value, column=column)
     con.execute(
-        r"""CREATE OR REPLACE TEMP TABLE sbp_rows AS
-        SELECT strptime(raw_month, '%Y-%m')::DATE AS month, 'lsoa' AS area_level,
-               CASE WHEN lsoa_code = '' AND lsoa_name = '' THEN '(unlocated)' ELSE lsoa_name END AS area_name,
-               lsoa_code AS area_code,
-               CASE WHEN lsoa_name = '' THEN '(unlocated)' ELSE regexp_replace(lsoa_name, '\s+[0-9]{3}[A-Z]$', '') END AS borough,
-               crime_type AS major_category, crime_type AS minor_category, sum(n)::BIGINT AS offence_count
+        """CREATE OR REPLACE TEMP TABLE sbp_rows AS
+        SELECT strptime(raw_month, '%Y-%m')::DATE AS month, force, lsoa_code, lsoa_name, crime_type,
+               sum(n)::BIGINT AS offence_count
         FROM sbp_raw GROUP BY ALL"""
     )
-    con.execute("CREATE OR REPLACE TEMP VIEW sbp_staged AS SELECT * FROM sbp_rows")
-    con.execute("CREATE OR REPLACE TEMP TABLE sbp_scope AS SELECT DISTINCT area_level, borough, month, '' AS scope_category FROM sbp_staged")
     s = ctx.summary
-    s.rows, s.unlocated = con.execute("SELECT sum(n), sum(n) FILTER (WHERE lsoa_name = '') FROM sbp_raw").fetchone()
-    s.unlocated = int(s.unlocated or 0)
-    s.areas, s.categories = con.execute(
-        "SELECT count(DISTINCT area_code), count(DISTINCT minor_category) FROM sbp_staged"
+    (s.first_month, s.last_month, s.rows, unlocated, s.areas, s.categories) = con.execute(
+        """SELECT min(month), max(month), sum(offence_count),
+                  sum(offence_count) FILTER (WHERE lsoa_code = '' AND lsoa_name = ''),
+                  count(DISTINCT lsoa_code), count(DISTINCT crime_type) FROM sbp_rows"""
     ).fetchone()
+    s.unlocated = int(unlocated or 0)
+    # The month bounds let DuckDB skip the stored row groups of other months (files arrive month by month), so
+    # replacing a force's month does not scan every month already loaded.
+    span = {"first": s.first_month, "last": s.last_month}
+    replaced = """FROM police_uk_counts p JOIN (SELECT DISTINCT force, month FROM sbp_rows) r
+                  ON p.force = r.force AND p.month = r.month WHERE p.month BETWEEN $first AND $last"""
+    s.months_replaced = con.execute(f"SELECT count(DISTINCT (p.force, p.month)) {replaced}", span).fetchone()[0]
+    if s.months_replaced:
+        con.execute(
+            "DELETE FROM police_uk_counts p USING (SELECT DISTINCT force, month FROM sbp_rows) r "
+            "WHERE p.force = r.force AND p.month = r.month AND p.month BETWEEN $first AND $last", span)
+    con.execute("INSERT INTO police_uk_counts SELECT *, $f FROM sbp_rows", {"f": ctx.file_id})
+
+
+def _load_lookup(ctx: _Context) -> None:
+    types = {name: "VARCHAR" for name in ctx.text.header}
+    with _csv_errors(ctx):
+        ctx.summary.rows = geography.load_lookup(ctx.con, ctx.detected.file_format, ctx.text.readable, _read_csv(types),
+                                                 ctx.detected.columns, ctx.file_id)
 
 
 def _is_yyyy_mm(value: str) -> bool:
@@ -549,7 +576,7 @@ def _load_population(ctx: _Context) -> None:
         if con.execute(f"SELECT count(*) FROM sbp_pop WHERE {where}").fetchone()[0]:
             _fail_at(ctx, problem, predicate, column=column)
     boroughs = [r[0] for r in con.execute("SELECT DISTINCT area_name FROM sbp_pop WHERE area_level = 'borough'").fetchall()]
-    _check_areas(ctx, "borough", boroughs, areas.known_boroughs(), area, ia)
+    _check_areas(ctx, "borough", boroughs, areas.known_boroughs() | geography.known_areas(ctx.con), area, ia)
     wards = [r[0] for r in con.execute("SELECT DISTINCT area_name FROM sbp_pop WHERE area_level = 'ward'").fetchall()]
     _check_areas(ctx, "ward", wards, areas.london_ward_names(), area, ia)
     dup = con.execute("SELECT area_name FROM sbp_pop GROUP BY area_level, area_name, year, denominator HAVING count(*) > 1 LIMIT 1").fetchone()
@@ -638,20 +665,28 @@ def _bad_number_text(cell: str) -> bool:
 
 MEMORY_LIMIT_MB = 512  # DuckDB's share of the 1 GB budget for any single load
 
-STAGERS = {"mps_dashboard": _stage_dashboard, "mps_borough": _stage_wide, "mps_ward": _stage_wide, "mps_lsoa": _stage_wide, "police_uk": _stage_police_uk, "long_counts": _stage_long}
+STAGERS = {"mps_dashboard": _stage_dashboard, "mps_borough": _stage_wide, "mps_ward": _stage_wide, "mps_lsoa": _stage_wide,
+           "long_counts": _stage_long}
+# Formats kept in their own tables (not staged into crime_counts directly).
+LOADERS = {"population": _load_population, "police_uk": _load_police_uk, "lsoa_lookup": _load_lookup,
+           "force_lookup": _load_lookup}
 
 
 def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
               progress: Callable[[str], None] | None = None, new_areas: frozenset[str] = frozenset()) -> FileSummary:
     summary = FileSummary(file_name=path.name)
     sheet = None
-    if path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
+    workbook = geography.is_workbook(path)  # the ONS estimates come as legacy .xls
+    if workbook:
+        summary.file_format = "ons_population"
+    elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
         text, detected = TextFile(path, path, "xlsx", header), Detected("mps_dashboard", header)
+        summary.file_format = detected.file_format
     else:
         text = open_text(path, workdir=workdir)
         detected = detect(text)
-    summary.file_format = detected.file_format
+        summary.file_format = detected.file_format
     digest = sha256_of(path)
     if digest in seen or con.execute("SELECT 1 FROM source_files WHERE sha256 = $d", {"d": digest}).fetchone():
         summary.skipped = "this exact file is already loaded"
@@ -659,16 +694,20 @@ def _load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdi
     seen.add(digest)
     file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM source_files").fetchone()[0]
     summary.file_id = file_id
-    ctx = _Context(con, text, detected, file_id, summary, sheet, new_areas)
-    _reset_scratch(con)
-    if detected.file_format == "population":
-        _load_population(ctx)
+    if workbook:
+        summary.rows, year = geography.load_workbook(con, path, file_id)
+        summary.areas, summary.note = summary.rows, f"mid-{year} estimates"
     else:
-        STAGERS[detected.file_format](ctx)
-        _merge_counts(ctx, detected.file_format)
+        ctx = _Context(con, text, detected, file_id, summary, sheet, new_areas)
+        _reset_scratch(con)
+        if detected.file_format in LOADERS:
+            LOADERS[detected.file_format](ctx)
+        else:
+            STAGERS[detected.file_format](ctx)
+            _merge_counts(ctx, detected.file_format)
     con.execute(
         "INSERT INTO source_files VALUES ($id, $name, $sha, $fmt, $rows, $first, $last, $replaced, now()::TIMESTAMP)",
-        {"id": file_id, "name": path.name, "sha": digest, "fmt": detected.file_format, "rows": summary.rows,
+        {"id": file_id, "name": path.name, "sha": digest, "fmt": summary.file_format, "rows": summary.rows,
          "first": summary.first_month, "last": summary.last_month, "replaced": summary.months_replaced},
     )
     return summary
@@ -724,6 +763,7 @@ def ingest(
                 detail = str(exc).strip().splitlines()[0]
                 raise IngestError(path, f"the file could not be read as CSV ({detail})") from exc
         if any(not s.skipped for s in summaries):
+            geography.derive(con)
             store.rebuild_indexes(con)
             cube.materialize(con)
             for s in summaries:

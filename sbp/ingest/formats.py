@@ -28,6 +28,14 @@ FORMAT_LABELS = {
     "mps_dashboard": "MPS Monthly Crime Dashboard data (Month_Year,Area Type,Borough_SNT,...,Measure,Count), .xlsx or .csv",
     "long_counts": "long-format counts (month,area,category,count)",
     "population": "population (area,population)",
+    "lsoa_lookup": "ONS LSOA to ward to local authority lookup (LSOA21CD,LSOA21NM,...,LAD25CD,LAD25NM)",
+    "force_lookup": "ONS local authority to community safety partnership to police force area lookup (LAD17CD,...,PFA17NM)",
+    "ons_population": "ONS mid-year population estimates workbook (.xls, sheet 'MYE2 - Persons')",
+}
+# Lookup columns by role; the two digits are the boundary year the ONS file is for (LSOA21, WD25, LAD25, ...).
+LOOKUP_ROLES = {
+    "lsoa_lookup": ("LSOA{}CD", "LSOA{}NM", "WD{}CD", "WD{}NM", "LAD{}CD", "LAD{}NM"),
+    "force_lookup": ("LAD{}CD", "LAD{}NM", "CSP{}CD", "CSP{}NM", "PFA{}CD", "PFA{}NM"),
 }
 
 
@@ -54,6 +62,21 @@ def _wide(text: TextFile, fixed: int, file_format: str) -> Detected:
     return Detected(file_format, text.header[:fixed], months)
 
 
+def _lookup(header: list[str]) -> Detected | None:
+    """An ONS lookup recognised by its code and name columns, whatever boundary years it is for."""
+    for file_format, roles in LOOKUP_ROLES.items():
+        found = []
+        for role in roles:
+            pattern = re.compile("^" + role.format(r"\d\d") + "$")
+            match = next((c for c in header if pattern.match(c)), None)
+            if match is None:
+                break
+            found.append(match)
+        else:
+            return Detected(file_format, found)
+    return None
+
+
 def detect(text: TextFile) -> Detected:
     """Name the format of a file from its header, or raise an IngestError listing what is accepted."""
     h = text.header
@@ -68,6 +91,8 @@ def detect(text: TextFile) -> Detected:
         return Detected("police_uk", h)
     if dashboard.roles(h) is not None:
         return Detected("mps_dashboard", h)
+    if (lookup := _lookup(h)) is not None:
+        return lookup
     lowered = [c.lower() for c in h]
     if len(set(lowered)) != len(lowered):
         dup = next(c for c in h if lowered.count(c.lower()) > 1)

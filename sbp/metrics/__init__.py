@@ -15,8 +15,9 @@ import pandas as pd
 from sbp.metrics import materialized as stored_cube
 from sbp.metrics import queries
 from sbp.store import queries as store_queries
-from sbp.config import Config, Measure, config_fingerprint, default_config, schemes
-from sbp.errors import PeriodError, UnknownNameError
+from sbp.metrics.groups import area_groups
+from sbp.config import Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
+from sbp.errors import PeriodError, SbpError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
 
@@ -46,10 +47,11 @@ def resolve_measures(
     """One configured measure by id or label, or an ad-hoc measure for one MPS major or minor category."""
     config = config or default_config()
     if measure is not None:
-        by_label = {m.label.lower(): m for m in config.measures.values()}
-        found = config.measures.get(measure) or by_label.get(measure.lower())
+        known = police_uk_measures() | config.measures
+        by_label = {m.label.lower(): m for m in known.values()}
+        found = known.get(measure) or by_label.get(measure.lower())
         if found is None:
-            raise UnknownNameError("measure", measure, list(config.measures) + [m.label for m in config.measures.values()])
+            raise UnknownNameError("measure", measure, list(known) + [m.label for m in known.values()])
         return [found]
     cats = loaded_categories(con, level)
     mps = cats[cats["source"].isin(MPS_SOURCES)]
@@ -100,11 +102,14 @@ def _measure_frames(
     return mapping, info
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict, mapping: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict, mapping: pd.DataFrame, info: pd.DataFrame,
+         groups: pd.DataFrame | None = None) -> pd.DataFrame:
     cur = con.cursor()
     try:
         cur.register("measure_map", mapping)
         cur.register("measure_info", info)
+        if groups is not None:
+            cur.register("area_group", pd.DataFrame(groups, columns=["area_name", "group_name"], dtype="string"))
         return cur.execute(sql, params).df()
     finally:
         cur.close()
@@ -167,10 +172,7 @@ def unavailable_reason(
         return None
     mapping, _ = measure_frames(con, [measure], config, level)
     sources = sorted(set(mapping["source"]) | (set(MPS_SOURCES) if measure.all or measure.majors or measure.minors else set()))
-    rows = con.execute(
-        "SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contains($sources, source) ORDER BY month",
-        {"level": level, "sources": sources},
-    ).fetchall()
+    rows = con.execute(queries.MONTH_SCHEMES_SQL, {"level": level, "sources": sources}).fetchall()
     if not rows:
         where = f"it comes from the {measure.published_in}" if measure.published_in else \
             "no loaded file has the categories it counts"
@@ -246,7 +248,8 @@ def comparisons(
     config = config or default_config()
     settings = settings or load_settings()
     last_end = last_end or first_end
-    if level == "borough" and within is None and stored_cube.usable(con, measures, config):
+    groups = area_groups(con, settings)
+    if level == "borough" and within is None and stored_cube.usable(con, measures, config, groups):
         rank_by_rate = True
         info = pd.DataFrame({"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures]})
         frame = con.execute(queries.CACHED_COMPARISONS_SQL, {
@@ -258,7 +261,7 @@ def comparisons(
             con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
         frame = _run(con, queries.COMPARISON_SQL, {
             "first_end": first_end, "last_end": last_end, "level": level, "within": within, "rank_by_rate": rank_by_rate,
-        }, mapping, info)
+        }, mapping, info, groups)
         if area is not None:
             frame = frame[frame["area_name"] == area].reset_index(drop=True)
     frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
@@ -292,7 +295,11 @@ def comparisons(
 
 def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
     areas = [r[0] for r in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()]
-    match = next((a for a in areas if a.lower() == area.strip().lower()), None)
+    wanted = area.strip().lower()
+    match = next((a for a in areas if a.lower() == wanted), None)
+    if match is None and level == "borough":  # another name for the area, e.g. the ONS 'Bristol, City of'
+        aliases = con.execute(queries.AREA_ALIASES_SQL).fetchall()
+        match = next((name for alias, name in aliases if alias.lower() == wanted and name in areas), None)
     if match is None:
         raise UnknownNameError("area", area, areas)
     return match
@@ -343,9 +350,32 @@ def metric(
     area = _check_area(con, area, "borough")
     end = check_end(con, end)
     frame = comparisons(con, [measure], end, config=config, settings=settings, area=area)
+    if frame.empty:
+        raise SbpError(f"No data loaded for {measure.label!r} in {area}: the files this measure reads (e.g. "
+                       f"{'police.uk street-level files' if measure.police_uk or measure.police_uk_except is not None else 'MPS extracts'}) are not loaded for it.")
     out = record(frame.iloc[0])
     if out["current"] is None or out["previous"] is None:
         out["reason"] = unavailable_reason(con, measure, end, config=config, negative=bool(out["negative_count"]))
+    out.update(unplaced(con, frame, end, settings or load_settings()))
+    return out
+
+
+def unplaced(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, end: dt.date, settings: dict[str, Any]) -> dict[str, Any]:
+    """police.uk rows of the comparator's forces placed in no area over the rolling year, with a note when any.
+
+    These rows count in no area's figure (so each area's may be slightly low); they are flagged, never dropped silently.
+    """
+    if frame["comparator_name"].isna().all():
+        return {"unlocated_rows": None, "unmapped_rows": None}
+    group = frame["comparator_name"].iloc[0]
+    areas = [a for a, g in area_groups(con, settings) if g == group]
+    unlocated, unmapped = con.execute(queries.UNPLACED_SQL, {
+        "areas": areas, "first": add_months(end, -11), "last": end}).fetchone()
+    out: dict[str, Any] = {"unlocated_rows": int(unlocated), "unmapped_rows": int(unmapped)}
+    if unlocated or unmapped:
+        out["data_note"] = (
+            f"{group}'s police.uk files hold {unlocated:,} rows with no location and {unmapped:,} in LSOAs that could not "
+            f"be placed in an area in these 12 months; they are in no area's count.")
     return out
 
 
@@ -369,9 +399,15 @@ def record(row: pd.Series) -> dict[str, Any]:
     }
     for name in CONTRACT_FIELDS[3:]:
         out[name] = clean(row[name])
+    # The comparator's figures; the london_* keys carry them only when the comparator is London.
+    out["comparator_name"] = clean(row["comparator_name"])
+    for key in ("current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous"):
+        out[f"comparator_{key}"] = clean(row[f"london_{key}"])
+        if out["comparator_name"] != "London" and f"london_{key}" in out:
+            out[f"london_{key}"] = None
     for extra in ("p_value", "population", "london_rate_per_1000", "london_rate_per_1000_previous", "rank_of_previous",
                   "rank_tied", "share_of_parent_pct", "direction", "borough", "rank_basis", "negative_count"):
-        out[extra] = clean(row[extra])
+        out[extra] = clean(row[extra]) if not (extra.startswith("london_") and out["comparator_name"] != "London") else None
     return out
 
 

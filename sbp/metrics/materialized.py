@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 import duckdb
 
+from sbp.config.settings import load_settings
 from sbp.metrics import queries
 from sbp.config import Config, Measure, config_fingerprint, default_config, schemes
+from sbp.metrics.groups import area_groups, groups_key
 from sbp.metrics.periods import add_months
 
 MPS_SOURCES = ("mps_borough", "mps_ward", "mps_lsoa")
@@ -48,6 +50,8 @@ def _counted(categories: Sequence[tuple[str, str, str]], m: Measure, config: Con
             chosen = m.all or major.lower() in majors or minor.lower() in minors
         elif source == DASHBOARD_SOURCE:
             chosen = minor.lower() in subtypes and major == DASHBOARD_COUNTS[m.counts]
+        elif source == "police_uk" and (m.police_uk or m.police_uk_except is not None):
+            chosen = minor in m.police_uk or (m.police_uk_except is not None and minor not in m.police_uk_except)
         else:
             chosen = source in SERIES_SOURCES and minor.lower() in series
         if chosen:
@@ -67,9 +71,10 @@ def info_rows(measures: Sequence[Measure], config: Config) -> list[tuple[str, st
     return [(m.id, m.direction, m.denominator, defined(m), 2 if m.minus else 1) for m in measures]
 
 
-def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None) -> int:
+def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict | None = None) -> int:
     """Store the cube (inside an ingest's transaction); returns its row count, 0 without a full borough year."""
     config = config or default_config()
+    groups = area_groups(con, settings or load_settings())
     con.execute(queries.CUBE_DROP_SQL)
     first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
     if first is None or add_months(first, 11) > last:
@@ -77,19 +82,22 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None) ->
     measures = list(config.measures.values())
     categories = con.execute(queries.CATEGORIES_SQL, {"level": "borough"}).fetchall()
     con.execute(queries.CUBE_MEASURE_TABLES_SQL)
-    con.executemany(queries.CUBE_INSERT_MAP_SQL, measure_rows(categories, measures, config))
+    if rows := measure_rows(categories, measures, config):
+        con.executemany(queries.CUBE_INSERT_MAP_SQL, rows)
     con.executemany(queries.CUBE_INSERT_INFO_SQL, info_rows(measures, config))
+    if groups:
+        con.executemany(queries.CUBE_INSERT_GROUP_SQL, groups)
     con.execute(queries.CUBE_CREATE_SQL, {
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })
     con.execute(queries.CUBE_DROP_MEASURE_TABLES_SQL)
-    con.execute(queries.CUBE_SET_KEY_SQL, {"key": config_fingerprint(config)})
+    con.execute(queries.CUBE_SET_KEY_SQL, {"key": config_fingerprint(config) + groups_key(groups)})
     return con.execute(queries.CUBE_ROWS_SQL).fetchone()[0]
 
 
-def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config) -> bool:
-    """Whether the stored cube answers for these measures under this configuration."""
+def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, groups) -> bool:
+    """Whether the stored cube answers for these measures under this configuration and comparator grouping."""
     if any(config.measures.get(m.id) != m for m in measures):
         return False
     row = con.execute(queries.CUBE_KEY_SQL).fetchone()
-    return row is not None and row[0] == config_fingerprint(config)
+    return row is not None and row[0] == config_fingerprint(config) + groups_key(groups)

@@ -51,10 +51,13 @@ coverage AS (
     FROM loaded
 ),
 areas AS (
-    SELECT DISTINCT area_name, borough FROM area_index
-    WHERE area_level = $level AND source IN (SELECT source FROM measure_sources)
-      AND ($within IS NULL OR borough = $within)
-      AND last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND first_month <= $last_end
+    -- Borough-level areas are ranked and totalled within their comparator group (area_group: the areas of a
+    -- police force by default); an area in no group (a force's strays into a neighbour) is left out.
+    SELECT DISTINCT a.area_name, a.borough, coalesce(g.group_name, '') AS group_name FROM area_index a
+    LEFT JOIN area_group g ON $level = 'borough' AND g.area_name = a.area_name
+    WHERE a.area_level = $level AND a.source IN (SELECT source FROM measure_sources)
+      AND ($within IS NULL OR a.borough = $within) AND ($level <> 'borough' OR g.group_name IS NOT NULL)
+      AND a.last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND a.first_month <= $last_end
 ),
 monthly AS (
     SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count * m.sign) AS offence_count
@@ -66,13 +69,13 @@ monthly AS (
     GROUP BY ALL
 ),
 grid AS (
-    SELECT i.measure_id, a.area_name, a.borough, mo.month, coalesce(mm.offence_count, 0) AS offence_count
+    SELECT i.measure_id, a.area_name, a.borough, a.group_name, mo.month, coalesce(mm.offence_count, 0) AS offence_count
     FROM measure_info i CROSS JOIN areas a CROSS JOIN months mo
     LEFT JOIN monthly mm
       ON mm.measure_id = i.measure_id AND mm.area_name = a.area_name AND mm.borough = a.borough AND mm.month = mo.month
 ),
 sums AS (
-    SELECT measure_id, area_name, borough, month AS end_month,
+    SELECT measure_id, area_name, borough, group_name, month AS end_month,
            sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
                                     ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS current_sum,
            sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
@@ -84,7 +87,7 @@ rolling AS (
     -- A rolling year counts only when all 12 of its months are loaded; otherwise it is unknown, not zero.
     -- A negative difference (more domestic abuse violence with injury than violence with injury) is a data
     -- error: never a count, flagged in negative_count.
-    SELECT s.measure_id, s.area_name, s.borough, s.end_month,
+    SELECT s.measure_id, s.area_name, s.borough, s.group_name, s.end_month,
            CASE WHEN c.months_current = 12 AND s.current_sum >= 0 THEN s.current_sum END AS current,
            CASE WHEN c.months_previous = 12 AND s.previous_sum >= 0 THEN s.previous_sum END AS previous,
            (c.months_current = 12 AND s.current_sum < 0) OR (c.months_previous = 12 AND s.previous_sum < 0) AS negative_count
@@ -107,21 +110,22 @@ rated AS (
     FROM with_pop
 )
 SELECT measure_id, area_name, borough, end_month, current, previous, current - previous AS change,
+       nullif(group_name, '') AS comparator_name,
        CASE WHEN previous > 0 THEN (current - previous) * 100.0 / previous END AS pct_change,
        population, rate_per_1000, rate_per_1000_previous, negative_count,
-       CASE WHEN rank_key IS NOT NULL THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key NULLS LAST) END AS rank,
-       count(rank_key) OVER (PARTITION BY measure_id, end_month) AS rank_of,
-       rank_key IS NOT NULL AND count(*) OVER (PARTITION BY measure_id, end_month, rank_key) > 1 AS rank_tied,
+       CASE WHEN rank_key IS NOT NULL THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key NULLS LAST) END AS rank,
+       count(rank_key) OVER area_set AS rank_of,
+       rank_key IS NOT NULL AND count(*) OVER (PARTITION BY measure_id, end_month, group_name, rank_key) > 1 AS rank_tied,
        CASE WHEN rank_key_previous IS NOT NULL
-            THEN rank() OVER (PARTITION BY measure_id, end_month ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
-       count(rank_key_previous) OVER (PARTITION BY measure_id, end_month) AS rank_of_previous,
+            THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
+       count(rank_key_previous) OVER area_set AS rank_of_previous,
        sum(current) OVER area_set AS london_current,
        sum(previous) OVER area_set AS london_previous,
        sum(current) OVER area_set * 1000.0 / sum(population) FILTER (WHERE current IS NOT NULL) OVER area_set AS london_rate_per_1000,
        sum(previous) OVER area_set * 1000.0 / sum(population_previous) FILTER (WHERE previous IS NOT NULL) OVER area_set
            AS london_rate_per_1000_previous
 FROM rated
-WINDOW area_set AS (PARTITION BY measure_id, end_month)
+WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
 ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 """
 
@@ -199,11 +203,13 @@ CREATE OR REPLACE TEMP TABLE measure_map (measure_id VARCHAR, source VARCHAR, ma
                                           minor_category VARCHAR, sign INTEGER);
 CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR, denominator VARCHAR,
                                            schemes VARCHAR[], parts INTEGER);
+CREATE OR REPLACE TEMP TABLE area_group (area_name VARCHAR, group_name VARCHAR);
 """
 CUBE_INSERT_MAP_SQL = "INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)"
 CUBE_INSERT_INFO_SQL = "INSERT INTO measure_info VALUES (?, ?, ?, ?, ?)"
+CUBE_INSERT_GROUP_SQL = "INSERT INTO area_group VALUES (?, ?)"
 CUBE_CREATE_SQL = f"CREATE TABLE comparison_cache AS {COMPARISON_SQL}"
-CUBE_DROP_MEASURE_TABLES_SQL = "DROP TABLE measure_map; DROP TABLE measure_info"
+CUBE_DROP_MEASURE_TABLES_SQL = "DROP TABLE measure_map; DROP TABLE measure_info; DROP TABLE area_group"
 CUBE_SET_KEY_SQL = "INSERT INTO store_meta VALUES ('comparison_cache_key', $key)"
 CUBE_KEY_SQL = "SELECT value FROM store_meta WHERE key = 'comparison_cache_key'"
 CUBE_ROWS_SQL = "SELECT count(*) FROM comparison_cache"
@@ -216,7 +222,19 @@ ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 
 # What is loaded, for validating names and months.
 CATEGORIES_SQL = "SELECT DISTINCT source, major_category, minor_category FROM category_index WHERE area_level = $level"
-AREAS_SQL = "SELECT DISTINCT area_name, borough FROM area_index WHERE area_level = $level ORDER BY area_name"
+AREAS_SQL = """SELECT DISTINCT area_name, borough FROM area_index WHERE area_level = $level
+    AND area_name NOT IN (SELECT area_name FROM area_force WHERE stray) ORDER BY area_name"""
+# Other names areas are known by ('Bristol, City of'), for matching what a user types.
+AREA_ALIASES_SQL = "SELECT alias, area_name FROM area_alias"
+# Each borough-level area's police force (comparator name) and whether it is a stray.
+AREA_FORCE_SQL = "SELECT area_name, force, stray FROM area_force ORDER BY area_name"
+# What a force's files could not place in an area over a span of months, for the forces of the named groups.
+UNPLACED_SQL = """
+SELECT coalesce(sum(q.unlocated), 0) AS unlocated_rows, coalesce(sum(q.unmapped), 0) AS unmapped_rows
+FROM police_uk_quality q
+WHERE q.force_name IN (SELECT force FROM area_force WHERE area_name IN (SELECT unnest($areas::VARCHAR[])))
+  AND q.month BETWEEN $first AND $last
+"""
 BOROUGHS_AT_LEVEL_SQL = "SELECT DISTINCT borough FROM area_index WHERE area_level = $level AND borough IS NOT NULL ORDER BY borough"
 MONTH_SPAN_SQL = "SELECT min(month), max(month) FROM month_index WHERE area_level = $level"
 HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $level AND ($within IS NULL OR area_name IN (SELECT area_name FROM area_index WHERE borough = $within))"
@@ -251,4 +269,9 @@ SELECT measure_id, area_name, borough,
                  / $baseline
        END AS baseline_mean
 FROM monthly GROUP BY ALL
+"""
+
+# The category scheme of each month loaded from some sources (why a measure is unknown in a month).
+MONTH_SCHEMES_SQL = """
+SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contains($sources, source) ORDER BY month
 """

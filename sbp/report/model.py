@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import altair as alt
 import duckdb
 import pandas as pd
 
@@ -25,10 +24,10 @@ from sbp.metrics.periods import add_months, month_label, parse_month, rolling_ye
 from sbp.report import chartimg
 from sbp.store import queries as store_queries
 from sbp.report.texts import (
-    CAVEATS,
     MISSING_CAVEAT, QUALITY_CAVEAT,
     SOURCE_KINDS,
     SYNTHETIC_CAVEAT,
+    caveats_for,
     definitions,
 )
 from sbp.report.trace import Cell, categories, cells, figures, measure_definition, value
@@ -142,6 +141,7 @@ class Report:
     definitions: tuple[tuple[str, str], ...]   # (term, the rest of the sentence: ': ...', ' = ...', ' means ...')
     caveats: tuple[tuple[str, str], ...]
     queries: tuple[str, ...]
+    comparator: str = boardtable.LONDON  # the group the area is compared with: London, or its police force area
 
     @property
     def title(self) -> str:
@@ -209,7 +209,8 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
         out.append(ChartImage(
             kind="league", measure_label=measure.label,
             title=f"{measure.label}: rate per 1,000 residents by borough, {rolling_year_span(end)}",
-            alt=f"Bar chart ranking London boroughs by their rate of {measure.label.lower()} per 1,000 residents, "
+            alt=f"Bar chart ranking {boardtable.areas_of(boardtable.comparator_of(league))} by their rate of "
+                f"{measure.label.lower()} per 1,000 residents, "
                 f"{area} highlighted.",
             chart=charts.league_chart(league, focus=area), plot_width=LEAGUE_WIDTH,
             plot_height=LEAGUE_ROW_HEIGHT * len(league), query=q,
@@ -283,7 +284,8 @@ def build_model(
 
     missing = [m for m in config.measures if m in rows_by_id
                and (value(rows_by_id[m], "current") is None or value(rows_by_id[m], "previous") is None)]
-    caveats = list(CAVEATS)
+    comparator = boardtable.comparator_of(headline)
+    caveats = list(caveats_for(comparator))
     if missing:
         reasons = [metrics.unavailable_reason(con, config.measures[m], end, config=config,
                                               negative=bool(rows_by_id[m]["negative_count"])) for m in missing]
@@ -303,7 +305,8 @@ def build_model(
         period=f"rolling year to {long_month(end)}", span=rolling_year_span(end),
         previous_span=rolling_year_span(add_months(end, -12)), data_from=first, data_to=last, loaded_at=loaded_at,
         synthetic=synthetic, generated_at=dt.datetime.now().replace(microsecond=0), sources=_sources(con),
-        priorities=tuple(sections), definitions=definitions(settings, config), caveats=tuple(caveats),
+        priorities=tuple(sections), definitions=definitions(settings, config, comparator), caveats=tuple(caveats),
+        comparator=comparator,
         queries=tuple(dict.fromkeys(queries)),
     )
 

@@ -36,6 +36,31 @@ CAVEATS = (
      "account of visitors, commuters or the night-time economy, which raise the rates of central boroughs."),
 )
 
+# For areas compared within a police force from police.uk street-level data (not the MPS extracts).
+POLICE_UK_CAVEATS = (
+    ("Revisions",
+     "police.uk republishes a month's file as outcomes are updated and crimes reclassified; a file loaded again "
+     "replaces that force's month, so figures for the same period can differ from an earlier report."),
+    ("Small numbers", CAVEATS[1][1]),
+    ("Offences placed in no area",
+     "police.uk places each crime in the LSOA where it happened. Rows with no location, and rows whose LSOA is in "
+     "no lookup loaded, are counted for the force but in no area, so each area's figure can be slightly low; "
+     "crimes a force records in another force's area count for the area where they happened. The number of such "
+     "rows is given by `python -m sbp status`."),
+    ("Areas",
+     "Areas are local authorities as of 2025, from the ONS LSOA (2021) lookup; authorities that merged since the "
+     "population estimates (Somerset in 2023) are one area, with the sum of their parts' populations."),
+    ("Rates",
+     "Rates use the ONS mid-year population estimate for the year (or the latest earlier one loaded). They take no "
+     "account of visitors, commuters or the night-time economy, which raise the rates of city centres."),
+)
+
+
+def caveats_for(comparator: str) -> tuple[tuple[str, str], ...]:
+    """The caveats for London's MPS extracts, or for areas compared within a police force (police.uk)."""
+    return CAVEATS if comparator == boardtable.LONDON else POLICE_UK_CAVEATS
+
+
 # What each kind of file is, for the title page (sbp.ingest.formats.FORMAT_LABELS says how it is laid out).
 SOURCE_KINDS = {
     "mps_borough": "Metropolitan Police recorded crime by borough",
@@ -44,6 +69,9 @@ SOURCE_KINDS = {
     "police_uk": "police.uk street-level crime",
     "long_counts": "Monthly series",
     "population": "Resident population",
+    "ons_population": "ONS mid-year population estimates",
+    "lsoa_lookup": "ONS LSOA to local authority lookup",
+    "force_lookup": "ONS local authority to police force area lookup",
 }
 
 SIGNIFICANCE_TEST = (
@@ -65,11 +93,11 @@ SYNTHETIC_CAVEAT = (
 )
 
 
-def definitions(settings: dict[str, Any], config: Config) -> tuple[tuple[str, str], ...]:
-    """The board table's definitions for the settings in force, with the significance test and the RAG rule."""
-    out = list(boardtable.definitions(settings))
+def definitions(settings: dict[str, Any], config: Config, comparator: str = boardtable.LONDON) -> tuple[tuple[str, str], ...]:
+    """The board table's definitions for the settings and comparator in force, with the significance test and RAG rule."""
+    out = list(boardtable.definitions(settings, comparator))
     level = float(settings["significance_level"])
-    rule = next(s.help for s in SETTINGS if s.name == "rag_rule")
+    rule = next(s.help for s in SETTINGS if s.name == "rag_rule").replace(boardtable.LONDON, comparator)
     out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(level=level, confidence=(1 - level) * 100)))
     higher = [m.label.lower() for m in config.measures.values() if m.direction == "higher_is_better"]
     text = f": rag_rule = '{settings['rag_rule']}' (data/settings.toml). {rule}"

@@ -206,7 +206,7 @@ def _priority_slide(prs: Presentation, section: PrioritySection, report: Report)
     _set_title(slide, section.title)
     _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.4),
           f"{report.area} \u00b7 {report.period[:1].upper() + report.period[1:]} ({report.span}) against the 12 months "
-          "before \u00b7 rank 1 = the lowest rate in London", 12, colour=GREY)
+          f"before \u00b7 rank 1 = the lowest rate in {report.comparator}", 12, colour=GREY)
     bottom = _table(slide, section, Inches(1.35))
     top = bottom + Inches(0.2)
     space = SLIDE_H - Inches(0.5) - top

@@ -66,7 +66,8 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
     rank_of = value(row, "rank_of")
     p_value = value(row, "p_value")
     rag = table_row["RAG"]
-    rule = next(s.help for s in SETTINGS if s.name == "rag_rule")
+    comparator = boardtable.comparator_of(row)
+    rule = next(s.help for s in SETTINGS if s.name == "rag_rule").replace(boardtable.LONDON, comparator)
     traces = {
         "Category": f"{base}\nQuery: {q}",
         prev_label: f"{base}\nFigure: offences recorded, {spans['previous']}\nQuery: {q} -> previous",
@@ -78,12 +79,12 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
                           + (f" (population {formatting.fmt_count(population)})" if population is not None else " (no population loaded)")
                           + f"\nQuery: {q} -> rate_per_1000",
         "Rank": f"{base}\nFigure: rank by rate per 1,000 among "
-                + (f"{int(rank_of)} London boroughs" if rank_of else "the London boroughs")
+                + (f"{int(rank_of)} {boardtable.areas_of(comparator)}" if rank_of else f"the {boardtable.areas_of(comparator)}")
                 + f" (1 = lowest), {spans['current']}\nQuery: {q} -> rank, rank_of",
         "Movement": f"{base}\nFigure: rank change on {spans['previous']} (rank then: "
                     f"{value(row, 'rank_previous') if value(row, 'rank_previous') is not None else 'n/a'})"
                     f"\nQuery: {q} -> rank_previous",
-        "London % difference": f"{base}\nFigure: % change for all of London (every area in the extract), "
+        f"{comparator} % difference": f"{base}\nFigure: % change for all of {comparator} (every area of the comparator group), "
                                f"{spans['current']} against {spans['previous']}\nQuery: {q} -> london_pct_change",
         "Significant": f"{base}\nFigure: exact test of the change at the {settings['significance_level']:g} level"
                        + (f" (p = {float(p_value):.4f})" if p_value is not None else "")
@@ -109,6 +110,7 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
     fields = {name: value(row, name) for name in (
         "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "london_rate_per_1000",
         "london_pct_change", "rank", "rank_previous", "rank_of")}
+    comparator = boardtable.comparator_of(row)
     if fields["current"] is not None:
         add(formatting.fmt_count(fields["current"]), f"offences, {spans['current']} (current)")
     if fields["previous"] is not None:
@@ -121,11 +123,11 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
         add(formatting.fmt_rate(fields["rate_per_1000_previous"]),
             f"rate per 1,000 residents, {spans['previous']} (rate_per_1000_previous)")
     if fields["london_rate_per_1000"] is not None:
-        add(formatting.fmt_rate(fields["london_rate_per_1000"]), "London rate per 1,000 (london_rate_per_1000)")
+        add(formatting.fmt_rate(fields["london_rate_per_1000"]), f"{comparator} rate per 1,000 (london_rate_per_1000)")
     if fields["london_pct_change"] is not None:
-        add(formatting.fmt_pct(fields["london_pct_change"]), "London % change (london_pct_change)")
+        add(formatting.fmt_pct(fields["london_pct_change"]), f"{comparator} % change (london_pct_change)")
     if fields["rank"] is not None:
-        add(formatting.ordinal(fields["rank"]), "rank among London boroughs, 1 = lowest rate (rank)")
+        add(formatting.ordinal(fields["rank"]), f"rank among {boardtable.areas_of(comparator)}, 1 = lowest rate (rank)")
     if fields["rank_previous"] is not None:
         add(formatting.ordinal(fields["rank_previous"]), f"rank, {spans['previous']} (rank_previous)")
         if fields["rank"] is not None and fields["rank"] != fields["rank_previous"]:

@@ -33,7 +33,7 @@ from sbp.store import queries
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "sbp.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
 KEEP_VERSIONS = 3
-SCHEMA_VERSION = "3"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
+SCHEMA_VERSION = "4"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
 LOCK_WAIT_SECONDS = 120.0
 
 
@@ -247,7 +247,11 @@ def upgrade(db: str | os.PathLike | None = None) -> None:
         raise StoreMissingError(f"No store at {resolve_db_path(db)} to upgrade.")
     from sbp.metrics import materialized as cube
 
+    from sbp.ingest import geography
+
     with new_version(db) as con:
+        geography.adopt_old_police_uk_rows(con)
+        geography.derive(con)
         rebuild_indexes(con)
         cube.materialize(con)
 

@@ -13,7 +13,8 @@ SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'
 IS_SYNTHETIC_SQL = "SELECT value FROM store_meta WHERE key = 'is_synthetic'"
 # Every table a fresh load empties (names are constants, never user input).
 TABLES = ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index",
-          "data_quality")
+          "data_quality", "geo_lsoa", "geo_lad_force", "population_ons", "police_uk_counts", "area_force",
+          "police_uk_quality", "area_alias")
 CLEAR_SQL = "".join(f"DELETE FROM {table};\n" for table in TABLES)
 
 # The MPS category scheme each minor category marks (a temp table rebuild_indexes fills from the crosswalk).
@@ -85,3 +86,5 @@ FROM data_quality q JOIN source_files f USING (file_id)
 WHERE ($first IS NULL OR q.month >= $first) AND ($last IS NULL OR q.month <= $last)
 ORDER BY q.month, f.file_name
 """
+# Borough-level areas with any population loaded (police.uk areas are offered only when they have one).
+AREAS_WITH_POPULATION_SQL = "SELECT DISTINCT area_name FROM population WHERE area_level = 'borough'"

@@ -79,3 +79,76 @@ CREATE TABLE IF NOT EXISTS data_quality (
     unknown_share   DOUBLE NOT NULL,    -- offences with no borough (or, for ward files, not in any ward) / London total
     median_share    DOUBLE NOT NULL     -- the same share in the file's median month
 );
+
+-- Official geography, as published: the one place the store keeps area geography.
+-- LSOA (2021) -> ward -> local authority (ONS best-fit lookup; lad_* is the LADyy the file names, e.g. LAD25).
+CREATE TABLE IF NOT EXISTS geo_lsoa (
+    lsoa_code       VARCHAR NOT NULL,
+    lsoa_name       VARCHAR NOT NULL,
+    ward_code       VARCHAR NOT NULL,
+    ward_name       VARCHAR NOT NULL,
+    lad_code        VARCHAR NOT NULL,
+    lad_name        VARCHAR NOT NULL,
+    file_id         INTEGER NOT NULL
+);
+
+-- Local authority -> community safety partnership -> police force area (ONS, 2017 boundaries).
+CREATE TABLE IF NOT EXISTS geo_lad_force (
+    lad_code        VARCHAR NOT NULL,
+    lad_name        VARCHAR NOT NULL,
+    csp_code        VARCHAR NOT NULL,
+    csp_name        VARCHAR NOT NULL,
+    pfa_code        VARCHAR NOT NULL,
+    pfa_name        VARCHAR NOT NULL,
+    file_id         INTEGER NOT NULL
+);
+
+-- ONS mid-year estimates as published (MYE2 - Persons: Code, Name, Geography, All ages).
+CREATE TABLE IF NOT EXISTS population_ons (
+    area_code       VARCHAR NOT NULL,
+    area_name       VARCHAR NOT NULL,
+    geography       VARCHAR NOT NULL,
+    year            INTEGER NOT NULL,
+    population      BIGINT NOT NULL,
+    file_id         INTEGER NOT NULL
+);
+
+-- police.uk street-level rows counted per month x force x LSOA x crime type, as published (LSOA code and
+-- name as the file gives them, '' when unlocated). crime_counts' police_uk rows are derived from this and the
+-- geography after every load, so files and lookups can be loaded in any order.
+CREATE TABLE IF NOT EXISTS police_uk_counts (
+    month           DATE NOT NULL,
+    force           VARCHAR NOT NULL,   -- "Reported by"
+    lsoa_code       VARCHAR NOT NULL,
+    lsoa_name       VARCHAR NOT NULL,
+    crime_type      VARCHAR NOT NULL,
+    offence_count   BIGINT NOT NULL,
+    file_id         INTEGER NOT NULL
+);
+
+-- Derived after every load: each area's police force (police.uk majority, cross-checked with geo_lad_force).
+CREATE TABLE IF NOT EXISTS area_force (
+    area_name       VARCHAR NOT NULL,
+    area_code       VARCHAR NOT NULL,
+    force           VARCHAR NOT NULL,   -- the comparator name of the force, e.g. 'Avon and Somerset', 'London'
+    located_rows    BIGINT NOT NULL,    -- police.uk rows located in the area by its force's files (0 for MPS areas)
+    stray           BOOLEAN NOT NULL    -- only other forces' files have rows here: never ranked or totalled
+);
+
+-- Derived after every load: per force and month, what could not be placed in an area.
+CREATE TABLE IF NOT EXISTS police_uk_quality (
+    force           VARCHAR NOT NULL,   -- "Reported by"
+    force_name      VARCHAR NOT NULL,   -- its comparator name, as in area_force
+    month           DATE NOT NULL,
+    offence_count   BIGINT NOT NULL,    -- every row the force's files hold for the month
+    unlocated       BIGINT NOT NULL,    -- rows with no LSOA
+    by_name         BIGINT NOT NULL,    -- LSOA code not in the lookup (2011 codes): placed by the district in the LSOA name
+    unmapped        BIGINT NOT NULL,    -- LSOA neither in the lookup nor with a known district name
+    outside_force   BIGINT NOT NULL     -- located in another force's area (kept there, never in this force's league)
+);
+
+-- Other names an area is known by ('Bristol, City of' for 'Bristol'): accepted wherever an area is typed.
+CREATE TABLE IF NOT EXISTS area_alias (
+    alias           VARCHAR NOT NULL,
+    area_name       VARCHAR NOT NULL
+);

@@ -8,6 +8,7 @@ The connection is a cached resource per data version.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -17,9 +18,10 @@ import streamlit as st
 
 from sbp.display import charts
 from sbp import metrics, store
+from sbp.metrics import queries
 from sbp.store import queries as store_queries
 from sbp.web import urlstate
-from sbp.config import Config, config_fingerprint, default_config, london_boroughs, measure_options
+from sbp.config import Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
 from sbp.ingest.demo import build_demo
 from sbp.metrics.periods import add_months, month_range
 from sbp.config.settings import load_settings, settings_fingerprint
@@ -63,7 +65,9 @@ class StoreInfo:
     first_month: dt.date
     last_month: dt.date
     valid_ends: tuple[dt.date, ...]   # end months with a full rolling year loaded (borough level)
-    boroughs: tuple[str, ...]         # London boroughs with data
+    boroughs: tuple[str, ...]         # areas that can be ranked: London boroughs, other areas with a population
+    forces: dict[str, str]            # area -> its comparator group by police force ('London' for the Met's)
+    has_police_uk: bool               # police.uk street-level data is loaded
     wards: dict[str, tuple[str, ...]]  # borough -> its wards with data
     is_synthetic: bool
     loaded_at: dt.datetime | None
@@ -79,7 +83,11 @@ def store_info(inputs: str) -> StoreInfo:
     ends = month_range(add_months(first, 11), last)
     london = {b.name for b in london_boroughs()}
     areas = con.execute(store_queries.AREAS_ALL_LEVELS_SQL).fetchall()
-    boroughs = tuple(sorted({a for level, a, _ in areas if level == "borough" and a in london}))
+    forces = {a: f for a, f, stray in con.execute(queries.AREA_FORCE_SQL).fetchall() if not stray}
+    with_population = {r[0] for r in con.execute(store_queries.AREAS_WITH_POPULATION_SQL).fetchall()}
+    # London boroughs as before (the airports area is not one); elsewhere the areas of a force with a population.
+    boroughs = tuple(sorted({a for level, a, _ in areas if level == "borough" and a in forces
+                             and (a in london or a in with_population)}))
     wards: dict[str, list[str]] = {}
     for level, name, borough in areas:
         if level == "ward":
@@ -88,7 +96,8 @@ def store_info(inputs: str) -> StoreInfo:
     mps = cats[cats["source"].isin(metrics.MPS_SOURCES)]
     loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return StoreInfo(
-        first_month=first, last_month=last, valid_ends=tuple(ends), boroughs=boroughs,
+        first_month=first, last_month=last, valid_ends=tuple(ends), boroughs=boroughs, forces=forces,
+        has_police_uk=bool(len(cats[cats["source"] == "police_uk"])),
         wards={b: tuple(sorted(w)) for b, w in wards.items()}, is_synthetic=store.is_synthetic(con),
         loaded_at=loaded_at, majors=tuple(sorted(set(mps["major_category"]))),
         minors=tuple(sorted(set(zip(mps["major_category"], mps["minor_category"])))),
@@ -177,8 +186,8 @@ def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date
 @st.cache_data(max_entries=128, show_spinner=False)
 def league_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
                 group: tuple[str, ...] | None = None, plot_height: int | None = None) -> dict:
-    """The borough league chart (optionally only a comparator group, highlighted), as a Vega-Lite spec."""
-    frame = league(inputs, measure_id, end)
+    """The league chart of the focus area's comparator group (optionally only a subgroup, highlighted), as a spec."""
+    frame = in_group_of(league(inputs, measure_id, end), focus)
     if group is not None:
         frame = frame[frame["area_name"].isin(group)]
     return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter,
@@ -191,9 +200,22 @@ def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter:
     return charts.to_spec(charts.tile_map(league(inputs, measure_id, end), presenter=presenter, focus=focus))
 
 
+def in_group_of(league_rows: pd.DataFrame, focus: str) -> pd.DataFrame:
+    """The league rows of the focus area's comparator group (every group is ranked in its own league)."""
+    group = league_rows.loc[league_rows["area_name"] == focus, "comparator_name"]
+    if group.empty or "comparator_name" not in league_rows:
+        return league_rows
+    return league_rows[league_rows["comparator_name"] == group.iloc[0]]
+
+
 def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
-    """Selectable measures: configured ones, then whole MPS majors ('major:X') and minors ('minor:X'), with labels."""
-    return measure_options(default_config(), info.majors if include_majors else (), [minor for _, minor in info.minors])
+    """Selectable measures: configured ones, the police.uk ones when police.uk data is loaded, then whole MPS
+    majors ('major:X') and minors ('minor:X'), with labels."""
+    config = default_config()
+    builtin = {k: m for k, m in police_uk_measures().items() if k not in config.measures} if info.has_police_uk else {}
+    if builtin:
+        config = dataclasses.replace(config, measures=config.measures | builtin)
+    return measure_options(config, info.majors if include_majors else (), [minor for _, minor in info.minors])
 
 
 def seed_from_url(key: str, param: str, options: list[str], default: str, what: str,
@@ -202,6 +224,7 @@ def seed_from_url(key: str, param: str, options: list[str], default: str, what: 
     that names the default by its label."""
     if key in st.session_state:
         return
+    default = default if default in options else options[0]  # a partnership's measures may not include the usual one
     st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what,
                                                   label=(labels or {}).get)
     if notice:

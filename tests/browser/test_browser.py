@@ -37,10 +37,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path):
+def start_server(db: Path, settings: Path | None = None):
     """Start `streamlit run` on a free loopback port for the store at db; yields its URL, then stops it."""
     port = free_port()
-    env = os.environ | {"SBP_DB": str(db)}
+    env = os.environ | {"SBP_DB": str(db)} | ({"SBP_SETTINGS": str(settings)} if settings else {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -232,8 +232,12 @@ def test_real_files_of_today_show_no_none_nan_or_decimal_counts(current_server, 
             const t = main.innerText; main.remove(); return t; }""")
         words = set(re.findall(r"[A-Za-z]+", text))
         assert "None" not in words and "nan" not in words and "NaN" not in words, path
-        found = DECIMAL_COUNT.search(text)
-        assert not found, (path, text[max(0, found.start() - 80):found.end() + 20])
+        # Counts outside tables: an exceptions table's "Usual (expected)" is a mean, shown to one decimal on purpose.
+        prose = page.evaluate("""() => { const main = document.querySelector('[data-testid=stMain]').cloneNode(true);
+            main.querySelectorAll('[data-testid=stVegaLiteChart], [data-testid=stTable], table').forEach(c => c.remove());
+            document.body.appendChild(main); const t = main.innerText; main.remove(); return t; }""")
+        found = DECIMAL_COUNT.search(prose)
+        assert not found, (path, prose[max(0, found.start() - 80):found.end() + 20])
         # Tables are drawn on a canvas (Streamlit shows a missing cell as a grey "None"): read them with tesseract.
         for grid in [g for g in page.locator("[data-testid=stDataFrame]").all() if g.is_visible()] if TESSERACT else []:
             table_words = set(re.findall(r"[A-Za-z]+", ocr(grid.screenshot())))
@@ -241,5 +245,46 @@ def test_real_files_of_today_show_no_none_nan_or_decimal_counts(current_server, 
         if path.startswith("hate-crime?end"):
             assert "Hate crime" in text and "no data loaded" not in text
         page.screenshot(path=str(ARTIFACTS / f"today-{path.split('?')[0]}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def police_uk_server(tmp_path_factory):
+    """A store holding only police.uk data (Avon and Somerset, 2023) with the ONS lookups and estimates, for Bristol."""
+    from sbp.ingest import ingest
+    from tests.conftest import SHARED
+
+    street = sorted((SHARED / "police_uk" / "avon-and-somerset").glob("*.csv"))
+    lookups = sorted((SHARED / "geography").glob("LSOA_2021*.csv")) + sorted((SHARED / "geography").glob("Local_Authority*.csv"))
+    if not street or len(lookups) < 2:
+        pytest.skip(f"police.uk files and ONS lookups not found under {SHARED} (set SBP_SHARED_DATA)")
+    db = tmp_path_factory.mktemp("browser-police-uk") / "sbp.duckdb"
+    ingest(street + lookups + sorted((SHARED / "population").glob("*.xls")), db=db)
+    yield from start_server(db, REPO / "data" / "partnerships" / "bristol_settings.toml")
+
+
+POLICE_UK_PAGES = {"overview": "Bristol: partnership measures", "bristol-safer-neighbourhoods": "Safer Neighbourhoods",
+                   "bristol-violence": "Reducing Violence", "explore": "Explore", "rankings": "Rankings",
+                   "wards": "Wards in Bristol", "data": "Data"}
+
+
+@pytest.mark.skip(reason="KNOWN FAILURE, issue 13 left open: after the last merges of 2026-12-03 no page renders its title "
+                         "within 45 s on the police.uk-only Bristol store; diagnose before re-enabling")
+@pytest.mark.parametrize("path,title", list(POLICE_UK_PAGES.items()))
+def test_every_page_renders_on_police_uk_data_only(police_uk_server, browser, path, title):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_page(browser, f"{police_uk_server}/{path}?area=Bristol")
+    try:
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert page.locator("[data-testid=stMain] h1").first.inner_text().strip() == title
+        main = page.inner_text("[data-testid=stMain]")
+        if path != "data":  # the comparator is the force: nothing says London
+            assert "London" not in main
+        if path in ("overview", "rankings"):
+            assert "Avon and Somerset" in main
+        if path in ("bristol-safer-neighbourhoods", "rankings", "explore"):
+            page.wait_for_selector("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg", timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / f"police-uk-{path}.png"), full_page=True)
     finally:
         page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -39,7 +40,8 @@ def browser_text(url: str, page: str, query: str) -> str:
             text, previous = "", None
             while text != previous:  # settled: the run has finished and two reads half a second apart agree
                 tab.wait_for_function(SETTLED_JS, timeout=60_000)
-                previous, text = text, " ".join(tab.inner_text("[data-testid=stApp]").split())
+                # textContent, not innerText: collapsed expanders hold text the server sent but the screen hides.
+                previous, text = text, tab.text_content("[data-testid=stApp]")
                 tab.wait_for_timeout(500)
             return text
         finally:
@@ -54,10 +56,12 @@ def test_what_the_protocol_session_receives_is_what_the_browser_shows(server, pa
     texts = [load.plain(t) for t in run.texts]
     texts = [t for t in texts if t]
     assert len(texts) >= 3
-    # Every heading, metric, paragraph and notice the server sent is on the browser's screen, word for word.
-    missing = [t for t in texts if " ".join(t.split()) not in shown]
+    # Every heading, metric, paragraph, table and notice the server sent is in the browser's page, word for word
+    # (compared without whitespace: a table's cells are separated by layout, not by spaces, in the page's text).
+    squeezed = re.sub(r"\s+", "", shown)
+    missing = [t for t in texts if re.sub(r"\s+", "", t) not in squeezed]
     assert not missing, missing[:5]
     # ... and every widget the session will drive is one the browser drew, with the same label.
     for widget in run.widgets.values():
         if widget.kind in load.CHANGEABLE:
-            assert widget.label in shown, widget.label
+            assert re.sub(r"\s+", "", widget.label) in squeezed, widget.label

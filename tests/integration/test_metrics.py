@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from sbp.metrics import materialized as cube
+from sbp.metrics.groups import area_groups
+from sbp.config.settings import load_settings
 from sbp import metrics, store
 from sbp.config import Measure
 from sbp.errors import PeriodError, UnknownNameError
@@ -152,7 +154,7 @@ def test_materialised_comparisons_equal_the_live_query(tmp_path, monkeypatch):
     with store.connect_read(db) as con:
         first, last = metrics.month_span(con)
         ends = (dt.date(2020, 3, 1), last)
-        assert cube.usable(con, measures, default_config())
+        assert cube.usable(con, measures, default_config(), area_groups(con, load_settings()))
         cached = metrics.comparisons(con, measures, *ends)
         monkeypatch.setattr(cube, "usable", lambda *a: False)
         live = metrics.comparisons(con, measures, *ends)
@@ -168,7 +170,7 @@ def test_changed_configuration_is_not_served_from_the_cache(db, write_csv):
     changed = Config(measures=dict(config.measures) | {"burglary": Measure(id="burglary", label="Burglary", minors=("Domestic Burglary",))},
                      priorities=config.priorities, aliases=config.aliases)
     with store.connect_read(db) as con:
-        assert cube.usable(con, [config.measures["burglary"]], config)
-        assert not cube.usable(con, [changed.measures["burglary"]], changed)
+        assert cube.usable(con, [config.measures["burglary"]], config, area_groups(con, load_settings()))
+        assert not cube.usable(con, [changed.measures["burglary"]], changed, area_groups(con, load_settings()))
         rows = by_area(metrics.comparisons(con, [changed.measures["burglary"]], DEC_2023, config=changed))
     assert rows["A"]["current"] == 144  # domestic only, not the 156 of the configured measure

@@ -382,3 +382,13 @@ def test_any_valid_row_gives_clean_text(row):
             allowed.add(abs(rank_previous - rank))
         shown = {int(n.replace(",", "")) for n in NUMBER.findall(text)}
         assert shown <= allowed, text
+
+
+def test_a_force_comparator_is_named_instead_of_london():
+    row = dict(BASE, area_name="Bristol", rank=5, rank_of=5, rank_previous=5, comparator_name="Avon and Somerset")
+    summary, board = summary_sentence(row), board_paragraph(row)
+    assert "London" not in summary + board
+    assert "Bristol ranks 5th of 5 areas in Avon and Somerset" not in summary  # the last place is said as such
+    assert "highest rate of all 5 areas in Avon and Somerset" in summary
+    assert "while Avon and Somerset as a whole fell 3.6%" in summary
+    assert "with the Avon and Somerset rate at 5.20" in board and "against an Avon and Somerset fall of 3.6%" in board

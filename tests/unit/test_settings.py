@@ -15,9 +15,12 @@ from sbp.errors import ConfigError
 
 # One refused value per setting, with words its message must contain.
 BAD = {
-    "focus_borough": ('"Bromly"', "London borough"),
+    "focus_borough": ("7", "non-empty text"),
     "partnership_name": ('""', "non-empty text"),
-    "similar_boroughs": ('"Sutton"', "list of London borough names"),
+    "comparator": ('"forces"', "'force', 'all' or a non-empty list of area names"),
+    "comparator_name": ("[]", "text in quotes"),
+    "measures_file": ('"measure.toml"', "a .toml file that exists under data/"),
+    "similar_boroughs": ('"Sutton"', "list of area names"),
     "significance_level": ('"0.05"', "number between 0 and 1"),
     "rag_rule": ('"signficance"', "one of 'london', 'significance'"),
     "exception_baseline_months": ("2.5", "whole number from 3 to 120"),
