@@ -35,7 +35,10 @@ if "sbp_borough" not in state:
     end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
     group, note3 = urlstate.pick(params.get("group"), list(GROUPS), "all", "comparator group")
     state.update(sbp_borough=borough, sbp_end=end, sbp_group=group, sbp_present=urlstate.is_on(params.get("present")))
-    state["g_notices"] = [n for n in (note1, note2, note3) if n]
+    note0 = None if settings["focus_borough"] in info.boroughs else (
+        f"The focus area in the settings, {settings['focus_borough']!r}, is not in the loaded data; "
+        f"showing {default_borough} instead. Check focus_borough in the settings file.")
+    state["g_notices"] = [n for n in (note0, note1, note2, note3) if n]
 comparator = info.forces.get(state["sbp_borough"], "London")  # the focus area's police force area ('London': the Met)
 group_labels = GROUPS | {"all": f"All {comparator}"}
 if comparator != "London":  # inner/outer London means nothing elsewhere

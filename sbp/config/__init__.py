@@ -270,19 +270,21 @@ def comparator_group(kind: str, focus: str, loaded: Sequence[str], similar: Sequ
 
 
 def check_configuration(data_dir: Path = DATA_DIR) -> list[str]:
-    """Load and check settings.toml, measures.toml and objectives.toml in data_dir; the files checked.
+    """Load and check the settings in force (SBP_SETTINGS, else settings.toml), the measures file they name and
+    objectives.toml in data_dir; returns the files checked.
 
     Raises a one-line ConfigError for the first problem, including an objective of an unconfigured priority.
     """
     from sbp.config.objectives import load_objectives
-    from sbp.config.settings import load_settings
+    from sbp.config.settings import load_settings, settings_path
 
-    paths = [data_dir / name for name in ("settings.toml", "measures.toml", "objectives.toml")]
-    load_settings(paths[0])
+    settings_file = settings_path() if data_dir == DATA_DIR else data_dir / "settings.toml"
+    settings = load_settings(settings_file)
+    paths = [settings_file, data_dir / settings["measures_file"], data_dir / "objectives.toml"]
     config = load_config(paths[1])
     ids = [p.id for p in config.priorities]
     for objective in load_objectives(paths[2]):
         if objective.priority not in ids:
             raise ConfigError(f"{shown_path(paths[2])}: objective {objective.title!r} has priority "
-                              f"{objective.priority!r}; expected one of the priority ids in measures.toml: {ids}")
+                              f"{objective.priority!r}; expected one of the priority ids in {shown_path(paths[1])}: {ids}")
     return [shown_path(p) for p in paths if p.exists()]
