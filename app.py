@@ -5,16 +5,22 @@ import streamlit as st
 from sbp.web import appdata, urlstate
 from sbp.display import formatting, present
 from sbp.config import COMPARATOR_GROUPS, comparator_group
+from sbp.errors import ConfigError
 from sbp.metrics.periods import month_label
 
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
 st.markdown(present.BASE_CSS, unsafe_allow_html=True)
 
-built_demo = appdata.ensure_store()
-version = appdata.data_version()
-info = appdata.store_info(version)
-settings = appdata.settings()
-config = appdata.config()
+try:
+    built_demo = appdata.ensure_store()
+    version = appdata.data_version()
+    info = appdata.store_info(version)
+    settings = appdata.settings()
+    config = appdata.config()
+except ConfigError as exc:  # a settings or measures file that does not load: say which and why, on every page
+    st.title("The dashboard's configuration could not be read")
+    st.error(formatting.literal(str(exc)), icon=":material/error:")
+    st.stop()
 
 GROUPS = COMPARATOR_GROUPS
 params = st.query_params
