@@ -78,19 +78,20 @@ comparators = {kind: comparator_group(kind, state["sbp_borough"], in_force, sett
                for kind in group_labels}
 
 priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
-# Page files are named *_page.py so that no url_path equals a file name: Streamlit would otherwise also treat
-# pages/ as an old-style pages folder and rerun the page without this entry script.
-overview = st.Page("pages/overview_page.py", title="Overview", url_path="board", icon=":material/table_chart:", default=True)
+# The page scripts live in app_pages/, never pages/: while a folder named pages/ sits beside app.py, Streamlit runs
+# the first session after a server start in its old multipage mode, which knows none of these url_paths and shows
+# "Page not found" over whatever page was asked for. Their names (*_page.py) also never equal a url_path.
+overview = st.Page("app_pages/overview_page.py", title="Overview", url_path="board", icon=":material/table_chart:", default=True)
 # The default page is served at "/", so a link to /overview would open "Page not found": this hidden page answers it.
-overview_link = st.Page("pages/overview_page.py", title="Overview", url_path="overview", visibility="hidden")
-board = [overview] + [st.Page("pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
+overview_link = st.Page("app_pages/overview_page.py", title="Overview", url_path="overview", visibility="hidden")
+board = [overview] + [st.Page("app_pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
                       for path, p in priority_pages.items()]
 analysis = [
-    st.Page("pages/explore_page.py", title="Explore", url_path="explore", icon=":material/query_stats:"),
-    st.Page("pages/rankings_page.py", title="Rankings", url_path="rankings", icon=":material/leaderboard:"),
-    st.Page("pages/wards_page.py", title="Wards", url_path="wards", icon=":material/location_on:"),
+    st.Page("app_pages/explore_page.py", title="Explore", url_path="explore", icon=":material/query_stats:"),
+    st.Page("app_pages/rankings_page.py", title="Rankings", url_path="rankings", icon=":material/leaderboard:"),
+    st.Page("app_pages/wards_page.py", title="Wards", url_path="wards", icon=":material/location_on:"),
 ]
-data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=":material/database:"),
+data_pages = [st.Page("app_pages/data_page.py", title="Data", url_path="data", icon=":material/database:"),
               overview_link]
 page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
                      position="hidden" if presenting else "sidebar")

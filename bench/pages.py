@@ -17,9 +17,9 @@ from sbp.ingest.demo import build_demo
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = {
-    "overview": "pages/overview_page.py", "priority (Safer Neighbourhoods)": "pages/priority_page.py",
-    "explore": "pages/explore_page.py", "rankings": "pages/rankings_page.py", "wards": "pages/wards_page.py",
-    "data": "pages/data_page.py",
+    "overview": "app_pages/overview_page.py", "priority (Safer Neighbourhoods)": "app_pages/priority_page.py",
+    "explore": "app_pages/explore_page.py", "rankings": "app_pages/rankings_page.py", "wards": "app_pages/wards_page.py",
+    "data": "app_pages/data_page.py",
 }
 
 

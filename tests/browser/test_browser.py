@@ -275,6 +275,7 @@ def test_every_page_renders_on_police_uk_data_only(police_uk_server, browser, pa
     page = open_page(browser, f"{police_uk_server}/{path}?area=Bristol")
     try:
         assert page.locator("[data-testid=stException]").count() == 0
+        assert "Page not found" not in page.inner_text("body")  # the first session of a fresh server too
         assert page.locator("[data-testid=stMain] h1").first.inner_text().strip() == title
         main = page.inner_text("[data-testid=stMain]")
         if path != "data":  # the comparator is the force: nothing says London

@@ -45,20 +45,20 @@ def test_password_hashes_verify_and_reject():
 
 
 def test_without_configuration_nothing_can_be_changed(demo_db):
-    at = app(demo_db, "pages/data_page.py", admin=False)
+    at = app(demo_db, "app_pages/data_page.py", admin=False)
     assert not at.file_uploader and not at.text_input
-    at = app(demo_db, "pages/priority_page.py", admin=False)
+    at = app(demo_db, "app_pages/priority_page.py", admin=False)
     assert not at.get("form") and not at.text_area
 
 
 def test_wrong_password_keeps_upload_closed(demo_db):
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", "guess")
+    at = sign_in(app(demo_db, "app_pages/data_page.py"), "analyst", "guess")
     assert not at.file_uploader
     assert any("do not match" in e.value for e in at.error)
 
 
 def test_admin_upload_loads_good_files_and_refuses_bad_ones(demo_db):
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    at = sign_in(app(demo_db, "app_pages/data_page.py"), "analyst", PASSWORD)
     assert at.file_uploader
     version = store.data_version(demo_db)
     at.file_uploader[0].set_value(("bad.csv", b"MajorText,MinorText,LookUp_BoroughName,202312\nBurglary,Domestic Burglary\n", "text/csv"))
@@ -77,8 +77,8 @@ def test_admin_upload_loads_good_files_and_refuses_bad_ones(demo_db):
 
 
 def test_signed_in_admin_edits_an_objective_status_and_it_is_audited(demo_db):
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
-    at.switch_page("pages/priority_page.py").run()
+    at = sign_in(app(demo_db, "app_pages/data_page.py"), "analyst", PASSWORD)
+    at.switch_page("app_pages/priority_page.py").run()
     assert at.text_area, "edit forms are shown to the signed-in admin"
     form_status = [s for s in at.selectbox if s.label == "Status"][0]
     form_status.set_value("At risk")
@@ -93,7 +93,7 @@ def test_upload_over_the_size_limit_is_refused(demo_db, monkeypatch):
 
     monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"upload_limit_mb": 1})
     appdata.settings.clear()  # the settings are cached for the process
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    at = sign_in(app(demo_db, "app_pages/data_page.py"), "analyst", PASSWORD)
     version = store.data_version(demo_db)
     big = b"month,area,category,count\n" + b"2023-11,Bromley,ASB calls,1\n" * 50_000  # about 1.4 MB
     at.file_uploader[0].set_value(("big.csv", big, "text/csv"))
@@ -110,7 +110,7 @@ def test_xlsx_upload_has_its_own_limit(demo_db, monkeypatch):
 
     monkeypatch.setattr(appdata, "load_settings", lambda: load_settings() | {"xlsx_upload_limit_mb": 1})
     appdata.settings.clear()  # the settings are cached for the process
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    at = sign_in(app(demo_db, "app_pages/data_page.py"), "analyst", PASSWORD)
     version = store.data_version(demo_db)
     at.file_uploader[0].set_value(("dashboard.xlsx", b"PK\x03\x04" + b"\x00" * 1_400_000, "application/octet-stream"))
     at.run()

@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 from sbp.ingest import ingest
 
 REPO = Path(__file__).resolve().parents[2]
-PAGES = ["pages/overview_page.py", "pages/priority_page.py", "pages/explore_page.py", "pages/rankings_page.py",
-         "pages/wards_page.py", "pages/data_page.py"]
+PAGES = ["app_pages/overview_page.py", "app_pages/priority_page.py", "app_pages/explore_page.py", "app_pages/rankings_page.py",
+         "app_pages/wards_page.py", "app_pages/data_page.py"]
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_presenter_mode_hides_the_controls(demo_db):
 
 
 def test_priority_page_shows_cards_summary_and_objectives(demo_db):
-    at = visit(app(demo_db), "pages/priority_page.py")
+    at = visit(app(demo_db), "app_pages/priority_page.py")
     no_errors(at)
     assert at.title[0].value == "Safer Neighbourhoods"
     cards = next(m.value for m in at.markdown if '<div class="sbp-cards">' in m.value)
@@ -132,14 +132,14 @@ def test_priority_page_shows_cards_summary_and_objectives(demo_db):
 
 
 def test_data_page_keeps_upload_closed_without_admin(demo_db):
-    at = visit(app(demo_db), "pages/data_page.py")
+    at = visit(app(demo_db), "app_pages/data_page.py")
     no_errors(at)
     assert not at.get("file_uploader")
     assert any("Uploading is turned off" in i.value for i in at.info)
 
 
 def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db):
-    at = visit(app(demo_db), "pages/explore_page.py")
+    at = visit(app(demo_db), "app_pages/explore_page.py")
     at.radio(key="ex_view").set_value("rolling").run()
     no_errors(at)
     assert "Rolling 12-month total" in at.dataframe[0].value.columns
@@ -163,3 +163,10 @@ def test_a_configuration_error_is_shown_on_the_page_not_a_crash(demo_db, monkeyp
     assert not at.exception
     assert at.title[0].value == "The dashboard's configuration could not be read"
     assert "lists unknown measures ['nope']" in shown_text(at.error[0].value)
+
+
+def test_no_pages_folder_beside_the_entry_script():
+    """A folder named pages/ makes Streamlit run a fresh server's first session in its old multipage mode, which
+    shows "Page not found" over the page asked for; the page scripts live in app_pages/."""
+    assert not (REPO / "pages").exists()
+    assert all((REPO / page).exists() for page in PAGES)

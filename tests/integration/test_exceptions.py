@@ -103,7 +103,7 @@ def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db):
 
     os.environ["SBP_DB"] = str(real_db)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/wards_page.py")
+    at.switch_page("app_pages/wards_page.py")
     at.run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)

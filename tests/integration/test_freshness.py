@@ -181,7 +181,7 @@ def test_the_running_app_shows_a_new_ingest_on_its_next_run(db, tmp_path, monkey
     bad.write_text("MajorText,MinorText,LookUp_BoroughName,202402\nBurglary,Domestic Burglary,Bromley,-3\n")
     with pytest.raises(IngestError):
         ingest([bad], db=db)
-    at.switch_page("pages/data_page.py").run()
+    at.switch_page("app_pages/data_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
     warnings = [shown_text(w.value) for w in at.warning]   # the page escapes Markdown characters
     assert any("The last refresh failed" in w and "bad.csv, line 2" in w and "Jan 2024" in w for w in warnings), warnings

@@ -221,7 +221,7 @@ def test_the_same_file_through_the_upload_page_is_refused_within_1_gb(demo_db, t
         at = AppTest.from_file("app.py", default_timeout=300)
         at.secrets["admin"] = {{"username": "analyst", "password_hash": hash_password("pw-for-the-test", iterations=600_000)}}
         at.run()
-        at.switch_page("pages/data_page.py").run()
+        at.switch_page("app_pages/data_page.py").run()
         at.text_input[0].input("analyst")
         at.text_input[1].input("pw-for-the-test")
         at.button[0].click().run()
@@ -350,7 +350,7 @@ def test_uploads_with_the_same_name_are_kept_apart(tmp_path):
 def test_two_same_name_uploads_on_the_data_page_are_both_reported(demo_db):
     from tests.integration.test_admin import PASSWORD, app, sign_in
 
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", PASSWORD)
+    at = sign_in(app(demo_db, "app_pages/data_page.py"), "analyst", PASSWORD)
     at.file_uploader[0].set_value([
         ("extract.csv", b"month,area,category,count\n2023-11,Bromley,ASB calls,4\n", "text/csv"),
         ("extract.csv", b"month,area,category,count\n2023-11,Bromley,Hate crime,2\n", "text/csv"),

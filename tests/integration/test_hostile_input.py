@@ -77,7 +77,7 @@ def test_objective_text_with_html_is_shown_literally(demo_db):
     save_status("safer_neighbourhoods", "1", "At risk", "<script>alert(1)</script> **not bold**", "admin", 0, demo_db)
     os.environ["SBP_DB"] = str(demo_db)
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/priority_page.py").run()
+    at.switch_page("app_pages/priority_page.py").run()
     evidence = [m.value for m in at.markdown if "&lt;script&gt;alert" in m.value]
     # One HTML block (no blank line inside), so Markdown is not interpreted and **not bold** shows as typed.
     assert len(evidence) == 1 and "**not bold**" in evidence[0]
@@ -86,10 +86,10 @@ def test_objective_text_with_html_is_shown_literally(demo_db):
 
 
 @pytest.mark.parametrize("page,query", [
-    ("pages/priority_page.py", {"measure": "'; DROP TABLE crime_counts; --"}),
-    ("pages/rankings_page.py", {"measure": "<img src=x onerror=alert(1)>"}),
-    ("pages/wards_page.py", {"measure": "9" * 10000}),
-    ("pages/explore_page.py", {"measure": "nonsense", "area": "Atlantis", "from": "1900-01", "view": "<b>"}),
+    ("app_pages/priority_page.py", {"measure": "'; DROP TABLE crime_counts; --"}),
+    ("app_pages/rankings_page.py", {"measure": "<img src=x onerror=alert(1)>"}),
+    ("app_pages/wards_page.py", {"measure": "9" * 10000}),
+    ("app_pages/explore_page.py", {"measure": "nonsense", "area": "Atlantis", "from": "1900-01", "view": "<b>"}),
 ])
 def test_bad_page_parameters_are_ignored_with_a_notice(demo_db, page, query):
     os.environ["SBP_DB"] = str(demo_db)

@@ -10,7 +10,7 @@ from tests.integration.test_app_pages import app
 
 def test_explore_draws_london_for_rates_with_two_decimals(demo_store):
     at = app(demo_store)
-    at.switch_page("pages/explore_page.py").run()
+    at.switch_page("app_pages/explore_page.py").run()
     at.radio(key="ex_unit").set_value("rates").run()
     at.checkbox(key="ex_london").check().run()
     assert not at.exception
@@ -25,7 +25,7 @@ def test_explore_draws_london_for_rates_with_two_decimals(demo_store):
 
 def test_explore_follows_the_sidebar_period(demo_store):
     at = app(demo_store)
-    at.switch_page("pages/explore_page.py").run()
+    at.switch_page("app_pages/explore_page.py").run()
     assert at.select_slider(key="ex_range").value[1] == at.sidebar.selectbox(key="g_end").value
     earlier = at.sidebar.selectbox(key="g_end").value.replace(year=2022)
     at.sidebar.selectbox(key="g_end").set_value(earlier).run()
@@ -35,7 +35,7 @@ def test_explore_follows_the_sidebar_period(demo_store):
 
 def test_ward_sparklines_share_one_scale(demo_store):
     at = app(demo_store)
-    at.switch_page("pages/wards_page.py").run()
+    at.switch_page("app_pages/wards_page.py").run()
     assert not at.exception
     config = json.loads(at.dataframe[-1].proto.columns)
     spark = config["Last 24 months"]["type_config"]
@@ -44,7 +44,7 @@ def test_ward_sparklines_share_one_scale(demo_store):
 
 def test_similar_boroughs_group_includes_the_focus_borough(demo_store):
     at = app(demo_store, group="similar")
-    at.switch_page("pages/rankings_page.py").run()
+    at.switch_page("app_pages/rankings_page.py").run()
     assert not at.exception
     assert "Bromley" in set(at.dataframe[0].value["Borough"])
 
