@@ -11,15 +11,16 @@ from sbp.metrics.periods import month_label
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
 st.markdown(present.BASE_CSS, unsafe_allow_html=True)
 
-built_demo = appdata.ensure_store()
 try:
+    built_demo = appdata.ensure_store()
     inputs = appdata.inputs()  # data version, settings and configuration: what every cached value depends on
-except ConfigError as exc:
-    st.error(f"The dashboard's configuration needs fixing: {exc}", icon=":material/settings:")
+    info = appdata.store_info(inputs)
+    settings = appdata.settings()
+    config = appdata.config()
+except ConfigError as exc:  # a settings or measures file that does not load: say which and why, on every page
+    st.title("The dashboard's configuration could not be read")
+    st.error(formatting.literal(str(exc)), icon=":material/error:")
     st.stop()
-info = appdata.store_info(inputs)
-settings = appdata.settings()
-config = appdata.config()
 
 GROUPS = COMPARATOR_GROUPS
 params = st.query_params
@@ -80,8 +81,8 @@ comparators = {kind: comparator_group(kind, state["sbp_borough"], in_force, sett
                for kind in group_labels}
 
 priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
-# Page files are named *_page.py so that no url_path equals a file name: Streamlit would otherwise also treat
-# pages/ as an old-style pages folder and rerun the page without this entry script.
+# Start the server with `python -m sbp.web`: under a plain `streamlit run app.py`, the pages/ folder makes the first
+# session after a start run in Streamlit's old multipage mode, which knows none of these url_paths.
 overview = st.Page("pages/overview_page.py", title="Overview", url_path="board", icon=":material/table_chart:", default=True)
 # The default page is served at "/", so a link to /overview would open "Page not found": this hidden page answers it.
 overview_link = st.Page("pages/overview_page.py", title="Overview", url_path="overview", visibility="hidden")

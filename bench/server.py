@@ -147,7 +147,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
-        cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(self.port),
+        cmd = [sys.executable, "-m", "sbp.web", "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
         if session_ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]

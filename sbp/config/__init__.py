@@ -181,11 +181,15 @@ POLICE_UK_CRIME_TYPES = (
 
 @functools.cache
 def police_uk_measures() -> dict[str, Measure]:
-    """The built-in police.uk measures: all_crime (every type but anti-social behaviour) and one per crime type.
+    """The built-in police.uk measures: all_crime (every type but anti-social behaviour), one per crime type, and
+    asb_incidents (police.uk's anti-social behaviour rows, or a long-format "Anti-social behaviour" series).
 
-    police.uk measures read police.uk rows only and are never added to MPS measures.
+    Every measures file (London's, or a partnership's via SBP_SETTINGS) may list them in a priority without
+    defining them; a measure of the same id in the file wins. They are never added to MPS measures.
     """
-    measures = [Measure(id="all_crime", label="All crime", police_uk_except=("Anti-social behaviour",))]
+    measures = [Measure(id="all_crime", label="All crime", police_uk_except=("Anti-social behaviour",)),
+                Measure(id="asb_incidents", label="ASB incidents (police.uk)", series=("Anti-social behaviour",),
+                        published_in="police.uk street-level crime and ASB download (data.police.uk, custom download)")]
     measures += [
         Measure(id="police_uk_" + "_".join("".join(ch if ch.isalnum() else " " for ch in t.lower()).split()),
                 label=t, police_uk=(t,))

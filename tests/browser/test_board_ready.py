@@ -80,7 +80,7 @@ def check_readable(page) -> None:
 
 @pytest.fixture(scope="module")
 def warm(board_server, browser):  # noqa: F811
-    """A fresh server's first session can show Streamlit's 'Page not found' once; load the root first."""
+    """One view before the measured ones, so the server's imports and caches are warm."""
     page = browser.new_page()
     page.goto(board_server)
     settle(page)

@@ -152,3 +152,19 @@ def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db, app):
     no_errors(at)
     assert any("per 1,000" in c for c in at.dataframe[0].value.columns)
     assert len(at.select_slider(key="ex_range").value) == 2
+
+
+def test_a_configuration_error_is_shown_on_the_page_not_a_crash(demo_db, monkeypatch):
+    """A measures file naming an unknown measure once left every page blank ("Page not found", a redacted error)."""
+    from sbp.display.formatting import shown_text
+    from sbp.errors import ConfigError
+    from sbp.web import appdata
+
+    def broken():
+        raise ConfigError("bristol_measures.toml: priority 'p' lists unknown measures ['nope']")
+
+    monkeypatch.setattr(appdata, "config", broken)
+    at = app(demo_db)
+    assert not at.exception
+    assert at.title[0].value == "The dashboard's configuration could not be read"
+    assert "lists unknown measures ['nope']" in shown_text(at.error[0].value)
