@@ -154,7 +154,7 @@ def test_explore_switches_view_and_unit_and_keeps_its_month_range(demo_db, app):
     assert len(at.select_slider(key="ex_range").value) == 2
 
 
-def test_a_configuration_error_is_shown_on_the_page_not_a_crash(demo_db, monkeypatch):
+def test_a_configuration_error_is_shown_on_the_page_not_a_crash(demo_db, monkeypatch, app):
     """A measures file naming an unknown measure once left every page blank ("Page not found", a redacted error)."""
     from sbp.display.formatting import shown_text
     from sbp.errors import ConfigError
