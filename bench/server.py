@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sbp.store import process_alive
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -199,13 +201,9 @@ class Server:
 
 
 def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether any process of the server's process group is still running."""
+    return process_alive(pgid, group=True)
+
 
 def percentile(values: list[float], q: float) -> float | None:
     """Linear-interpolated percentile (q in 0..1), as numpy's default."""

@@ -142,12 +142,13 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int, group: bool = False) -> bool:
+    """Whether a process (with group: any process of the process group pid) still exists."""
     try:
-        os.kill(pid, 0)
+        (os.killpg if group else os.kill)(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:
+    except OSError:  # it exists but belongs to another user
         return True
     return True
 
@@ -169,7 +170,7 @@ def _cleanup(db: Path) -> None:
         _remove(stale)
     for upload in vdir.glob("upload-*"):
         pid = upload.name.split("-")[1]
-        if not pid.isdigit() or not _pid_alive(int(pid)):
+        if not pid.isdigit() or not process_alive(int(pid)):
             _remove(upload)
     current = current_version_file(db)
     versions = sorted(vdir.glob("v*.duckdb"), key=version_stamp)
