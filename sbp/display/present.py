@@ -6,7 +6,7 @@ PRESENTER_CSS = """
 [data-testid="stHeader"] { display: none !important; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 0.6rem 1.4rem 1rem 1.4rem; }
-[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; }
+[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; max-width: calc(100% - 660px); }
 [data-testid="stMain"] h2 { font-size: 1.6rem; padding: 0.4rem 0 0.2rem 0; }
 [data-testid="stMain"] h3 { font-size: 1.35rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.05rem; line-height: 1.4; }
