@@ -92,6 +92,7 @@ if value.endswith("rate_per_1000"):  # rates to 2 decimals on screen and in the 
 
 st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"])), width="stretch")
 title = charts.VALUE_TITLES.get(value, value)
-st.dataframe(formatting.styled(shown, {title: "rate" if "rate" in value else "count"}), hide_index=True, width="stretch")
+st.dataframe(formatting.styled(shown, {title: "rate" if "rate" in value else "count"}, missing_as_text=True), hide_index=True,
+             width="stretch")  # a month with no rolling year yet reads "n/a", never a grey "None"
 st.download_button("Download exactly this (CSV)", formatting.csv_bytes(shown), mime="text/csv",
                    file_name=f"explore-{start:%Y-%m}-to-{end:%Y-%m}.csv", key="ex_download")
