@@ -5,8 +5,12 @@ the ONS lookup (forces from the LAD -> police force area lookup), with ~6% of ro
 by a force outside its area. Then times, each in its own subprocess with its peak memory:
   - `ingest` of every file with both lookups and the population workbooks (one store version, as a user would);
   - the floor: DuckDB's own read of the same files, counted per month x force x LSOA x crime type into a table;
-  - warm answers on the national store: metric, league, headline and a 36-month series for one area.
+  - warm answers on the national store: metric, league, headline and a 36-month series for one area;
+  - every page of the dashboard on the national store for Bristol (data/partnerships/bristol_settings.toml), served
+    by `streamlit run` and driven over Streamlit's own protocol (bench/load.py, no browser): the first view of each
+    page in a new session (that page's caches cold) and the median of reruns of it (warm).
 Generated files are cached under $SBP_BENCH_DIR (default /tmp/sbp-bench)/national.
+`python -m bench.national pages STORE` times the pages alone on an existing store.
 """
 
 from __future__ import annotations
@@ -153,6 +157,55 @@ def _run(kind: str, db: Path, files: list[Path]) -> dict:
     return result
 
 
+PARTNERSHIP = REPO / "data" / "partnerships" / "bristol_settings.toml"
+PAGES = ("overview", "bristol-safer-neighbourhoods", "bristol-violence", "bristol-drugs-and-exploitation", "explore",
+         "rankings", "wards", "data")
+
+
+def time_pages(db: Path, repeat: int = 5, settings: Path = PARTNERSHIP, area: str = "Bristol") -> list[dict]:
+    """Each page's script run on a `streamlit run` server for the partnership in settings; print JSON lines.
+
+    first_view_s: the page opened in a new session (its own cached data and charts cold; the store's shared
+    caches warm from the pages before it). warm_median_s / warm_max_s: `repeat` reruns of the same view, which is
+    what every later view of that page and period costs.
+    """
+    import asyncio
+
+    from bench.load import ProtocolSession
+    from bench.server import Server, loadavg, tree_usage
+
+    async def view(url: str, page: str):
+        session = ProtocolSession(url, timeout_s=600)
+        try:
+            first = await session.open(page, f"area={area}")
+            return first, [await session.rerun() for _ in range(repeat)]
+        finally:
+            await session.close()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sbp-bench-pages-") as tmp:
+        server = Server(db, Path(tmp) / "server.log", env={"SBP_SETTINGS": str(settings)})
+        try:
+            server.wait_ready(120)
+            for page in PAGES:
+                first, warm = asyncio.run(view(server.url, page))
+                times = [r.elapsed_s for r in warm]
+                errors = first.errors + [e for r in warm for e in r.errors]
+                errors += [f"{page}: {r.status}" for r in (first, *warm) if r.status != "FINISHED_SUCCESSFULLY"]
+                row = {"page": page, "first_view_s": round(first.elapsed_s, 2),
+                       "warm_median_s": round(statistics.median(times), 3), "warm_max_s": round(max(times), 3),
+                       "errors": errors[:3], "loadavg": loadavg()}
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+            rss, _ = tree_usage(server.pid)
+            rows.append({"case": "pages, national store", "server_rss_mb_after": round(rss),
+                         "server_log_errors": server.log_errors()[:5]})
+            print(json.dumps(rows[-1]), flush=True)
+        finally:
+            server.stop()
+    return rows
+
+
 def bench_national(rows_per_month: int = 450_000, months: int = 12) -> list[dict]:
     """Generate (cached), then time ingest, the DuckDB floor and warm answers; print JSON lines."""
     start = time.perf_counter()
@@ -175,11 +228,14 @@ def bench_national(rows_per_month: int = 450_000, months: int = 12) -> list[dict
         print(json.dumps({"case": "warm answers, national store", **warm["warm_median_s"],
                           "peak_mb": warm["peak_mb"]}), flush=True)
         results.append(warm)
+        results += time_pages(db)
     return results
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["_child"]:
         _child(*sys.argv[2:5])
+    elif sys.argv[1:2] == ["pages"]:
+        time_pages(Path(sys.argv[2]))
     else:
         bench_national(*(int(a) for a in sys.argv[1:3]))

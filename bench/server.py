@@ -145,7 +145,7 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on a free 127.0.0.1 port, in its own process group so it can be stopped with its children."""
 
-    def __init__(self, db: Path, log: Path, session_ttl: int | None = None):
+    def __init__(self, db: Path, log: Path, session_ttl: int | None = None, env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -154,7 +154,7 @@ class Server:
         if session_ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
         with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(cmd, cwd=REPO, env=os.environ | {"SBP_DB": str(db)}, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(cmd, cwd=REPO, env=os.environ | {"SBP_DB": str(db)} | (env or {}), stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.proc.pid
 

@@ -91,7 +91,8 @@ if presenting:
             st.markdown(f'<div class="sbp-cards">{"".join(cards)}</div>', unsafe_allow_html=True)
             left, right = st.columns(2)
             with left:
-                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 190),
+                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 190,
+                                                           units=measure.units),
                                    width="stretch")
             with right:
                 st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=250),
@@ -119,7 +120,8 @@ else:
     st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
     left, right = st.columns(2)
     with left:
-        st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, False),
+        st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, False,
+                                                   units=measure.units),
                            width="stretch")
     with right:
         st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, False), width="stretch")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from sbp.web import appdata
 from sbp.display import formatting
-from sbp.display.boardtable import areas_of
+from sbp.display.boardtable import areas_of, units_of
 from sbp.metrics.periods import rolling_year_span
 
 ctx = st.session_state["sbp"]
@@ -20,6 +20,8 @@ st.query_params["measure"] = measure_id
 
 league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx["borough"])
 comparator = ctx["comparator"]
+units = units_of(league.iloc[0]) if len(league) else "offences"  # what the measure counts: offences, incidents, ...
+counted = units.capitalize()
 group = ctx["comparators"][ctx["group"]]
 ranked = league[league["rank"].notna()].copy()
 in_group = ranked[ranked["area_name"].isin(group)].copy()
@@ -39,7 +41,7 @@ with bar_col:
 
 table = pd.DataFrame({
     "Borough" if comparator == "London" else "Area": in_group["area_name"],
-    "Offences": in_group["current"],
+    counted: in_group["current"],
     "Rate per 1,000": in_group["rate_per_1000"].astype("Float64"),
     f"Rank ({comparator})": in_group["rank"],
     "Rank in group": in_group["group_rank"],
@@ -47,14 +49,14 @@ table = pd.DataFrame({
     "% change": in_group["pct_change"].astype("Float64"),
     "RAG": in_group["rag"].map(formatting.rag_label),
 }).sort_values(f"Rank ({comparator})")
-st.dataframe(formatting.styled(table, {"Offences": "count", "Rate per 1,000": "rate", "Places moved": "change",
+st.dataframe(formatting.styled(table, {counted: "count", "Rate per 1,000": "rate", "Places moved": "change",
                                         "% change": "pct"}),
              hide_index=True, width="stretch", column_config={
     "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })
 london = league.iloc[0]
 london_pct = formatting.pct_change(london["london_current"], london["london_previous"])
-st.caption(f"{comparator} as a whole: {formatting.fmt_count(london['london_current'])} offences, "
+st.caption(f"{comparator} as a whole: {formatting.fmt_count(london['london_current'])} {units}, "
            f"{formatting.fmt_rate(london['london_rate_per_1000'])} per 1,000, "
            + (f"{formatting.fmt_pct(london_pct, signed=True)} on the year before." if london_pct is not None
               else "no earlier year loaded."))

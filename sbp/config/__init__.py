@@ -16,6 +16,16 @@ from sbp.config.settings import DATA_DIR, load_settings, shown_path
 DIRECTIONS = ("lower_is_better", "higher_is_better")
 COUNTS = ("offences", "positive_outcomes")
 CROSSWALK_COLUMNS = ["scheme", "major_category", "minor_category", "comparable"]
+# What a count is a count of, as a plural noun (a measure's `unit`), and its singular for a count of 1.
+UNITS = {"offences": "offence", "incidents": "incident", "calls": "call", "crimes": "crime",
+         "positive outcomes": "positive outcome"}
+
+
+def unit_word(units: str, n: int | None = None) -> str:
+    """The unit for a count of n: 'offences', or 'offence' when n is 1 ('incident', 'call', ...)."""
+    if n != 1:
+        return units
+    return UNITS.get(units, units[:-1] if units.endswith("s") else units)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,12 @@ class Measure:
     minus: str | None = None           # a measure whose counts are subtracted (borough level, months where both load)
     police_uk: tuple[str, ...] = ()         # police.uk crime types
     police_uk_except: tuple[str, ...] | None = None  # every police.uk crime type except these (None: not used)
+    unit: str = ""                     # what is counted, plural ('incidents'); '' = offences (positive outcomes)
+
+    @property
+    def units(self) -> str:
+        """The plural noun every count of this measure is shown in: the one place the unit word is decided."""
+        return self.unit or ("positive outcomes" if self.counts == "positive_outcomes" else "offences")
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ MEASURE_KEYS = {"label": ("text", False), "majors": ("texts", False), "minors": 
                 "series": ("texts", False), "all": ("bool", False), "direction": ("text", False),
                 "denominator": ("text", False), "parent": ("text", False), "subtypes": ("texts", False),
                 "counts": ("text", False), "published_in": ("text", False), "minus": ("text", False),
-                "police_uk": ("texts", False), "police_uk_except": ("texts", False)}
+                "police_uk": ("texts", False), "police_uk_except": ("texts", False), "unit": ("text", False)}
 PRIORITY_KEYS = {"id": ("text", True), "title": ("text", True), "measures": ("texts", True)}
 ALIAS_KEYS = {"level": ("text", True), "current": ("text", True), "previous": ("texts", False)}
 
@@ -112,7 +128,11 @@ def load_config(path: Path | None = None) -> Config:
             parent=spec.get("parent"), subtypes=tuple(spec.get("subtypes", ())), counts=spec.get("counts", "offences"),
             published_in=spec.get("published_in", ""), minus=spec.get("minus"), police_uk=tuple(spec.get("police_uk", ())),
             police_uk_except=tuple(spec["police_uk_except"]) if "police_uk_except" in spec else None,
+            unit=spec.get("unit", ""),
         )
+        if not isinstance(measure.unit, str) or measure.unit != measure.unit.strip().lower():
+            raise ConfigError(f"{where}: measure {mid!r} has unit = {checks.shown(measure.unit)}; expected a plural noun "
+                              "in lower case, e.g. 'incidents'")
         if measure.direction not in DIRECTIONS:
             raise ConfigError(f"{where}: measure {mid!r} has direction = {checks.shown(measure.direction)}; "
                               f"expected one of {', '.join(repr(d) for d in DIRECTIONS)}")
@@ -189,10 +209,11 @@ def police_uk_measures() -> dict[str, Measure]:
     """
     measures = [Measure(id="all_crime", label="All crime", police_uk_except=("Anti-social behaviour",)),
                 Measure(id="asb_incidents", label="ASB incidents (police.uk)", series=("Anti-social behaviour",),
-                        published_in="police.uk street-level crime and ASB download (data.police.uk, custom download)")]
-    measures += [
+                        published_in="police.uk street-level crime and ASB download (data.police.uk, custom download)",
+                        unit="incidents")]
+    measures += [  # anti-social behaviour is not a crime: police.uk counts it in incidents
         Measure(id="police_uk_" + "_".join("".join(ch if ch.isalnum() else " " for ch in t.lower()).split()),
-                label=t, police_uk=(t,))
+                label=t, police_uk=(t,), unit="incidents" if t == "Anti-social behaviour" else "")
         for t in POLICE_UK_CRIME_TYPES
     ]
     return {m.id: m for m in measures}

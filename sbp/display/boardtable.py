@@ -124,6 +124,12 @@ class Card:
     help: str | None = None
 
 
+def units_of(row: Mapping[str, Any]) -> str:
+    """What one comparison row's measure counts ('offences', 'incidents': its measure_unit, from Measure.units)."""
+    units = formatting.known(row.get("measure_unit"))
+    return str(units) if units else "offences"
+
+
 def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
     """The count, rate and rank cards of one comparison row."""
     v = {name: formatting.known(row.get(name)) for name in (
@@ -133,7 +139,7 @@ def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
                    else formatting.round_half_up(v["rate_per_1000"], 2) - formatting.round_half_up(v["rate_per_1000_previous"], 2))
     places = None if v["rank"] is None or v["rank_previous"] is None else int(v["rank_previous"]) - int(v["rank"])
     return (
-        Card("Offences, rolling year", formatting.fmt_count(v["current"]),
+        Card(f"{units_of(row).capitalize()}, rolling year", formatting.fmt_count(v["current"]),
              None if pct is None else f"{formatting.fmt_pct(pct, signed=True)} on last year"),
         Card("Rate per 1,000 residents", formatting.fmt_rate(v["rate_per_1000"]),
              None if rate_change is None else f"{formatting.fmt_signed_decimal(rate_change, 2)} on last year"),

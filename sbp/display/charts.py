@@ -147,16 +147,30 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _units(frame: pd.DataFrame) -> str:
+    """What a comparison frame's measure counts (its measure_unit column, from Measure.units), else 'offences'."""
+    if "measure_unit" in frame.columns and len(frame) and not is_missing(frame["measure_unit"].iloc[0]):
+        return str(frame["measure_unit"].iloc[0])
+    return "offences"
+
+
 # --- trend ----------------------------------------------------------------------------------
 
 def trend_chart(
     series: pd.DataFrame, area: str, measure_label: str, presenter: bool = False, plot_height: int | None = None,
+    units: str = "offences",
 ) -> alt.LayerChart:
     """Monthly offences (bars), the same month a year earlier (dashed) and the rolling 12-month total (right axis).
 
     plot_height fixes the plot's height (a presenter slide), with the legend beside the plot instead of below it.
+    units is what the measure counts (Measure.units: 'offences', 'incidents', ...), named in titles and tooltips.
     """
     style = _style(presenter)
+    units_cap = _cap(units)
     _require(series, ("area_name", "month", "offence_count", "rolling_12_total", "offence_count_year_before"),
              "trend_chart")
     rows = series[series["area_name"] == area]
@@ -185,7 +199,7 @@ def trend_chart(
     rolling_max = data["rolling_12_total"].max()
     right_top = max(left_top * 12, float(rolling_max) * 1.05 if not is_missing(rolling_max) else 0.0)
 
-    series_names = ["Offences per month", "Same month a year earlier", "Rolling 12-month total"]
+    series_names = [f"{units_cap} per month", "Same month a year earlier", "Rolling 12-month total"]
     colours = alt.Scale(domain=series_names, range=[MONTHLY_COLOUR, YEAR_BEFORE_COLOUR, ROLLING_COLOUR])
     # Below the plot, one entry a line: a horizontal legend is cut off in a half-width column.
     legend = (_legend(style, None, orient="bottom", direction="vertical", symbolType="stroke",
@@ -194,7 +208,7 @@ def trend_chart(
                       symbolStrokeWidth=style.stroke * 2, labelLimit=400, labelFontSize=round(style.label * 0.85)))
     tooltip = [
         alt.Tooltip("month:T", title="Month", format="%b %Y"),
-        alt.Tooltip("offence_count_text:N", title="Offences this month"),
+        alt.Tooltip("offence_count_text:N", title=f"{units_cap} this month"),
         alt.Tooltip("offence_count_year_before_text:N", title="Same month a year earlier"),
         alt.Tooltip("rolling_12_total_text:N", title="Rolling 12-month total"),
     ]
@@ -211,7 +225,7 @@ def trend_chart(
     bars = named(series_names[0]).mark_bar(opacity=0.9).encode(
         x=band_x,
         y=alt.Y("offence_count:Q", scale=left_y,
-                axis=_axis(style, "Offences per month", format=COUNT_FORMAT, tickMinStep=1)),
+                axis=_axis(style, f"{units_cap} per month", format=COUNT_FORMAT, tickMinStep=1)),
         color=alt.Color("trend_series:N", scale=colours, legend=legend),
         tooltip=tooltip,
     )
@@ -248,13 +262,13 @@ def trend_chart(
         color=alt.Color("trend_series:N"),
         tooltip=tooltip,
     )
-    title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly offences", style,
-                   "Bars: offences each month (left axis). Line: rolling 12-month total (right axis).")
+    title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly {units}", style,
+                   f"Bars: {units} each month (left axis). Line: rolling 12-month total (right axis).")
     if plot_height is not None:
-        title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly offences", style)
+        title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly {units}", style)
     return alt.layer(left, rolling).resolve_scale(y="independent").properties(
         title=title, width="container", autosize=_FIT_WIDTH, height=plot_height or style.height(320),
-        description="Monthly offences with the rolling 12-month total and the same month a year earlier",
+        description=f"Monthly {units} with the rolling 12-month total and the same month a year earlier",
     )
 
 
@@ -297,6 +311,8 @@ def league_chart(
         raise ValueError("league_chart: the league is empty")
     _one_row_per_area(league, "league_chart")
     by_count = "rank_basis" in league.columns and league["rank_basis"].iloc[0] == "count"
+    units = _units(league)
+    counted = f"{_cap(units)}, rolling year"
     value = "current" if by_count else "rate_per_1000"
     rows = league[league[value].notna()].copy()
     rows["_value"] = rows[value].astype("float64")
@@ -330,7 +346,7 @@ def league_chart(
     london_rate = float(london.iloc[0]) if london is not None and len(london) else None
     top = max([*data[value].dropna().astype(float), london_rate or 0.0, 0.0]) or 1.0
 
-    x_title = "Offences, rolling year" if by_count else "Rate per 1,000 residents"
+    x_title = counted if by_count else "Rate per 1,000 residents"
     compact = plot_height is not None
     y = alt.Y("area_name:N", sort=alt.EncodingSortField(field="league_order", op="min", order="ascending"),
               axis=_axis(style, None, labels=False, ticks=False, domain=False) if compact
@@ -338,12 +354,12 @@ def league_chart(
     number = {"format": COUNT_FORMAT, "tickMinStep": 1} if by_count else {"format": RATE_FORMAT}
     x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, top * (1.8 if compact else 1.18)], nice=False),
               axis=_axis(style, x_title, grid=True, **number))
-    value_title = "Offences, rolling year" if by_count else "Rate per 1,000"
+    value_title = counted if by_count else "Rate per 1,000"
     tooltip = [
         alt.Tooltip("area_name:N", title="Area"),
         alt.Tooltip("value_text:N", title=value_title),
         alt.Tooltip("rank_text:N", title="Rank"),
-        *([] if by_count else [alt.Tooltip("current_text:N", title="Offences, rolling year")]),
+        *([] if by_count else [alt.Tooltip("current_text:N", title=counted)]),
         alt.Tooltip("pct_change_text:N", title="Change on previous year"),
     ]
     base = alt.Chart(data).encode(y=y)
@@ -376,13 +392,13 @@ def league_chart(
     end = _end_month(league)
     measure = _title_text(league["measure_label"].iloc[0])
     if by_count:
-        text = f"{measure}: offences, rolling year to {end}"
-        subtitle = "No populations are loaded for these areas, so they are ranked by count: 1 = fewest offences."
+        text = f"{measure}: {units}, rolling year to {end}"
+        subtitle = f"No populations are loaded for these areas, so they are ranked by count: 1 = fewest {units}."
     else:
         text = f"{measure}: rate per 1,000 residents, rolling year to {end}"
         subtitle = "Rank 1 = the lowest rate, at the top." + (f" Dashed line: {comparator}." if london_rate is not None else "")
     if compact:
-        text, subtitle = f"{measure}: {'offences' if by_count else 'rate per 1,000'} by area, lowest at the top", None
+        text, subtitle = f"{measure}: {units if by_count else 'rate per 1,000'} by area, lowest at the top", None
     return alt.layer(*layers).properties(
         title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=plot_height or style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
@@ -432,7 +448,7 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
         alt.Tooltip("area_name:N", title="Borough"),
         alt.Tooltip("rate_text:N", title="Rate per 1,000"),
         alt.Tooltip("rank_text:N", title="Rank"),
-        alt.Tooltip("current_text:N", title="Offences, rolling year"),
+        alt.Tooltip("current_text:N", title=f"{_cap(_units(league))}, rolling year"),
     ]
     base = alt.Chart(tiles).encode(x=x, y=y, tooltip=tooltip)
     layers: list[alt.Chart] = []

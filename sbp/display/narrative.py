@@ -22,28 +22,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sbp.config import UNITS, unit_word
 from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, is_missing, ordinal, round_half_up
 from sbp.display.boardtable import areas_of
 
 # --- wording: edit here ------------------------------------------------------------------------
 # Every template may also use {label} (as configured), {label_lc} (first letter lower-cased, acronyms kept),
-# {area}, {subject} ('Total burglary' / 'Recorded domestic abuse') and {period} ('the rolling year to
-# November 2023'); the other placeholders each template may use are listed in the comment above its group.
+# {area}, {subject} ('Total burglary' / 'Recorded domestic abuse'), {period} ('the rolling year to
+# November 2023') and {units}, what the measure counts ('offences', 'incidents': the row's measure_unit, from the
+# measure's `unit`); the other placeholders each template may use are listed in the comment above its group.
 
 # How close London's percentage change must be for "slightly", and how far apart for "far" (percentage
 # points, compared on the displayed one-decimal figures). Equal displayed figures read "in line with".
 SLIGHTLY_WITHIN_POINTS = 2.0
 FAR_OVER_POINTS = 15.0
 
-# Labels ending in one of these plural nouns are counted directly ("394 other sexual offences",
-# "1,200 ASB calls"); any other label is counted as "offences of <label>" ("212 offences of rape").
+# Labels ending in one of these plural nouns, or in the measure's own unit, are counted directly ("394 other sexual
+# offences", "1,200 ASB calls", "9,104 ASB incidents (police.uk)": a closing bracket is looked past); any other label
+# is counted as "<unit> of <label>" ("212 offences of rape", "9,104 incidents of anti-social behaviour").
 # Each maps to its singular, used for a count of 1.
-LABEL_NOUNS = {"offences": "offence", "calls": "call", "crimes": "crime", "incidents": "incident"}
+LABEL_NOUNS = dict(UNITS)
 
 # What the areas are called: wards when ranked by count (rank_basis 'count') or when area_kind is 'ward'.
 AREA_WORDS = {"borough": ("London borough", "London boroughs"), "ward": ("ward", "wards")}
 # What the rank is based on.
-BASIS_WORDS = {"rate": "rate", "count": "number of offences"}
+BASIS_WORDS = {"rate": "rate", "count": "number of {units}"}
 
 TEMPLATES: dict[str, str] = {
     # --- pieces shared by both functions -------------------------------------------------------
@@ -53,7 +56,7 @@ TEMPLATES: dict[str, str] = {
     "period": "the rolling year to {month}",                # {month} = 'November 2023'
     "period_unknown": "the rolling year",                   # no end month on the row
     "count_label_is_noun": "{count} {noun}",                # '394 other sexual offences'
-    "count_of_label": "{count} {offences} of {label_lc}",   # '212 offences of rape'
+    "count_of_label": "{count} {unit} of {label_lc}",       # '212 offences of rape'; {unit} singular for 1
     "count_none": "no",                                     # replaces {count} when it is 0: 'no offences of rape'
     "from_none": "none",                                    # a zero baseline: 'rose from none to 12'
     "pct_tiny": "less than 0.1%",                           # a non-zero change that rounds to 0.0%
@@ -63,7 +66,7 @@ TEMPLATES: dict[str, str] = {
     # --- ranks (1st = lowest rate or count) ----------------------------------------------------
     # Placeholders: {area}; {rank} '9th'; {joint} 'joint ' or ''; {of_n} '32 London boroughs' (or
     # 'the London boroughs' when rank_of is missing); {all_n} 'all 32 London boroughs'; {areas}/{area_word}
-    # plural/singular area word; {basis} 'rate' / 'number of offences'; {by_basis} ' by number of offences'
+    # plural/singular area word; {basis} 'rate' / 'number of offences' (the measure's units); {by_basis} ' by number of offences'
     # for count ranks, else ''.
     "rank_middle": "{area} ranks {joint}{rank} of {of_n}{by_basis}",               # lower_is_better
     "rank_middle_neutral": "{area} has the {joint}{rank} lowest {basis} of {of_n}",  # higher_is_better
@@ -85,8 +88,8 @@ TEMPLATES: dict[str, str] = {
     "summary_rise_no_pct": "{subject} rose from {previous} to {current}",    # zero baseline: 'from none to 12'
     "summary_fall_no_pct": "{subject} fell from {previous} to {current}",    # no percentage on the row
     "summary_unchanged": "{subject} was unchanged at {current}",
-    "summary_both_zero": "{label}: no offences were recorded in either year",
-    "summary_no_previous": "{label}: {current} {offences}",                 # no earlier year loaded
+    "summary_both_zero": "{label}: no {units} were recorded in either year",
+    "summary_no_previous": "{label}: {current} {unit}",                     # no earlier year loaded; {unit} singular for 1
     "summary_no_previous_tail": "there is no earlier year loaded to compare with",
     "summary_no_current": "{label}: no count is loaded for {area} for this period",
     # Rate after the change clause: {rate} / {rate_previous} '4.79'.
@@ -103,7 +106,7 @@ TEMPLATES: dict[str, str] = {
     "board_rate": ", a rate per 1,000 of {rate}",
     "board_rate_previous": " ({rate_previous} a year earlier)",
     "board_london_rate": ", with the {comparator} rate at {london_rate}",
-    "board_both_zero": "{label}: no offences were recorded in {area} in either year ({period} and the 12 months before).",
+    "board_both_zero": "{label}: no {units} were recorded in {area} in either year ({period} and the 12 months before).",
     "board_no_current": "For {period}, no count of {label_lc} is loaded for {area}.",
     "board_no_population": "No population figure is loaded for this area, so no rate or rank is given.",
     "board_no_previous": "There is no earlier year loaded to compare with.",
@@ -188,6 +191,8 @@ def _read(row: Any) -> dict[str, Any]:
         r[name] = None if value is None else float(value)
     label = _get(row, "measure_label", "measure")
     r["label"] = str(label) if label is not None and str(label).strip() else "This measure"
+    units = _get(row, "measure_unit", "unit")
+    r["units"] = str(units).strip() if units is not None and str(units).strip() else "offences"
     area = _get(row, "area_name", "area")
     r["area"] = str(area) if area is not None and str(area).strip() else "the area"
     r["month"] = _month(row)
@@ -218,7 +223,7 @@ def _row_words(r: dict[str, Any]):
     token = _ROW_WORDS.set({})
     try:
         _ROW_WORDS.set(dict(label=r["label"], label_lc=_lc(r["label"]), area=r["area"], subject=_subject(r),
-                            period=_period(r), comparator=r["comparator"],
+                            period=_period(r), comparator=r["comparator"], units=r["units"],
                             a_comparator=("an " if r["comparator"][:1].lower() in "aeiou" else "a ") + r["comparator"]))
         yield
     finally:
@@ -252,19 +257,17 @@ def _pct_text(x: float) -> str:
     return _t("pct_tiny") if text == "0.0%" and x != 0 else text
 
 
-def _offences(n: int) -> str:
-    return "offence" if n == 1 else "offences"
-
-
-def _count_phrase(n: int, label: str) -> str:
-    """'1,580 offences of total burglary', '394 other sexual offences', 'no offences of rape'."""
+def _count_phrase(n: int, label: str, units: str) -> str:
+    """'1,580 offences of total burglary', '394 other sexual offences', 'no offences of rape',
+    '9,104 incidents of anti-social behaviour', '1 ASB incident (police.uk)'."""
     count = _t("count_none") if n == 0 else fmt_count(n)
     label_lc = _lc(label)
-    for plural, singular in LABEL_NOUNS.items():
-        if label_lc.lower().endswith(plural):
-            noun = label_lc[: -len(plural)] + singular if n == 1 else label_lc
+    core, tail = re.fullmatch(r"(.*?)(\s*\([^()]*\))?", label_lc, flags=re.S).groups()
+    for plural in (units, *LABEL_NOUNS):
+        if core.lower().endswith(plural):
+            noun = core[: -len(plural)] + unit_word(plural, n) + (tail or "")
             return _t("count_label_is_noun", count=count, noun=noun)
-    return _t("count_of_label", count=count, offences=_offences(n), label_lc=label_lc)
+    return _t("count_of_label", count=count, unit=unit_word(units, n), label_lc=label_lc)
 
 
 def _period(r: dict[str, Any]) -> str:
@@ -294,8 +297,8 @@ def _rank_phrase(r: dict[str, Any]) -> str | None:
         area=r["area"], rank=ordinal(rank), joint="joint " if r["rank_tied"] else "",
         of_n=f"{rank_of} {areas}" if rank_of is not None else f"the {areas}",
         all_n=f"all {rank_of} {areas}" if rank_of is not None else f"all {areas}",
-        areas=areas, area_word=area_word, basis=BASIS_WORDS[basis_key],
-        by_basis=f" by {BASIS_WORDS['count']}" if r["by_count"] else "",
+        areas=areas, area_word=area_word, basis=BASIS_WORDS[basis_key].format(units=r["units"]),
+        by_basis=" by " + BASIS_WORDS["count"].format(units=r["units"]) if r["by_count"] else "",
     )
     judged = not r["higher_is_better"]
     if rank_of == 1 and rank == 1:
@@ -398,7 +401,7 @@ def _summary(r: dict[str, Any]) -> str:
     comparable = previous is not None
 
     if not comparable:
-        head = _t("summary_no_previous", label=r["label"], current=fmt_count(current), offences=_offences(current))
+        head = _t("summary_no_previous", label=r["label"], current=fmt_count(current), unit=unit_word(r["units"], current))
     elif current == 0 and previous == 0:
         head = _t("summary_both_zero", label=r["label"])
     else:
@@ -451,7 +454,7 @@ def _board(r: dict[str, Any]) -> str:
         sentences.append(_sentence(_t("board_both_zero", label=r["label"], area=r["area"], period=period)))
     else:
         opening = _t("board_opening", period=period, were="was" if current == 1 else "were",
-                     count_phrase=_count_phrase(current, r["label"]), area=r["area"])
+                     count_phrase=_count_phrase(current, r["label"], r["units"]), area=r["area"])
         if rate is not None:
             opening += _t("board_rate", rate=fmt_rate(rate))
             if previous is not None and rate_previous is not None:

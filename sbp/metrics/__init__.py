@@ -280,6 +280,7 @@ def comparisons(
     frame["rank_basis"] = "rate" if rank_by_rate else "count"
     labels = {m.id: m.label for m in measures}
     frame.insert(1, "measure_label", frame["measure_id"].map(labels))
+    frame.insert(2, "measure_unit", frame["measure_id"].map({m.id: m.units for m in measures}))
     parents = {m.id: m.parent for m in measures if m.parent}
     if parents:
         frame["parent_id"] = frame["measure_id"].map(parents)
@@ -395,7 +396,7 @@ def record(row: pd.Series) -> dict[str, Any]:
 
     out = {
         "area": row["area_name"], "end": row["end_month"].strftime("%Y-%m"), "measure": row["measure_id"],
-        "measure_label": row["measure_label"],
+        "measure_label": row["measure_label"], "unit": row.get("measure_unit", "offences"),
     }
     for name in CONTRACT_FIELDS[3:]:
         out[name] = clean(row[name])

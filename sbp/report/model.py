@@ -196,10 +196,11 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
              f"end='{end:%Y-%m}')")
         out.append(ChartImage(
             kind="trend", measure_label=measure.label,
-            title=f"{measure.label} in {area}: monthly offences, {month_label(start)} to {month_label(end)}",
+            title=f"{measure.label} in {area}: monthly {measure.units}, {month_label(start)} to {month_label(end)}",
             alt=f"Bar chart of monthly {measure.label.lower()} in {area} from {month_label(start)} to "
                 f"{month_label(end)}, with the rolling 12-month total as a line.",
-            chart=charts.trend_chart(series, area, measure.label), plot_width=CHART_WIDTH, plot_height=None,
+            chart=charts.trend_chart(series, area, measure.label, units=measure.units), plot_width=CHART_WIDTH,
+            plot_height=None,
             query=q, trace=f"{base}\nQuery: {q}"))
     league = metrics.league(con, measure, end, config=config, settings=settings)
     if not league.empty and league["rank_basis"].iloc[0] == "rate":
@@ -208,7 +209,8 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
         q = f"metrics.league(con, measure={measure.id!r}, end='{end:%Y-%m}')"
         out.append(ChartImage(
             kind="league", measure_label=measure.label,
-            title=f"{measure.label}: rate per 1,000 residents by borough, {rolling_year_span(end)}",
+            title=f"{measure.label}: rate per 1,000 residents by "
+                  f"{'borough' if boardtable.comparator_of(league) == boardtable.LONDON else 'area'}, {rolling_year_span(end)}",
             alt=f"Bar chart ranking {boardtable.areas_of(boardtable.comparator_of(league))} by their rate of "
                 f"{measure.label.lower()} per 1,000 residents, "
                 f"{area} highlighted.",

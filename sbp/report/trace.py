@@ -68,14 +68,15 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
     rag = table_row["RAG"]
     comparator = boardtable.comparator_of(row)
     rule = next(s.help for s in SETTINGS if s.name == "rag_rule").replace(boardtable.LONDON, comparator)
+    units = boardtable.units_of(row)
     traces = {
         "Category": f"{base}\nQuery: {q}",
-        prev_label: f"{base}\nFigure: offences recorded, {spans['previous']}\nQuery: {q} -> previous",
-        cur_label: f"{base}\nFigure: offences recorded, {spans['current']}\nQuery: {q} -> current",
+        prev_label: f"{base}\nFigure: {units} recorded, {spans['previous']}\nQuery: {q} -> previous",
+        cur_label: f"{base}\nFigure: {units} recorded, {spans['current']}\nQuery: {q} -> current",
         "% difference": f"{base}\nFigure: (current - previous) / previous x 100, {spans['current']} against "
                         f"{spans['previous']}\nQuery: {q} -> pct_change",
         "RAG": f"{base}\nFigure: RAG status, rule '{settings['rag_rule']}': {rule}\nQuery: {q} -> rag",
-        "Rate per 1,000": f"{base}\nFigure: offences per 1,000 residents, {spans['current']}"
+        "Rate per 1,000": f"{base}\nFigure: {units} per 1,000 residents, {spans['current']}"
                           + (f" (population {formatting.fmt_count(population)})" if population is not None else " (no population loaded)")
                           + f"\nQuery: {q} -> rate_per_1000",
         "Rank": f"{base}\nFigure: rank by rate per 1,000 among "
@@ -111,10 +112,11 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
         "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "london_rate_per_1000",
         "london_pct_change", "rank", "rank_previous", "rank_of")}
     comparator = boardtable.comparator_of(row)
+    units = boardtable.units_of(row)
     if fields["current"] is not None:
-        add(formatting.fmt_count(fields["current"]), f"offences, {spans['current']} (current)")
+        add(formatting.fmt_count(fields["current"]), f"{units}, {spans['current']} (current)")
     if fields["previous"] is not None:
-        add(formatting.fmt_count(fields["previous"]), f"offences, {spans['previous']} (previous)")
+        add(formatting.fmt_count(fields["previous"]), f"{units}, {spans['previous']} (previous)")
     if fields["pct_change"] is not None:
         add(formatting.fmt_pct(fields["pct_change"]), "% change on the previous 12 months (pct_change)")
     if fields["rate_per_1000"] is not None:

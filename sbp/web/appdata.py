@@ -176,11 +176,13 @@ def loaded_files(inputs: str) -> pd.DataFrame:
 # server CPU per chart, which under load is most of a page view.
 @st.cache_data(max_entries=128, show_spinner=False)
 def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
-               plot_height: int | None = None) -> dict:
-    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec (plot_height: a slide's)."""
+               plot_height: int | None = None, units: str = "offences") -> dict:
+    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec (plot_height: a slide's;
+    units: what the measure counts, Measure.units)."""
     start = max(add_months(end, -35), store_info(inputs).first_month)  # no empty years before the data starts
     frame = series(inputs, (area,), (measure_id,), start, end)
-    return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter, plot_height=plot_height))
+    return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter, plot_height=plot_height,
+                                             units=units))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
