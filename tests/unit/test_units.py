@@ -44,7 +44,7 @@ def test_a_measures_file_sets_the_unit_and_a_bad_one_is_refused(tmp_path: Path):
     assert load_config(good).measures["fly"].units == "reports"
     bad = tmp_path / "bad.toml"
     bad.write_text('[measures.fly]\nlabel = "Fly-tipping"\nseries = ["Fly-tipping"]\nunit = "Reports "\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="unit must be a plural noun"):
+    with pytest.raises(ConfigError, match="unit = \"Reports \"; expected a plural noun"):
         load_config(bad)
 
 
