@@ -41,11 +41,14 @@ if "sbp_borough" not in state:
         f"showing {default_borough} instead. Check focus_borough in the settings file.")
     state["g_notices"] = [n for n in (note0, note1, note2, note3) if n]
 comparator = info.forces.get(state["sbp_borough"], "London")  # the focus area's police force area ('London': the Met)
+in_force = [b for b in info.boroughs if info.forces.get(b) == comparator]  # the focus area's force's areas
 group_labels = GROUPS | {"all": f"All {comparator}"}
 if comparator != "London":  # inner/outer London means nothing elsewhere
-    group_labels = {k: v for k, v in group_labels.items() if k not in ("outer", "inner")}
-    if state["sbp_group"] not in group_labels:
-        state["sbp_group"] = "all"
+    group_labels = {k: v for k, v in group_labels.items() if k not in ("outer", "inner")} | {"similar": "Similar areas"}
+if not set(settings["similar_boroughs"]) & (set(in_force) - {state["sbp_borough"]}):
+    del group_labels["similar"]  # no configured similar area is loaded: the group would be the focus alone
+if state["sbp_group"] not in group_labels:
+    state["sbp_group"] = "all"
 if state["sbp_end"] not in info.valid_ends:  # a new extract can move the loaded months under a session
     state["sbp_end"] = info.valid_ends[-1]
 
@@ -76,7 +79,6 @@ if presenting:
 elif "present" in params:
     del params["present"]
 
-in_force = [b for b in info.boroughs if info.forces.get(b) == comparator]  # the focus area's force's areas
 comparators = {kind: comparator_group(kind, state["sbp_borough"], in_force, settings["similar_boroughs"])
                for kind in group_labels}
 

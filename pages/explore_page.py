@@ -83,15 +83,18 @@ if rates:
         st.warning("No chosen area has a population figure, so rates cannot be shown; showing offences instead.")
     else:
         value = rate_value
+units_shown = set(data["measure_unit"].dropna()) if "measure_unit" in data else set()
+units = units_shown.pop() if len(units_shown) == 1 else ("offences" if not units_shown else "counts")
+title = charts.value_title(value, units)
 shown = data[["measure_label", "area_name", "month", value]].rename(columns={
-    "measure_label": "Category", "area_name": "Area", "month": "Month", value: charts.VALUE_TITLES.get(value, value)})
+    "measure_label": "Category", "area_name": "Area", "month": "Month", value: title})
 shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
 if value.endswith("rate_per_1000"):  # rates to 2 decimals on screen and in the CSV, still numbers
     shown[shown.columns[-1]] = pd.array([None if formatting.is_missing(v) else float(formatting.round_half_up(v, 2))
                                          for v in shown[shown.columns[-1]]], dtype="Float64")
 
-st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"])), width="stretch")
-title = charts.VALUE_TITLES.get(value, value)
+st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"], units=units)),
+                   width="stretch")
 st.dataframe(formatting.styled(shown, {title: "rate" if "rate" in value else "count"}, missing_as_text=True), hide_index=True,
              width="stretch")  # a month with no rolling year yet reads "n/a", never a grey "None"
 st.download_button("Download exactly this (CSV)", formatting.csv_bytes(shown), mime="text/csv",

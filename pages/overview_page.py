@@ -45,7 +45,7 @@ if not ctx["present"]:
     from sbp.report import FORMATS, MIME_TYPES, build_report
 
     st.subheader("Board report")
-    st.caption("The full report for this borough and period: each priority's objectives, table, commentary and charts, "
+    st.caption(f"The full report for this {'borough' if ctx['comparator'] == 'London' else 'area'} and period: each priority's objectives, table, commentary and charts, "
                "with definitions, caveats and the provenance of every file, ready for the board.")
     report_labels = {"pdf": "PDF", "html": "HTML", "pptx": "PowerPoint"}
     report_format = st.radio("Report format", list(report_labels), format_func=report_labels.get, horizontal=True,

@@ -50,7 +50,7 @@ table = pd.DataFrame({
     "RAG": in_group["rag"].map(formatting.rag_label),
 }).sort_values(f"Rank ({comparator})")
 st.dataframe(formatting.styled(table, {counted: "count", "Rate per 1,000": "rate", "Places moved": "change",
-                                        "% change": "pct"}),
+                                        "% change": "pct"}, missing_as_text=True),
              hide_index=True, width="stretch", column_config={
     "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })

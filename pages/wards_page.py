@@ -58,7 +58,11 @@ except SbpError as exc:
 
 start = add_months(end, -23)
 trend = appdata.series(inputs, tuple(wards), (measure_id,), start, end, level="ward")
-sparks = trend.groupby("area_name")["offence_count"].apply(lambda s: [int(v) if pd.notna(v) else 0 for v in s])
+loaded = trend.loc[trend["offence_count"].notna(), "month"]
+trend = trend[trend["month"] >= loaded.min()] if len(loaded) else trend.iloc[0:0]  # no line before the data starts
+# A month not loaded stays a gap in the line (unknown), never a zero.
+sparks = trend.groupby("area_name")["offence_count"].apply(lambda s: [int(v) if pd.notna(v) else None for v in s])
+spark_title = f"Last {trend['month'].nunique()} months"
 
 table = pd.DataFrame({
     "Ward": league["area_name"],
@@ -67,19 +71,19 @@ table = pd.DataFrame({
     "Change": league["change"],
     "% change": league["pct_change"].astype("Float64"),
     "Significant": [yes_no(s) for s in league["significant"].astype(object)],
-    "Last 24 months": league["area_name"].map(sparks),
+    spark_title: league["area_name"].map(sparks),
 }).sort_values("This year", ascending=False)
 
 st.subheader(f"{literal(labels[measure_id])}: rolling year {rolling_year_span(end)}")
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
            "so they add up to less than the borough total.")
 st.dataframe(styled(table, {"Previous year": "count", "This year": "count", "Change": "change", "% change": "pct",
-                            "Last 24 months": "raw"}, missing_as_text=True),
+                            spark_title: "raw"}, missing_as_text=True),
              hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
     # One scale for every ward, so 1 offence does not look as volatile as 100.
-    "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium", y_min=0,
-                                                       y_max=max([max(s) for s in sparks if len(s)] + [1])),
+    spark_title: st.column_config.LineChartColumn(spark_title, width="medium", y_min=0,
+                                                  y_max=max([v for s in sparks for v in s if v is not None] + [1])),
 })
-st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns="Last 24 months")),
+st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns=spark_title)),
                    file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),
                    mime="text/csv", key="wd_download")

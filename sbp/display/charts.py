@@ -38,6 +38,14 @@ _VALUE_CHART_TITLES = {
     "rolling_12_rate_per_1000": "Offences per 1,000 residents in the 12 months to each month",
 }
 
+
+
+def value_title(value: str, units: str = "offences", chart: bool = False) -> str:
+    """An axis or column title (chart=True: a chart title) for a series value, in the measures' unit ('incidents')."""
+    title = (_VALUE_CHART_TITLES if chart else VALUE_TITLES)[value]
+    return title.replace("Offences", units.capitalize())
+
+
 # Okabe-Ito: distinguishable under the common colour-vision deficiencies (yellow last: weak on white).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 FOCUS_COLOUR = "#1f5c99"  # the app theme's primary colour
@@ -485,8 +493,10 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
 
 # --- explore --------------------------------------------------------------------------------
 
-def comparison_chart(series: pd.DataFrame, value: str = "offence_count", presenter: bool = False) -> alt.LayerChart:
-    """One line per area x measure over time: offences, rolling totals or rates (VALUE_TITLES lists the values)."""
+def comparison_chart(series: pd.DataFrame, value: str = "offence_count", presenter: bool = False,
+                     units: str = "offences") -> alt.LayerChart:
+    """One line per area x measure over time: counts, rolling totals or rates (VALUE_TITLES lists the values), titled
+    in the measures' unit."""
     style = _style(presenter)
     if value not in VALUE_TITLES:
         raise ValueError(f"comparison_chart: value must be one of {list(VALUE_TITLES)}, not {value!r}")
@@ -506,7 +516,7 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
     colour_field, colour_title = ("measure_label", "Measure") if by_measure else ("area_name", "Area")
     encoding: dict[str, Any] = {
         "x": alt.X("month:T", axis=_axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False)),
-        "y": alt.Y(f"{value}:Q", axis=_axis(style, VALUE_TITLES[value], format=RATE_FORMAT if rate else COUNT_FORMAT,
+        "y": alt.Y(f"{value}:Q", axis=_axis(style, value_title(value, units), format=RATE_FORMAT if rate else COUNT_FORMAT,
                                                **({} if rate else {"tickMinStep": 1}))),
         # Past eight lines the colour-blind-safe palette would repeat; 20 colours beat repeats.
         "color": alt.Color(f"{colour_field}:N",
@@ -518,7 +528,7 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
             alt.Tooltip("area_name:N", title="Area"),
             alt.Tooltip("measure_label:N", title="Measure"),
             alt.Tooltip("month:T", title="Month", format="%b %Y"),
-            alt.Tooltip("value_text:N", title=VALUE_TITLES[value]),
+            alt.Tooltip("value_text:N", title=value_title(value, units)),
         ],
     }
     if n_measures > 1:
@@ -533,6 +543,6 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
         color=alt.Color(f"{colour_field}:N"),
     )
     return alt.layer(lines, points).properties(
-        title=_title(_VALUE_CHART_TITLES[value], style, subtitle), width="container", autosize=_FIT_WIDTH,
+        title=_title(value_title(value, units, chart=True), style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=style.height(320), description="Line chart comparing areas and measures over time",
     )

@@ -33,6 +33,7 @@ BASE_CSS = """
 .sbp-card-label { font-size: 0.9rem; color: #31333f; }
 .sbp-card-value { font-size: 1.9rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }
 .sbp-card-delta { font-size: 0.9rem; font-weight: 600; }
+.sbp-card .sbp-badge { white-space: normal; max-width: 100%; }  /* "No comparison" wraps inside a narrow card */
 .sbp-objective p { margin: 0.2rem 0 0.4rem 0; }
 .sbp-objective ul { margin: 0.1rem 0 0.3rem 1.1rem; padding: 0; }
 .sbp-objective-head { margin-bottom: 0.2rem; }

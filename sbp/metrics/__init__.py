@@ -436,6 +436,7 @@ def series(
     for col in ("rate_per_1000", "rolling_12_rate_per_1000"):
         frame[col] = frame[col].astype("Float64")
     frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
+    frame.insert(2, "measure_unit", frame["measure_id"].map({m.id: m.units for m in measures}))
     return frame
 
 

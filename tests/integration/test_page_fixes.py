@@ -56,3 +56,13 @@ def test_the_board_table_shows_no_raw_floats_or_none(demo_store, app):
     board = next(m.value for m in at.markdown if '<table class="sbp-table sbp-board' in m.value)
     assert "None" not in board and "nan" not in board and ".000000" not in board
     assert "London % difference" in board and "Significant" in board
+
+
+def test_ward_sparklines_start_where_the_ward_data_starts(demo_store, app):
+    # The demo's ward file starts in Dec 2020: a year ending Nov 2021 has 12 loaded months, not 24 with zeros.
+    at = app(demo_store, end="2021-11")
+    at.switch_page("pages/wards_page.py").run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert "Last 12 months" in table.columns and "Last 24 months" not in table.columns
+    assert all(len(line) == 12 and None not in line for line in table["Last 12 months"])

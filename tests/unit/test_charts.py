@@ -290,6 +290,13 @@ def test_comparison_chart_titles_the_y_axis_for_the_value_shown(value, title):
     assert line["encoding"]["color"]["field"] == "area_name" and "strokeDash" not in line["encoding"]
 
 
+def test_comparison_chart_speaks_the_measures_unit():
+    spec = charts.comparison_chart(series_frame(COUNTS_24), units="incidents").to_dict()
+    line = next(u for u, _ in units(spec) if mark(u) == "line")
+    assert line["encoding"]["y"]["axis"]["title"] == "Incidents per month"
+    assert "Incidents each month" in str(spec["title"]) and "Offences" not in str(spec)
+
+
 def test_comparison_chart_dashes_measures_and_refuses_unknown_values():
     frame = pd.concat([series_frame(COUNTS_24), series_frame(COUNTS_24, measure_label="Knife crime"),
                        series_frame(COUNTS_24, area="Bexley")])
