@@ -6,7 +6,7 @@ PRESENTER_CSS = """
 [data-testid="stHeader"] { display: none !important; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 0.6rem 1.4rem 1rem 1.4rem; }
-[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; max-width: calc(100% - 660px); }
+[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; max-width: calc(100% - 400px); }
 [data-testid="stMain"] h2 { font-size: 1.6rem; padding: 0.4rem 0 0.2rem 0; }
 [data-testid="stMain"] h3 { font-size: 1.35rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.05rem; line-height: 1.4; }
@@ -18,7 +18,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .sbp-card-delta { font-size: 0.9rem; }
 .sbp-table { font-size: 1.05rem; }
 .st-key-sbp_slide_nav { position: fixed; top: 0.4rem; right: 1rem; z-index: 1000; width: auto !important;
+  max-width: 380px; flex-wrap: wrap; justify-content: flex-end; row-gap: 0.1rem;
   background: rgba(255,255,255,0.92); align-items: center; gap: 0.5rem; }
+/* The date stamp goes under the slide buttons, so the title keeps all but the buttons' width of the first line. */
+.st-key-sbp_slide_nav > div:has(.sbp-stamp) { order: 9; flex-basis: 100%; text-align: right; }
 .st-key-sbp_slide_nav .sbp-stamp { font-size: 0.85rem; margin: 0; }
 .st-key-sbp_slide_nav p { font-size: 0.9rem; }
 </style>

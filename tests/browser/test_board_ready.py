@@ -108,6 +108,9 @@ def test_presenter_slides_fit_one_screen(warm, browser, path, size):  # noqa: F8
     try:
         check_readable(page)
         assert not page.locator("[data-testid=stSidebar]").is_visible()
+        title = page.locator("[data-testid=stMain] h1").first.bounding_box()
+        nav = page.locator(".st-key-sbp_slide_nav").bounding_box()
+        assert title["x"] + title["width"] <= nav["x"] + 1, (title, nav)  # the title never runs under the buttons
         if path == "overview":
             from sbp.config import default_config
 
