@@ -28,6 +28,14 @@ measure_pop AS (
                               THEN i.denominator ELSE 'residents' END
 )"""
 
+# Where a measure's MPS Monthly Crime Dashboard figures are loaded for a month (at that level), its long-format
+# series rows for the same month are not counted as well: they are the same offences reshaped by hand before the
+# workbook could be read, and the published workbook wins. A condition on crime_counts c joined to measure_map m.
+NOT_SUPERSEDED = """NOT (m.source = 'long_counts' AND EXISTS (
+        SELECT 1 FROM measure_map d JOIN month_index mi ON mi.source = d.source
+        WHERE d.measure_id = m.measure_id AND d.source = 'mps_dashboard' AND mi.month = c.month
+          AND mi.area_level = c.area_level))"""
+
 # Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
 # counts, rates, ranks (this year and a year earlier) and London totals, in one set-based query.
 COMPARISON_SQL = f"""
@@ -65,7 +73,7 @@ monthly AS (
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
     WHERE c.area_level = $level AND c.month BETWEEN ($first_end - INTERVAL 23 MONTH)::DATE AND $last_end
-      AND ($within IS NULL OR c.borough = $within)
+      AND ($within IS NULL OR c.borough = $within) AND {NOT_SUPERSEDED}
     GROUP BY ALL
 ),
 grid AS (
@@ -149,6 +157,7 @@ monthly AS (
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
     WHERE c.area_level = $level AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month
       AND c.area_name IN (SELECT area_name FROM wanted) AND ($within IS NULL OR c.borough = $within)
+      AND {NOT_SUPERSEDED}
     GROUP BY ALL
     UNION ALL
     SELECT m.measure_id, 'London' AS area_name, c.month, sum(c.offence_count * m.sign) AS offence_count
@@ -156,7 +165,7 @@ monthly AS (
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
     WHERE $include_london AND c.area_level = 'borough'
-      AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month
+      AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month AND {NOT_SUPERSEDED}
     GROUP BY ALL
 ),
 area_list AS (
@@ -242,7 +251,7 @@ HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $le
 # Exceptions: the month $end's count per measure/category x area against Poisson control limits around an
 # expected count: the mean of the preceding $baseline months, or (seasonal) the mean of the same calendar month in
 # the $years years before. London (every area at the level summed) is one more area when asked.
-EXCEPTIONS_SQL = """
+EXCEPTIONS_SQL = f"""
 WITH
 counts AS (
     SELECT m.measure_id, c.area_name, c.borough, c.month, c.offence_count * m.sign AS offence_count
@@ -250,6 +259,7 @@ counts AS (
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
     WHERE c.area_level = $level AND c.month BETWEEN ($end - to_months(greatest($baseline, 12 * $years)))::DATE AND $end
+      AND {NOT_SUPERSEDED}
 ),
 monthly AS (
     SELECT measure_id, area_name, borough, month, sum(offence_count) AS offence_count

@@ -132,6 +132,20 @@ def test_workbook_measures(db: Path, fixture_file: Path, write_csv) -> None:
         assert list(zip(wards["area_name"], wards["current"])) == [("Shortlands & Park Langley", 24)]  # not Bromley North
 
 
+def test_a_series_for_months_the_workbook_covers_is_not_added_to_it(db: Path, fixture_file: Path, write_csv) -> None:
+    # A hand-reshaped "Hate crime" series from before the workbook could be read, for Dec 2021 to Mar 2022; the
+    # workbook covers Jan 2022 on. Where both are loaded the workbook wins; Dec 2021 keeps the series figure.
+    series = "month,area,category,count\n" + "".join(f"{m},Bromley,Hate crime,20\n" for m in
+                                                      ("2021-12", "2022-01", "2022-02", "2022-03"))
+    ingest([fixture_file, write_csv("hate.csv", series), write_csv("pop.csv", "area,population\nBromley,330000\n")], db=db)
+    measure = default_config().measures["hate_crime"]
+    with store.connect_read(db) as con:
+        head = metrics.comparisons(con, [measure], metrics.parse_month("2022-11"), area="Bromley")
+        monthly = metrics.series(con, ["Bromley"], [measure], "2021-12", "2022-03")
+    assert list(monthly["offence_count"]) == [20, 20, 20, 20]  # never 40 where both are loaded
+    assert head["current"].iloc[0] == 12 * 20
+
+
 def test_workbook_bad_measure_names_the_line(tmp_path: Path, db: Path) -> None:
     rows = fixture_rows()[:5]
     rows[3][7] = "Arrests"
