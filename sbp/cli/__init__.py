@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -49,7 +50,18 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     frame = load_status(args.db)
     if args.json:
-        print(frame.to_json(orient="records", date_format="iso", indent=2))
+        from sbp.ingest.geography import QUALITY_SQL
+
+        with store.connect_read(args.db) as con:
+            warnings = store.quality_warnings(con)
+            police_uk = con.execute(QUALITY_SQL).df()
+        print(json.dumps({
+            "store": str(store.resolve_db_path(args.db)),
+            "sources": json.loads(frame.to_json(orient="records", date_format="iso")),
+            "warnings": warnings,  # the data-quality warnings the text output prints
+            "police_uk": json.loads(police_uk.to_json(orient="records", date_format="iso")),
+            "last_failure": store.last_failure(args.db),
+        }, indent=2, default=str))
         return 0
     if frame.empty:
         print("The store is empty.")

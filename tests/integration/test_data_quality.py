@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sbp import store
@@ -28,6 +29,10 @@ def test_a_month_with_many_unattributed_offences_is_named(db: Path, write_csv, c
     assert main(["status", "--db", str(db)]) == 0
     out = capsys.readouterr().out
     assert "WARNING" in out and "Mar 2020" in out
+    assert main(["status", "--db", str(db), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert [w for w in status["warnings"] if "Mar 2020" in w] and status["last_failure"] is None
+    assert [s["source"] for s in status["sources"]] == ["mps_borough"]
     with store.connect_read(db) as con:
         import datetime as dt
 
