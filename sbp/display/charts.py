@@ -262,7 +262,12 @@ def trend_chart(
         ).encode(text="note_text:N"))
 
     left = alt.layer(bars, year_before, *note_layers, hover_columns)
-    rolling = named(series_names[2]).mark_line(strokeWidth=style.stroke * 1.25).encode(
+    # A single rolling-year value (the first full year loaded) is a line of one point: draw the point.
+    lone = int(data["rolling_12_total"].notna().sum()) < 2
+    rolling = named(series_names[2]).mark_line(
+        strokeWidth=style.stroke * 1.25,
+        point=alt.OverlayMarkDef(filled=True, size=style.stroke * 30) if lone else False,
+    ).encode(
         x=mid_x,
         y=alt.Y("rolling_12_total:Q", scale=alt.Scale(domain=[0, right_top], nice=False),
                 axis=_axis(style, "Rolling 12-month total", orient="right", format=COUNT_FORMAT, grid=False,

@@ -359,3 +359,14 @@ def test_names_with_markup_reach_the_charts_only_as_data_values():
         inside = {v for p, v in walk(spec["datasets"]) if isinstance(v, str)}
         if name in ("league", "comparison"):  # the others draw no names but in the title
             assert inside & {HTML_AREA, HTML_MEASURE}, name
+
+
+def test_trend_chart_draws_a_lone_rolling_year_as_a_point():
+    frame = series_frame(COUNTS_24)
+    frame["rolling_12_total"] = pd.array([None] * 23 + [1200], dtype="Int64")  # only the last month has a full year
+    spec = charts.trend_chart(frame, "Bromley", "Total burglary").to_dict()
+    rolling = [u for u, _ in units(spec) if mark(u) == "line" and u["encoding"]["y"]["field"] == "rolling_12_total"]
+    assert rolling and rolling[0]["mark"].get("point")
+    spec = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary").to_dict()
+    rolling = [u for u, _ in units(spec) if mark(u) == "line" and u["encoding"]["y"]["field"] == "rolling_12_total"]
+    assert not rolling[0]["mark"].get("point")
