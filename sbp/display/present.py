@@ -31,7 +31,10 @@ BASE_CSS = """
 <style>
 .sbp-badge { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.4em; font-weight: 600; white-space: nowrap; }
 .sbp-stamp { color: #555; font-size: 0.9rem; }
-.sbp-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.4rem; }
+.sbp-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.2rem; }
+/* Streamlit pulls a Markdown block's bottom up by 1rem (for a trailing paragraph's margin); the cards have none,
+   so without this the next chart covers their bottom edge. */
+[data-testid="stMarkdownContainer"]:has(> .sbp-cards) { margin-bottom: 0 !important; }
 .sbp-card { border: 1px solid rgba(49,51,63,0.2); border-radius: 0.5rem; padding: 0.5rem 0.75rem; overflow-wrap: anywhere; }
 .sbp-card-label { font-size: 0.9rem; color: #31333f; }
 .sbp-card-value { font-size: 1.9rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }

@@ -120,6 +120,9 @@ def test_presenter_slides_fit_one_screen(warm, browser, path, size):  # noqa: F8
         bottoms = [box["y"] + box["height"] for box in
                    (el.bounding_box() for el in page.locator("[data-testid=stVegaLiteChart]").all())]
         assert len(bottoms) == 2 and max(bottoms) <= size[1], bottoms
+        cards = page.locator(".sbp-cards").bounding_box()
+        charts_top = min(el.bounding_box()["y"] for el in page.locator("[data-testid=stVegaLiteChart]").all())
+        assert cards["y"] + cards["height"] <= charts_top + 1, (cards, charts_top)  # no chart covers the cards
         brief = page.locator("ul.sbp-brief").bounding_box()
         assert brief["y"] + brief["height"] <= size[1]
         assert page.evaluate("document.scrollingElement.scrollTop") == 0
