@@ -56,23 +56,8 @@ def value(name):
     return known(row[name])
 
 
-def tone(change) -> str:
-    """good / bad / neutral for a change in this measure's count or rate."""
-    if change is None or change == 0:
-        return "neutral"
-    better = change < 0 if measure.direction == "lower_is_better" else change > 0
-    return "good" if better else "bad"
-
-
-rate, rate_previous = value("rate_per_1000"), value("rate_per_1000_previous")
-changes = (  # the sign of each card's change, for its colour
-    None if value("current") is None or value("previous") is None else value("current") - value("previous"),
-    None if rate is None or rate_previous is None else rate - rate_previous,
-    None if value("rank") is None or value("rank_previous") is None else int(value("rank")) - int(value("rank_previous")),
-)
 london = pct_change(value("london_current"), value("london_previous"))  # exact, as in the board table
-cards = [panels.card_html(card.label, card.value, card.delta, tone(change))
-         for card, change in zip(boardtable.metric_cards(row.to_dict()), changes)]
+cards = [panels.card_html(card.label, card.value, card.delta, card.tone) for card in boardtable.metric_cards(row.to_dict())]
 cards.append(panels.card_html(
     "RAG status", "", None if london is None else f"{ctx['comparator']} {fmt_pct(london, signed=True)}"
     + ("; significant change" if value("significant") is True else ""), value_html=rag_badge(value("rag"))))

@@ -113,14 +113,14 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 def cmd_settings(args: argparse.Namespace) -> int:
     from sbp.config import check_configuration
-    from sbp.config.settings import SETTINGS, load_settings
+    from sbp.config.settings import SETTINGS, load_settings, settings_path, shown_path
 
     if args.check:
         print(f"ok: {', '.join(check_configuration())} are valid")
         return 0
     values = load_settings()
     for setting in SETTINGS:
-        marker = "" if values[setting.name] == setting.default else "  (set in data/settings.toml)"
+        marker = "" if values[setting.name] == setting.default else f"  (set in {shown_path(settings_path())})"
         print(f"{setting.name} = {values[setting.name]!r}{marker}\n    {setting.help}")
     return 0
 

@@ -34,17 +34,26 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return [{c: _json_value(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False)]
 
 
-def _fmt(value: Any, digits: int = 2) -> str:
+def _fmt(value: Any, column: str = "", row: dict[str, Any] | None = None) -> str:
+    """A value as the dashboard shows it: percentages exact from the counts when the row has them, rates to 2 places."""
     value = _json_value(value)
+    if column.endswith("pct_change"):
+        prefix = column.removesuffix("pct_change")  # '', 'london_' or 'comparator_'
+        row = row or {}
+        if f"{prefix}current" in row and f"{prefix}previous" in row:
+            value = formatting.pct_change(row[f"{prefix}current"], row[f"{prefix}previous"])
+        return formatting.fmt_pct(value, signed=True)
+    if "rate" in column and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return formatting.fmt_rate(value)
     if isinstance(value, float):
-        return formatting.fmt_number(value, digits)
+        return formatting.fmt_number(value, 2)
     if isinstance(value, int) and not isinstance(value, bool):
         return formatting.fmt_count(value)
     return formatting.fmt_text(value)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    cells = [[_fmt(r[c]) for c in columns] for r in rows]
+    cells = [[_fmt(r[c], c, r) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))) for row in cells]
@@ -61,7 +70,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
     else:
         width = max(len(k) for k in result)
         for key, value in result.items():
-            print(f"{key.ljust(width)}  {_fmt(value)}")
+            print(f"{key.ljust(width)}  {_fmt(value, key, result)}")
     return 0
 
 
@@ -115,7 +124,7 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{pd.Timestamp(scan.end):%b %Y}. {scan.basis()} Expected by chance in a quiet month: "
-          f"{scan.expected_by_chance:.1f} of {scan.cells_tested:,} combinations.")
+          f"{formatting.fmt_number(scan.expected_by_chance, 1)} of {formatting.fmt_count(scan.cells_tested)} combinations.")
     if not rows:
         print("No exceptions: every count is within its control limits.")
     else:

@@ -37,10 +37,20 @@ def comparator_of(rows: pd.DataFrame | Mapping[str, Any]) -> str:
     return str(name) if name else LONDON
 
 
+def rag_rule_text(rag_rule: str, comparator: str = LONDON) -> str:
+    """What RAG means under a rag_rule setting, for a comparator ('London' or a force area)."""
+    return RAG_RULE_TEXT[rag_rule].format(comparator=comparator)
+
+
+def confidence_text(significance_level: float) -> str:
+    """The confidence level of a significance level in words: 0.05 -> '95', 0.001 -> '99.9'."""
+    return formatting.fmt_number((1 - float(significance_level)) * 100, 2).rstrip("0").rstrip(".")
+
+
 def definitions(settings: Mapping[str, Any], comparator: str = LONDON) -> tuple[tuple[str, str], ...]:
     """The board table's definitions as (term, the rest of the sentence), for the settings and comparator in force."""
     level = float(settings["significance_level"])
-    confidence = formatting.fmt_number((1 - level) * 100, 2).rstrip("0").rstrip(".")
+    confidence = confidence_text(level)
     if comparator == LONDON:
         population = "Census 2021 population, or the latest loaded"
         comparator_is = "every area in the extract, including the Heathrow and London City airports area"
@@ -57,8 +67,7 @@ def definitions(settings: Mapping[str, Any], comparator: str = LONDON) -> tuple[
         (comparator, f" is {comparator_is}."),
         ("Significant", f" means an exact test says the change is unlikely to be chance ({confidence}% level, "
                         f"significance_level = {level:g})."),
-        ("RAG", f" (rag_rule = '{settings['rag_rule']}'): "
-                + RAG_RULE_TEXT[settings["rag_rule"]].format(comparator=comparator)),
+        ("RAG", f" (rag_rule = '{settings['rag_rule']}'): " + rag_rule_text(settings["rag_rule"], comparator)),
     )
 
 
@@ -122,6 +131,14 @@ class Card:
     value: str
     delta: str | None
     help: str | None = None
+    tone: str = "neutral"  # good / bad / neutral: the colour of the change, from the same rounded change it shows
+
+
+def change_tone(change: Any, direction: str) -> str:
+    """good / bad / neutral for a shown change of a measure's count or rate (lower_is_better or higher_is_better)."""
+    if change is None or change == 0:
+        return "neutral"
+    return "good" if (change < 0) == (direction == "lower_is_better") else "bad"
 
 
 def units_of(row: Mapping[str, Any]) -> str:
@@ -138,14 +155,20 @@ def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
     rate_change = (None if v["rate_per_1000"] is None or v["rate_per_1000_previous"] is None
                    else formatting.round_half_up(v["rate_per_1000"], 2) - formatting.round_half_up(v["rate_per_1000_previous"], 2))
     places = None if v["rank"] is None or v["rank_previous"] is None else int(v["rank_previous"]) - int(v["rank"])
+    direction = str(row.get("direction") or "lower_is_better")
+    count_change = None if v["current"] is None or v["previous"] is None else v["current"] - v["previous"]
     return (
         Card(f"{units_of(row).capitalize()}, rolling year", formatting.fmt_count(v["current"]),
-             None if pct is None else f"{formatting.fmt_pct(pct, signed=True)} on last year"),
+             None if pct is None else f"{formatting.fmt_pct(pct, signed=True)} on last year",
+             tone=change_tone(count_change, direction)),
         Card("Rate per 1,000 residents", formatting.fmt_rate(v["rate_per_1000"]),
-             None if rate_change is None else f"{formatting.fmt_signed_decimal(rate_change, 2)} on last year"),
+             None if rate_change is None else f"{formatting.fmt_signed_decimal(rate_change, 2)} on last year",
+             tone=change_tone(rate_change, direction)),
         Card(f"Rank among {areas_of(comparator_of(row))}", formatting.rank_text(v["rank"], v["rank_of"]),
              f"{formatting.fmt_signed(places, 'place', 'places')} on last year" if places else None,
-             "1 = the lowest rate per 1,000 residents; a rise in places is an improvement."),
+             "1 = the lowest rate per 1,000 residents; a rise in places is an improvement.",
+             # A rise in places (a lower rate than the others) is good whatever the measure's direction.
+             tone=change_tone(None if places is None else -places, "lower_is_better")),
     )
 
 

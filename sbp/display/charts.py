@@ -468,7 +468,7 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
     if tiles["has_rate"].any():
         layers.append(base.transform_filter("datum.has_rate").mark_rect(cornerRadius=3).encode(
             color=alt.Color("rate_per_1000:Q", scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[low, high]),
-                            legend=_legend(style, "Rate per 1,000", format=",.1f", gradientLength=style.height(200),
+                            legend=_legend(style, "Rate per 1,000", format=RATE_FORMAT, gradientLength=style.height(200),
                                            gradientThickness=style.label))))
     if not tiles["has_rate"].all():
         layers.append(base.transform_filter("!datum.has_rate").mark_rect(cornerRadius=3, color=NO_DATA_COLOUR))

@@ -19,7 +19,7 @@ def scan_note(scan: ExceptionScan, level: str, configured_baseline: int) -> str:
                      f"uses those instead of the configured {configured_baseline}.")
     if not scan.seasonal:
         parts.append("Seasonality is not modelled (that needs 36 earlier months).")
-    parts.append(f"In a month with nothing unusual, about {scan.expected_by_chance:.1f} of the "
+    parts.append(f"In a month with nothing unusual, about {fmt_number(scan.expected_by_chance, 1)} of the "
                  f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
                  f"be flagged by chance.")
     return " ".join(parts)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sbp.display import boardtable
 from sbp.config import Config
-from sbp.config.settings import SETTINGS
+from sbp.config.settings import settings_path, shown_path
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
 
@@ -77,7 +77,7 @@ SOURCE_KINDS = {
 SIGNIFICANCE_TEST = (
     "An exact conditional test of two Poisson counts over equal periods: given the two years' total, this "
     "year's count is Binomial(total, 1/2) if nothing changed. The change is significant when the two-sided "
-    "p-value is below the significance level ({level:g}, i.e. the {confidence:g}% level)."
+    "p-value is below the significance level ({level:g}, i.e. the {confidence}% level)."
 )
 
 MISSING_CAVEAT = (
@@ -97,10 +97,10 @@ def definitions(settings: dict[str, Any], config: Config, comparator: str = boar
     """The board table's definitions for the settings and comparator in force, with the significance test and RAG rule."""
     out = list(boardtable.definitions(settings, comparator))
     level = float(settings["significance_level"])
-    rule = next(s.help for s in SETTINGS if s.name == "rag_rule").replace(boardtable.LONDON, comparator)
-    out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(level=level, confidence=(1 - level) * 100)))
+    out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(level=level,
+                                                                      confidence=boardtable.confidence_text(level))))
     higher = [m.label.lower() for m in config.measures.values() if m.direction == "higher_is_better"]
-    text = f": rag_rule = '{settings['rag_rule']}' (data/settings.toml). {rule}"
+    text = f": rag_rule = '{settings['rag_rule']}', set in {shown_path(settings_path())} (see RAG above)."
     if higher:
         text += f" Where higher is better ({', '.join(higher)}), the right way is up."
     out.append(("RAG rule in use", text))

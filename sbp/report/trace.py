@@ -13,7 +13,6 @@ import pandas as pd
 
 from sbp.display import boardtable, formatting
 from sbp.config import Config, Measure
-from sbp.config.settings import SETTINGS
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
     p_value = value(row, "p_value")
     rag = table_row["RAG"]
     comparator = boardtable.comparator_of(row)
-    rule = next(s.help for s in SETTINGS if s.name == "rag_rule").replace(boardtable.LONDON, comparator)
+    rule = boardtable.rag_rule_text(settings["rag_rule"], comparator)
     units = boardtable.units_of(row)
     traces = {
         "Category": f"{base}\nQuery: {q}",

@@ -74,6 +74,11 @@ def test_400_to_429_shows_plus_7_3_in_table_card_sentence_and_report_and_7_25_in
     back = pd.read_csv(io.StringIO(formatting.csv_bytes(table).decode("utf-8-sig")))
     assert back["% difference"].tolist() == [7.25]
 
+    from sbp.cli.metrics import _fmt  # the command line's text output reads the same
+
+    assert _fmt(7.25, "pct_change", {"current": 429, "previous": 400}) == "+7.3%"
+    assert _fmt(None, "london_pct_change", {"london_current": 5, "london_previous": 0}) == "n/a"
+
 
 def test_board_table_never_shows_float_counts_or_none():
     rows = frame(headline_row(current=2178, previous=2000), headline_row(current=None, previous=None, rag=None,
@@ -92,3 +97,13 @@ def test_board_table_never_shows_float_counts_or_none():
                                                            (12.25, 1, "12.3")])
 def test_round_half_up_from_the_decimal_a_user_reads(value, places, expected):
     assert formatting.fmt_number(value, places) == expected
+
+
+def test_card_colours_follow_the_change_they_show():
+    row = {"current": 429, "previous": 400, "rate_per_1000": 1.3012, "rate_per_1000_previous": 1.2988, "rank": 5,
+           "rank_of": 32, "rank_previous": 7, "direction": "lower_is_better"}
+    count, rate, rank = boardtable.metric_cards(row)
+    assert (count.tone, rank.tone) == ("bad", "good")
+    assert rate.delta == "no change on last year" and rate.tone == "neutral"  # 1.30 against 1.30 as shown
+    count, _, rank = boardtable.metric_cards(row | {"direction": "higher_is_better"})
+    assert (count.tone, rank.tone) == ("good", "good")
