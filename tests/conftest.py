@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh store per test and the real extracts from ../shared/data."""
+"""Shared fixtures: a clean environment, a fresh store per test, the real extracts from ../shared/data, and a small
+MPS borough file with known totals."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
 REAL_MPS = SHARED / "mps" / "mps_borough_level_crime_2021-12_to_2023-11.csv"
 REAL_POPULATION = SHARED / "population" / "census2021_london_boroughs.csv"
+# Variables that point the code at another store or settings file; a developer's exported ones never reach a test.
+SBP_ENVIRONMENT = ("SBP_SETTINGS", "SBP_DB")
 
 # The suite is reproducible: property tests draw the same examples on every run, so CI never fails on a new
 # random draw. HYPOTHESIS_PROFILE=explore draws fresh random examples to hunt for new failures.
@@ -29,6 +32,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = Path(str(item.fspath)).parent.name
         if folder in ("unit", "integration", "browser"):
             item.add_marker(folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_sbp_environment_for_the_session():
+    """Unset SBP_SETTINGS and SBP_DB for the whole run: session and module fixtures and the servers and processes
+    tests start (which inherit os.environ) see the defaults unless they set them."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in SBP_ENVIRONMENT:
+            patch.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_sbp_environment(monkeypatch):
+    """Unset SBP_SETTINGS and SBP_DB for every test; a test that needs one sets it with monkeypatch."""
+    for name in SBP_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -73,3 +93,17 @@ def real_files() -> tuple[Path, Path]:
     if not REAL_MPS.exists() or not REAL_POPULATION.exists():
         pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA to the shared/data folder)")
     return REAL_MPS, REAL_POPULATION
+
+
+BOROUGH_MONTHS = [f"{2022 + i // 12}{i % 12 + 1:02d}" for i in range(24)]  # 202201 ... 202312
+BOROUGH_CATEGORIES = [("Burglary", "Domestic Burglary"), ("Violence Against the Person", "Violence with Injury")]
+
+
+def borough_csv(path: Path, scale: int, months=BOROUGH_MONTHS, boroughs=("Bromley", "Bexley", "Croydon")) -> Path:
+    """Write a small MPS borough-level file: each count is scale x a fixed pattern, so totals and revisions are known."""
+    lines = ["MajorText,MinorText,LookUp_BoroughName," + ",".join(months)]
+    for b, borough in enumerate(boroughs):
+        for c, (major, minor) in enumerate(BOROUGH_CATEGORIES):
+            lines.append(f"{major},{minor},{borough}," + ",".join(str(scale * (1 + (b + c + m) % 5)) for m in range(len(months))))
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -16,7 +16,6 @@ from sbp.config.settings import DATA_DIR
 
 LSOA_NAME = re.compile(r"^\S.* [0-9]{3}[A-Z]$")          # ONS LSOA names: district name, space, NNNX
 LSOA_CODE = re.compile(r"^[EW]01[0-9]{6}$")
-WARD_CODE = re.compile(r"^[EW]05[0-9]{6}$")
 
 
 def _rows(name: str) -> list[dict[str, str]]:

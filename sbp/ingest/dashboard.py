@@ -8,7 +8,6 @@ its strands overlap ("Hate crime" contains "Racist and Religious Crime", which c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import re
@@ -18,11 +17,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sbp.config.settings import DATA_DIR
+from sbp.config import areas
 from sbp.errors import IngestError
 from sbp.ingest.textfile import TextFile
 
-SOURCE = "mps_dashboard"
 SHEET = "MPS_MonthlyCrimeDashboard_Other"
 # Role -> the header name with case, spaces and underscores removed (the publisher varies them).
 REQUIRED = {
@@ -30,7 +28,6 @@ REQUIRED = {
     "area_code": "areacode", "crime_type": "crimetype", "crime_subtype": "crimesubtype", "measure": "measure",
     "count": "count",
 }
-OPTIONAL = {"financialyear", "fyfyindex", "refreshdate"}
 AREA_TYPES = {"borough": "borough", "safer neighbourhood teams": "ward", "safer neighbourhood team": "ward",
               "snt": "ward", "ward": "ward"}
 MEASURES = {"offences": "Offences", "positive outcomes": "Positive Outcomes"}
@@ -56,10 +53,10 @@ def roles(header: list[str]) -> dict[str, str] | None:
 
 @functools.cache
 def ward_lookup() -> pa.Table:
-    """London ward code -> ONS ward name and borough (data/london_wards.csv, from the ONS LSOA/ward/LAD lookup)."""
-    with open(DATA_DIR / "london_wards.csv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return pa.table({k: [r[k] for r in rows] for k in ("ward_code", "ward_name", "borough")})
+    """London ward code -> ONS ward name and borough (areas.london_wards(), data/london_wards.csv) as a table to join."""
+    wards = areas.london_wards()
+    return pa.table({"ward_code": list(wards), "ward_name": [name for name, _ in wards.values()],
+                     "borough": [borough for _, borough in wards.values()]})
 
 
 def _text_column(values: tuple) -> pa.Array:

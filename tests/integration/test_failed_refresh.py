@@ -26,20 +26,9 @@ from sbp import store
 from sbp.cli import main
 from sbp.errors import IngestError
 from sbp.ingest import ingest
+from tests.conftest import borough_csv
 
 REPO = Path(__file__).resolve().parents[2]
-MONTHS = [f"{2022 + i // 12}{i % 12 + 1:02d}" for i in range(24)]
-CATEGORIES = [("Burglary", "Domestic Burglary"), ("Violence Against the Person", "Violence with Injury")]
-
-
-def borough_csv(path: Path, scale: int, boroughs=("Bromley", "Bexley")) -> Path:
-    """A small MPS borough-level file; every count is scale x a fixed pattern, so totals are known."""
-    lines = ["MajorText,MinorText,LookUp_BoroughName," + ",".join(MONTHS)]
-    for b, borough in enumerate(boroughs):
-        for c, (major, minor) in enumerate(CATEGORIES):
-            lines.append(f"{major},{minor},{borough}," + ",".join(str(scale * (1 + (b + c + m) % 5)) for m in range(len(MONTHS))))
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def served(db: Path) -> tuple:

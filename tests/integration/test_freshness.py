@@ -21,22 +21,10 @@ from sbp import metrics, store
 from sbp.errors import IngestError
 from sbp.ingest import ingest
 from sbp.display.formatting import data_stamp, shown_text
+from tests.conftest import BOROUGH_MONTHS as MONTHS, borough_csv
 
 REPO = Path(__file__).resolve().parents[2]
-MONTHS = [f"{2022 + i // 12}{i % 12 + 1:02d}" for i in range(24)]
 END = dt.date(2023, 12, 1)
-BOROUGHS = ("Bromley", "Bexley", "Croydon")
-CATEGORIES = [("Burglary", "Domestic Burglary"), ("Violence Against the Person", "Violence with Injury")]
-
-
-def borough_csv(path: Path, scale: int, months=MONTHS, boroughs=BOROUGHS) -> Path:
-    """An MPS borough-level file; each count is scale x a fixed pattern."""
-    lines = ["MajorText,MinorText,LookUp_BoroughName," + ",".join(months)]
-    for b, borough in enumerate(boroughs):
-        for c, (major, minor) in enumerate(CATEGORIES):
-            lines.append(f"{major},{minor},{borough}," + ",".join(str(scale * (1 + (b + c + m) % 5)) for m in range(len(months))))
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture

@@ -72,3 +72,66 @@ def test_the_sbp_command_lists_its_subcommands(capsys):
             main([command, "--help"])
         except SystemExit as done:
             assert done.code == 0, command
+
+
+def test_architecture_names_every_module_in_its_folder_paragraph():
+    """Each module under sbp/ (but __init__.py) is named, as `name.py`, in the paragraph of ARCHITECTURE.md that
+    describes its folder (**`sbp/`** for the package's own files), so a new module cannot go undescribed."""
+    paragraphs = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8").split("\n\n")
+    missing = []
+    for path in sorted((REPO / "sbp").rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        folder = path.parent.relative_to(REPO).as_posix()
+        described = [p for p in paragraphs if p.startswith(f"**`{folder}/`**")]
+        if len(described) != 1 or f"`{path.name}`" not in described[0]:
+            missing.append(str(path.relative_to(REPO)))
+    assert missing == [], "name these modules in their folder's paragraph of ARCHITECTURE.md"
+
+
+# What each folder may call by the flow of ARCHITECTURE.md (sbp.errors and its own modules always).
+FLOW = {
+    "config": set(),
+    "store": {"config"},
+    "ingest": {"config", "store"},
+    "metrics": {"config", "store"},
+    "display": {"config", "metrics"},
+    "web": {"config", "store", "ingest", "metrics", "display"},
+    "report": {"config", "store", "ingest", "metrics", "display"},
+    "cli": {"config", "store", "ingest", "metrics", "display", "report"},
+}
+# The calls ARCHITECTURE.md lists as going against the flow, each with its reason.
+AGAINST_FLOW = {
+    ("ingest", "sbp.metrics.materialized"),
+    ("store", "sbp.metrics.materialized"),
+    ("store", "sbp.ingest.geography"),
+    ("cli", "sbp.web.auth"),
+}
+
+
+def sbp_modules(path: Path) -> set[str]:
+    """The sbp modules a file imports anywhere in it (inside functions too), as dotted names."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "sbp"}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.split(".")[0] == "sbp":
+            for alias in node.names:
+                module = f"{node.module}.{alias.name}"
+                is_module = (REPO / (module.replace(".", "/") + ".py")).exists() or (REPO / module.replace(".", "/")).is_dir()
+                found.add(module if is_module else node.module)
+    return found
+
+
+def test_calls_against_the_flow_are_the_ones_architecture_names():
+    architecture = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    against = set()
+    for folder, allowed in FLOW.items():
+        for path in (REPO / "sbp" / folder).rglob("*.py"):
+            for module in sbp_modules(path):
+                parts = module.split(".")
+                if len(parts) > 1 and parts[1] not in allowed | {folder, "errors"}:
+                    against.add((folder, module))
+    assert against == AGAINST_FLOW, "say in ARCHITECTURE.md why a call goes against the flow, then list it here"
+    for _, module in AGAINST_FLOW:
+        assert f"`{module}`" in architecture, module

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from sbp.config import check_configuration, load_config
 from sbp.config.objectives import load_objectives
 from sbp.config.settings import DATA_DIR, SETTINGS, load_settings
 from sbp.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
 
 # One refused value per setting, with words its message must contain.
 BAD = {
@@ -33,6 +36,16 @@ BAD = {
 
 def test_every_setting_has_a_refused_value_below():
     assert set(BAD) == {s.name for s in SETTINGS}
+
+
+def test_the_readme_settings_table_lists_every_setting_with_its_default():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme[readme.index("| setting | default | what it does |"):].splitlines()[2:]
+    table = {}
+    for row in itertools.takewhile(lambda line: line.startswith("|"), after):
+        name, default, _ = (cell.strip().strip("`") for cell in row.strip("|").split("|", 2))
+        table[name] = default
+    assert table == {s.name: repr(s.default) for s in SETTINGS}
 
 
 @pytest.mark.parametrize("name", list(BAD))
