@@ -3,7 +3,9 @@ MPS borough file with known totals."""
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -49,6 +51,41 @@ def _no_sbp_environment(monkeypatch):
     """Unset SBP_SETTINGS and SBP_DB for every test; a test that needs one sets it with monkeypatch."""
     for name in SBP_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+
+
+# --- running on two workers (pytest-xdist; pytest.ini: -n 2 --dist loadgroup) --------------------
+
+MODULE_FIXTURE = re.compile(r"@pytest\.fixture\([^)]*scope\s*=\s*[\"'](?:module|class|package)[\"']")
+
+
+@functools.cache
+def shares_a_fixture(test_file: str) -> bool:
+    """Whether a test file defines a fixture kept for its module or class (a store built once, a running server)."""
+    path = REPO / test_file
+    return path.is_file() and MODULE_FIXTURE.search(path.read_text(encoding="utf-8")) is not None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """--dist loadgroup with the groups made here: a test file that defines a module- or class-scoped fixture is
+    one group (one worker builds the fixture once and runs all of that file's tests); every other test is a unit of
+    its own. Groups go out first, the largest first, then single tests in collection order, so the workers finish
+    close together. (xdist 3.8 marks a group by renaming the test, which pytest 9 no longer sees: the
+    xdist_group mark does nothing here.)
+    """
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FixtureGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            if scope != nodeid:
+                return scope
+            test_file = nodeid.split("::", 1)[0]
+            return test_file if shares_a_fixture(test_file) else nodeid
+
+    return FixtureGroupScheduling(config, log)
 
 
 @pytest.fixture
