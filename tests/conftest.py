@@ -1,5 +1,6 @@
-"""Shared fixtures: a clean environment, a fresh store per test, the real extracts from ../shared/data, and a small
-MPS borough file with known totals."""
+"""Shared fixtures: a clean environment, a fresh store per test, the demo and real-extract stores built once per run
+(tests that change a store take a copy), the real extracts from ../shared/data, a small MPS borough file with known
+totals, and how the suite is spread over two workers."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import functools
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from sbp.ingest import FileSummary, ingest
 from sbp.ingest.demo import build_demo
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,12 +97,28 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "store" / "sbp.duckdb"
 
 
+@dataclass(frozen=True)
+class DemoBuild:
+    """The session's demo store and what building it said (test_demo checks these)."""
+
+    db: Path
+    summaries: list[FileSummary]
+    messages: list[str]
+
+
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory) -> Path:
-    """The synthetic demo store, built once per run; tests must not change it (take demo_db for that)."""
+def demo_build(tmp_path_factory) -> DemoBuild:
+    """build_demo() into a fresh folder, once per run (once per xdist worker)."""
     db = tmp_path_factory.mktemp("demo-store") / "sbp.duckdb"
-    build_demo(db)
-    return db
+    messages: list[str] = []
+    summaries = build_demo(db, progress=messages.append)
+    return DemoBuild(db, summaries, messages)
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_build: DemoBuild) -> Path:
+    """The synthetic demo store, built once per run; tests must not change it (take demo_db for that)."""
+    return demo_build.db
 
 
 @pytest.fixture
@@ -124,12 +143,28 @@ def write_csv(tmp_path: Path):
     return _write
 
 
-@pytest.fixture
-def real_files() -> tuple[Path, Path]:
-    """The real MPS borough extract and Census 2021 populations, or skip when ../shared/data is absent."""
+def _require_real_files() -> tuple[Path, Path]:
     if not REAL_MPS.exists() or not REAL_POPULATION.exists():
         pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA to the shared/data folder)")
     return REAL_MPS, REAL_POPULATION
+
+
+@pytest.fixture
+def real_files() -> tuple[Path, Path]:
+    """The real MPS borough extract and Census 2021 populations, or skip when ../shared/data is absent."""
+    return _require_real_files()
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory) -> Path:
+    """The real borough extract and populations ingested once per run (or skip); tests only read it.
+
+    (test_real_extract checks that ingest itself, with its summaries, into a store of its own.)
+    """
+    files = _require_real_files()
+    db = tmp_path_factory.mktemp("real-store") / "sbp.duckdb"
+    ingest(list(files), db=db)
+    return db
 
 
 BOROUGH_MONTHS = [f"{2022 + i // 12}{i % 12 + 1:02d}" for i in range(24)]  # 202201 ... 202312

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sbp.ingest import ingest
 from sbp import metrics, store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,14 +21,9 @@ def demo_db(demo_store) -> Path:
 
 
 @pytest.fixture(scope="module")
-def real_db(tmp_path_factory) -> Path:
-    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
-
-    if not REAL_MPS.exists():
-        pytest.skip(f"real extracts not found under {SHARED}")
-    db = tmp_path_factory.mktemp("real") / "sbp.duckdb"
-    ingest([REAL_MPS, REAL_POPULATION], db=db)
-    return db
+def real_db(real_store) -> Path:
+    """These tests only read, so they share the session's real-extract store."""
+    return real_store
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from sbp.cli import main
 from sbp.ingest import ingest
-from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+from tests.conftest import SHARED
 
 REAL_WARD = SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv"
 
@@ -21,8 +21,8 @@ def test_help_prints_instead_of_crashing(argv, capsys):
     assert "usage: python -m sbp" in capsys.readouterr().out
 
 
-def test_rank_json_never_lists_the_airports(real_files, db, capsys):
-    ingest(list(real_files), db=db)
+def test_rank_json_never_lists_the_airports(real_store, capsys):
+    db = real_store
     assert main(["rank", "--db", str(db), "--measure", "burglary", "--end", "2023-11", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 32

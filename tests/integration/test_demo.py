@@ -191,10 +191,9 @@ def store_totals(db: Path) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_build_demo_and_rebuild(tmp_path):
-    db = tmp_path / "sbp.duckdb"
-    messages: list[str] = []
-    summaries = build_demo(db, progress=messages.append)
+def test_build_demo_and_rebuild(demo_build, demo_db):
+    # The session's demo store: build_demo() into a fresh folder, with what it said while building.
+    db, summaries, messages = demo_build.db, demo_build.summaries, demo_build.messages
     assert len(summaries) == 7 and not any(s.skipped for s in summaries)
     assert messages
     con = store.connect_read(db)
@@ -211,8 +210,8 @@ def test_build_demo_and_rebuild(tmp_path):
     finally:
         con.close()
     first = store_totals(db)
-    build_demo(db)
-    assert store_totals(db) == first
+    build_demo(demo_db)  # rebuilt over a copy of it
+    assert store_totals(demo_db) == first
 
 
 def test_build_demo_refuses_a_real_store(tmp_path):
@@ -225,9 +224,8 @@ def test_build_demo_refuses_a_real_store(tmp_path):
     assert store_totals(db) == []
 
 
-def test_real_files_replace_the_demo_and_are_then_protected(tmp_path):
-    db = tmp_path / "sbp.duckdb"
-    build_demo(db)
+def test_real_files_replace_the_demo_and_are_then_protected(demo_db, tmp_path):
+    db = demo_db  # a copy of the session's demo store
     extra = tmp_path / "more.csv"
     extra.write_text(
         "MajorText,MinorText,LookUp_BoroughName,202312\nBurglary,Domestic Burglary,Bromley,120\n", encoding="utf-8"

@@ -144,12 +144,10 @@ def test_unknown_names_and_months_are_explained(con):
         metrics.metric(con, "A", "Dec 2023", DOMESTIC)
 
 
-def test_materialised_comparisons_equal_the_live_query(tmp_path, monkeypatch):
+def test_materialised_comparisons_equal_the_live_query(demo_store, monkeypatch):
     from sbp.config import default_config
-    from sbp.ingest.demo import build_demo
 
-    db = tmp_path / "demo.duckdb"
-    build_demo(db)
+    db = demo_store  # built by build_demo, which stores the cube; only read here
     measures = list(default_config().measures.values())
     with store.connect_read(db) as con:
         first, last = metrics.month_span(con)

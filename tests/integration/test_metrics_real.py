@@ -19,7 +19,6 @@ import pytest
 from sbp import metrics, store
 from sbp.cli import main
 from sbp.config import Measure, default_config
-from sbp.ingest import ingest
 
 END = dt.date(2023, 11, 1)
 AIRPORTS = "London Heathrow and London City Airports"
@@ -31,10 +30,9 @@ CONTRACT_KEYS = [
 
 
 @pytest.fixture
-def loaded(db: Path, real_files) -> Path:
-    """The real extract and populations ingested into a fresh store."""
-    ingest(list(real_files), db=db)
-    return db
+def loaded(real_store: Path) -> Path:
+    """The real extract and populations ingested (once per run: these tests only read the store)."""
+    return real_store
 
 
 def read_mps(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -261,12 +261,8 @@ def test_chart_images_are_real_pngs(demo_report):
 # --- real data ------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_report_on_the_real_extract(real_files, tmp_path):
-    from sbp.ingest import ingest
-
-    db = tmp_path / "real" / "sbp.duckdb"
-    ingest(list(real_files), db=db)
-    with store.connect_read(db) as con:
+def test_report_on_the_real_extract(real_files, real_store):
+    with store.connect_read(real_store) as con:
         report = build_model(con, END, "Bromley")
     assert not report.synthetic and report.data_to.isoformat() == "2023-11-01"
     html_text = render_html(report)
