@@ -258,6 +258,24 @@ def test_chart_images_are_real_pngs(demo_report):
             assert png_size(data) == (width, height) and width > 400 and height > 300
 
 
+def test_a_chart_is_drawn_once_per_process_for_the_same_data_and_size(monkeypatch):
+    import altair as alt
+    import pandas as pd
+
+    from sbp.report import chartimg
+
+    drawn = []
+    draw = chartimg._draw
+    monkeypatch.setattr(chartimg, "_draw", lambda spec: drawn.append(spec) or draw(spec))
+    bars = lambda counts: alt.Chart(pd.DataFrame({"area": ["A", "B"], "n": counts})).mark_bar().encode(x="area", y="n")
+    first = chartimg.png(bars([1, 2]), 200, 150)
+    assert chartimg.png(bars([1, 2]), 200, 150) == first and len(drawn) == 1  # a new chart object, the same spec
+    other = chartimg.png(bars([1, 3]), 200, 150)  # other data: drawn again, another image
+    wider = chartimg.png(bars([1, 2]), 300, 150)
+    assert len(drawn) == 3 and len({first[0], other[0], wider[0]}) == 3
+    assert wider[1] > first[1] and png_size(other[0]) == other[1:]
+
+
 # --- real data ------------------------------------------------------------------------------
 
 @pytest.mark.slow
