@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from sbp import store
 from sbp.errors import IngestError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls (and .doc) container
@@ -89,7 +90,7 @@ def load_workbook(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> t
         dup = next(c for c in codes if codes.count(c) > 1)
         raise IngestError(path, f"sheet {MYE_SHEET!r}: code {dup} appears more than once")
     con.execute("DELETE FROM population_ons WHERE year = $y", {"y": year})
-    con.executemany("INSERT INTO population_ons VALUES (?, ?, ?, ?, ?, ?)", [(*r[:3], year, r[3], file_id) for r in rows])
+    store.insert_rows(con, "population_ons", [(*r[:3], year, r[3], file_id) for r in rows])
     return len(rows), year
 
 

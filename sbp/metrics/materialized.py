@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from sbp import store
 from sbp.config.settings import load_settings
 from sbp.metrics import queries
 from sbp.config import Config, Measure, config_fingerprint, default_config, schemes
@@ -82,11 +83,9 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, se
     measures = list(config.measures.values())
     categories = con.execute(queries.CATEGORIES_SQL, {"level": "borough"}).fetchall()
     con.execute(queries.CUBE_MEASURE_TABLES_SQL)
-    if rows := measure_rows(categories, measures, config):
-        con.executemany(queries.CUBE_INSERT_MAP_SQL, rows)
-    con.executemany(queries.CUBE_INSERT_INFO_SQL, info_rows(measures, config))
-    if groups:
-        con.executemany(queries.CUBE_INSERT_GROUP_SQL, groups)
+    store.insert_rows(con, "measure_map", measure_rows(categories, measures, config))
+    store.insert_rows(con, "measure_info", info_rows(measures, config))
+    store.insert_rows(con, "area_group", groups)
     con.execute(queries.CUBE_CREATE_SQL, {
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })

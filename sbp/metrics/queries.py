@@ -214,9 +214,6 @@ CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR
                                            schemes VARCHAR[], parts INTEGER);
 CREATE OR REPLACE TEMP TABLE area_group (area_name VARCHAR, group_name VARCHAR);
 """
-CUBE_INSERT_MAP_SQL = "INSERT INTO measure_map VALUES (?, ?, ?, ?, ?)"
-CUBE_INSERT_INFO_SQL = "INSERT INTO measure_info VALUES (?, ?, ?, ?, ?)"
-CUBE_INSERT_GROUP_SQL = "INSERT INTO area_group VALUES (?, ?)"
 CUBE_CREATE_SQL = f"CREATE TABLE comparison_cache AS {COMPARISON_SQL}"
 CUBE_DROP_MEASURE_TABLES_SQL = "DROP TABLE measure_map; DROP TABLE measure_info; DROP TABLE area_group"
 CUBE_SET_KEY_SQL = "INSERT INTO store_meta VALUES ('comparison_cache_key', $key)"

@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -257,12 +257,22 @@ def upgrade(db: str | os.PathLike | None = None) -> None:
         cube.materialize(con)
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence]) -> None:
+    """Insert rows (tuples in the table's column order) with one statement: each column is bound as a list and the
+    lists are unnested side by side. (executemany runs one statement per row, about 0.2 ms each.) table is a name
+    from our own code, never user input."""
+    if not rows:
+        return
+    columns = [list(column) for column in zip(*rows)]
+    con.execute(queries.INSERT_ROWS_SQL.format(table=table, unnested=", ".join("unnest(?)" for _ in columns)), columns)
+
+
 def rebuild_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Refresh the month, category and area indexes from crime_counts (each month with its MPS category scheme)."""
     from sbp.config import default_config, schemes
 
     con.execute(queries.SCHEME_MARKERS_TABLE_SQL)
-    con.executemany(queries.SCHEME_MARKERS_INSERT_SQL, schemes.scheme_markers(default_config()))
+    insert_rows(con, queries.SCHEME_MARKERS_TABLE, schemes.scheme_markers(default_config()))
     con.execute(queries.INDEX_SQL)
     con.execute(queries.SCHEME_MARKERS_DROP_SQL)
 
