@@ -121,11 +121,18 @@ def demo_store(demo_build: DemoBuild) -> Path:
     return demo_build.db
 
 
+def copy_store(db: Path, to: Path) -> Path:
+    """A private copy, at the path to, of the store at db (its link and version files; db's folder holds nothing
+    else): built once per run, copied for each test that changes it."""
+    assert to.name == db.name and not to.parent.exists(), to
+    shutil.copytree(db.parent, to.parent, symlinks=True)
+    return to
+
+
 @pytest.fixture
 def demo_db(demo_store: Path, tmp_path: Path) -> Path:
     """A private copy of the demo store that the test may change."""
-    shutil.copytree(demo_store.parent, tmp_path / "demo", symlinks=True)
-    return tmp_path / "demo" / demo_store.name
+    return copy_store(demo_store, tmp_path / "demo" / demo_store.name)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 MONTHS = ["202309", "202310", "202311"]
 HEAD = "MajorText,MinorText,LookUp_BoroughName," + ",".join(MONTHS) + "\n"
 
+from tests.conftest import copy_store  # noqa: E402
 from tests.integration.test_admin import app as admin_app  # noqa: E402,F401 (a fixture)
 
 
@@ -59,10 +60,20 @@ def snapshot(db: Path) -> tuple:
     return rows, store.data_version(db)
 
 
-@pytest.fixture
-def loaded(db, write_csv) -> Path:
-    ingest([write_csv("extract.csv", EXTRACT)], db=db)
+@pytest.fixture(scope="session")
+def extract_store(tmp_path_factory) -> Path:
+    """EXTRACT (as extract.csv) loaded into a new store, once per run."""
+    folder = tmp_path_factory.mktemp("hostile-files")
+    (folder / "extract.csv").write_text(EXTRACT)
+    db = folder / "store" / "sbp.duckdb"
+    ingest([folder / "extract.csv"], db=db)
     return db
+
+
+@pytest.fixture
+def loaded(extract_store, db) -> Path:
+    """The test's store (db) holding EXTRACT: a copy of extract_store."""
+    return copy_store(extract_store, db)
 
 
 # --- unknown areas and double counting ------------------------------------------------------

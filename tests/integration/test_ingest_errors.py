@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from sbp import store
 from sbp.cli import main
 from sbp.errors import IngestError
 from sbp.ingest import ingest
+from tests.conftest import copy_store
 
 GOOD = "MajorText,MinorText,LookUp_BoroughName,202301,202302\nBurglary,Domestic Burglary,Bromley,10,12\n"
 HEAD = "MajorText,MinorText,LookUp_BoroughName,202301,202302\n"
@@ -26,10 +28,20 @@ def snapshot(db) -> tuple:
     return tables, store.data_version(db)
 
 
-@pytest.fixture
-def loaded(db, write_csv):
-    ingest([write_csv("good.csv", GOOD)], db=db)
+@pytest.fixture(scope="session")
+def good_store(tmp_path_factory) -> Path:
+    """GOOD (as good.csv) loaded into a new store, once per run."""
+    folder = tmp_path_factory.mktemp("ingest-errors")
+    (folder / "good.csv").write_text(GOOD)
+    db = folder / "store" / "sbp.duckdb"
+    ingest([folder / "good.csv"], db=db)
     return db
+
+
+@pytest.fixture
+def loaded(good_store, db):
+    """The test's store (db) holding GOOD: a copy of good_store."""
+    return copy_store(good_store, db)
 
 
 CASES = [

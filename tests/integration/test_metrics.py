@@ -39,10 +39,21 @@ BUSINESS = Measure(id="business", label="Business burglary", minors=("Burglary B
 DEC_2023 = dt.date(2023, 12, 1)
 
 
+@pytest.fixture(scope="session")
+def fixture_store(tmp_path_factory):
+    """FIXTURE and POPULATION loaded into a new store, once per run; the tests here only read it."""
+    folder = tmp_path_factory.mktemp("metrics")
+    (folder / "mps.csv").write_text(FIXTURE)
+    (folder / "pop.csv").write_text(POPULATION)
+    db = folder / "store" / "sbp.duckdb"
+    ingest([folder / "mps.csv", folder / "pop.csv"], db=db, new_areas=NEW_AREAS)
+    return db
+
+
 @pytest.fixture
-def con(db, write_csv):
-    ingest([write_csv("mps.csv", FIXTURE), write_csv("pop.csv", POPULATION)], db=db, new_areas=NEW_AREAS)
-    with store.connect_read(db) as connection:
+def con(fixture_store):
+    """A read-only connection of the test's own to the fixture store."""
+    with store.connect_read(fixture_store) as connection:
         yield connection
 
 
