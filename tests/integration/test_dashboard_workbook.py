@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 
@@ -168,12 +169,22 @@ def test_workbook_csv_bad_month_names_the_line(write_csv, db: Path) -> None:
 # --- the shared 24-month workbook ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def sheet() -> list[list]:
+def sheet() -> Sheet:
     if not WORKBOOK.exists():
         pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA)")
     from python_calamine import CalamineWorkbook
 
-    return CalamineWorkbook.from_path(str(WORKBOOK)).get_sheet_by_name("MPS_MonthlyCrimeDashboard_Other").to_python()[1:]
+    return Sheet(CalamineWorkbook.from_path(str(WORKBOOK)).get_sheet_by_name("MPS_MonthlyCrimeDashboard_Other").to_python()[1:])
+
+
+class Sheet(list):
+    """The sheet's data rows, and the rows of each (crime subtype in lower case, measure) at hand."""
+
+    def __init__(self, rows: list[list]) -> None:
+        super().__init__(rows)
+        self.by_subtype: dict[tuple[str, str], list[list]] = {}
+        for r in rows:
+            self.by_subtype.setdefault((r[6].lower(), r[7]), []).append(r)
 
 
 @pytest.fixture(scope="module")
@@ -184,9 +195,10 @@ def real_store(sheet, tmp_path_factory) -> Path:
     return db
 
 
-def independent(sheet, subtype: str, measure: str, first: dt.date, last: dt.date, keep) -> int:
-    return int(sum(r[10] for r in sheet if r[6].lower() == subtype.lower() and r[7] == measure
-                   and first <= r[0] <= last and keep(r)))
+def independent(sheet: Sheet, subtype: str, measure: str, first: dt.date, last: dt.date, keep) -> int:
+    """The sum of Count over the sheet's rows of a subtype (any case) and measure in [first, last] that keep accepts."""
+    return int(sum(r[10] for r in sheet.by_subtype.get((subtype.lower(), measure), [])
+                   if first <= r[0] <= last and keep(r)))
 
 
 @pytest.mark.parametrize("mid,subtype", [("hate_crime", "Hate crime"), ("domestic_abuse", "Domestic Abuse"),
@@ -213,10 +225,15 @@ def test_real_workbook_measures_for_bromley(real_store: Path, sheet, capsys, mid
 
 
 def _ward_name(code: str) -> str:
+    return _ward_names().get(code, "")
+
+
+@functools.cache
+def _ward_names() -> dict[str, str]:
     from sbp.ingest.dashboard import ward_lookup
 
     table = ward_lookup()
-    return dict(zip(table["ward_code"].to_pylist(), table["ward_name"].to_pylist())).get(code, "")
+    return dict(zip(table["ward_code"].to_pylist(), table["ward_name"].to_pylist()))
 
 
 def test_real_workbook_csv_export_loads_the_same(real_store: Path, sheet, tmp_path: Path) -> None:
