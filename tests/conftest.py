@@ -31,6 +31,19 @@ settings.register_profile("explore", max_examples=1000, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Streamlit's AppTest scans every installed package for components each time a new app is run (about 0.1 s,
+    dozens of times a run); the installed packages do not change during a run, so the scan is done once."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller runs no tests
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        return
+    if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test by its folder: unit, integration or browser."""
     for item in items:
