@@ -44,12 +44,14 @@ def pytest_configure(config: pytest.Config) -> None:
         manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test by its folder: unit, integration or browser."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test by its folder: unit, integration or browser. On two workers, the slow tests go out first."""
     for item in items:
         folder = Path(str(item.fspath)).parent.name
         if folder in ("unit", "integration", "browser"):
             item.add_marker(folder)
+    if getattr(config.option, "loadgroup", False):  # an xdist worker: every worker sorts its collection the same way
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session", autouse=True)
