@@ -49,15 +49,15 @@ def test_password_hashes_verify_and_reject():
     assert not check_login("analyst", PASSWORD, None)
 
 
-def test_without_configuration_nothing_can_be_changed(demo_db, app):
-    at = app(demo_db, "pages/data_page.py", admin=False)
+def test_without_configuration_nothing_can_be_changed(demo_store, app):
+    at = app(demo_store, "pages/data_page.py", admin=False)  # nothing is changed: the session's demo store
     assert not at.file_uploader and not at.text_input
-    at = app(demo_db, "pages/priority_page.py", admin=False)
+    at = app(demo_store, "pages/priority_page.py", admin=False)
     assert not at.get("form") and not at.text_area
 
 
-def test_wrong_password_keeps_upload_closed(demo_db, app):
-    at = sign_in(app(demo_db, "pages/data_page.py"), "analyst", "guess")
+def test_wrong_password_keeps_upload_closed(demo_store, app):
+    at = sign_in(app(demo_store, "pages/data_page.py"), "analyst", "guess")  # nothing is changed
     assert not at.file_uploader
     assert any("do not match" in e.value for e in at.error)
 

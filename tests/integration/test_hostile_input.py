@@ -91,8 +91,8 @@ def test_objective_text_with_html_is_shown_literally(demo_db, monkeypatch):
     ("pages/wards_page.py", {"measure": "9" * 10000}),
     ("pages/explore_page.py", {"measure": "nonsense", "area": "Atlantis", "from": "1900-01", "view": "<b>"}),
 ])
-def test_bad_page_parameters_are_ignored_with_a_notice(demo_db, page, query, monkeypatch):
-    monkeypatch.setenv("SBP_DB", str(demo_db))
+def test_bad_page_parameters_are_ignored_with_a_notice(demo_store, page, query, monkeypatch):
+    monkeypatch.setenv("SBP_DB", str(demo_store))  # pages only read: the session's demo store
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
