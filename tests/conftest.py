@@ -28,7 +28,15 @@ SBP_ENVIRONMENT = ("SBP_SETTINGS", "SBP_DB")
 # random draw. HYPOTHESIS_PROFILE=explore draws fresh random examples to hunt for new failures.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", max_examples=1000, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(ci: int) -> int:
+    """How many examples a property test draws: ci on the fixed CI draw, the profile's count (1,000) when exploring.
+
+    (A test's own max_examples would otherwise override the explore profile's.)"""
+    return ci if HYPOTHESIS_PROFILE == "ci" else max(ci, settings.default.max_examples)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -134,6 +142,15 @@ def demo_build(tmp_path_factory) -> DemoBuild:
 def demo_store(demo_build: DemoBuild) -> Path:
     """The synthetic demo store, built once per run; tests must not change it (take demo_db for that)."""
     return demo_build.db
+
+
+def store_of(tmp_path_factory: pytest.TempPathFactory, file_name: str, text: str) -> Path:
+    """A new store holding text loaded as file_name, in a fresh folder: for session fixtures that tests copy."""
+    folder = tmp_path_factory.mktemp(Path(file_name).stem)
+    (folder / file_name).write_text(text)
+    db = folder / "store" / "sbp.duckdb"
+    ingest([folder / file_name], db=db)
+    return db
 
 
 def copy_store(db: Path, to: Path) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sbp.config import areas
 from sbp.errors import IngestError
@@ -60,7 +61,10 @@ def ward_lookup() -> pa.Table:
 
 
 def _text_column(values: tuple) -> pa.Array:
-    return pa.array(["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in values], pa.string())
+    try:  # the usual sheet: every cell text or empty, converted in one step
+        return pc.fill_null(pa.array(values, pa.string()), "")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(["" if v is None else (v if isinstance(v, str) else _cell_text(v)) for v in values], pa.string())
 
 
 def _cell_text(value: object) -> str:
@@ -70,6 +74,13 @@ def _cell_text(value: object) -> str:
 
 
 def _month_column(values: tuple) -> pa.Array:
+    try:  # the usual sheet: every month an Excel date (or empty), formatted in one step
+        dates = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        dates = None
+    if dates is not None and (pa.types.is_timestamp(dates.type) or pa.types.is_date(dates.type)):
+        return pc.fill_null(pc.strftime(dates, "%Y-%m-%d"), "")
+
     def text(v: object) -> str:
         if isinstance(v, dt.datetime):
             return v.strftime("%Y-%m-%d")
@@ -120,12 +131,16 @@ def read_xlsx(path: Path, progress: Callable[[str], None] | None = None) -> tupl
     if found is None:
         missing = sorted(set(REQUIRED.values()) - {normal(h) for h in header})
         raise IngestError(path, f"sheet {sheet_name!r} lacks the Monthly Crime Dashboard columns {missing}", line=1)
-    body = [r for r in rows[1:] if any(c not in ("", None) for c in r)]
-    if not body:
+    lines = [i for i, r in enumerate(rows) if i and r.count("") + r.count(None) < len(r)]  # rows with a value
+    if not lines:
         raise IngestError(path, "the sheet has a header but no data rows", line=2)
-    lines = [i + 2 for i, r in enumerate(rows[1:]) if any(c not in ("", None) for c in r)]
+    body = [rows[i] for i in lines]
+    lines = [i + 1 for i in lines]  # the sheet's line numbers count from 1
     width = len(header)
-    columns = list(zip(*(r[:width] + [""] * (width - len(r)) for r in body)))
+    if len({len(r) for r in body}) == 1 and len(body[0]) >= width:  # calamine's rows are all the sheet's width
+        columns = list(zip(*body))
+    else:
+        columns = list(zip(*(r[:width] + [""] * (width - len(r)) for r in body)))
     index = {h: i for i, h in enumerate(header)}
     data = {"line": pa.array(lines, pa.int64())}
     for role, name in found.items():

@@ -175,7 +175,7 @@ def test_fifty_readers_see_whole_versions_while_three_ingests_run_in_another_pro
     threads.append(threading.Thread(target=pinned, daemon=True))
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    time.sleep(0.5)
 
     windows = []
     try:

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from sbp import store
 from sbp.errors import IngestError, SbpError
 from sbp.ingest import ingest
+from tests.conftest import examples
 
 FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                     HealthCheck.function_scoped_fixture])
@@ -235,23 +236,23 @@ def format_shaped(draw) -> bytes:
     return text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"])), errors="replace")
 
 
-# --- the fuzz tests (150 examples in all) ---------------------------------------------------
+# --- the fuzz tests (80 examples in all on the CI draw) ---------------------------------------------------
 
-@settings(max_examples=25, **FUZZ)
+@settings(max_examples=examples(15), **FUZZ)
 @given(content=st.binary(max_size=600))
 def test_random_bytes_end_in_success_or_a_clear_error(base_store, content):
     event(check_ingest(base_store, "random.csv", content))
 
 
 @pytest.mark.slow
-@settings(max_examples=75, **FUZZ)
+@settings(max_examples=examples(40), **FUZZ)
 @given(content=csv_shaped())
 def test_csv_shaped_text_ends_in_success_or_a_clear_error(base_store, content):
     event(check_ingest(base_store, "shaped.csv", content))
 
 
 @pytest.mark.slow
-@settings(max_examples=50, **FUZZ)
+@settings(max_examples=examples(25), **FUZZ)
 @given(content=format_shaped())
 def test_spoiled_real_formats_end_in_success_or_a_clear_error(base_store, content):
     event(check_ingest(base_store, "spoiled.csv", content))

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 MONTHS = ["202309", "202310", "202311"]
 HEAD = "MajorText,MinorText,LookUp_BoroughName," + ",".join(MONTHS) + "\n"
 
-from tests.conftest import copy_store  # noqa: E402
+from tests.conftest import copy_store, store_of  # noqa: E402
 from tests.integration.test_admin import app as admin_app  # noqa: E402,F401 (a fixture)
 
 
@@ -63,11 +63,7 @@ def snapshot(db: Path) -> tuple:
 @pytest.fixture(scope="session")
 def extract_store(tmp_path_factory) -> Path:
     """EXTRACT (as extract.csv) loaded into a new store, once per run."""
-    folder = tmp_path_factory.mktemp("hostile-files")
-    (folder / "extract.csv").write_text(EXTRACT)
-    db = folder / "store" / "sbp.duckdb"
-    ingest([folder / "extract.csv"], db=db)
-    return db
+    return store_of(tmp_path_factory, "extract.csv", EXTRACT)
 
 
 @pytest.fixture

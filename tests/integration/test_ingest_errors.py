@@ -11,7 +11,7 @@ from sbp import store
 from sbp.cli import main
 from sbp.errors import IngestError
 from sbp.ingest import ingest
-from tests.conftest import copy_store
+from tests.conftest import copy_store, store_of
 
 GOOD = "MajorText,MinorText,LookUp_BoroughName,202301,202302\nBurglary,Domestic Burglary,Bromley,10,12\n"
 HEAD = "MajorText,MinorText,LookUp_BoroughName,202301,202302\n"
@@ -31,11 +31,7 @@ def snapshot(db) -> tuple:
 @pytest.fixture(scope="session")
 def good_store(tmp_path_factory) -> Path:
     """GOOD (as good.csv) loaded into a new store, once per run."""
-    folder = tmp_path_factory.mktemp("ingest-errors")
-    (folder / "good.csv").write_text(GOOD)
-    db = folder / "store" / "sbp.duckdb"
-    ingest([folder / "good.csv"], db=db)
-    return db
+    return store_of(tmp_path_factory, "good.csv", GOOD)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sbp import store
 from sbp.ingest import ingest
+from tests.conftest import examples
 
 names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=12).map(str.strip).filter(bool)
 
@@ -28,7 +29,7 @@ def wide_tables(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wide_tables())
 def test_wide_csv_round_trips(table):
     months, rows = table

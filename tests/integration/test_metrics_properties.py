@@ -27,8 +27,9 @@ from sbp.config import Measure
 from sbp.ingest import ingest
 from sbp.metrics.periods import add_months
 from sbp.config.settings import load_settings
+from tests.conftest import examples
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 SPEC_SETTINGS = dict(load_settings(), significance_level=0.05, rag_rule="london")
 ALPHA = Fraction(1, 20)
 EXTRA_AREA = "Z Airports"  # a non-borough area in the borough-level data: counted in London, never ranked
@@ -147,7 +148,10 @@ def binomial_p(x: int, n: int) -> Fraction:
 
     By symmetry min(P(X<=x), P(X>=x)) = P(X <= min(x, n - x)), summed exactly with math.comb.
     """
-    tail = sum(math.comb(n, k) for k in range(0, min(x, n - x) + 1))
+    tail = term = 1  # C(n, 0), then each C(n, k) from the one before, exactly
+    for k in range(1, min(x, n - x) + 1):
+        term = term * (n - k + 1) // k
+        tail += term
     return min(Fraction(1), 2 * Fraction(tail, 2**n))
 
 
@@ -166,10 +170,11 @@ def window(counts: list[int], end: int, back: int) -> int | None:
 def naive_comparisons(ds: Dataset, measure: Measure, keep) -> dict[tuple[str, dt.date], dict]:
     sign = -1 if measure.direction == "higher_is_better" else 1
     out: dict[tuple[str, dt.date], dict] = {}
+    monthly = {area: ds.monthly(area, keep) for area in ds.areas}
     for e, end in enumerate(ds.months):
         rows = {}
         for area in ds.areas:
-            counts = ds.monthly(area, keep)
+            counts = monthly[area]
             cur, prev = window(counts, e, 0), window(counts, e, 12)
             pop, pop_prev = ds.population_for(area, end.year), ds.population_for(area, end.year - 1)
             rows[area] = {
@@ -235,8 +240,8 @@ def measures_for(ds: Dataset) -> list[tuple[Measure, object]]:
     ]
 
 
-def check_frame(frame: pd.DataFrame, ds: Dataset, measure: Measure, keep, ends: list[dt.date]) -> None:
-    want = naive_comparisons(ds, measure, keep)
+def check_frame(frame: pd.DataFrame, ds: Dataset, measure: Measure, want: dict, ends: list[dt.date]) -> None:
+    """Every row of frame for measure and the end months ends equals want (naive_comparisons for the measure)."""
     got = frame[frame["measure_id"] == measure.id]
     assert sorted(zip(got["area_name"], got["end_month"])) == sorted((a, e) for a in ds.areas for e in ends)
     for row in got.to_dict("records"):
@@ -264,24 +269,25 @@ def check_frame(frame: pd.DataFrame, ds: Dataset, measure: Measure, keep, ends: 
 @given(ds=datasets(), data=st.data())
 def test_comparisons_match_naive_definitions(ds: Dataset, data) -> None:
     pairs = measures_for(ds)
+    naive = {m.id: naive_comparisons(ds, m, keep) for m, keep in pairs}
     with tempfile.TemporaryDirectory() as tmp:
         db = build_store(ds, Path(tmp))
         with store.connect_read(db) as con:
             # Every end month at once, from the first loaded month (no current yet) to the last.
             frame = metrics.comparisons(con, [m for m, _ in pairs], ds.months[0], ds.months[-1], settings=SPEC_SETTINGS)
-            for measure, keep in pairs:
-                check_frame(frame, ds, measure, keep, ds.months)
+            for measure, _ in pairs:
+                check_frame(frame, ds, measure, naive[measure.id], ds.months)
             # One end month on its own, as the CLI asks for it, gives the same answers.
             end = data.draw(st.sampled_from(ds.months[23:]), label="end")
             measure, keep = data.draw(st.sampled_from(pairs), label="measure")
             single = metrics.comparisons(con, [measure], end, end, settings=SPEC_SETTINGS)
-            check_frame(single, ds, measure, keep, [end])
+            check_frame(single, ds, measure, naive[measure.id], [end])
             # metric(): the same numbers as plain JSON-ready values under the contract's keys.
             area = data.draw(st.sampled_from(ds.areas), label="area")
             result = metrics.metric(con, area.lower(), f"{end:%Y-%m}", measure, settings=SPEC_SETTINGS)
             # league(): every area, best rank first, unranked areas last.
             table = metrics.league(con, measure, end, settings=SPEC_SETTINGS)
-    w = naive_comparisons(ds, measure, keep)[(area, end)]
+    w = naive[measure.id][(area, end)]
     assert set(metrics.CONTRACT_FIELDS) <= set(result)
     assert (result["area"], result["end"], result["measure"]) == (area, f"{end:%Y-%m}", measure.id)
     for name in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "london_current", "london_previous"):
@@ -314,6 +320,23 @@ def test_significance_with_no_offences_in_either_year() -> None:
     assert row["rag"] == "Green"
     assert row["p_value"] == 1.0
     assert row["significant"] is not pd.NA and bool(row["significant"]) is False
+
+
+def test_rag_falls_back_to_significance_when_there_is_no_percentage_to_compare() -> None:
+    """A rise from zero has no percentage change, so the London rule cannot apply: significance decides."""
+    months = [add_months(dt.date(2022, 1, 1), i) for i in range(24)]
+    rows = {("Major 1", "Minor 1", "A1"): [0] * 12 + [1] * 12,        # 0 -> 12: p = 2 / 4096, Red
+            ("Major 1", "Minor 1", "A2"): [0] * 12 + [1] + [0] * 11,  # 0 -> 1: p = 1, Amber
+            ("Major 1", "Minor 1", "A3"): [2] * 24}                    # 24 -> 24: no rise, Green
+    ds = Dataset(months, ["A1", "A2", "A3"], rows, [("Major 1", "Minor 1")], [("A1", None, 1000), ("A2", None, 1000)])
+    measure = Measure(id="m", label="m", majors=("Major 1",))
+    want = naive_comparisons(ds, measure, lambda ma, mi: True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = build_store(ds, Path(tmp))
+        with store.connect_read(db) as con:
+            frame = metrics.comparisons(con, [measure], months[-1], months[-1], settings=SPEC_SETTINGS)
+    check_frame(frame, ds, measure, want, [months[-1]])
+    assert dict(zip(frame["area_name"], frame["rag"])) == {"A1": "Red", "A2": "Amber", "A3": "Green"}
 
 
 @pytest.mark.slow

@@ -89,8 +89,8 @@ def test_choose_picks_another_option_or_another_page():
 
 def test_a_short_run_measures_views_and_stops_the_server():
     rows = []
-    result = load.run_load(sessions=[2], top_rounds=1, duration_s=6, think_s=1, arrival_s=1, store="demo",
-                           demo_years=2, expiry_wait_s=1, emit=rows.append)
+    result = load.run_load(sessions=[2], top_rounds=1, duration_s=3, think_s=0.5, arrival_s=0.5, store="demo",
+                           demo_years=2, expiry_wait_s=0.5, emit=rows.append)
     row = result["rounds"][0]
     assert row["errors"] == 0, row["error_samples"]
     assert row["views"] >= 4 and row["p95_s"] >= row["p50_s"] > 0

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sbp.display import narrative
 from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, ordinal
 from sbp.display.narrative import board_paragraph, summary_sentence
+from tests.conftest import examples
 
 # A Bromley total-burglary row as sbp.metrics.comparisons gives it; each case below changes a few fields.
 BASE = dict(
@@ -366,7 +367,7 @@ BAD = re.compile(r"None|<NA>|NaT|(?i:\bnan\b|\binf\b)")
 NUMBER = re.compile(r"(?<![\d.,])\d+(?:,\d{3})*(?![\d%]|[.,]\d|st\b|nd\b|rd\b|th\b)")  # whole numbers only
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows())
 def test_any_valid_row_gives_clean_text(row):
     for text in (summary_sentence(row), board_paragraph(row)):
