@@ -237,18 +237,26 @@ def _ward_names() -> dict[str, str]:
 
 
 def test_real_workbook_csv_export_loads_the_same(real_store: Path, sheet, tmp_path: Path) -> None:
+    """The sheet's rows of three months (the first, one in the middle, the last: every area type, subtype and
+    measure the workbook has), exported as CSV the way the Datastore publishes it, load as the workbook's do."""
+    months = sorted({r[0] for r in sheet})
+    chosen = {months[0], months[len(months) // 2], months[-1]}
     path = tmp_path / "export.csv"
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(MIRROR)
         for r in sheet:
-            writer.writerow([r[0].strftime("%d/%m/%Y"), *r[1:10], f"{r[10]:g}", r[11].strftime("%d/%m/%Y")])
+            if r[0] in chosen:
+                writer.writerow([r[0].strftime("%d/%m/%Y"), *r[1:10], f"{r[10]:g}", r[11].strftime("%d/%m/%Y")])
     db = tmp_path / "csv" / "sbp.duckdb"
     ingest([path], db=db)
     query = ("SELECT month, area_level, area_name, area_code, borough, major_category, lower(minor_category), offence_count "
-             "FROM crime_counts WHERE source = 'mps_dashboard' ORDER BY ALL")
+             "FROM crime_counts WHERE source = 'mps_dashboard' AND month IN (SELECT unnest($months)) ORDER BY ALL")
+    months_param = {"months": sorted(m.date() if hasattr(m, "date") else m for m in chosen)}
     with store.connect_read(db) as a, store.connect_read(real_store) as b:
-        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+        from_csv = a.execute(query, months_param).fetchall()
+        assert len(from_csv) > 10_000
+        assert from_csv == b.execute(query, months_param).fetchall()
 
 
 def test_non_domestic_violence_with_injury_for_bromley(real_store: Path, sheet, capsys) -> None:

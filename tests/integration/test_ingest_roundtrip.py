@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sbp import store
@@ -31,6 +31,7 @@ def wide_tables(draw):
 @pytest.mark.slow
 @settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wide_tables())
+@example((["200511", "200512", "200601", "200602"], {("Burglary", "Domestic Burglary", "Bromley"): [1, 0, 100000, 7]}))
 def test_wide_csv_round_trips(table):
     months, rows = table
     buf = io.StringIO()

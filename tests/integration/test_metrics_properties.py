@@ -339,6 +339,25 @@ def test_rag_falls_back_to_significance_when_there_is_no_percentage_to_compare()
     assert dict(zip(frame["area_name"], frame["rag"])) == {"A1": "Red", "A2": "Amber", "A3": "Green"}
 
 
+def test_a_population_missing_for_the_previous_year_leaves_only_that_years_rate_and_rank_unknown() -> None:
+    """Dated populations: A1 has one for 2023 only, A2 for both years, A3 an undated one that serves every year."""
+    months = [add_months(dt.date(2022, 1, 1), i) for i in range(24)]
+    rows = {("Major 1", "Minor 1", "A1"): [3] * 24, ("Major 1", "Minor 1", "A2"): [2] * 12 + [4] * 12,
+            ("Major 1", "Minor 1", "A3"): [5] * 24}
+    ds = Dataset(months, ["A1", "A2", "A3"], rows, [("Major 1", "Minor 1")],
+                 [("A1", 2023, 1000), ("A2", 2022, 2000), ("A2", 2023, 2500), ("A3", None, 4000)])
+    measure = Measure(id="m", label="m", majors=("Major 1",))
+    want = naive_comparisons(ds, measure, lambda ma, mi: True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = build_store(ds, Path(tmp))
+        with store.connect_read(db) as con:
+            frame = metrics.comparisons(con, [measure], months[0], months[-1], settings=SPEC_SETTINGS)
+    check_frame(frame, ds, measure, want, months)
+    last = frame[frame["end_month"] == months[-1]].set_index("area_name")
+    assert last.loc["A1", "rank"] is not pd.NA and last.loc["A1", "rank_previous"] is pd.NA
+    assert last.loc["A1", "rank_of_previous"] == 2 and last.loc["A1", "rank_of"] == 3
+
+
 @pytest.mark.slow
 @SETTINGS
 @given(ds=datasets(), data=st.data())
