@@ -267,26 +267,33 @@ def check_frame(frame: pd.DataFrame, ds: Dataset, measure: Measure, want: dict, 
 @pytest.mark.slow
 @SETTINGS
 @given(ds=datasets(), data=st.data())
-def test_comparisons_match_naive_definitions(ds: Dataset, data) -> None:
-    pairs = measures_for(ds)
-    naive = {m.id: naive_comparisons(ds, m, keep) for m, keep in pairs}
+def test_comparisons_and_series_match_naive_definitions(ds: Dataset, data) -> None:
+    """Both properties on one store per example: the ingest is most of an example's cost."""
     with tempfile.TemporaryDirectory() as tmp:
         db = build_store(ds, Path(tmp))
-        with store.connect_read(db) as con:
-            # Every end month at once, from the first loaded month (no current yet) to the last.
-            frame = metrics.comparisons(con, [m for m, _ in pairs], ds.months[0], ds.months[-1], settings=SPEC_SETTINGS)
-            for measure, _ in pairs:
-                check_frame(frame, ds, measure, naive[measure.id], ds.months)
-            # One end month on its own, as the CLI asks for it, gives the same answers.
-            end = data.draw(st.sampled_from(ds.months[23:]), label="end")
-            measure, keep = data.draw(st.sampled_from(pairs), label="measure")
-            single = metrics.comparisons(con, [measure], end, end, settings=SPEC_SETTINGS)
-            check_frame(single, ds, measure, naive[measure.id], [end])
-            # metric(): the same numbers as plain JSON-ready values under the contract's keys.
-            area = data.draw(st.sampled_from(ds.areas), label="area")
-            result = metrics.metric(con, area.lower(), f"{end:%Y-%m}", measure, settings=SPEC_SETTINGS)
-            # league(): every area, best rank first, unranked areas last.
-            table = metrics.league(con, measure, end, settings=SPEC_SETTINGS)
+        check_comparisons(db, ds, data)
+        check_series(db, ds, data)
+
+
+def check_comparisons(db: Path, ds: Dataset, data) -> None:
+    """comparisons(), metric() and league() on the store of ds against the naive definitions."""
+    pairs = measures_for(ds)
+    naive = {m.id: naive_comparisons(ds, m, keep) for m, keep in pairs}
+    with store.connect_read(db) as con:
+        # Every end month at once, from the first loaded month (no current yet) to the last.
+        frame = metrics.comparisons(con, [m for m, _ in pairs], ds.months[0], ds.months[-1], settings=SPEC_SETTINGS)
+        for measure, _ in pairs:
+            check_frame(frame, ds, measure, naive[measure.id], ds.months)
+        # One end month on its own, as the CLI asks for it, gives the same answers.
+        end = data.draw(st.sampled_from(ds.months[23:]), label="end")
+        measure, keep = data.draw(st.sampled_from(pairs), label="measure")
+        single = metrics.comparisons(con, [measure], end, end, settings=SPEC_SETTINGS)
+        check_frame(single, ds, measure, naive[measure.id], [end])
+        # metric(): the same numbers as plain JSON-ready values under the contract's keys.
+        area = data.draw(st.sampled_from(ds.areas), label="area")
+        result = metrics.metric(con, area.lower(), f"{end:%Y-%m}", measure, settings=SPEC_SETTINGS)
+        # league(): every area, best rank first, unranked areas last.
+        table = metrics.league(con, measure, end, settings=SPEC_SETTINGS)
     w = naive[measure.id][(area, end)]
     assert set(metrics.CONTRACT_FIELDS) <= set(result)
     assert (result["area"], result["end"], result["measure"]) == (area, f"{end:%Y-%m}", measure.id)
@@ -358,20 +365,16 @@ def test_a_population_missing_for_the_previous_year_leaves_only_that_years_rate_
     assert last.loc["A1", "rank_of_previous"] == 2 and last.loc["A1", "rank_of"] == 3
 
 
-@pytest.mark.slow
-@SETTINGS
-@given(ds=datasets(), data=st.data())
-def test_series_rolling_total_and_trend_facts(ds: Dataset, data) -> None:
+def check_series(db: Path, ds: Dataset, data) -> None:
+    """series() (monthly counts, rolling totals, the year before, London) and trend_facts() on the store of ds."""
     pairs = measures_for(ds)[:2]
     n = len(ds.months)
     first = data.draw(st.integers(0, n - 1), label="from index")
     last = data.draw(st.integers(first, n - 1), label="to index")
     chosen = data.draw(st.lists(st.sampled_from(ds.areas), min_size=1, max_size=3, unique=True), label="areas")
-    with tempfile.TemporaryDirectory() as tmp:
-        db = build_store(ds, Path(tmp))
-        with store.connect_read(db) as con:
-            frame = metrics.series(con, chosen, [m for m, _ in pairs], ds.months[first], ds.months[last], include_london=True)
-            full = metrics.series(con, [chosen[0]], [pairs[0][0]])
+    with store.connect_read(db) as con:
+        frame = metrics.series(con, chosen, [m for m, _ in pairs], ds.months[first], ds.months[last], include_london=True)
+        full = metrics.series(con, [chosen[0]], [pairs[0][0]])
     frame["month"] = frame["month"].dt.date
     for measure, keep in pairs:
         naive = {a: ds.monthly(a, keep) for a in chosen}
