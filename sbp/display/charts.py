@@ -279,7 +279,9 @@ def trend_chart(
                    f"Bars: {units} each month (left axis). Line: rolling 12-month total (right axis).")
     if plot_height is not None:
         title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly {units}", style)
-    return alt.layer(left, rolling).resolve_scale(y="independent").properties(
+    # Resolve and properties are given to the constructor: each chained call would copy the whole layered spec.
+    return alt.layer(
+        left, rolling, resolve=alt.Resolve(scale=alt.ScaleResolveMap(y="independent")),
         title=title, width="container", autosize=_FIT_WIDTH, height=plot_height or style.height(320),
         description=f"Monthly {units} with the rolling 12-month total and the same month a year earlier",
     )
@@ -412,8 +414,8 @@ def league_chart(
         subtitle = "Rank 1 = the lowest rate, at the top." + (f" Dashed line: {comparator}." if london_rate is not None else "")
     if compact:
         text, subtitle = f"{measure}: {units if by_count else 'rate per 1,000'} by area, lowest at the top", None
-    return alt.layer(*layers).properties(
-        title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
+    return alt.layer(
+        *layers, title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=plot_height or style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
     )
 
@@ -490,8 +492,9 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
         subtitle += " Grey: no data."
     if tiles["is_focus"].any():
         subtitle += " Outlined: the selected borough."
-    return alt.layer(*layers).properties(
-        title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH, height=style.height(n_rows * 52),
+    return alt.layer(
+        *layers, title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
+        height=style.height(n_rows * 52),
         view=alt.ViewBackground(stroke=None), description="Tile map of London boroughs coloured by rate per 1,000",
     )
 
@@ -547,7 +550,8 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
         x=encoding["x"], y=encoding["y"], tooltip=encoding["tooltip"],
         color=alt.Color(f"{colour_field}:N"),
     )
-    return alt.layer(lines, points).properties(
-        title=_title(value_title(value, units, chart=True), style, subtitle), width="container", autosize=_FIT_WIDTH,
+    return alt.layer(
+        lines, points, title=_title(value_title(value, units, chart=True), style, subtitle), width="container",
+        autosize=_FIT_WIDTH,
         height=style.height(320), description="Line chart comparing areas and measures over time",
     )
