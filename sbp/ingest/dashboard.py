@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sbp import store
 from sbp.config import areas
 from sbp.errors import IngestError
 from sbp.ingest.textfile import TextFile
@@ -178,9 +179,9 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         FROM sbp_dash_src"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_types (raw VARCHAR, area_level VARCHAR)")
-    con.executemany("INSERT INTO sbp_dash_types VALUES (?, ?)", list(AREA_TYPES.items()))
+    store.insert_rows(con, "sbp_dash_types", list(AREA_TYPES.items()))
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_measures (raw VARCHAR, measure VARCHAR)")
-    con.executemany("INSERT INTO sbp_dash_measures VALUES (?, ?)", list(MEASURES.items()))
+    store.insert_rows(con, "sbp_dash_measures", list(MEASURES.items()))
     checks = [
         ("month IS NULL", "month", "this is not a month (an Excel date, dd/mm/yyyy or yyyy-mm-dd)", "raw_month"),
         ("raw_area_type NOT IN (SELECT raw FROM sbp_dash_types) OR raw_area_type IS NULL", "area_type",

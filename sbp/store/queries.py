@@ -17,13 +17,13 @@ TABLES = ("crime_counts", "population", "source_files", "store_meta", "month_ind
           "police_uk_quality", "area_alias")
 CLEAR_SQL = "".join(f"DELETE FROM {table};\n" for table in TABLES)
 
-# The MPS category scheme each minor category marks (a temp table rebuild_indexes fills from the crosswalk).
 # Rows inserted with one statement (store.insert_rows): one list parameter per column, unnested side by side.
 INSERT_ROWS_SQL = "INSERT INTO {table} SELECT {unnested}"
 
+# The MPS category scheme each minor category marks (a temp table rebuild_indexes fills from the crosswalk).
 SCHEME_MARKERS_TABLE = "sbp_scheme_markers"
-SCHEME_MARKERS_TABLE_SQL = "CREATE OR REPLACE TEMP TABLE sbp_scheme_markers (minor VARCHAR, scheme VARCHAR)"
-SCHEME_MARKERS_DROP_SQL = "DROP TABLE sbp_scheme_markers"
+SCHEME_MARKERS_TABLE_SQL = f"CREATE OR REPLACE TEMP TABLE {SCHEME_MARKERS_TABLE} (minor VARCHAR, scheme VARCHAR)"
+SCHEME_MARKERS_DROP_SQL = f"DROP TABLE {SCHEME_MARKERS_TABLE}"
 
 # The month, category, data-quality and area indexes, rebuilt from crime_counts after every load.
 INDEX_SQL = """
