@@ -9,6 +9,7 @@ import gc
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,12 +155,14 @@ def demo_store(demo_build: DemoBuild) -> Path:
     return demo_build.db
 
 
-def store_of(tmp_path_factory: pytest.TempPathFactory, file_name: str, text: str) -> Path:
-    """A new store holding text loaded as file_name, in a fresh folder: for session fixtures that tests copy."""
-    folder = tmp_path_factory.mktemp(Path(file_name).stem)
-    (folder / file_name).write_text(text)
+def store_of(tmp_path_factory: pytest.TempPathFactory, files: dict[str, str], new_areas: Iterable[str] = ()) -> Path:
+    """A new store holding files (name -> text) loaded in one ingest, in a fresh folder: for fixtures built once
+    that tests read or copy."""
+    folder = tmp_path_factory.mktemp(Path(next(iter(files))).stem)
+    for name, text in files.items():
+        (folder / name).write_text(text)
     db = folder / "store" / "sbp.duckdb"
-    ingest([folder / file_name], db=db)
+    ingest([folder / name for name in files], db=db, new_areas=new_areas)
     return db
 
 

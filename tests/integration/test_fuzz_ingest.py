@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from sbp import store
 from sbp.errors import IngestError, SbpError
 from sbp.ingest import ingest
-from tests.conftest import examples
+from tests.conftest import copy_store, examples, store_of
 
 FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                     HealthCheck.function_scoped_fixture])
@@ -77,12 +77,7 @@ def known_crash(exc: BaseException) -> str | None:
 @pytest.fixture(scope="module")
 def base_store(tmp_path_factory) -> Path:
     """A store holding known data, built once; each example works on a copy of it."""
-    folder = tmp_path_factory.mktemp("fuzz_base")
-    (folder / "base.csv").write_text(BASE)
-    (folder / "base_pop.csv").write_text(BASE_POP)
-    db = folder / "store" / "sbp.duckdb"
-    ingest([folder / "base.csv", folder / "base_pop.csv"], db=db)
-    return db
+    return store_of(tmp_path_factory, {"base.csv": BASE, "base_pop.csv": BASE_POP})
 
 
 def snapshot(db: Path) -> tuple:
@@ -103,7 +98,7 @@ def check_ingest(base_store: Path, name: str, content: bytes) -> str:
     work = Path(tempfile.mkdtemp(prefix="sbp-fuzz-"))
     try:
         db = work / "store" / "sbp.duckdb"
-        shutil.copytree(base_store.parent, db.parent, symlinks=True)
+        copy_store(base_store, db)
         before = base_tables(base_store), store.data_version(db)
         path = work / name
         path.write_bytes(content)
@@ -236,7 +231,7 @@ def format_shaped(draw) -> bytes:
     return text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"])), errors="replace")
 
 
-# --- the fuzz tests (80 examples in all on the CI draw) ---------------------------------------------------
+# --- the fuzz tests (80 examples in all on the CI draw) -------------------------------------
 
 @settings(max_examples=examples(15), **FUZZ)
 @given(content=st.binary(max_size=600))

@@ -63,7 +63,7 @@ def snapshot(db: Path) -> tuple:
 @pytest.fixture(scope="session")
 def extract_store(tmp_path_factory) -> Path:
     """EXTRACT (as extract.csv) loaded into a new store, once per run."""
-    return store_of(tmp_path_factory, "extract.csv", EXTRACT)
+    return store_of(tmp_path_factory, {"extract.csv": EXTRACT})
 
 
 @pytest.fixture

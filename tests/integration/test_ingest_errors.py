@@ -31,7 +31,7 @@ def snapshot(db) -> tuple:
 @pytest.fixture(scope="session")
 def good_store(tmp_path_factory) -> Path:
     """GOOD (as good.csv) loaded into a new store, once per run."""
-    return store_of(tmp_path_factory, "good.csv", GOOD)
+    return store_of(tmp_path_factory, {"good.csv": GOOD})
 
 
 @pytest.fixture

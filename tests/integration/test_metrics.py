@@ -14,6 +14,7 @@ from sbp import metrics, store
 from sbp.config import Measure
 from sbp.errors import PeriodError, UnknownNameError
 from sbp.ingest import ingest
+from tests.conftest import store_of
 
 MONTHS = [f"{y}{m:02d}" for y in (2022, 2023) for m in range(1, 13)]
 AIRPORTS = "London Heathrow and London City Airports"
@@ -42,12 +43,7 @@ DEC_2023 = dt.date(2023, 12, 1)
 @pytest.fixture(scope="session")
 def fixture_store(tmp_path_factory):
     """FIXTURE and POPULATION loaded into a new store, once per run; the tests here only read it."""
-    folder = tmp_path_factory.mktemp("metrics")
-    (folder / "mps.csv").write_text(FIXTURE)
-    (folder / "pop.csv").write_text(POPULATION)
-    db = folder / "store" / "sbp.duckdb"
-    ingest([folder / "mps.csv", folder / "pop.csv"], db=db, new_areas=NEW_AREAS)
-    return db
+    return store_of(tmp_path_factory, {"mps.csv": FIXTURE, "pop.csv": POPULATION}, new_areas=NEW_AREAS)
 
 
 @pytest.fixture
