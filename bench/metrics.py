@@ -52,7 +52,7 @@ def pandas_headline(wide: pd.DataFrame, population: pd.DataFrame, area: str, end
         rows.append({"measure": m.id, "current": r["current"], "previous": r["previous"],
                      "pct_change": (r["current"] - r["previous"]) / r["previous"] * 100 if r["previous"] else np.nan,
                      "rate": r["rate"], "rank": r["rank"], "rank_previous": r["rank_previous"],
-                     "london_pct_change": (london_cur - london_prev) / london_prev * 100})
+                     "comparator_pct_change": (london_cur - london_prev) / london_prev * 100})
     return pd.DataFrame(rows)
 
 

@@ -56,7 +56,7 @@ def value(name):
     return known(row[name])
 
 
-london = pct_change(value("london_current"), value("london_previous"))  # exact, as in the board table
+london = pct_change(value("comparator_current"), value("comparator_previous"))  # exact, as in the board table
 cards = [panels.card_html(card.label, card.value, card.delta, card.tone) for card in boardtable.metric_cards(row.to_dict())]
 cards.append(panels.card_html(
     "RAG status", "", None if london is None else f"{ctx['comparator']} {fmt_pct(london, signed=True)}"

@@ -55,9 +55,9 @@ st.dataframe(formatting.styled(table, {counted: "count", "Rate per 1,000": "rate
     "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })
 london = league.iloc[0]
-london_pct = formatting.pct_change(london["london_current"], london["london_previous"])
-st.caption(f"{comparator} as a whole: {formatting.fmt_count(london['london_current'])} {units}, "
-           f"{formatting.fmt_rate(london['london_rate_per_1000'])} per 1,000, "
+london_pct = formatting.pct_change(london["comparator_current"], london["comparator_previous"])
+st.caption(f"{comparator} as a whole: {formatting.fmt_count(london['comparator_current'])} {units}, "
+           f"{formatting.fmt_rate(london['comparator_rate_per_1000'])} per 1,000, "
            + (f"{formatting.fmt_pct(london_pct, signed=True)} on the year before." if london_pct is not None
               else "no earlier year loaded."))
 st.download_button("Download this table (CSV)", formatting.csv_bytes(table), mime="text/csv",

@@ -96,7 +96,7 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
         "Rank": [formatting.rank_text(r, n, na=None) for r, n in zip(rows["rank"], rows["rank_of"])],
         "Movement": [formatting.rank_movement(r, p, na=None) for r, p in zip(rows["rank"], rows["rank_previous"])],
-        f"{comparator_of(rows)} % difference": pct(rows["london_current"], rows["london_previous"]),
+        f"{comparator_of(rows)} % difference": pct(rows["comparator_current"], rows["comparator_previous"]),
         "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
     })
 

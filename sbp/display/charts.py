@@ -126,7 +126,7 @@ def _month_text(value: Any) -> str:
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    """A column, or all-NA when the frame lacks it (optional columns such as london_pct_change)."""
+    """A column, or all-NA when the frame lacks it (optional columns such as comparator_pct_change)."""
     return frame[name] if name in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="object")
 
 
@@ -357,7 +357,7 @@ def league_chart(
     colours = dict(zip(order, [FOCUS_COLOUR, COMPARATOR_COLOUR, OTHER_COLOUR]))
 
     comparator = comparator_of(league)
-    london = None if by_count else _column(league, "london_rate_per_1000").dropna()
+    london = None if by_count else _column(league, "comparator_rate_per_1000").dropna()
     london_rate = float(london.iloc[0]) if london is not None and len(london) else None
     top = max([*data[value].dropna().astype(float), london_rate or 0.0, 0.0]) or 1.0
 
@@ -394,9 +394,9 @@ def league_chart(
         x=alt.X(f"{value}:Q"), text="bar_text:N" if compact else "value_text:N")
     layers: list[alt.Chart] = [bars, labels]
     if london_rate is not None:
-        london_data = pd.DataFrame({"london_rate_per_1000": [london_rate],
+        london_data = pd.DataFrame({"comparator_rate_per_1000": [london_rate],
                                     "london_label": [f"{comparator} {fmt_rate(london_rate)}"]})
-        london_base = alt.Chart(london_data).encode(x=alt.X("london_rate_per_1000:Q"))
+        london_base = alt.Chart(london_data).encode(x=alt.X("comparator_rate_per_1000:Q"))
         london_tooltip = [alt.Tooltip("london_label:N", title=f"{comparator} rate per 1,000")]
         layers.append(london_base.mark_rule(color=INK, strokeWidth=style.stroke, strokeDash=[6, 3]).encode(
             tooltip=london_tooltip))

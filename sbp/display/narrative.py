@@ -144,7 +144,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 # --- reading a row -----------------------------------------------------------------------------
 
 _INT_FIELDS = ("current", "previous", "change", "rank", "rank_of", "rank_previous")
-_FLOAT_FIELDS = ("pct_change", "rate_per_1000", "rate_per_1000_previous", "london_pct_change", "london_rate_per_1000",
+_FLOAT_FIELDS = ("pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_pct_change", "comparator_rate_per_1000",
                  "p_value")
 
 
@@ -333,7 +333,7 @@ def _qualifier(gap: Decimal) -> str:
 
 def _london_comparison(r: dict[str, Any], direction: int) -> str:
     """The London clause appended to the board's change sentence ('' when London is missing)."""
-    london = r["london_pct_change"]
+    london = r["comparator_pct_change"]
     if london is None:
         return ""
     london_dir = (london > 0) - (london < 0)
@@ -354,7 +354,7 @@ def _london_comparison(r: dict[str, Any], direction: int) -> str:
 
 
 def _london_alone(r: dict[str, Any]) -> str | None:
-    london = r["london_pct_change"]
+    london = r["comparator_pct_change"]
     if london is None:
         return None
     if london == 0:
@@ -417,7 +417,7 @@ def _summary(r: dict[str, Any]) -> str:
     rank = _rank_phrase(r)
     if rank is not None:
         clauses.append(rank)
-    london = r["london_pct_change"]
+    london = r["comparator_pct_change"]
     if comparable and london is not None and direction is not None:
         if london == 0:
             clauses[-1] += ", " + _t("summary_london_unchanged")
@@ -459,8 +459,8 @@ def _board(r: dict[str, Any]) -> str:
             opening += _t("board_rate", rate=fmt_rate(rate))
             if previous is not None and rate_previous is not None:
                 opening += _t("board_rate_previous", rate_previous=fmt_rate(rate_previous))
-            if r["london_rate_per_1000"] is not None:
-                opening += _t("board_london_rate", london_rate=fmt_rate(r["london_rate_per_1000"]))
+            if r["comparator_rate_per_1000"] is not None:
+                opening += _t("board_london_rate", london_rate=fmt_rate(r["comparator_rate_per_1000"]))
         sentences.append(_sentence(opening))
 
     if rate is None and r["rank"] is None:

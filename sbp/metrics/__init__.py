@@ -25,8 +25,10 @@ MPS_SOURCES, SERIES_SOURCES = stored_cube.MPS_SOURCES, stored_cube.SERIES_SOURCE
 CONTRACT_FIELDS = (
     "area", "end", "measure", "current", "previous", "change", "pct_change", "rate_per_1000",
     "rate_per_1000_previous", "rank", "rank_of", "rank_previous", "significant", "rag",
-    "london_current", "london_previous", "london_pct_change",
+    "comparator_current", "comparator_previous", "comparator_pct_change",
 )
+# The comparator's figures (its group's total, % change and rate); JSON also names them london_* when it is London.
+COMPARATOR_FIELDS = ("current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous")
 
 
 # --- what to count --------------------------------------------------------------------------
@@ -219,7 +221,7 @@ def _rag(frame: pd.DataFrame, rule: str) -> pd.Series:
     """Green / Amber / Red by the configured rule and each measure's direction; None without a comparison."""
     sign = np.where(frame["direction"] == "higher_is_better", -1.0, 1.0)
     worse = frame["change"].astype("float64") * sign > 0
-    pct, london = frame["pct_change"].astype("float64") * sign, frame["london_pct_change"].astype("float64") * sign
+    pct, london = frame["pct_change"].astype("float64") * sign, frame["comparator_pct_change"].astype("float64") * sign
     significant = frame["significant"].fillna(False).astype(bool)
     if rule == "significance":
         red = worse & significant
@@ -267,17 +269,18 @@ def comparisons(
     frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
     frame["negative_count"] = frame["negative_count"].fillna(False).astype(bool)
     for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "rank_of_previous",
-                "london_current", "london_previous", "population"):
+                "comparator_current", "comparator_previous", "population"):
         frame[col] = frame[col].astype("Int64")
     if level != "borough":
-        for col in ("london_current", "london_previous", "london_rate_per_1000", "london_rate_per_1000_previous"):
+        for col in ("comparator_current", "comparator_previous", "comparator_rate_per_1000", "comparator_rate_per_1000_previous"):
             frame[col] = pd.NA
-    lp = frame["london_previous"].astype("Float64")
-    frame["london_pct_change"] = ((frame["london_current"] - lp) * 100.0 / lp.where(lp > 0)).astype("Float64")
+    lp = frame["comparator_previous"].astype("Float64")
+    frame["comparator_pct_change"] = ((frame["comparator_current"] - lp) * 100.0 / lp.where(lp > 0)).astype("Float64")
     frame["p_value"], frame["significant"] = _significance(frame["current"], frame["previous"], settings["significance_level"])
     frame["direction"] = frame["measure_id"].map(dict(zip(info["measure_id"], info["direction"])))
     frame["rag"] = _rag(frame, settings["rag_rule"])
     frame["rank_basis"] = "rate" if rank_by_rate else "count"
+    frame["places_moved"] = (frame["rank_previous"] - frame["rank"]).astype("Int64")  # positive: moved up the table
     labels = {m.id: m.label for m in measures}
     frame.insert(1, "measure_label", frame["measure_id"].map(labels))
     frame.insert(2, "measure_unit", frame["measure_id"].map({m.id: m.units for m in measures}))
@@ -398,17 +401,16 @@ def record(row: pd.Series) -> dict[str, Any]:
         "area": row["area_name"], "end": row["end_month"].strftime("%Y-%m"), "measure": row["measure_id"],
         "measure_label": row["measure_label"], "unit": row.get("measure_unit", "offences"),
     }
+    out["comparator_name"] = clean(row["comparator_name"])
     for name in CONTRACT_FIELDS[3:]:
         out[name] = clean(row[name])
-    # The comparator's figures; the london_* keys carry them only when the comparator is London.
-    out["comparator_name"] = clean(row["comparator_name"])
-    for key in ("current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous"):
-        out[f"comparator_{key}"] = clean(row[f"london_{key}"])
-        if out["comparator_name"] != "London" and f"london_{key}" in out:
-            out[f"london_{key}"] = None
-    for extra in ("p_value", "population", "london_rate_per_1000", "london_rate_per_1000_previous", "rank_of_previous",
-                  "rank_tied", "share_of_parent_pct", "direction", "borough", "rank_basis", "negative_count"):
-        out[extra] = clean(row[extra]) if not (extra.startswith("london_") and out["comparator_name"] != "London") else None
+    for extra in ("p_value", "population", "comparator_rate_per_1000", "comparator_rate_per_1000_previous",
+                  "rank_of_previous", "rank_tied", "places_moved", "share_of_parent_pct", "direction", "borough",
+                  "rank_basis", "negative_count"):
+        out[extra] = clean(row[extra]) if extra in row.index else None
+    # The documented alias: london_* carry the comparator's figures only when the comparator is London.
+    for key in COMPARATOR_FIELDS:
+        out[f"london_{key}"] = out[f"comparator_{key}"] if out["comparator_name"] == "London" else None
     return out
 
 

@@ -6,6 +6,7 @@ the measures configuration is unchanged (checked by a fingerprint) and computes 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import duckdb
@@ -23,6 +24,8 @@ DASHBOARD_SOURCE = "mps_dashboard"
 # How the Monthly Crime Dashboard's Measure column is stored (as major_category) for each `counts` setting.
 DASHBOARD_COUNTS = {"offences": "Offences", "positive_outcomes": "Positive Outcomes"}
 MAP_COLUMNS = ("measure_id", "source", "major_category", "minor_category", "sign")
+# A cube built by another version of the query (other columns, another coverage rule) is never read.
+QUERY_KEY = hashlib.sha256(queries.CUBE_CREATE_SQL.encode()).hexdigest()[:12]
 
 
 def measure_rows(
@@ -90,7 +93,7 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, se
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })
     con.execute(queries.CUBE_DROP_MEASURE_TABLES_SQL)
-    con.execute(queries.CUBE_SET_KEY_SQL, {"key": config_fingerprint(config) + groups_key(groups)})
+    con.execute(queries.CUBE_SET_KEY_SQL, {"key": config_fingerprint(config) + groups_key(groups) + QUERY_KEY})
     return con.execute(queries.CUBE_ROWS_SQL).fetchone()[0]
 
 
@@ -99,4 +102,4 @@ def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: 
     if any(config.measures.get(m.id) != m for m in measures):
         return False
     row = con.execute(queries.CUBE_KEY_SQL).fetchone()
-    return row is not None and row[0] == config_fingerprint(config) + groups_key(groups)
+    return row is not None and row[0] == config_fingerprint(config) + groups_key(groups) + QUERY_KEY

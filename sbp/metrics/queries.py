@@ -127,11 +127,11 @@ SELECT measure_id, area_name, borough, end_month, current, previous, current - p
        CASE WHEN rank_key_previous IS NOT NULL
             THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
        count(rank_key_previous) OVER area_set AS rank_of_previous,
-       sum(current) OVER area_set AS london_current,
-       sum(previous) OVER area_set AS london_previous,
-       sum(current) OVER area_set * 1000.0 / sum(population) FILTER (WHERE current IS NOT NULL) OVER area_set AS london_rate_per_1000,
+       sum(current) OVER area_set AS comparator_current,
+       sum(previous) OVER area_set AS comparator_previous,
+       sum(current) OVER area_set * 1000.0 / sum(population) FILTER (WHERE current IS NOT NULL) OVER area_set AS comparator_rate_per_1000,
        sum(previous) OVER area_set * 1000.0 / sum(population_previous) FILTER (WHERE previous IS NOT NULL) OVER area_set
-           AS london_rate_per_1000_previous
+           AS comparator_rate_per_1000_previous
 FROM rated
 WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
 ORDER BY measure_id, end_month, rank NULLS LAST, area_name

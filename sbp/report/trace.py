@@ -85,7 +85,7 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
                     f"{value(row, 'rank_previous') if value(row, 'rank_previous') is not None else 'n/a'})"
                     f"\nQuery: {q} -> rank_previous",
         f"{comparator} % difference": f"{base}\nFigure: % change for all of {comparator} (every area of the comparator group), "
-                               f"{spans['current']} against {spans['previous']}\nQuery: {q} -> london_pct_change",
+                               f"{spans['current']} against {spans['previous']}\nQuery: {q} -> comparator_pct_change",
         "Significant": f"{base}\nFigure: exact test of the change at the {settings['significance_level']:g} level"
                        + (f" (p = {float(p_value):.4f})" if p_value is not None else "")
                        + f"\nQuery: {q} -> significant, p_value",
@@ -108,8 +108,8 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
             found.setdefault(text, []).append(what)
 
     fields = {name: value(row, name) for name in (
-        "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "london_rate_per_1000",
-        "london_pct_change", "rank", "rank_previous", "rank_of")}
+        "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_rate_per_1000",
+        "comparator_pct_change", "rank", "rank_previous", "rank_of")}
     comparator = boardtable.comparator_of(row)
     units = boardtable.units_of(row)
     if fields["current"] is not None:
@@ -123,10 +123,10 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
     if fields["rate_per_1000_previous"] is not None:
         add(formatting.fmt_rate(fields["rate_per_1000_previous"]),
             f"rate per 1,000 residents, {spans['previous']} (rate_per_1000_previous)")
-    if fields["london_rate_per_1000"] is not None:
-        add(formatting.fmt_rate(fields["london_rate_per_1000"]), f"{comparator} rate per 1,000 (london_rate_per_1000)")
-    if fields["london_pct_change"] is not None:
-        add(formatting.fmt_pct(fields["london_pct_change"]), f"{comparator} % change (london_pct_change)")
+    if fields["comparator_rate_per_1000"] is not None:
+        add(formatting.fmt_rate(fields["comparator_rate_per_1000"]), f"{comparator} rate per 1,000 (comparator_rate_per_1000)")
+    if fields["comparator_pct_change"] is not None:
+        add(formatting.fmt_pct(fields["comparator_pct_change"]), f"{comparator} % change (comparator_pct_change)")
     if fields["rank"] is not None:
         add(formatting.ordinal(fields["rank"]), f"rank among {boardtable.areas_of(comparator)}, 1 = lowest rate (rank)")
     if fields["rank_previous"] is not None:

@@ -125,7 +125,7 @@ def test_workbook_measures(db: Path, fixture_file: Path, write_csv) -> None:
                                                                         "racist_religious_hate_crime")], end, area="Bromley")
         got = dict(zip(head["measure_id"], head["current"]))
         assert got == {"hate_crime": 240, "hate_crime_positive_outcomes": 36, "racist_religious_hate_crime": 144}
-        london = head.set_index("measure_id").loc["hate_crime", "london_current"]
+        london = head.set_index("measure_id").loc["hate_crime", "comparator_current"]
         assert london == 240 + 12  # the N/K row counts towards London
         ranked = metrics.league(con, config.measures["hate_crime"], end)
         assert list(ranked.loc[ranked["rank"].notna(), "area_name"]) == ["Bromley"]  # N/K is never ranked

@@ -73,10 +73,10 @@ def test_rolling_years_rates_ranks_and_london(con):
     # A year earlier all three had 1.2 per 1000: a three-way tie shares the best rank.
     assert (a["rank_previous"], b["rank_previous"], c["rank_previous"]) == (1, 1, 1)
     # London is every area in the extract, airports included: 144+48+126+12 and 120+60+120+12.
-    assert (a["london_current"], a["london_previous"]) == (330, 312)
-    assert a["london_pct_change"] == pytest.approx(18 / 312 * 100)
+    assert (a["comparator_current"], a["comparator_previous"]) == (330, 312)
+    assert a["comparator_pct_change"] == pytest.approx(18 / 312 * 100)
     # London's rate: every offence in London over London's population (the airports have none of their own).
-    assert a["london_rate_per_1000"] == pytest.approx(330 / 250)
+    assert a["comparator_rate_per_1000"] == pytest.approx(330 / 250)
 
 
 def test_rag_against_london_and_significance(con):

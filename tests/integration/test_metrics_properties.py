@@ -196,7 +196,7 @@ def naive_comparisons(ds: Dataset, measure: Measure, keep) -> dict[tuple[str, dt
             r["rank"], r["rank_previous"] = ranks[area], ranks_prev[area]
             r["rank_of"] = sum(1 for x in rows.values() if x["rate"] is not None)
             r["rank_of_previous"] = sum(1 for x in rows.values() if x["rate_previous"] is not None)
-            r["london_current"], r["london_previous"], r["london_pct_change"] = london_cur, london_prev, london_pct
+            r["comparator_current"], r["comparator_previous"], r["comparator_pct_change"] = london_cur, london_prev, london_pct
             cur, prev = r["current"], r["previous"]
             r["p_value"] = binomial_p(cur, cur + prev) if cur is not None and prev is not None else None
             r["significant"] = None if r["p_value"] is None else r["p_value"] < ALPHA
@@ -248,10 +248,10 @@ def check_frame(frame: pd.DataFrame, ds: Dataset, measure: Measure, want: dict, 
         w = want[(row["area_name"], row["end_month"])]
         where = f"{measure.id} {row['area_name']} {row['end_month']:%Y-%m}"
         for name in ("current", "previous", "change", "population", "rank", "rank_of", "rank_previous",
-                     "rank_of_previous", "london_current", "london_previous"):
+                     "rank_of_previous", "comparator_current", "comparator_previous"):
             assert same_int(row[name], w[name]), (where, name, row[name], w[name])
         for name, key in (("pct_change", "pct_change"), ("rate_per_1000", "rate"), ("rate_per_1000_previous", "rate_previous"),
-                          ("london_pct_change", "london_pct_change")):
+                          ("comparator_pct_change", "comparator_pct_change")):
             assert same_float(row[name], w[key]), (where, name, row[name], w[key])
         if w["current"] is not None and w["previous"] is not None and w["current"] + w["previous"] == 0:
             pass  # n = 0: see test_significance_with_no_offences_in_either_year
@@ -297,10 +297,10 @@ def check_comparisons(db: Path, ds: Dataset, data) -> None:
     w = naive[measure.id][(area, end)]
     assert set(metrics.CONTRACT_FIELDS) <= set(result)
     assert (result["area"], result["end"], result["measure"]) == (area, f"{end:%Y-%m}", measure.id)
-    for name in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "london_current", "london_previous"):
+    for name in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "comparator_current", "comparator_previous"):
         assert result[name] == w[name] and (w[name] is None or type(result[name]) is int), (name, result[name], w[name])
     for name, key in (("pct_change", "pct_change"), ("rate_per_1000", "rate"), ("rate_per_1000_previous", "rate_previous"),
-                      ("london_pct_change", "london_pct_change")):
+                      ("comparator_pct_change", "comparator_pct_change")):
         assert (result[name] is None) if w[key] is None else math.isclose(result[name], float(w[key]), rel_tol=1e-9), name
     if w["current"] + w["previous"] > 0:
         assert result["significant"] is w["significant"]

@@ -25,7 +25,7 @@ AIRPORTS = "London Heathrow and London City Airports"
 CONTRACT_KEYS = [
     "area", "end", "measure", "current", "previous", "change", "pct_change", "rate_per_1000",
     "rate_per_1000_previous", "rank", "rank_of", "rank_previous", "significant", "rag",
-    "london_current", "london_previous", "london_pct_change",
+    "comparator_current", "comparator_previous", "comparator_pct_change",
 ]
 
 
@@ -69,10 +69,10 @@ def test_majors_equal_the_sum_of_their_minors(loaded: Path) -> None:
                 assert whole == parts, (area, major, column, whole, parts)
                 majors_total += whole
             assert int(indexed.loc[("total_notifiable_offences", area), column]) == majors_total, (area, column)
-    # London totals: the same identity holds for london_current / london_previous.
-    london = frame.groupby("measure_id")[["london_current", "london_previous"]].first()
+    # London totals: the same identity holds for comparator_current / comparator_previous.
+    london = frame.groupby("measure_id")[["comparator_current", "comparator_previous"]].first()
     for major, minors in by_major.items():
-        for column in ("london_current", "london_previous"):
+        for column in ("comparator_current", "comparator_previous"):
             assert int(london.loc[f"major:{major}", column]) == sum(int(london.loc[f"minor:{m}", column]) for m in minors)
 
 
@@ -90,8 +90,8 @@ def test_ranks_and_london_totals(loaded: Path, real_files) -> None:
         assert pd.isna(airports["rank"]) and pd.isna(airports["rank_previous"]) and airports["current"] > 0
         boroughs = rows[rows["area_name"] != AIRPORTS]
         assert boroughs["rank"].notna().all() and boroughs["rank"].min() == 1 and boroughs["rank"].max() <= 32
-        assert set(rows["london_current"]) == {int(rows["current"].sum())}
-        assert set(rows["london_previous"]) == {int(rows["previous"].sum())}
+        assert set(rows["comparator_current"]) == {int(rows["current"].sum())}
+        assert set(rows["comparator_previous"]) == {int(rows["previous"].sum())}
         # Ranks by hand: 1 + the number of boroughs with a strictly lower rate per 1,000 residents.
         rates = {r["area_name"]: Fraction(int(r["current"]) * 1000, population[r["area_name"]]) for _, r in boroughs.iterrows()}
         for _, r in boroughs.iterrows():
@@ -135,8 +135,8 @@ def test_cli_metric_json_has_every_contract_key(loaded: Path, real_files, capsys
     assert math.isclose(result["pct_change"], (current - previous) / previous * 100, rel_tol=1e-12)
     assert result["rank_of"] == 32 and 1 <= result["rank"] <= 32 and 1 <= result["rank_previous"] <= 32
     assert isinstance(result["significant"], bool) and result["rag"] in ("Green", "Amber", "Red")
-    lc, lp = result["london_current"], result["london_previous"]
-    assert math.isclose(result["london_pct_change"], (lc - lp) / lp * 100, rel_tol=1e-12)
+    lc, lp = result["comparator_current"], result["comparator_previous"]
+    assert math.isclose(result["comparator_pct_change"], (lc - lp) / lp * 100, rel_tol=1e-12)
 
 
 def test_cli_rank_json_lists_every_ranked_borough(loaded: Path, capsys) -> None:

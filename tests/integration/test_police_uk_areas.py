@@ -124,7 +124,7 @@ def test_areas_are_ranked_within_their_force_and_strays_never_appear(db, write_c
     assert list(league["area_name"]) == ["Bristol", "Somerset"]   # 12 a year per 1,000 vs 24
     assert result["area"] == "Bristol" and result["current"] == 48 and result["rank"] == 1 and result["rank_of"] == 2
     assert result["comparator_name"] == "Avon and Somerset" and result["comparator_current"] == 72
-    assert result["london_current"] is None and result["previous"] is None
+    assert result["comparator_current"] is None and result["previous"] is None
 
 
 def test_a_london_borough_works_from_police_uk_data_with_london_as_its_comparator(db, write_csv):
@@ -137,7 +137,7 @@ def test_a_london_borough_works_from_police_uk_data_with_london_as_its_comparato
     with store.connect_read(db) as con:
         result = metrics.metric(con, "Bromley", "2023-12", police_uk_measures()["police_uk_burglary"])
     assert (result["current"], result["rank"], result["rank_of"]) == (24, 2, 2)
-    assert result["comparator_name"] == "London" and result["london_current"] == result["comparator_current"] == 36
+    assert result["comparator_name"] == "London" and result["comparator_current"] == result["comparator_current"] == 36
 
 
 def test_police_uk_measures_never_count_mps_rows(db, write_csv):

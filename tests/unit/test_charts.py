@@ -49,8 +49,8 @@ def league_frame(rates: dict[str, float | None], basis: str = "rate", london_rat
         "population": pd.array([None if basis == "count" else 300_000] * len(names), dtype="Int64"),
         "rate_per_1000": pd.array([None if basis == "count" else r for r in rate], dtype="Float64"),
         "rank": rank.array, "rank_of": pd.array([int(key.notna().sum())] * len(names), dtype="Int64"),
-        "london_rate_per_1000": pd.array([london_rate] * len(names), dtype="Float64"),
-        "london_pct_change": pd.array([-3.1] * len(names), dtype="Float64"),
+        "comparator_rate_per_1000": pd.array([london_rate] * len(names), dtype="Float64"),
+        "comparator_pct_change": pd.array([-3.1] * len(names), dtype="Float64"),
         "rag": ["Green"] * len(names), "rank_basis": basis,
     })
 
@@ -216,8 +216,8 @@ def test_league_colours_the_focus_borough_and_comparators_apart_from_the_rest():
 def test_league_marks_londons_rate_with_a_labelled_rule():
     spec = charts.league_chart(league_frame(RATES, london_rate=6.4123), "Bromley").to_dict()
     rule, data = next((u, d) for u, d in units(spec) if mark(u) == "rule")
-    assert rule["encoding"]["x"]["field"] == "london_rate_per_1000"
-    assert rows(spec, data) == [{"london_rate_per_1000": 6.4123, "london_label": "London 6.41"}]
+    assert rule["encoding"]["x"]["field"] == "comparator_rate_per_1000"
+    assert rows(spec, data) == [{"comparator_rate_per_1000": 6.4123, "london_label": "London 6.41"}]
     labels = [r["london_label"] for u, d in units(spec) if mark(u) == "text" and d == data for r in rows(spec, d)]
     assert labels == ["London 6.41"]
 

@@ -24,7 +24,7 @@ def headline_row(current=429, previous=400, **extra) -> dict:
         "current": current, "previous": previous, "change": None if current is None or previous is None else current - previous,
         "pct_change": pct, "rate_per_1000": 1.3251, "rate_per_1000_previous": 1.2345, "rank": 9, "rank_of": 32,
         "rank_previous": 11, "rank_tied": False, "significant": False, "rag": "Red", "direction": "lower_is_better",
-        "london_current": 1000, "london_previous": 1000, "london_pct_change": 0.0, "london_rate_per_1000": 5.0,
+        "comparator_current": 1000, "comparator_previous": 1000, "comparator_pct_change": 0.0, "comparator_rate_per_1000": 5.0,
         "p_value": 0.3, "population": 330000, "rank_basis": "rate",
     }
     return row | extra
@@ -32,9 +32,9 @@ def headline_row(current=429, previous=400, **extra) -> dict:
 
 def frame(*rows: dict) -> pd.DataFrame:
     out = pd.DataFrame(list(rows))
-    for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "london_current", "london_previous"):
+    for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "comparator_current", "comparator_previous"):
         out[col] = out[col].astype("Int64")
-    for col in ("pct_change", "rate_per_1000", "london_pct_change"):
+    for col in ("pct_change", "rate_per_1000", "comparator_pct_change"):
         out[col] = out[col].astype("Float64")
     out["significant"] = out["significant"].astype("boolean")
     return out
@@ -77,7 +77,7 @@ def test_400_to_429_shows_plus_7_3_in_table_card_sentence_and_report_and_7_25_in
     from sbp.cli.metrics import _fmt  # the command line's text output reads the same
 
     assert _fmt(7.25, "pct_change", {"current": 429, "previous": 400}) == "+7.3%"
-    assert _fmt(None, "london_pct_change", {"london_current": 5, "london_previous": 0}) == "n/a"
+    assert _fmt(None, "comparator_pct_change", {"comparator_current": 5, "comparator_previous": 0}) == "n/a"
 
 
 def test_board_table_never_shows_float_counts_or_none():

@@ -21,7 +21,7 @@ from tests.conftest import examples
 BASE = dict(
     measure_id="burglary", measure_label="Total burglary", area_name="Bromley", end_month=dt.date(2023, 11, 1),
     current=1580, previous=1474, change=106, pct_change=7.1913, rate_per_1000=4.7891, rate_per_1000_previous=4.4712,
-    rank=9, rank_of=32, rank_previous=11, london_pct_change=-3.6204, london_rate_per_1000=5.2049,
+    rank=9, rank_of=32, rank_previous=11, comparator_pct_change=-3.6204, comparator_rate_per_1000=5.2049,
     significant=True, p_value=0.048, rag="Red", direction="lower_is_better", rank_basis="rate",
 )
 
@@ -47,7 +47,7 @@ GOLDEN = {
     ),
     "unchanged": (
         dict(current=1474, previous=1474, change=0, pct_change=0.0, rate_per_1000=4.4712, rate_per_1000_previous=4.4712,
-             rank_previous=9, significant=False, p_value=1.0, london_pct_change=2.0411),
+             rank_previous=9, significant=False, p_value=1.0, comparator_pct_change=2.0411),
         "Total burglary was unchanged at 1,474, a rate per 1,000 of 4.47; Bromley ranks 9th of 32 London boroughs, "
         "while London as a whole rose 2.0%.",
         "For the rolling year to November 2023, there were 1,474 offences of total burglary in Bromley, a rate per 1,000 "
@@ -68,7 +68,7 @@ GOLDEN = {
     "both_zero": (
         dict(measure_label="Rape", current=0, previous=0, change=0, pct_change=None, rate_per_1000=0.0,
              rate_per_1000_previous=0.0, rank=1, rank_tied=True, rank_previous=1, significant=None, p_value=None,
-             london_pct_change=5.0),
+             comparator_pct_change=5.0),
         "Rape: no offences were recorded in either year; Bromley has the joint lowest rate of all 32 London boroughs "
         "(the best position), while London as a whole rose 5.0%.",
         "Rape: no offences were recorded in Bromley in either year (the rolling year to November 2023 and the 12 "
@@ -76,7 +76,7 @@ GOLDEN = {
         "(the best position), unchanged from a year earlier.",
     ),
     "tied_rank": (
-        dict(rank=4, rank_tied=True, rank_previous=4, london_pct_change=6.4),
+        dict(rank=4, rank_tied=True, rank_previous=4, comparator_pct_change=6.4),
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks joint 4th "
         "of 32 London boroughs, while London as a whole rose 6.4%.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
@@ -86,8 +86,8 @@ GOLDEN = {
     ),
     "first_place": (
         dict(measure_label="Other sexual offences", current=394, previous=328, change=66, pct_change=20.122,
-             rate_per_1000=1.2411, rate_per_1000_previous=1.0332, rank=1, rank_previous=3, london_pct_change=45.01,
-             london_rate_per_1000=2.1),
+             rate_per_1000=1.2411, rate_per_1000_previous=1.0332, rank=1, rank_previous=3, comparator_pct_change=45.01,
+             comparator_rate_per_1000=2.1),
         "Other sexual offences rose by 20.1% (328 to 394), the rate per 1,000 from 1.03 to 1.24; Bromley has the "
         "lowest rate of all 32 London boroughs (the best position), while London as a whole rose 45.0%.",
         "For the rolling year to November 2023, there were 394 other sexual offences in Bromley, a rate per 1,000 of "
@@ -97,7 +97,7 @@ GOLDEN = {
         "significant.",
     ),
     "last_place": (
-        dict(rank=32, rank_previous=29, london_pct_change=7.0),
+        dict(rank=32, rank_previous=29, comparator_pct_change=7.0),
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley has the highest "
         "rate of all 32 London boroughs (the worst position), while London as a whole rose 7.0%.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
@@ -107,14 +107,14 @@ GOLDEN = {
     ),
     "missing_population": (
         dict(rate_per_1000=None, rate_per_1000_previous=None, rank=None, rank_of=None, rank_previous=None,
-             london_rate_per_1000=None),
+             comparator_rate_per_1000=None),
         "Total burglary rose by 7.2% (1,474 to 1,580), while London as a whole fell 3.6%.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley. No population "
         "figure is loaded for this area, so no rate or rank is given. Total burglary rose by 7.2% on the previous 12 "
         "months (1,474 to 1,580), against a London fall of 3.6%. This change is statistically significant.",
     ),
     "london_missing": (
-        dict(london_pct_change=None, london_rate_per_1000=None),
+        dict(comparator_pct_change=None, comparator_rate_per_1000=None),
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks 9th of 32 "
         "London boroughs.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
@@ -133,7 +133,7 @@ GOLDEN = {
     "higher_is_better_rise": (
         dict(measure_id="domestic_abuse", measure_label="Domestic abuse", direction="higher_is_better", current=3392,
              previous=3200, change=192, pct_change=6.0, rate_per_1000=10.6612, rate_per_1000_previous=10.0578,
-             rank=20, rank_previous=22, london_pct_change=2.0, london_rate_per_1000=11.2, rag="Green"),
+             rank=20, rank_previous=22, comparator_pct_change=2.0, comparator_rate_per_1000=11.2, rag="Green"),
         "Recorded domestic abuse rose by 6.0% (3,200 to 3,392), the rate per 1,000 from 10.06 to 10.66; Bromley has "
         "the 20th lowest rate of 32 London boroughs, while London as a whole rose 2.0%; the partnership aims to "
         "increase reporting.",
@@ -146,7 +146,7 @@ GOLDEN = {
     "higher_is_better_fall": (
         dict(measure_id="domestic_abuse", measure_label="Domestic abuse", direction="higher_is_better", current=3000,
              previous=3200, change=-200, pct_change=-6.25, rate_per_1000=9.4293, rate_per_1000_previous=10.0578,
-             rank=20, rank_previous=20, london_pct_change=2.0, london_rate_per_1000=11.2),
+             rank=20, rank_previous=20, comparator_pct_change=2.0, comparator_rate_per_1000=11.2),
         "Recorded domestic abuse fell by 6.3% (3,200 to 3,000), the rate per 1,000 from 10.06 to 9.43; Bromley has "
         "the 20th lowest rate of 32 London boroughs, while London as a whole rose 2.0%; the partnership aims to "
         "increase reporting.",
@@ -159,7 +159,7 @@ GOLDEN = {
     "ward_count_rank": (
         dict(area_name="Penge and Cator", current=88, previous=101, change=-13, pct_change=-12.8713,
              rate_per_1000=None, rate_per_1000_previous=None, rank=5, rank_of=22, rank_previous=2,
-             london_pct_change=None, london_rate_per_1000=None, rank_basis="count", significant=False, p_value=0.4),
+             comparator_pct_change=None, comparator_rate_per_1000=None, rank_basis="count", significant=False, p_value=0.4),
         "Total burglary fell by 12.9% (101 to 88); Penge and Cator ranks 5th of 22 wards by number of offences.",
         "For the rolling year to November 2023, there were 88 offences of total burglary in Penge and Cator. Total "
         "burglary fell by 12.9% on the previous 12 months (101 to 88). Penge and Cator ranks 5th of 22 wards by "
@@ -167,7 +167,7 @@ GOLDEN = {
     ),
     "not_significant_lower_than_london": (
         dict(current=1688, previous=1474, change=214, pct_change=14.5183, rate_per_1000=5.1163, rank=6,
-             rank_previous=8, london_pct_change=21.4, significant=False, p_value=0.06),
+             rank_previous=8, comparator_pct_change=21.4, significant=False, p_value=0.06),
         "Total burglary rose by 14.5% (1,474 to 1,688), the rate per 1,000 from 4.47 to 5.12; Bromley ranks 6th of 32 "
         "London boroughs, while London as a whole rose 21.4%.",
         "For the rolling year to November 2023, there were 1,688 offences of total burglary in Bromley, a rate per 1,000 "
@@ -179,7 +179,7 @@ GOLDEN = {
     "one_offence_london_unchanged": (
         dict(measure_label="Knife possession", current=1, previous=3, change=-2, pct_change=-66.6667,
              rate_per_1000=0.0031, rate_per_1000_previous=0.0093, rank=1, rank_previous=1, rank_tied=False,
-             london_pct_change=0.0, significant=False, p_value=0.625),
+             comparator_pct_change=0.0, significant=False, p_value=0.625),
         "Knife possession fell by 66.7% (3 to 1), the rate per 1,000 from 0.01 to 0.00; Bromley has the lowest rate of "
         "all 32 London boroughs (the best position), while London as a whole was unchanged.",
         "For the rolling year to November 2023, there was 1 offence of knife possession in Bromley, a rate per 1,000 of "
@@ -212,8 +212,8 @@ def test_record_style_dict_with_end_string_and_area_key():
 
 
 def test_pandas_row_with_na_and_nan_reads_like_none():
-    frame = pd.DataFrame([{**BASE, "london_pct_change": np.nan, "london_rate_per_1000": np.nan}])
-    frame["london_pct_change"] = frame["london_pct_change"].astype("Float64")  # pandas NA
+    frame = pd.DataFrame([{**BASE, "comparator_pct_change": np.nan, "comparator_rate_per_1000": np.nan}])
+    frame["comparator_pct_change"] = frame["comparator_pct_change"].astype("Float64")  # pandas NA
     for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous"):
         frame[col] = frame[col].astype("Int64")
     frame["significant"] = pd.array([True], dtype="boolean")
@@ -224,7 +224,7 @@ def test_pandas_row_with_na_and_nan_reads_like_none():
 
 def test_ward_by_area_kind_with_rate_rank():
     row = {**BASE, "area_name": "Crystal Palace and Anerley", "area_kind": "ward", "rank": 3, "rank_of": 22,
-           "rank_previous": 3, "london_pct_change": None}
+           "rank_previous": 3, "comparator_pct_change": None}
     assert summary_sentence(row) == (
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Crystal Palace and "
         "Anerley ranks 3rd of 22 wards."
@@ -264,7 +264,7 @@ def test_current_missing():
 
 def test_every_template_can_use_the_row_names(monkeypatch):
     monkeypatch.setitem(narrative.TEMPLATES, "summary_both_zero", "{label} in {area}, {period}: none recorded in either year")
-    row = {**BASE, **GOLDEN["both_zero"][0], "london_pct_change": None}
+    row = {**BASE, **GOLDEN["both_zero"][0], "comparator_pct_change": None}
     assert summary_sentence(row) == (
         "Rape in Bromley, the rolling year to November 2023: none recorded in either year; Bromley has the joint "
         "lowest rate of all 32 London boroughs (the best position)."
@@ -341,8 +341,8 @@ def rows(draw):
         "rank": draw(maybe(st.integers(1, top))),
         "rank_of": rank_of,
         "rank_previous": draw(maybe(st.integers(1, top))),
-        "london_pct_change": draw(maybe(st.floats(-80, 300, allow_nan=False))),
-        "london_rate_per_1000": draw(maybe(st.floats(0, 60, allow_nan=False))),
+        "comparator_pct_change": draw(maybe(st.floats(-80, 300, allow_nan=False))),
+        "comparator_rate_per_1000": draw(maybe(st.floats(0, 60, allow_nan=False))),
         "significant": draw(st.one_of(st.booleans(), MISSING)),
         "p_value": draw(maybe(st.floats(0, 1))),
         "rag": draw(st.sampled_from(["Red", "Amber", "Green", None])),

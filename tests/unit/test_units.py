@@ -19,7 +19,7 @@ ASB = dict(
     measure_id="police_uk_anti_social_behaviour", measure_label="Anti-social behaviour", measure_unit="incidents",
     area_name="Bristol", end_month=dt.date(2023, 12, 1), current=9104, previous=9500, change=-396,
     pct_change=-4.1684, rate_per_1000=19.3244, rate_per_1000_previous=20.1649, rank=5, rank_of=5, rank_previous=5,
-    london_pct_change=-2.0, london_rate_per_1000=12.1, comparator_name="Avon and Somerset", significant=True,
+    comparator_pct_change=-2.0, comparator_rate_per_1000=12.1, comparator_name="Avon and Somerset", significant=True,
     p_value=0.003, rag="Green", direction="lower_is_better", rank_basis="rate",
 )
 
@@ -105,7 +105,7 @@ def test_the_card_charts_and_report_trace_name_the_unit():
                            "offence_count_year_before": [None] * 12 + [700] * 12})
     trend = titles(charts.trend_chart(series, "Bristol", "Anti-social behaviour", units="incidents").to_dict())
     assert "monthly incidents" in trend and "Incidents per month" in trend and "ffence" not in trend
-    league = pd.DataFrame([dict(ASB, area_name=a, rate_per_1000=r, rank=i + 1, london_rate_per_1000=12.1)
+    league = pd.DataFrame([dict(ASB, area_name=a, rate_per_1000=r, rank=i + 1, comparator_rate_per_1000=12.1)
                            for i, (a, r) in enumerate([("Somerset", 8.0), ("Bristol", 19.3)])])
     assert "Incidents, rolling year" in titles(charts.league_chart(league, "Bristol").to_dict())
     counted = titles(charts.league_chart(league.assign(rank_basis="count"), "Bristol").to_dict())
