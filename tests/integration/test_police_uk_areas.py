@@ -124,7 +124,7 @@ def test_areas_are_ranked_within_their_force_and_strays_never_appear(db, write_c
     assert list(league["area_name"]) == ["Bristol", "Somerset"]   # 12 a year per 1,000 vs 24
     assert result["area"] == "Bristol" and result["current"] == 48 and result["rank"] == 1 and result["rank_of"] == 2
     assert result["comparator_name"] == "Avon and Somerset" and result["comparator_current"] == 72
-    assert result["comparator_current"] is None and result["previous"] is None
+    assert result["london_current"] is None and result["previous"] is None
 
 
 def test_a_london_borough_works_from_police_uk_data_with_london_as_its_comparator(db, write_csv):
