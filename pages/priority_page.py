@@ -117,7 +117,7 @@ with st.expander(f"All {priority.title} measures"):
 last_month = ctx["info"].last_month
 with st.expander(f"Unusual in {borough} in {month_label(last_month)}"):
     try:
-        scan = appdata.exceptions(inputs, last_month, "borough", None, by="measure", include_london=True)
+        scan = appdata.exceptions(inputs, last_month, "borough", None, by="measure", include_comparator=True)
     except SbpError as exc:
         st.info(str(exc))
     else:

@@ -43,7 +43,7 @@ else:
 
 st.subheader(f"{literal(borough)} as a whole, {month_label(ward_last)}")
 try:
-    borough_scan = appdata.exceptions(inputs, ward_last, "borough", None, include_london=True)
+    borough_scan = appdata.exceptions(inputs, ward_last, "borough", None, include_comparator=True)
 except SbpError as exc:
     st.info(str(exc))
 else:

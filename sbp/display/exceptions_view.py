@@ -44,13 +44,14 @@ def flags_html(scan: ExceptionScan, area_title: str | None = None) -> str:
 
 
 def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
-    """One borough's flagged categories, each with whether London as a whole was also unusual that month."""
+    """One borough's flagged categories, each with whether its comparator as a whole was also unusual that month."""
     flags = scan.flags
-    mine = flags[flags["area_name"] == borough]
+    mine = flags[(flags["area_name"] == borough) & ~flags["is_comparator"]]
     if mine.empty:
         return f"<p>Nothing unusual in {esc(borough)} as a whole: every category is within its expected range.</p>"
-    london = flags[flags["area_name"] == "London"].set_index("measure_id")["exception"]
+    comparator = mine["comparator_name"].iloc[0]
+    theirs = flags[flags["is_comparator"] & (flags["area_name"] == comparator)].set_index("measure_id")["exception"]
     table = _rows(mine, None)
-    table["London this month"] = [f"also {london[m]}" if m in london.index else "within its usual range"
-                                  for m in mine["measure_id"]]
+    table[f"{comparator} this month"] = [f"also {theirs[m]}" if m in theirs.index else "within its usual range"
+                                         for m in mine["measure_id"]]
     return table_html(table, numeric=("This month", "Usual (expected)"))

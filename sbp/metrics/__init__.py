@@ -414,24 +414,41 @@ def record(row: pd.Series) -> dict[str, Any]:
     return out
 
 
+def comparator_names(con: duckdb.DuckDBPyConnection, settings: dict[str, Any] | None = None) -> list[str]:
+    """The comparator groups' names ('London', 'Avon and Somerset', a configured group), as the comparison totals them."""
+    return sorted({g for _, g in area_groups(con, settings or load_settings())})
+
+
 def series(
     con: duckdb.DuckDBPyConnection, areas: Sequence[str], measures: Sequence[Measure],
     start: str | dt.date | None = None, end: str | dt.date | None = None, level: str = "borough",
-    within: str | None = None, include_london: bool = False, config: Config | None = None,
+    within: str | None = None, include_comparator: bool = False, config: Config | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Monthly counts per measure x area with the rolling 12-month total, the same month a year before, and both
-    as rates per 1,000 (the measure's denominator, as in comparisons; NA without a population)."""
+    as rates per 1,000 (the measure's denominator, as in comparisons; NA without a population).
+
+    An area may be a comparator group's name (e.g. 'Avon and Somerset'): its line is the group's total, as the
+    comparison's comparator. include_comparator adds the comparator line of each borough-level area asked for.
+    """
+    settings = settings or load_settings()
     first, last = month_span(con, level)
     to_month = parse_month(end) if end else last
     from_month = parse_month(start) if start else first
     if from_month > to_month:
         raise PeriodError(f"The start month {month_label(from_month)} is after the end month {month_label(to_month)}.")
-    areas = [_check_area(con, a, level) for a in areas]
+    groups = area_groups(con, settings)
+    group_of = dict(groups)
+    names = {g.lower(): g for g in group_of.values()} if level == "borough" else {}
+    comparators = [names[a.strip().lower()] for a in areas if a.strip().lower() in names]
+    areas = [_check_area(con, a, level) for a in areas if a.strip().lower() not in names]
+    if include_comparator and level == "borough":
+        comparators += [group_of[a] for a in areas if a in group_of and group_of[a] not in comparators]
     mapping, info = measure_frames(con, measures, config, level)
     frame = _run(con, queries.SERIES_SQL, {
         "from_month": from_month, "to_month": to_month, "level": level, "areas": list(areas),
-        "include_london": include_london, "within": within,
-    }, mapping, info)
+        "comparators": comparators, "within": within,
+    }, mapping, info, groups)
     frame["month"] = pd.to_datetime(frame["month"])
     for col in ("offence_count", "rolling_12_total", "offence_count_year_before", "population"):
         frame[col] = frame[col].astype("Int64")
@@ -439,6 +456,7 @@ def series(
         frame[col] = frame[col].astype("Float64")
     frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
     frame.insert(2, "measure_unit", frame["measure_id"].map({m.id: m.units for m in measures}))
+    frame["is_comparator"] = frame["area_name"].isin(comparators)
     return frame
 
 
@@ -485,14 +503,15 @@ class ExceptionScan:
 def exceptions(
     con: duckdb.DuckDBPyConnection, end: str | dt.date | None = None, level: str = "ward", within: str | None = None,
     by: str = "minor", config: Config | None = None, settings: dict[str, Any] | None = None,
-    include_london: bool = False,
+    include_comparator: bool = False,
 ) -> ExceptionScan:
     """A month's counts outside exact Poisson control limits (a c-chart), by category x area.
 
-    The expected count is the mean of up to `exception_baseline_months` earlier months (as many as are loaded, at
-    least 12), or, with 36 or more earlier months loaded, the mean of the same calendar month in earlier years.
-    by='minor' checks every MPS minor category; by='measure' every configured measure. include_london adds
-    London (every area at the level) as one more area.
+    The expected count is the mean of the known months among up to `exception_baseline_months` earlier months
+    (as many as are loaded, at least 12), or, with 36 or more earlier months loaded, the mean of the same calendar
+    month in earlier years. A month not known for an area (the one coverage rule) is never a zero: an unknown month
+    checked is not tested, an unknown baseline month is left out of the mean. by='minor' checks every MPS minor
+    category; by='measure' every configured measure. include_comparator adds each comparator group as one more area.
     """
     config = config or default_config()
     settings = settings or load_settings()
@@ -516,8 +535,12 @@ def exceptions(
     mapping, info = measure_frames(con, measures, config, level)
     frame = _run(con, queries.EXCEPTIONS_SQL, {
         "end": end, "level": level, "within": within, "baseline": baseline, "seasonal": seasonal, "years": years,
-        "include_london": include_london,
-    }, mapping, info)
+        "include_comparator": include_comparator,
+    }, mapping, info, area_groups(con, settings))
+    # Tested: the month is known and enough of the baseline is (a seasonal baseline: at least two of its years).
+    needed = min(years, 2) if seasonal else MIN_EXCEPTION_BASELINE
+    tested_rows = frame["offence_count"].notna() & (frame["baseline_known"] >= needed)
+    frame = frame[tested_rows].reset_index(drop=True)
     frame["offence_count"] = frame["offence_count"].astype("int64")
     frame["baseline_mean"] = frame["baseline_mean"].astype("float64")
     from scipy.stats import poisson
@@ -531,7 +554,7 @@ def exceptions(
     # The chance a month with nothing unusual is flagged anyway, summed over every combination tested.
     chance_high = np.where(mean > 0, poisson.sf(np.maximum(frame["upper_limit"], min_count - 1), mean), 0.0)
     chance_low = np.where(mean >= min_count, poisson.cdf(frame["lower_limit"] - 1, mean), 0.0)
-    tested = frame["area_name"] != "London"
+    tested = ~frame["is_comparator"].astype(bool)
     expected = float((chance_high + chance_low)[tested.to_numpy()].sum())
     frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
     flags = frame[frame["exception"] != ""].copy()

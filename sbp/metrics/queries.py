@@ -36,70 +36,89 @@ NOT_SUPERSEDED = """NOT (m.source = 'long_counts' AND EXISTS (
         WHERE d.measure_id = m.measure_id AND d.source = 'mps_dashboard' AND mi.month = c.month
           AND mi.area_level = c.area_level))"""
 
-# Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
-# counts, rates, ranks (this year and a year earlier) and London totals, in one set-based query.
-COMPARISON_SQL = f"""
-WITH
-{month_grid("first_end", "last_end")},
+# The one coverage rule ("a month is known"), shared by the comparison, the series, the exceptions and the cube.
+# A month is known for an area and a measure only when the file that covers that area for that measure has it: an
+# MPS file or the workbook for a London area (the source as a whole), that force's own police.uk files for a
+# police.uk area (month_index.unit: the force; another force's months never stand in), in a category scheme the
+# measure is defined in; a difference measure needs both of its parts. Reads an `areas` step with a `unit` column
+# (areas_step) and the months step; gives `loaded` (measure_id, unit, month, is_loaded 0/1).
+KNOWN_MONTHS = """
+units AS (SELECT DISTINCT unit FROM areas),
 loaded AS (
-    -- Whether each month is loaded for each measure's sources: per measure, not per area.
-    -- and the measure is defined in the month's category scheme (see sbp/config/schemes.py).
-    -- A difference measure needs both of its parts loaded.
-    SELECT mo.month, i.measure_id,
+    SELECT mo.month, i.measure_id, u.unit,
            ((SELECT count(DISTINCT ms.sign) FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
              WHERE ms.measure_id = i.measure_id AND mi.area_level = $level AND mi.month = mo.month
+               AND mi.unit = CASE WHEN ms.source = 'police_uk' THEN u.unit ELSE '' END
                AND list_has_all(i.schemes, string_split(mi.scheme, ',')))
             = i.parts)::INTEGER AS is_loaded
-    FROM months mo CROSS JOIN measure_info i
-),
-coverage AS (
-    SELECT measure_id, month AS end_month,
-           sum(is_loaded) OVER (PARTITION BY measure_id ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS months_current,
-           sum(is_loaded) OVER (PARTITION BY measure_id ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS months_previous
-    FROM loaded
-),
-areas AS (
-    -- Borough-level areas are ranked and totalled within their comparator group (area_group: the areas of a
-    -- police force by default); an area in no group (a force's strays into a neighbour) is left out.
-    SELECT DISTINCT a.area_name, a.borough, coalesce(g.group_name, '') AS group_name FROM area_index a
+    FROM months mo CROSS JOIN measure_info i CROSS JOIN units u
+)"""
+
+
+def areas_step(condition: str) -> str:
+    """The areas step: the areas at $level (in $within when given) with their publishing unit and comparator group.
+
+    condition narrows them further (SQL over area_index a and area_group g). A police.uk area's unit is its force;
+    an area in no group (a force's strays into a neighbour) has no group at borough level.
+    """
+    return f"""areas AS (
+    SELECT DISTINCT a.area_name, a.borough, coalesce(g.group_name, '') AS group_name, coalesce(f.force, '') AS unit
+    FROM area_index a
     LEFT JOIN area_group g ON $level = 'borough' AND g.area_name = a.area_name
-    WHERE a.area_level = $level AND a.source IN (SELECT source FROM measure_sources)
-      AND ($within IS NULL OR a.borough = $within) AND ($level <> 'borough' OR g.group_name IS NOT NULL)
-      AND a.last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND a.first_month <= $last_end
-),
+    LEFT JOIN area_force f ON f.area_name = a.borough AND NOT f.stray
+    WHERE a.area_level = $level AND ($within IS NULL OR a.borough = $within) AND {condition}
+)"""
+
+
+# Each measure's monthly count per area (the areas step's), between $since and $until.
+MONTHLY = f"""
 monthly AS (
     SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count * m.sign) AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
-    WHERE c.area_level = $level AND c.month BETWEEN ($first_end - INTERVAL 23 MONTH)::DATE AND $last_end
-      AND ($within IS NULL OR c.borough = $within) AND {NOT_SUPERSEDED}
+    WHERE c.area_level = $level AND c.month BETWEEN $since AND $until
+      AND EXISTS (SELECT 1 FROM areas a WHERE a.area_name = c.area_name AND a.borough = c.borough)
+      AND {NOT_SUPERSEDED}
     GROUP BY ALL
 ),
 grid AS (
-    SELECT i.measure_id, a.area_name, a.borough, a.group_name, mo.month, coalesce(mm.offence_count, 0) AS offence_count
+    -- Every measure x area x month: the count where the month is known for the area's unit, else NULL (never 0).
+    -- A negative difference (more domestic abuse violence with injury than violence with injury) is a data
+    -- error: never a count, flagged in negative_count.
+    SELECT i.measure_id, a.area_name, a.borough, a.group_name, a.unit, mo.month,
+           CASE WHEN l.is_loaded = 1 THEN coalesce(mm.offence_count, 0) END AS offence_count
     FROM measure_info i CROSS JOIN areas a CROSS JOIN months mo
+    JOIN loaded l ON l.measure_id = i.measure_id AND l.unit = a.unit AND l.month = mo.month
     LEFT JOIN monthly mm
       ON mm.measure_id = i.measure_id AND mm.area_name = a.area_name AND mm.borough = a.borough AND mm.month = mo.month
-),
+)"""
+
+# Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
+# counts, rates, ranks (this year and a year earlier) and the comparator group's totals, in one set-based query.
+# A comparator total (and rate) is known only when every area of the group is known: never a partial sum.
+COMPARISON_SQL = f"""
+WITH
+{month_grid("first_end", "last_end")},
+{areas_step("a.source IN (SELECT source FROM measure_sources) AND ($level <> 'borough' OR g.group_name IS NOT NULL) AND a.last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND a.first_month <= $last_end")},
+{KNOWN_MONTHS},
+{MONTHLY.replace("$since", "($first_end - INTERVAL 23 MONTH)::DATE").replace("$until", "$last_end")},
 sums AS (
     SELECT measure_id, area_name, borough, group_name, month AS end_month,
-           sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
-                                    ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS current_sum,
-           sum(offence_count) OVER (PARTITION BY measure_id, area_name, borough ORDER BY month
-                                    ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS previous_sum
+           CASE WHEN count(offence_count) OVER w_current = 12 THEN sum(offence_count) OVER w_current END AS current_sum,
+           CASE WHEN count(offence_count) OVER w_previous = 12 THEN sum(offence_count) OVER w_previous END AS previous_sum
     FROM grid
+    WINDOW w_current AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW),
+           w_previous AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING)
     QUALIFY month >= $first_end
 ),
 rolling AS (
-    -- A rolling year counts only when all 12 of its months are loaded; otherwise it is unknown, not zero.
-    -- A negative difference (more domestic abuse violence with injury than violence with injury) is a data
-    -- error: never a count, flagged in negative_count.
-    SELECT s.measure_id, s.area_name, s.borough, s.group_name, s.end_month,
-           CASE WHEN c.months_current = 12 AND s.current_sum >= 0 THEN s.current_sum END AS current,
-           CASE WHEN c.months_previous = 12 AND s.previous_sum >= 0 THEN s.previous_sum END AS previous,
-           (c.months_current = 12 AND s.current_sum < 0) OR (c.months_previous = 12 AND s.previous_sum < 0) AS negative_count
-    FROM sums s JOIN coverage c USING (measure_id, end_month)
+    -- A rolling year counts only when all 12 of its months are known; otherwise it is unknown, not zero.
+    SELECT measure_id, area_name, borough, group_name, end_month, current_sum, previous_sum,
+           CASE WHEN current_sum >= 0 THEN current_sum END AS current,
+           CASE WHEN previous_sum >= 0 THEN previous_sum END AS previous,
+           coalesce(current_sum < 0, false) OR coalesce(previous_sum < 0, false) AS negative_count
+    FROM sums
 ),
 {MEASURE_POPULATION},
 with_pop AS (
@@ -114,8 +133,15 @@ rated AS (
     SELECT *, current * 1000.0 / population AS rate_per_1000,
               previous * 1000.0 / population_previous AS rate_per_1000_previous,
               CASE WHEN $rank_by_rate THEN round(current * 1000.0 / population, 9) ELSE current END AS rank_key,
-              CASE WHEN $rank_by_rate THEN round(previous * 1000.0 / population_previous, 9) ELSE previous END AS rank_key_previous
+              CASE WHEN $rank_by_rate THEN round(previous * 1000.0 / population_previous, 9) ELSE previous END AS rank_key_previous,
+              -- The group's total sums its areas' counts as counted (an area's negative difference included: the
+              -- parts were recorded under different areas), known only when every area's 12 months are.
+              CASE WHEN count(current_sum) OVER area_set = count(*) OVER area_set AND sum(current_sum) OVER area_set >= 0
+                   THEN sum(current_sum) OVER area_set END AS group_current,
+              CASE WHEN count(previous_sum) OVER area_set = count(*) OVER area_set AND sum(previous_sum) OVER area_set >= 0
+                   THEN sum(previous_sum) OVER area_set END AS group_previous
     FROM with_pop
+    WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
 )
 SELECT measure_id, area_name, borough, end_month, current, previous, current - previous AS change,
        nullif(group_name, '') AS comparator_name,
@@ -127,81 +153,59 @@ SELECT measure_id, area_name, borough, end_month, current, previous, current - p
        CASE WHEN rank_key_previous IS NOT NULL
             THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
        count(rank_key_previous) OVER area_set AS rank_of_previous,
-       sum(current) OVER area_set AS comparator_current,
-       sum(previous) OVER area_set AS comparator_previous,
-       sum(current) OVER area_set * 1000.0 / sum(population) FILTER (WHERE current IS NOT NULL) OVER area_set AS comparator_rate_per_1000,
-       sum(previous) OVER area_set * 1000.0 / sum(population_previous) FILTER (WHERE previous IS NOT NULL) OVER area_set
-           AS comparator_rate_per_1000_previous
+       group_current AS comparator_current, group_previous AS comparator_previous,
+       -- The comparator's rate: its total over the populations of its areas that have one (docs: Definitions).
+       group_current * 1000.0 / sum(population) OVER area_set AS comparator_rate_per_1000,
+       group_previous * 1000.0 / sum(population_previous) OVER area_set AS comparator_rate_per_1000_previous
 FROM rated
 WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
 ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 """
 
-# Monthly counts for chosen areas and measures, with the rolling 12-month total, the same month a year
-# earlier and both as rates per 1,000 (the one denominator rule above); the sum over every area at the level is
-# included as area 'London' when asked (its rate uses the sum of the boroughs' populations).
+# Monthly counts for chosen areas and comparator groups per measure, with the rolling 12-month total, the same
+# month a year earlier and both as rates per 1,000 (the one denominator rule above). A comparator line ($comparators:
+# group names of area_group) is the sum over its group's areas, as the comparison's comparator total: known in a
+# month only when every one of its areas is, with the populations of its areas that have one.
 SERIES_SQL = f"""
 WITH
 {month_grid("from_month", "to_month")},
-loaded AS (
-    SELECT ms.measure_id, mi.month
-    FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source AND mi.area_level = $level
-    JOIN measure_info i ON i.measure_id = ms.measure_id AND list_has_all(i.schemes, string_split(mi.scheme, ','))
-    GROUP BY ms.measure_id, mi.month HAVING count(DISTINCT ms.sign) = any_value(i.parts)
-),
 wanted AS (SELECT unnest($areas::VARCHAR[]) AS area_name),
-monthly AS (
-    SELECT m.measure_id, c.area_name, c.month, sum(c.offence_count * m.sign) AS offence_count
-    FROM crime_counts c
-    JOIN measure_map m
-      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
-    WHERE c.area_level = $level AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month
-      AND c.area_name IN (SELECT area_name FROM wanted) AND ($within IS NULL OR c.borough = $within)
-      AND {NOT_SUPERSEDED}
-    GROUP BY ALL
+members AS (
+    SELECT area_name, group_name FROM area_group
+    WHERE $level = 'borough' AND group_name IN (SELECT unnest($comparators::VARCHAR[]))
+),
+{areas_step("(a.area_name IN (SELECT area_name FROM wanted) OR a.area_name IN (SELECT area_name FROM members))")},
+{KNOWN_MONTHS},
+{MONTHLY.replace("$since", "($from_month - INTERVAL 23 MONTH)::DATE").replace("$until", "$to_month")},
+{MEASURE_POPULATION},
+grid_pop AS (
+    SELECT g.*, p.population
+    FROM grid g ASOF LEFT JOIN measure_pop p
+      ON p.measure_id = g.measure_id AND p.area_name = g.area_name AND year(g.month) >= p.year
+),
+lines AS (
+    SELECT measure_id, area_name, month, CASE WHEN offence_count >= 0 THEN offence_count END AS offence_count, population
+    FROM grid_pop WHERE area_name IN (SELECT area_name FROM wanted)
     UNION ALL
-    SELECT m.measure_id, 'London' AS area_name, c.month, sum(c.offence_count * m.sign) AS offence_count
-    FROM crime_counts c
-    JOIN measure_map m
-      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
-    WHERE $include_london AND c.area_level = 'borough'
-      AND c.month BETWEEN ($from_month - INTERVAL 23 MONTH)::DATE AND $to_month AND {NOT_SUPERSEDED}
+    SELECT g.measure_id, m.group_name, g.month,
+           CASE WHEN count(g.offence_count) = count(*) AND sum(g.offence_count) >= 0 THEN sum(g.offence_count) END,
+           sum(g.population)
+    FROM grid_pop g JOIN members m ON m.area_name = g.area_name
     GROUP BY ALL
-),
-area_list AS (
-    SELECT area_name FROM wanted UNION SELECT 'London' WHERE $include_london
-),
-grid AS (
-    SELECT i.measure_id, a.area_name, mo.month,
-           CASE WHEN l.month IS NOT NULL AND coalesce(n.offence_count, 0) >= 0 THEN coalesce(n.offence_count, 0) END
-               AS offence_count
-    FROM measure_info i CROSS JOIN area_list a CROSS JOIN months mo
-    LEFT JOIN monthly n ON n.measure_id = i.measure_id AND n.area_name = a.area_name AND n.month = mo.month
-    LEFT JOIN loaded l ON l.measure_id = i.measure_id AND l.month = mo.month
 ),
 rolled AS (
-    SELECT measure_id, area_name, month, offence_count,
+    SELECT measure_id, area_name, month, offence_count, population,
            CASE WHEN count(offence_count) OVER w12 = 12 THEN sum(offence_count) OVER w12 END AS rolling_12_total,
            lag(offence_count, 12) OVER (PARTITION BY measure_id, area_name ORDER BY month) AS offence_count_year_before
-    FROM grid
+    FROM lines
     WINDOW w12 AS (PARTITION BY measure_id, area_name ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
     QUALIFY month >= $from_month
-),
-{MEASURE_POPULATION},
-area_pop AS (
-    SELECT * FROM measure_pop
-    UNION ALL
-    -- London's rate divides every area's count by the sum of the boroughs' populations (README: Definitions).
-    SELECT measure_id, 'London' AS area_name, year, sum(population) AS population
-    FROM measure_pop WHERE $include_london AND $level = 'borough' GROUP BY ALL
 )
-SELECT r.*, pop.population,
-       r.offence_count * 1000.0 / pop.population AS rate_per_1000,
-       r.rolling_12_total * 1000.0 / pop.population AS rolling_12_rate_per_1000
-FROM rolled r
-ASOF LEFT JOIN area_pop pop
-  ON pop.measure_id = r.measure_id AND pop.area_name = r.area_name AND year(r.month) >= pop.year
-ORDER BY r.measure_id, r.area_name, r.month
+SELECT measure_id, area_name, month, offence_count, rolling_12_total, offence_count_year_before, population,
+       offence_count * 1000.0 / population AS rate_per_1000,
+       rolling_12_total * 1000.0 / population AS rolling_12_rate_per_1000
+FROM rolled
+ORDER BY measure_id, area_name, month
 """
 
 # The same comparisons for the configured measures, materialised at ingest time (see sbp/metrics/materialized.py),
@@ -246,36 +250,39 @@ MONTH_SPAN_SQL = "SELECT min(month), max(month) FROM month_index WHERE area_leve
 HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $level AND ($within IS NULL OR area_name IN (SELECT area_name FROM area_index WHERE borough = $within))"
 
 # Exceptions: the month $end's count per measure/category x area against Poisson control limits around an
-# expected count: the mean of the preceding $baseline months, or (seasonal) the mean of the same calendar month in
-# the $years years before. London (every area at the level summed) is one more area when asked.
+# expected count: the mean of the known months among the preceding $baseline months, or (seasonal) of the same
+# calendar month in the $years years before. Months are known by the one coverage rule: an unknown month is never
+# a zero, neither the month checked (its count is NULL: not tested) nor a baseline month (left out of the mean).
+# With $include_comparator, each comparator group (borough level) is one more area, known only when all its areas are.
 EXCEPTIONS_SQL = f"""
 WITH
-counts AS (
-    SELECT m.measure_id, c.area_name, c.borough, c.month, c.offence_count * m.sign AS offence_count
-    FROM crime_counts c
-    JOIN measure_map m
-      ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
-    WHERE c.area_level = $level AND c.month BETWEEN ($end - to_months(greatest($baseline, 12 * $years)))::DATE AND $end
-      AND {NOT_SUPERSEDED}
+measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
+months AS (
+    SELECT unnest(generate_series(($end - to_months(greatest($baseline, 12 * $years)))::DATE, $end, INTERVAL 1 MONTH))::DATE AS month
 ),
-monthly AS (
-    SELECT measure_id, area_name, borough, month, sum(offence_count) AS offence_count
-    FROM counts WHERE ($within IS NULL OR borough = $within)
-    GROUP BY ALL
+{areas_step("a.source IN (SELECT source FROM measure_sources) AND a.last_month >= ($end - to_months(greatest($baseline, 12 * $years)))::DATE AND a.first_month <= $end")},
+{KNOWN_MONTHS},
+{MONTHLY.replace("$since", "($end - to_months(greatest($baseline, 12 * $years)))::DATE").replace("$until", "$end")},
+lines AS (
+    SELECT measure_id, area_name, borough, false AS is_comparator, nullif(group_name, '') AS comparator_name, month,
+           CASE WHEN offence_count >= 0 THEN offence_count END AS offence_count
+    FROM grid
     UNION ALL
-    SELECT measure_id, 'London', 'London', month, sum(offence_count)
-    FROM counts WHERE $include_london
-    GROUP BY ALL
+    SELECT measure_id, group_name, group_name, true, group_name, month,
+           CASE WHEN count(offence_count) = count(*) AND sum(offence_count) >= 0 THEN sum(offence_count) END
+    FROM grid WHERE $include_comparator AND $within IS NULL AND group_name <> '' GROUP BY ALL
+),
+baseline AS (
+    SELECT *, CASE WHEN $seasonal THEN month < $end AND month(month) = month($end::DATE)
+                                      AND month >= ($end - to_months(12 * $years))::DATE
+                   ELSE month < $end AND month >= ($end - to_months($baseline))::DATE END AS in_baseline
+    FROM lines
 )
-SELECT measure_id, area_name, borough,
-       coalesce(sum(offence_count) FILTER (WHERE month = $end), 0) AS offence_count,
-       CASE WHEN $seasonal
-            THEN coalesce(sum(offence_count) FILTER (WHERE month < $end AND month(month) = month($end::DATE)
-                                                     AND month >= ($end - to_months(12 * $years))::DATE), 0) / $years
-            ELSE coalesce(sum(offence_count) FILTER (WHERE month < $end AND month >= ($end - to_months($baseline))::DATE), 0)
-                 / $baseline
-       END AS baseline_mean
-FROM monthly GROUP BY ALL
+SELECT measure_id, area_name, borough, is_comparator, comparator_name,
+       any_value(offence_count) FILTER (WHERE month = $end) AS offence_count,
+       avg(offence_count) FILTER (WHERE in_baseline) AS baseline_mean,
+       count(offence_count) FILTER (WHERE in_baseline) AS baseline_known
+FROM baseline GROUP BY ALL
 """
 
 # The category scheme of each month loaded from some sources (why a measure is unknown in a month).

@@ -30,10 +30,17 @@ INDEX_SQL = """
 DELETE FROM month_index;
 INSERT INTO month_index
     SELECT c.source, c.area_level, c.month, sum(c.row_count),
-           coalesce(string_agg(DISTINCT k.scheme, ',' ORDER BY k.scheme), '')
+           coalesce(string_agg(DISTINCT k.scheme, ',' ORDER BY k.scheme), ''), ''
     FROM (SELECT source, area_level, month, lower(minor_category) AS minor, count(*) AS row_count
-          FROM crime_counts GROUP BY ALL) c
+          FROM crime_counts WHERE source <> 'police_uk' GROUP BY ALL) c
     LEFT JOIN sbp_scheme_markers k ON k.minor = c.minor AND c.source IN ('mps_borough', 'mps_ward', 'mps_lsoa')
+    GROUP BY ALL;
+-- police.uk months per force: each force publishes its own files, so a month is loaded for a force only when that
+-- force's own files have it (police_uk_quality, derived just before from every row they hold).
+INSERT INTO month_index
+    SELECT 'police_uk', l.area_level, q.month, sum(q.offence_count), '', q.force_name
+    FROM police_uk_quality q
+    JOIN (SELECT DISTINCT area_level, month FROM crime_counts WHERE source = 'police_uk') l USING (month)
     GROUP BY ALL;
 DELETE FROM category_index;
 INSERT INTO category_index

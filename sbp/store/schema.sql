@@ -45,9 +45,13 @@ CREATE TABLE IF NOT EXISTS month_index (
     area_level      VARCHAR NOT NULL,
     month           DATE NOT NULL,
     row_count       BIGINT NOT NULL,
-    scheme          VARCHAR NOT NULL DEFAULT ''  -- MPS category scheme(s) of the month, comma-separated; '' for none
+    scheme          VARCHAR NOT NULL DEFAULT '', -- MPS category scheme(s) of the month, comma-separated; '' for none
+    unit            VARCHAR NOT NULL DEFAULT ''  -- the publishing unit that has the month: a police.uk force's
+                                                 -- comparator name (each force publishes its own months); '' for
+                                                 -- a source that covers all its areas in one file (MPS, workbook)
 );
 ALTER TABLE month_index ADD COLUMN IF NOT EXISTS scheme VARCHAR DEFAULT '';
+ALTER TABLE month_index ADD COLUMN IF NOT EXISTS unit VARCHAR DEFAULT '';
 
 CREATE TABLE IF NOT EXISTS category_index (
     source          VARCHAR NOT NULL,

@@ -149,20 +149,20 @@ def league(inputs: str, measure_id: str, end: dt.date, level: str = "borough", w
 @st.cache_data(max_entries=64, show_spinner=False)
 def series(
     inputs: str, areas: tuple[str, ...], measure_ids: tuple[str, ...], start: dt.date | None, end: dt.date | None,
-    level: str = "borough", include_london: bool = False,
+    level: str = "borough", include_comparator: bool = False,
 ) -> pd.DataFrame:
     """Monthly series for areas x measures (configured ids or 'major:X' / 'minor:X')."""
     con = cursor(inputs)
     measures = [measure_for(con, m, level) for m in measure_ids]
-    return metrics.series(con, list(areas), measures, start, end, level=level, include_london=include_london,
+    return metrics.series(con, list(areas), measures, start, end, level=level, include_comparator=include_comparator,
                           config=config())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def exceptions(inputs: str, end: dt.date | None, level: str, within: str | None, by: str = "minor",
-               include_london: bool = False) -> metrics.ExceptionScan:
+               include_comparator: bool = False) -> metrics.ExceptionScan:
     """Exceptions: a month's counts outside their control limits, and what the scan was based on."""
-    return metrics.exceptions(cursor(inputs), end, level=level, within=within, by=by, include_london=include_london,
+    return metrics.exceptions(cursor(inputs), end, level=level, within=within, by=by, include_comparator=include_comparator,
                               config=config(), settings=settings())
 
 

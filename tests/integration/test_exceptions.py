@@ -37,7 +37,7 @@ def test_the_published_ward_file_gives_exceptions_for_bromley_wards(real_db):
 
 def test_bromley_robbery_of_personal_property_is_flagged_for_november_2023(real_db):
     with store.connect_read(real_db) as con:
-        scan = metrics.exceptions(con, "2023-11", level="borough", include_london=True)
+        scan = metrics.exceptions(con, "2023-11", level="borough", include_comparator=True)
     row = scan.flags[(scan.flags["area_name"] == "Bromley") & (scan.flags["measure_label"] == "Robbery of Personal Property")]
     assert len(row) == 1
     assert int(row["offence_count"].iloc[0]) == 69
@@ -93,8 +93,8 @@ def _all_cells(db: Path, end: dt.date):
         months_before = (end.year - first.year) * 12 + end.month - first.month
         return metrics._run(con, metrics.queries.EXCEPTIONS_SQL, {
             "end": end, "level": "borough", "within": None, "baseline": 24, "seasonal": True,
-            "years": min(months_before // 12, metrics.MAX_SEASONAL_YEARS), "include_london": False,
-        }, mapping, info)
+            "years": min(months_before // 12, metrics.MAX_SEASONAL_YEARS), "include_comparator": False,
+        }, mapping, info, metrics.area_groups(con, metrics.load_settings()))
 
 
 def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db, monkeypatch):

@@ -373,7 +373,7 @@ def check_series(db: Path, ds: Dataset, data) -> None:
     last = data.draw(st.integers(first, n - 1), label="to index")
     chosen = data.draw(st.lists(st.sampled_from(ds.areas), min_size=1, max_size=3, unique=True), label="areas")
     with store.connect_read(db) as con:
-        frame = metrics.series(con, chosen, [m for m, _ in pairs], ds.months[first], ds.months[last], include_london=True)
+        frame = metrics.series(con, chosen, [m for m, _ in pairs], ds.months[first], ds.months[last], include_comparator=True)
         full = metrics.series(con, [chosen[0]], [pairs[0][0]])
     frame["month"] = frame["month"].dt.date
     for measure, keep in pairs:
