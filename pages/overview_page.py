@@ -23,7 +23,7 @@ for priority in ctx["config"].priorities:
     st.markdown(boardtable.board_html(table), unsafe_allow_html=True)
     for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
         st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx["inputs"], row.measure_id, end,
-                                                                   negative=bool(row.negative_count))))
+                                                                   negative=bool(row.negative_count), area=ctx["borough"])))
 
 if ctx["present"]:
     st.stop()

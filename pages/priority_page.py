@@ -48,7 +48,8 @@ unavailable = is_missing(row["current"])
 
 def show_unavailable() -> None:
     """One line saying why (and which published file fills the measure), not empty cards and charts."""
-    st.info(literal(appdata.unavailable_reason(inputs, measure_id, end, negative=bool(row["negative_count"]))),
+    st.info(literal(appdata.unavailable_reason(inputs, measure_id, end, negative=bool(row["negative_count"]),
+                                                      area=borough)),
             icon=":material/info:")
 
 

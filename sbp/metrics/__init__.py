@@ -152,11 +152,12 @@ SCHEME_NAMES = {"current": "current (2024 on)", "2021-23": "2021-23"}
 
 def unavailable_reason(
     con: duckdb.DuckDBPyConnection, measure: Measure, end: str | dt.date, level: str = "borough",
-    config: Config | None = None, negative: bool = False,
+    config: Config | None = None, negative: bool = False, area: str | None = None,
 ) -> str | None:
     """Why the rolling years to end (this one and the one before) are unknown for a measure, or None if both are known.
 
-    negative=True: the figure came out negative, which for a difference measure is a data error.
+    negative=True: the figure came out negative, which for a difference measure is a data error. area: the area
+    asked about, so a police.uk area's months are its own force's (another force's months never stand in).
     """
     config = config or default_config()
     end = parse_month(end)
@@ -169,12 +170,14 @@ def unavailable_reason(
         subtracted = config.measures[measure.minus]
         for part in (dataclasses.replace(measure, minus=None, label=f"{measure.label} (before subtracting "
                                          f"{subtracted.label.lower()})"), subtracted):
-            if reason := unavailable_reason(con, part, end, level, config):
+            if reason := unavailable_reason(con, part, end, level, config, area=area):
                 return f"{measure.label} needs both of its parts for every month. {reason}"
         return None
     mapping, _ = measure_frames(con, [measure], config, level)
     sources = sorted(set(mapping["source"]) | (set(MPS_SOURCES) if measure.all or measure.majors or measure.minors else set()))
-    rows = con.execute(queries.MONTH_SCHEMES_SQL, {"level": level, "sources": sources}).fetchall()
+    unit = con.execute(queries.AREA_UNIT_SQL, {"level": level, "area": area}).fetchone()[0] if area else None
+    rows = con.execute(queries.MONTH_SCHEMES_SQL, {"level": level, "sources": sources, "unit": unit}).fetchall()
+    whose = f" in {unit}'s police.uk files" if unit and "police_uk" in sources else ""
     if not rows:
         where = f"it comes from the {measure.published_in}" if measure.published_in else \
             "no loaded file has the categories it counts"
@@ -189,12 +192,13 @@ def unavailable_reason(
                 "(its categories were merged or split), so it is unknown there, not zero.")
     last = max(months) if months else None
     if last is not None and last < end:
-        return f"{measure.label}: its data runs only to {month_label(last)}."
+        return f"{measure.label}: its data{whose} runs only to {month_label(last)}."
     missing = [m for m in wanted if m not in months]
     if len(missing) == 24:
-        return f"{measure.label}: no data for these months."
+        return f"{measure.label}: no data{whose} for these months."
     if missing:
-        return f"{measure.label}: {month_label(missing[0])} is not loaded, so a rolling year including it is unknown."
+        return (f"{measure.label}: {month_label(max(missing))} is not loaded{whose}, so a rolling year including it "
+                "is unknown.")
     return None
 
 
@@ -359,7 +363,8 @@ def metric(
                        f"{'police.uk street-level files' if measure.police_uk or measure.police_uk_except is not None else 'MPS extracts'}) are not loaded for it.")
     out = record(frame.iloc[0])
     if out["current"] is None or out["previous"] is None:
-        out["reason"] = unavailable_reason(con, measure, end, config=config, negative=bool(out["negative_count"]))
+        out["reason"] = unavailable_reason(con, measure, end, config=config, negative=bool(out["negative_count"]),
+                                           area=area)
     out.update(unplaced(con, frame, end, settings or load_settings()))
     return out
 

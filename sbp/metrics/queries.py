@@ -286,6 +286,13 @@ FROM baseline GROUP BY ALL
 """
 
 # The category scheme of each month loaded from some sources (why a measure is unknown in a month).
+# With $unit (an area's police force), only that force's own police.uk months count, as in KNOWN_MONTHS.
 MONTH_SCHEMES_SQL = """
-SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contains($sources, source) ORDER BY month
+SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contains($sources, source)
+  AND (source <> 'police_uk' OR $unit IS NULL OR unit = $unit) ORDER BY month
+"""
+# An area's publishing unit for police.uk figures: its force (NULL for an area no force's files cover as their own).
+AREA_UNIT_SQL = """
+SELECT any_value(f.force) FROM area_index a JOIN area_force f ON f.area_name = a.borough AND NOT f.stray
+WHERE a.area_level = $level AND a.area_name = $area
 """

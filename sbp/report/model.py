@@ -290,7 +290,7 @@ def build_model(
     caveats = list(caveats_for(comparator))
     if missing:
         reasons = [metrics.unavailable_reason(con, config.measures[m], end, config=config,
-                                              negative=bool(rows_by_id[m]["negative_count"])) for m in missing]
+                                              negative=bool(rows_by_id[m]["negative_count"]), area=area) for m in missing]
         caveats.append((MISSING_CAVEAT[0], MISSING_CAVEAT[1].format(
             measures=", ".join(config.measures[m].label for m in missing),
             reasons=" ".join(r for r in reasons if r))))

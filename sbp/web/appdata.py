@@ -117,9 +117,11 @@ def headline(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def unavailable_reason(inputs: str, measure_id: str, end: dt.date, level: str = "borough", negative: bool = False) -> str:
-    """Why a configured measure has no figure for the rolling years to end (a data error when it came out negative)."""
-    reason = metrics.unavailable_reason(cursor(inputs), config().measures[measure_id], end, level=level, negative=negative)
+def unavailable_reason(inputs: str, measure_id: str, end: dt.date, level: str = "borough", negative: bool = False,
+                       area: str | None = None) -> str:
+    """Why a configured measure has no figure for an area's rolling years to end (a data error when negative)."""
+    reason = metrics.unavailable_reason(cursor(inputs), config().measures[measure_id], end, level=level, negative=negative,
+                                        area=area)
     return reason or f"{config().measures[measure_id].label}: no comparison for this period."
 
 
