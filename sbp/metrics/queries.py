@@ -178,28 +178,37 @@ members AS (
 {KNOWN_MONTHS},
 {MONTHLY.replace("$since", "($from_month - INTERVAL 23 MONTH)::DATE").replace("$until", "$to_month")},
 {MEASURE_POPULATION},
-grid_pop AS (
-    SELECT g.*, p.population
-    FROM grid g ASOF LEFT JOIN measure_pop p
-      ON p.measure_id = g.measure_id AND p.area_name = g.area_name AND year(g.month) >= p.year
+area_year_pop AS (
+    -- Each area's denominator per calendar year of the window (the one rule: that year's or the latest earlier).
+    SELECT i.measure_id, a.area_name, y.year, p.population
+    FROM measure_info i CROSS JOIN (SELECT DISTINCT area_name FROM areas) a
+    CROSS JOIN (SELECT DISTINCT year(month) AS year FROM months) y
+    ASOF LEFT JOIN measure_pop p ON p.measure_id = i.measure_id AND p.area_name = a.area_name AND y.year >= p.year
 ),
 lines AS (
-    SELECT measure_id, area_name, month, CASE WHEN offence_count >= 0 THEN offence_count END AS offence_count, population
-    FROM grid_pop WHERE area_name IN (SELECT area_name FROM wanted)
+    SELECT measure_id, area_name, month, CASE WHEN offence_count >= 0 THEN offence_count END AS offence_count
+    FROM grid WHERE area_name IN (SELECT area_name FROM wanted)
     UNION ALL
     SELECT g.measure_id, m.group_name, g.month,
-           CASE WHEN count(g.offence_count) = count(*) AND sum(g.offence_count) >= 0 THEN sum(g.offence_count) END,
-           sum(g.population)
-    FROM grid_pop g JOIN members m ON m.area_name = g.area_name
+           CASE WHEN count(g.offence_count) = count(*) AND sum(g.offence_count) >= 0 THEN sum(g.offence_count) END
+    FROM grid g JOIN members m ON m.area_name = g.area_name
+    GROUP BY ALL
+),
+line_pop AS (
+    SELECT measure_id, area_name, year, population FROM area_year_pop WHERE area_name IN (SELECT area_name FROM wanted)
+    UNION ALL
+    SELECT p.measure_id, m.group_name, p.year, sum(p.population)
+    FROM area_year_pop p JOIN members m ON m.area_name = p.area_name
     GROUP BY ALL
 ),
 rolled AS (
-    SELECT measure_id, area_name, month, offence_count, population,
-           CASE WHEN count(offence_count) OVER w12 = 12 THEN sum(offence_count) OVER w12 END AS rolling_12_total,
-           lag(offence_count, 12) OVER (PARTITION BY measure_id, area_name ORDER BY month) AS offence_count_year_before
-    FROM lines
-    WINDOW w12 AS (PARTITION BY measure_id, area_name ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
-    QUALIFY month >= $from_month
+    SELECT l.measure_id, l.area_name, l.month, l.offence_count, p.population,
+           CASE WHEN count(l.offence_count) OVER w12 = 12 THEN sum(l.offence_count) OVER w12 END AS rolling_12_total,
+           lag(l.offence_count, 12) OVER (PARTITION BY l.measure_id, l.area_name ORDER BY l.month) AS offence_count_year_before
+    FROM lines l
+    LEFT JOIN line_pop p ON p.measure_id = l.measure_id AND p.area_name = l.area_name AND p.year = year(l.month)
+    WINDOW w12 AS (PARTITION BY l.measure_id, l.area_name ORDER BY l.month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+    QUALIFY l.month >= $from_month
 )
 SELECT measure_id, area_name, month, offence_count, rolling_12_total, offence_count_year_before, population,
        offence_count * 1000.0 / population AS rate_per_1000,
