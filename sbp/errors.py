@@ -56,6 +56,10 @@ class StoreOutdatedError(SbpError):
     """The store was built by a different schema version."""
 
 
+class ReportError(SbpError):
+    """The report cannot be written as asked (format, output path)."""
+
+
 class UnknownNameError(SbpError):
     """An area, measure or category name that is not loaded or configured."""
 

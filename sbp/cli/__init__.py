@@ -91,7 +91,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    store.upgrade(args.db)
+    from sbp.ingest import upgrade
+
+    upgrade(args.db)
     print(f"Store at {store.resolve_db_path(args.db)} is up to date (schema {store.SCHEMA_VERSION}).")
     return 0
 

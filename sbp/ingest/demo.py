@@ -15,7 +15,8 @@ import numpy as np
 
 from sbp import store
 from sbp.errors import SbpError
-from sbp.ingest import FileSummary, ingest
+from sbp.ingest.context import FileSummary
+from sbp.ingest.load import ingest
 
 DEMO_SEED = 2022
 AIRPORTS = "London Heathrow and London City Airports"

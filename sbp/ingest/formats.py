@@ -48,6 +48,11 @@ class Detected:
     month_columns: list[str] = field(default_factory=list)
 
 
+def column_map(d: Detected) -> dict[str, str]:
+    """Lower-case role -> the header's own spelling."""
+    return {c.lower(): c for c in d.columns}
+
+
 def _wide(text: TextFile, fixed: int, file_format: str) -> Detected:
     months = text.header[fixed:]
     if not months:

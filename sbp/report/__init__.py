@@ -11,16 +11,12 @@ import tempfile
 from pathlib import Path
 
 from sbp import store
-from sbp.errors import SbpError
+from sbp.errors import ReportError
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "pptx": ".pptx"}
 MIME_TYPES = {"html": "text/html", "pdf": "application/pdf",
               "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 _SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".pptx": "pptx"}
-
-
-class ReportError(SbpError):
-    """The report cannot be written as asked (format, output path)."""
 
 
 def format_for(out: str | os.PathLike, fmt: str | None = None) -> str:

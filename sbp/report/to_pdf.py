@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sbp.report import ReportError
+from sbp.errors import ReportError
 from sbp.report.model import Report
 from sbp.report.to_html import render_html
 

@@ -242,21 +242,6 @@ def clear_all(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(queries.CLEAR_SQL)
 
 
-def upgrade(db: str | os.PathLike | None = None) -> None:
-    """Bring a store built by an earlier version up to the current schema, keeping its data."""
-    if current_version_file(resolve_db_path(db)) is None:
-        raise StoreMissingError(f"No store at {resolve_db_path(db)} to upgrade.")
-    from sbp.metrics import materialized as cube
-
-    from sbp.ingest import geography
-
-    with new_version(db) as con:
-        geography.adopt_old_police_uk_rows(con)
-        geography.derive(con)
-        rebuild_indexes(con)
-        cube.materialize(con)
-
-
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence]) -> None:
     """Insert rows (tuples in the table's column order) with one statement: each column is bound as a list and the
     lists are unnested side by side. (executemany runs one statement per row, about 0.2 ms each.) table is a name

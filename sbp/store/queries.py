@@ -98,3 +98,17 @@ ORDER BY q.month, f.file_name
 """
 # Borough-level areas with any population loaded (police.uk areas are offered only when they have one).
 AREAS_WITH_POPULATION_SQL = "SELECT DISTINCT area_name FROM population WHERE area_level = 'borough'"
+
+# Provenance a load records about each file, and a forget removes (sbp/ingest/load.py, sbp/ingest/forgetting.py).
+FILE_LOADED_SQL = "SELECT 1 FROM source_files WHERE sha256 = $d"
+NEXT_FILE_ID_SQL = "SELECT coalesce(max(file_id), 0) + 1 FROM source_files"
+RECORD_FILE_SQL = "INSERT INTO source_files VALUES ($id, $name, $sha, $fmt, $rows, $first, $last, $replaced, now()::TIMESTAMP)"
+# A metadata key and value: the caller's (is_synthetic, ...) or a forgotten file's record ('forgotten:<sha256>').
+SET_META_SQL = "INSERT OR REPLACE INTO store_meta VALUES ($k, $v)"
+FILES_NAMED_SQL = """
+SELECT file_id, file_name, sha256, first_month, last_month FROM source_files WHERE file_name = $f OR sha256 = $f
+"""
+FILE_NAMES_SQL = "SELECT file_name FROM source_files"
+FILE_ROW_COUNT_SQL = "SELECT count(*) FROM crime_counts WHERE file_id = $id"
+# What forgetting file $id deletes (table names are constants, never user input).
+FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in ("crime_counts", "population", "source_files"))

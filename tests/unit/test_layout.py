@@ -103,8 +103,6 @@ FLOW = {
 # The calls ARCHITECTURE.md lists as going against the flow, each with its reason.
 AGAINST_FLOW = {
     ("ingest", "sbp.metrics.materialized"),
-    ("store", "sbp.metrics.materialized"),
-    ("store", "sbp.ingest.geography"),
     ("cli", "sbp.web.auth"),
 }
 
@@ -135,3 +133,113 @@ def test_calls_against_the_flow_are_the_ones_architecture_names():
     assert against == AGAINST_FLOW, "say in ARCHITECTURE.md why a call goes against the flow, then list it here"
     for _, module in AGAINST_FLOW:
         assert f"`{module}`" in architecture, module
+
+
+def module_name(path: Path, base: Path = REPO) -> str:
+    """The dotted name a file under base is imported as (a package's __init__.py is the package)."""
+    parts = list(path.relative_to(base).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path = REPO / "sbp") -> dict[str, set[str]]:
+    """Each sbp module -> the sbp modules importing it runs, from imports anywhere in the file (inside functions too).
+
+    Importing sbp.a.b runs sbp.a's __init__ first, so it depends on both, except on the packages the importer is
+    itself inside (they are already being imported). A `from sbp.a import name` depends on sbp.a.name when that is a
+    module, else on sbp.a.
+    """
+    modules = {module_name(p, root.parent): p for p in root.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        if path.name == "__init__.py":
+            own.add(name)
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                            for a in node.names}
+        deps = set()
+        for target in targets:
+            parts = target.split(".")
+            deps |= {prefix for i in range(1, len(parts) + 1)
+                     if (prefix := ".".join(parts[:i])) in modules and (prefix == target or prefix not in own)}
+        graph[name] = deps - {name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each as a sorted list."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for dep in sorted(graph.get(node, ())):
+            if dep not in index:
+                visit(dep)
+                low[node] = min(low[node], low[dep])
+            elif dep in on_stack:
+                low[node] = min(low[node], index[dep])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def a_cycle(graph: dict[str, set[str]], component: list[str]) -> list[str]:
+    """The shortest import path from the component's first module back to itself (breadth first, inside it)."""
+    start, members = component[0], set(component)
+    came_from = {start: start}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for dep in sorted(graph[node] & members):
+                if dep == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [*reversed(path), start]
+                if dep not in came_from:
+                    came_from[dep] = node
+                    following.append(dep)
+        frontier = following
+    raise AssertionError(f"{component} is not a cycle")
+
+
+def test_the_import_graph_of_sbp_has_no_cycle():
+    """No sbp module imports, even lazily inside a function, a module that imports it back (directly or not)."""
+    graph = import_graph()
+    found = [f"{' -> '.join(a_cycle(graph, c))} (all of {', '.join(c)})" for c in cycles(graph)]
+    assert found == [], "import cycles: " + "; ".join(found)
+
+
+def test_the_cycle_check_finds_a_lazy_import_back(tmp_path):
+    """The check itself: a function-level import that closes a circle, through a package's __init__, is found."""
+    package = tmp_path / "sbp"
+    for name, text in {"__init__.py": "", "a/__init__.py": "from sbp.a.low import f\n", "a/low.py": "def f():\n    import sbp.b.x\n",
+                       "b/__init__.py": "", "b/x.py": "from sbp.a import f\n", "c.py": "from sbp.b import x\n"}.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text)
+    graph = import_graph(package)
+    assert graph["sbp.b.x"] == {"sbp.a"} and graph["sbp.c"] == {"sbp.b", "sbp.b.x"}
+    assert [a_cycle(graph, c) for c in cycles(graph)] == [["sbp.a", "sbp.a.low", "sbp.b.x", "sbp.a"]]

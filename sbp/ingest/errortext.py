@@ -1,0 +1,77 @@
+"""Error translation: DuckDB's and the file system's failures while loading, as one line naming the file."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from sbp import store
+from sbp.errors import IngestError
+from sbp.ingest.context import Context
+from sbp.ingest.textfile import find_line
+
+CSV_PROBLEMS = (  # phrase in DuckDB's CSV error -> our problem text
+    ("unterminated quote", "a quoted field that never ends"),
+    ("quote", "a badly quoted field"),
+    ("unicode", "text that is not valid UTF-8"),
+    ("maximum line size", "a line that is far too long"),
+)
+
+
+@contextlib.contextmanager
+
+
+def csv_errors(ctx: Context) -> Iterator[None]:
+    """Turn DuckDB's error for the first malformed CSV row into one IngestError naming its line and problem."""
+    try:
+        yield
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        message = str(exc)
+        found = re.search(r"CSV Error on Line: (\d+)", message)
+        if found is None:
+            raise
+        line = int(found[1])
+        columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        if columns:
+            expected, got = int(columns[1]), int(columns[2])
+            problem = ("too few fields on this row (is the file truncated?)" if got < expected
+                       else "too many fields on this row (an unquoted comma?)")
+            width = len(ctx.text.header)
+            line = find_line(ctx.text, lambda r: len(r) != width, stop_after=line + 1000) or line
+        else:
+            lowered = message.lower()
+            problem = next((text for phrase, text in CSV_PROBLEMS if phrase in lowered), "a line the CSV reader could not parse")
+        raise IngestError(ctx.text.original, problem, line=line) from None
+
+
+def fail_at(ctx: Context, problem: str, predicate: Callable[[list[str]], bool], column: str | None = None) -> None:
+    """Raise an IngestError for problem at the first line of the file where predicate holds for its fields."""
+    raise IngestError(ctx.text.original, problem, line=find_line(ctx.text, predicate), column=column)
+
+
+@contextlib.contextmanager
+
+
+def load_errors(path: Path, db: str | os.PathLike | None, budget_mb: int) -> Iterator[None]:
+    """Turn a failure while loading path into one line: the file unreadable, over the memory budget, or the store's disk."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):  # the store's disk, not the file
+            raise store.write_error(exc, store.resolve_db_path(db).parent) from None
+        raise IngestError(path, f"the file could not be read ({exc.strerror or type(exc).__name__})") from None
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise IngestError(path, f"loading this file needs more than the {budget_mb} MB memory budget; "
+                              "split it into smaller files") from None
+        if isinstance(exc, duckdb.IOException):
+            raise (store.write_error(exc, store.resolve_db_path(db).parent) or exc) from None  # the store's disk, not the file
+        # A CSV shape our own checks did not foresee: still one line naming the file, never a traceback.
+        detail = str(exc).strip().splitlines()[0]
+        raise IngestError(path, f"the file could not be read as CSV ({detail})") from exc

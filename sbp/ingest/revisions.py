@@ -1,0 +1,42 @@
+"""Merge a file's staged counts into crime_counts: it replaces the months it covers unless a newer extract holds them."""
+
+from __future__ import annotations
+
+from sbp.ingest.context import Context
+
+ALL_BOROUGHS = "*"  # scope marker: the file replaces these months for every borough at its level
+
+
+def merge_counts(ctx: Context, source: str) -> None:
+    """Replace the months this file covers for its source, level and boroughs, unless a newer extract holds them."""
+    con = ctx.con
+    first, last = con.execute("SELECT min(month), max(month) FROM sbp_scope").fetchone()
+    ctx.summary.first_month, ctx.summary.last_month = first, last
+    params = {"source": source, "vintage": last}
+    match = f"""c.source = $source AND c.area_level = s.area_level AND (s.borough = '{ALL_BOROUGHS}' OR c.borough = s.borough)
+               AND c.month = s.month
+               AND (s.scope_category = '' OR c.minor_category = s.scope_category)"""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE sbp_scope_old AS
+        SELECT s.area_level, s.borough, s.month, s.scope_category, max(f.last_month) AS vintage
+        FROM crime_counts c JOIN source_files f USING (file_id) JOIN sbp_scope s ON {match}
+        GROUP BY ALL""",
+        {"source": source},
+    )
+    replaced, kept = con.execute(
+        """SELECT count(DISTINCT month) FILTER (WHERE vintage <= $vintage),
+                  count(DISTINCT month) FILTER (WHERE vintage > $vintage) FROM sbp_scope_old""",
+        {"vintage": last},
+    ).fetchone()
+    con.execute(f"DELETE FROM crime_counts c USING sbp_scope_old s WHERE {match} AND s.vintage <= $vintage", params)
+    columns = "month, area_level, area_name, area_code, borough, major_category, minor_category, offence_count"
+    newer = ""
+    if kept:
+        newer = f"""WHERE NOT EXISTS (SELECT 1 FROM sbp_scope_old o WHERE o.vintage > $vintage AND o.area_level = st.area_level
+                   AND (o.borough = '{ALL_BOROUGHS}' OR o.borough = st.borough) AND o.month = st.month
+                   AND (o.scope_category = '' OR o.scope_category = st.minor_category))"""
+    con.execute(
+        f"INSERT INTO crime_counts SELECT {columns}, $source, $file_id FROM sbp_staged st {newer}",
+        {"source": source, "file_id": ctx.file_id} | ({"vintage": last} if kept else {}),
+    )
+    ctx.summary.months_replaced, ctx.summary.months_kept = int(replaced), int(kept)
