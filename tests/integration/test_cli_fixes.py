@@ -8,6 +8,7 @@ import pytest
 
 from sbp.cli import main
 from sbp.ingest import ingest
+from sbp.ingest.formats import FORMAT_LABELS
 from tests.conftest import SHARED
 
 REAL_WARD = SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv"
@@ -40,3 +41,13 @@ def test_ward_rank_within_a_borough_works_with_only_ward_data(db, capsys):
     assert len(rows) == 22 and {r["borough"] for r in rows} == {"Bromley"}
     assert main(["rank", "--db", str(db), "--measure", "burglary", "--level", "ward", "--within", "Bromly"]) == 1
     assert "Did you mean 'Bromley'" in capsys.readouterr().err
+
+
+# --- One truth per figure, item 8: the command line's gaps ------------------------------------------
+
+
+def test_ingest_help_names_every_format(capsys):
+    with pytest.raises(SystemExit):
+        main(["ingest", "--help"])
+    out = capsys.readouterr().out
+    assert all(label in out for label in FORMAT_LABELS.values())
