@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 import pandas as pd
@@ -117,8 +118,12 @@ EXCEPTION_COLUMNS = ["area_name", "measure_label", "offence_count", "baseline_me
 
 def cmd_exceptions(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
-        within = args.within or (load_settings()["focus_borough"] if args.level == "ward" else None)
-        scan = metrics.exceptions(con, args.end, level=args.level, within=within, by=args.by)
+        level = args.level
+        if level == "ward" and "ward" not in metrics.levels_loaded(con):
+            print("No ward-level data is loaded, so boroughs are checked instead.", file=sys.stderr)
+            level = "borough"
+        within = args.within or (load_settings()["focus_borough"] if level == "ward" else None)
+        scan = metrics.exceptions(con, args.end, level=level, within=within, by=args.by)
     rows = _records(scan.flags, EXCEPTION_COLUMNS)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -157,7 +162,8 @@ def add_commands(command) -> None:
 
     p = command("exceptions", "Categories and areas whose latest month is outside control limits.", cmd_exceptions)
     p.add_argument("--end", help="month to check, YYYY-MM (default: latest loaded)")
-    p.add_argument("--level", choices=["borough", "ward"], default="ward")
+    p.add_argument("--level", choices=["borough", "ward"], default="ward",
+                   help="default: ward, or borough when no ward-level data is loaded")
     p.add_argument("--within", help="borough (default: the focus borough for wards)")
     p.add_argument("--by", choices=["minor", "measure"], default="minor")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -145,6 +145,11 @@ def latest_month(con: duckdb.DuckDBPyConnection, level: str = "borough") -> dt.d
     return month_span(con, level)[1]
 
 
+def levels_loaded(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The area levels (borough, ward, lsoa) with any month loaded."""
+    return [r[0] for r in con.execute(store_queries.LEVELS_LOADED_SQL).fetchall()]
+
+
 # --- why a figure is unknown ----------------------------------------------------------------
 
 SCHEME_NAMES = {"current": "current (2024 on)", "2021-23": "2021-23"}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sbp.cli import main
 from sbp.ingest import ingest
 from sbp.ingest.formats import FORMAT_LABELS
-from tests.conftest import SHARED
+from tests.conftest import SHARED, borough_csv, store_of
 
 REAL_WARD = SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv"
 
@@ -51,3 +53,23 @@ def test_ingest_help_names_every_format(capsys):
         main(["ingest", "--help"])
     out = capsys.readouterr().out
     assert all(label in out for label in FORMAT_LABELS.values())
+
+
+@pytest.fixture(scope="module")
+def borough_store(tmp_path_factory) -> Path:
+    """MPS borough counts for three London boroughs (2022-2023), no wards, no police.uk files."""
+    text = borough_csv(tmp_path_factory.mktemp("boroughs") / "boroughs.csv", 1).read_text()
+    return store_of(tmp_path_factory, {"boroughs.csv": text})
+
+
+def run_json(capsys, *argv: str) -> Any:
+    assert main(list(argv) + ["--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def test_exceptions_without_ward_data_check_boroughs_with_a_note(borough_store, capsys):
+    assert main(["exceptions", "--db", str(borough_store)]) == 0
+    out, err = capsys.readouterr()
+    assert err.strip() == "No ward-level data is loaded, so boroughs are checked instead."
+    assert out.startswith("Dec 2023.")
+    assert run_json(capsys, "exceptions", "--db", str(borough_store)) == []
