@@ -84,13 +84,17 @@ def cmd_rank(args: argparse.Namespace) -> int:
         end = args.end or metrics.latest_month(con, args.level)
         frame = metrics.league(con, measure, end, level=args.level, within=args.within)
     frame = frame.rename(columns={"area_name": "area"})
-    rows = _records(frame, RANK_COLUMNS + ["rank_of", "rate_per_1000_previous", "change", "significant", "borough"])
+    rows = _records(frame, RANK_COLUMNS + ["rank_of", "rate_per_1000_previous", "change", "significant", "borough",
+                                           "reason"])
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        print(f"{measure.label}, rolling year to {pd.Timestamp(frame['end_month'].iloc[0]):%b %Y} "
-              f"(rank 1 = lowest {frame['rank_basis'].iloc[0]})")
-        print(_table(rows, RANK_COLUMNS))
+        return 0
+    ranked = frame["rank"].notna().any()
+    print(f"{measure.label}, rolling year to {pd.Timestamp(end):%b %Y}"
+          + (f" (rank 1 = lowest {frame['rank_basis'].iloc[0]})" if ranked else " (no area is ranked)"))
+    print(_table(rows, RANK_COLUMNS))
+    for reason in dict.fromkeys(r["reason"] for r in rows if r["reason"]):
+        print(reason)
     return 0
 
 
@@ -102,13 +106,16 @@ def cmd_series(args: argparse.Namespace) -> int:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
         frame = metrics.series(con, [area], [measure], getattr(args, "from"), args.to, level=args.level)
+        reason = metrics.series_reason(con, frame, measure, args.level)
     rows = _records(frame, ["area_name", *SERIES_COLUMNS])
     for row in rows:
-        row["area"] = row.pop("area_name")
+        row["area"], row["reason"] = row.pop("area_name"), reason
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(f"{measure.label} in {area}, monthly")
+        if reason:
+            print(reason)
         print(_table(rows, SERIES_COLUMNS))
     return 0
 

@@ -1,4 +1,5 @@
-"""Command-line fixes: --help works, no unranked area in a league, ward leagues from ward data alone."""
+"""Command-line fixes: --help works, no unranked area in a league, ward leagues from ward data alone; metric for a ward
+or a comparator, exceptions without wards, every format in ingest --help, nulls with a reason for a measure with no data."""
 
 from __future__ import annotations
 
@@ -73,3 +74,19 @@ def test_exceptions_without_ward_data_check_boroughs_with_a_note(borough_store, 
     assert err.strip() == "No ward-level data is loaded, so boroughs are checked instead."
     assert out.startswith("Dec 2023.")
     assert run_json(capsys, "exceptions", "--db", str(borough_store)) == []
+
+
+@pytest.mark.parametrize("measure", ["all_crime", "knife_crime"])  # police.uk files, the dashboard workbook: not loaded
+def test_a_measure_with_no_data_gives_nulls_with_a_reason_everywhere(borough_store, measure, capsys):
+    db = ["--db", str(borough_store), "--measure", measure]
+    result = run_json(capsys, "metric", *db, "--area", "Bromley")
+    assert result["current"] is None and result["rag"] is None and "no data loaded" in result["reason"]
+    league = run_json(capsys, "rank", *db)
+    assert [r["area"] for r in league] == ["Bexley", "Bromley", "Croydon"]
+    assert all(r["current"] is None and r["reason"] == result["reason"] for r in league)
+    series = run_json(capsys, "series", *db, "--area", "Bromley")
+    assert len(series) == 24 and all(r["offence_count"] is None and r["reason"] == result["reason"] for r in series)
+    for command in ("metric", "rank", "series"):
+        assert main([command, *db]) == 0
+        out = capsys.readouterr().out
+        assert result["reason"] in out
