@@ -63,9 +63,10 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def cmd_metric(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
-        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor)[0]
+        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
-        result = metrics.metric(con, area, args.end or metrics.latest_month(con), measure)
+        end = args.end or metrics.latest_month(con, args.level)
+        result = metrics.metric(con, area, end, measure, level=args.level, within=args.within)
     if args.json:
         print(json.dumps(result, indent=2, default=_json_value))
     else:
@@ -146,10 +147,13 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
 
 def add_commands(command) -> None:
     """Register the metrics subcommands on the main parser."""
-    p = command("metric", "One measure for one borough: counts, %% change, rate, rank, London, significance, RAG.", cmd_metric)
-    p.add_argument("--area", help="borough (default: the focus borough)")
+    p = command("metric", "One measure for one borough or ward: counts, %% change, rate, rank, London, significance, RAG.",
+                cmd_metric)
+    p.add_argument("--area", help="borough, or ward with --level ward (default: the focus borough)")
     p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: latest loaded)")
     _add_selector(p)
+    p.add_argument("--level", choices=["borough", "ward"], default="borough")
+    p.add_argument("--within", help="the ward's borough, when wards in several boroughs share its name (for --level ward)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("rank", "League table of boroughs (or wards within a borough) for a measure.", cmd_rank)

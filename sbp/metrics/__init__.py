@@ -17,7 +17,7 @@ from sbp.metrics import queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
 from sbp.config import Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
-from sbp.errors import PeriodError, UnknownNameError
+from sbp.errors import AmbiguousNameError, PeriodError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
 
@@ -318,6 +318,32 @@ def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
     return match
 
 
+def _check_within(con: duckdb.DuckDBPyConnection, within: str, level: str) -> str:
+    """A borough as the areas at a level name it (ward data alone is enough to list a borough's wards)."""
+    boroughs = [r[0] for r in con.execute(queries.BOROUGHS_AT_LEVEL_SQL, {"level": level}).fetchall()]
+    match = next((b for b in boroughs if b.lower() == within.strip().lower()), None)
+    if match is None:
+        raise UnknownNameError("borough", within, boroughs)
+    return match
+
+
+def _check_ward(
+    con: duckdb.DuckDBPyConnection, ward: str, within: str | None = None, level: str = "ward"
+) -> tuple[str, str]:
+    """A ward's loaded name and its borough; within names the borough when the ward name is used in several."""
+    within = _check_within(con, within, level) if within is not None else None
+    rows = [(a, b) for a, b in con.execute(queries.AREAS_SQL, {"level": level}).fetchall() if within in (None, b)]
+    wanted = ward.strip().lower()
+    match = next((a for a, _ in rows if a.lower() == wanted), None)
+    if match is None:
+        raise UnknownNameError(level, ward, sorted({a for a, _ in rows}))
+    boroughs = sorted({b for a, b in rows if a == match})
+    if len(boroughs) > 1:
+        raise AmbiguousNameError(f"There is a ward {match!r} in {' and in '.join(boroughs)}; name its borough with "
+                                 "--within BOROUGH.")
+    return match, boroughs[0]
+
+
 def headline(
     con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure_ids: Sequence[str] | None = None,
     config: Config | None = None, settings: dict[str, Any] | None = None,
@@ -342,13 +368,7 @@ def league(
     (unless no area has one): they count towards London but are never in a league.
     """
     settings = settings or load_settings()
-    if within is not None:
-        # The borough as the areas at this level name it: ward data alone is enough to list a borough's wards.
-        boroughs = [r[0] for r in con.execute(queries.BOROUGHS_AT_LEVEL_SQL, {"level": level}).fetchall()]
-        match = next((b for b in boroughs if b.lower() == within.strip().lower()), None)
-        if match is None:
-            raise UnknownNameError("borough", within, boroughs)
-        within = match
+    within = _check_within(con, within, level) if within is not None else None
     end = check_end(con, end, level)
     frame = comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings)
     if len(frame) and frame["rank_basis"].iloc[0] == "rate" and frame["population"].notna().any():
@@ -395,17 +415,25 @@ def _area_reason(measure: Measure, end: dt.date, level: str, area: str) -> str:
 
 def metric(
     con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure: Measure,
-    config: Config | None = None, settings: dict[str, Any] | None = None,
+    config: Config | None = None, settings: dict[str, Any] | None = None, level: str = "borough",
+    within: str | None = None,
 ) -> dict[str, Any]:
-    """One measure for one borough as a plain dict with the CLI contract's fields (and a few more); unknown figures
-    are null, with a reason."""
+    """One measure for a borough or a ward (level='ward', within its borough when the name is ambiguous) as a plain
+    dict with the CLI contract's fields (and a few more).
+
+    Unknown figures are null, with a reason; a ward has no comparator figures.
+    """
     settings = settings or load_settings()
-    area = _check_area(con, area, "borough")
-    end = check_end(con, end)
-    frame = comparisons(con, [measure], end, config=config, settings=settings, area=area)
+    if level == "borough":
+        area, within = _check_area(con, area, level), None
+    else:
+        area, within = _check_ward(con, area, within, level)
+    end = check_end(con, end, level)
+    frame = comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings, area=area)
     if frame.empty:
-        frame = _unknown_row(frame, area, area, dict(area_groups(con, settings)).get(area), end, measure)
-    return _result(con, frame, measure, end, "borough", config, settings)
+        group = dict(area_groups(con, settings)).get(area) if level == "borough" else None
+        frame = _unknown_row(frame, area, within or area, group, end, measure)
+    return _result(con, frame, measure, end, level, config, settings)
 
 
 def _result(

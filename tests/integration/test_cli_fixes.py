@@ -12,7 +12,7 @@ import pytest
 from sbp.cli import main
 from sbp.ingest import ingest
 from sbp.ingest.formats import FORMAT_LABELS
-from tests.conftest import SHARED, borough_csv, store_of
+from tests.conftest import BOROUGH_MONTHS, SHARED, borough_csv, store_of
 
 REAL_WARD = SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv"
 
@@ -74,6 +74,39 @@ def test_exceptions_without_ward_data_check_boroughs_with_a_note(borough_store, 
     assert err.strip() == "No ward-level data is loaded, so boroughs are checked instead."
     assert out.startswith("Dec 2023.")
     assert run_json(capsys, "exceptions", "--db", str(borough_store)) == []
+
+
+WARD_HEADER = "MajorText,MinorText,WardName,WardCode,LookUp_BoroughName," + ",".join(BOROUGH_MONTHS)
+
+def ward_line(ward: str, code: str, borough: str, per_month_2022: int, per_month_2023: int) -> str:
+    return f"Burglary,Domestic Burglary,{ward},{code},{borough}," + ",".join(
+        [str(per_month_2022)] * 12 + [str(per_month_2023)] * 12)
+
+
+@pytest.fixture(scope="module")
+def ward_store(tmp_path_factory) -> Path:
+    """Wards only: an 'Abbey' in Merton and another in Barking and Dagenham (as in the real data), and one more."""
+    return store_of(tmp_path_factory, {"wards.csv": "\n".join([
+        WARD_HEADER,
+        ward_line("Abbey", "E05013810", "Merton", 1, 2),
+        ward_line("Wimbledon Town & Dundonald", "E05013829", "Merton", 1, 1),
+        ward_line("Abbey", "E05014053", "Barking and Dagenham", 3, 3),
+    ]) + "\n"})
+
+
+def test_metric_gives_a_ward_and_asks_for_its_borough_when_the_name_is_shared(ward_store, capsys):
+    db = ["--db", str(ward_store), "--measure", "burglary", "--level", "ward", "--end", "2023-12"]
+    assert main(["metric", *db, "--area", "abbey"]) == 1
+    err = capsys.readouterr().err
+    assert "Barking and Dagenham" in err and "Merton" in err and "--within" in err and "Traceback" not in err
+    merton = run_json(capsys, "metric", *db, "--area", "abbey", "--within", "merton")
+    assert (merton["area"], merton["borough"], merton["current"], merton["previous"]) == ("Abbey", "Merton", 24, 12)
+    assert (merton["rank"], merton["rank_of"]) == (2, 2)  # ranked among Merton's wards only
+    assert merton["comparator_name"] is None and merton["comparator_current"] is None
+    barking = run_json(capsys, "metric", *db, "--area", "Abbey", "--within", "Barking and Dagenham")
+    assert (barking["current"], barking["rank_of"]) == (36, 1)
+    wimbledon = run_json(capsys, "metric", *db, "--area", "wimbledon town & dundonald")  # unique: no --within needed
+    assert (wimbledon["borough"], wimbledon["current"], wimbledon["rank"]) == ("Merton", 12, 1)
 
 
 @pytest.mark.parametrize("measure", ["all_crime", "knife_crime"])  # police.uk files, the dashboard workbook: not loaded
