@@ -147,13 +147,15 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
 
 def add_commands(command) -> None:
     """Register the metrics subcommands on the main parser."""
-    p = command("metric", "One measure for one borough or ward: counts, %% change, rate, rank, London, significance, RAG.",
+    p = command("metric", "One measure for one area: counts, %% change, rate, rank, comparator, significance, RAG.",
                 cmd_metric)
-    p.add_argument("--area", help="borough, or ward with --level ward (default: the focus borough)")
+    p.add_argument("--area", help="borough, ward (with --level ward) or comparator, e.g. London or a police force "
+                                  "(default: the focus borough)")
     p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: latest loaded)")
     _add_selector(p)
     p.add_argument("--level", choices=["borough", "ward"], default="borough")
-    p.add_argument("--within", help="the ward's borough, when wards in several boroughs share its name (for --level ward)")
+    p.add_argument("--within", help="the ward's borough, when wards in several boroughs share its name "
+                                    "(for --level ward)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("rank", "League table of boroughs (or wards within a borough) for a measure.", cmd_rank)
@@ -164,7 +166,8 @@ def add_commands(command) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("series", "Monthly counts with the rolling 12-month total.", cmd_series)
-    p.add_argument("--area", help="borough or ward (default: the focus borough)")
+    p.add_argument("--area", help="borough, ward (with --level ward) or comparator, e.g. London or a police force "
+                                  "(default: the focus borough)")
     _add_selector(p)
     p.add_argument("--from", help="first month, YYYY-MM (default: first loaded)")
     p.add_argument("--to", help="last month, YYYY-MM (default: latest loaded)")

@@ -344,6 +344,12 @@ def _check_ward(
     return match, boroughs[0]
 
 
+def _comparator_group(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any]) -> str | None:
+    """The comparator group (London, a police force) a name means, matched in any case, or None."""
+    groups = {g for _, g in area_groups(con, settings)}
+    return next((g for g in sorted(groups) if g.lower() == name.strip().lower()), None)
+
+
 def headline(
     con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure_ids: Sequence[str] | None = None,
     config: Config | None = None, settings: dict[str, Any] | None = None,
@@ -377,8 +383,9 @@ def league(
         groups = dict(area_groups(con, settings)) if level == "borough" else {}
         areas = [(a, b) for a, b in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()
                  if within in (None, b) and (level != "borough" or a in groups)]
-        frame = pd.concat([_unknown_row(frame, a, b, groups.get(a), end, measure) for a, b in areas], ignore_index=True) \
-            if areas else frame
+        if areas:
+            frame = pd.concat([_unknown_row(frame, a, b, groups.get(a), end, measure) for a, b in areas],
+                              ignore_index=True)
     frame = frame.reset_index(drop=True)
     unknown = (frame["current"].isna() | frame["previous"].isna()).to_numpy()
     negative = frame["negative_count"].fillna(False).astype(bool).to_numpy()
@@ -418,14 +425,21 @@ def metric(
     config: Config | None = None, settings: dict[str, Any] | None = None, level: str = "borough",
     within: str | None = None,
 ) -> dict[str, Any]:
-    """One measure for a borough or a ward (level='ward', within its borough when the name is ambiguous) as a plain
-    dict with the CLI contract's fields (and a few more).
+    """One measure for a borough, a comparator (London, a police force) or a ward (level='ward', within its borough
+    when the name is ambiguous) as a plain dict with the CLI contract's fields (and a few more).
 
     Unknown figures are null, with a reason; a ward has no comparator figures.
     """
     settings = settings or load_settings()
     if level == "borough":
-        area, within = _check_area(con, area, level), None
+        try:
+            area = _check_area(con, area, level)
+        except UnknownNameError:
+            group = _comparator_group(con, area, settings)
+            if group is None:
+                raise
+            return comparator_metric(con, group, end, measure, config, settings)
+        within = None
     else:
         area, within = _check_ward(con, area, within, level)
     end = check_end(con, end, level)
@@ -436,11 +450,42 @@ def metric(
     return _result(con, frame, measure, end, level, config, settings)
 
 
+def comparator_metric(
+    con: duckdb.DuckDBPyConnection, group: str, end: str | dt.date, measure: Measure,
+    config: Config | None = None, settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One measure for a comparator group (London, a police force): its areas' total, change and rate, never a rank.
+
+    Significance is tested as for an area; the RAG rating rests on it alone (the group is its own comparator).
+    """
+    settings = settings or load_settings()
+    end = check_end(con, end)
+    frame = comparisons(con, [measure], end, config=config, settings=settings)
+    frame = frame[frame["comparator_name"] == group].reset_index(drop=True)
+    if frame.empty:
+        frame = _unknown_row(frame, group, None, group, end, measure)
+        return _result(con, frame, measure, end, "borough", config, settings)
+    row = frame.iloc[[0]].copy()
+    for key in COMPARATOR_FIELDS:
+        row[key] = row[f"comparator_{key}"]
+    row["area_name"], row["borough"] = group, None
+    row["change"] = row["current"] - row["previous"]
+    row["population"] = frame.loc[frame["current"].notna(), "population"].sum(min_count=1)
+    for key in ("rank", "rank_of", "rank_previous", "rank_of_previous", "rank_tied", "places_moved",
+                "share_of_parent_pct", "rank_basis"):
+        row[key] = pd.NA
+    row["negative_count"] = bool(frame["negative_count"].any())
+    row["p_value"], row["significant"] = _significance(row["current"], row["previous"], settings["significance_level"])
+    row["rag"] = _rag(row.assign(comparator_pct_change=pd.Series(pd.NA, index=row.index, dtype="Float64")),
+                      settings["rag_rule"])
+    return _result(con, row, measure, end, "borough", config, settings)
+
+
 def _result(
     con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, measure: Measure, end: dt.date, level: str,
     config: Config | None, settings: dict[str, Any],
 ) -> dict[str, Any]:
-    """The first row of a one-area comparison frame as metric() gives it: with a reason when unknown, and unplaced rows."""
+    """A one-area comparison frame's row as metric() gives it: with a reason when unknown, and unplaced rows."""
     out = record(frame.iloc[0])
     if out["current"] is None or out["previous"] is None:
         out["reason"] = _reason(con, measure, end, level, config, bool(out["negative_count"]), out["area"])

@@ -1,5 +1,5 @@
-"""Command-line fixes: --help works, no unranked area in a league, ward leagues from ward data alone; metric for a ward
-or a comparator, exceptions without wards, every format in ingest --help, nulls with a reason for a measure with no data."""
+"""Command-line fixes: --help works, no unranked area in a league, ward leagues from ward data alone; metric for a
+ward or a comparator, exceptions without wards, every format in ingest --help, nulls with a reason for no data."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
+from sbp import metrics
 from sbp.cli import main
 from sbp.ingest import ingest
 from sbp.ingest.formats import FORMAT_LABELS
 from tests.conftest import BOROUGH_MONTHS, SHARED, borough_csv, store_of
+from tests.integration.test_police_uk_areas import forces, lookup, year_of
 
 REAL_WARD = SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv"
 
@@ -94,6 +96,17 @@ def ward_store(tmp_path_factory) -> Path:
     ]) + "\n"})
 
 
+@pytest.fixture(scope="module")
+def police_uk_store(tmp_path_factory) -> Path:
+    """A year of Avon and Somerset police.uk files (Bristol 48, Somerset 24 burglaries) with the ONS lookups."""
+    files = {f"street{i}.csv": text for i, text in enumerate(year_of(
+        {"E01000001|Bristol 001A": 3, "E01000002|Bristol 001B": 1, "E01000003|Mendip 001A": 1,
+         "E01000004|Sedgemoor 001A": 1}))}
+    files |= {"lsoa.csv": lookup(), "pfa.csv": forces(),
+              "pop.csv": "area,population,year\nBristol,40000,2021\nSomerset,10000,2021\n"}
+    return store_of(tmp_path_factory, files)
+
+
 def test_metric_gives_a_ward_and_asks_for_its_borough_when_the_name_is_shared(ward_store, capsys):
     db = ["--db", str(ward_store), "--measure", "burglary", "--level", "ward", "--end", "2023-12"]
     assert main(["metric", *db, "--area", "abbey"]) == 1
@@ -107,6 +120,38 @@ def test_metric_gives_a_ward_and_asks_for_its_borough_when_the_name_is_shared(wa
     assert (barking["current"], barking["rank_of"]) == (36, 1)
     wimbledon = run_json(capsys, "metric", *db, "--area", "wimbledon town & dundonald")  # unique: no --within needed
     assert (wimbledon["borough"], wimbledon["current"], wimbledon["rank"]) == ("Merton", 12, 1)
+
+
+def test_metric_gives_the_comparator_by_name(borough_store, police_uk_store, capsys):
+    boroughs = run_json(capsys, "rank", "--db", str(borough_store), "--measure", "burglary", "--end", "2023-12")
+    london = run_json(capsys, "metric", "--db", str(borough_store), "--measure", "burglary", "--end", "2023-12",
+                      "--area", "london")
+    current, previous = sum(r["current"] for r in boroughs), sum(r["previous"] for r in boroughs)
+    assert (london["area"], london["current"], london["previous"]) == ("London", current, previous)
+    assert london["change"] == current - previous
+    assert london["pct_change"] == pytest.approx((current - previous) * 100 / previous)
+    assert london["rank"] is None and london["rank_of"] is None
+    assert isinstance(london["significant"], bool) and london["rag"] in ("Green", "Amber", "Red")
+    avon = run_json(capsys, "metric", "--db", str(police_uk_store), "--measure", "all_crime", "--end", "2023-12",
+                    "--area", "Avon and Somerset")
+    assert (avon["area"], avon["current"], avon["rank"]) == ("Avon and Somerset", 72, None)
+    assert avon["rate_per_1000"] == pytest.approx(72 * 1000 / 50000)
+    assert avon["previous"] is None and avon["significant"] is None and "not loaded" in avon["reason"]
+    assert main(["metric", "--db", str(borough_store), "--measure", "burglary", "--area", "Londn"]) == 1
+    assert "Unknown area 'Londn'" in capsys.readouterr().err
+
+
+def test_series_passes_a_comparator_name_to_the_metrics_layer(borough_store, capsys, monkeypatch):
+    asked = []
+    real_series = metrics.series
+
+    def series(con, areas, *args, **kwargs):
+        asked.extend(areas)
+        return real_series(con, ["Bromley"], *args, **kwargs)
+
+    monkeypatch.setattr(metrics, "series", series)
+    run_json(capsys, "series", "--db", str(borough_store), "--measure", "burglary", "--area", "London")
+    assert asked == ["London"]
 
 
 @pytest.mark.parametrize("measure", ["all_crime", "knife_crime"])  # police.uk files, the dashboard workbook: not loaded
