@@ -75,6 +75,10 @@ class UnknownNameError(SbpError):
         super().__init__(f"Unknown {kind} {name!r}.{hint}")
 
 
+class AmbiguousNameError(SbpError):
+    """A name that matches more than one loaded area (a ward name used in two boroughs)."""
+
+
 class PeriodError(SbpError):
     """A month outside the loaded data, or not a month at all."""
 

@@ -12,6 +12,7 @@ import duckdb
 from sbp.cli import metrics as cli_metrics, report as cli_report
 from sbp import store
 from sbp.errors import SbpError
+from sbp.ingest.formats import FORMAT_LABELS
 
 
 def _progress(message: str) -> None:
@@ -139,8 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = command("ingest", "Load MPS, police.uk, long-format or population CSV files (all or none).", cmd_ingest)
-    p.add_argument("files", nargs="+", help="CSV files to load")
+    p = command("ingest", "Load crime, population and lookup files (all or none); `ingest --help` lists the formats.",
+                cmd_ingest)
+    p.description = "Load files (all or none). Each file's format is recognised from its header:\n" + "".join(
+        f"  - {label}\n" for label in FORMAT_LABELS.values())
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.add_argument("files", nargs="+", help="files to load: CSV, or the .xlsx and .xls workbooks named above")
     p.add_argument("--new-area", action="append", default=[], metavar="NAME",
                    help="accept an area that is not in data/ (a new borough name, ward code or ward name) on purpose; "
                         "repeat for several. Without it an unknown area is refused with the closest known names")

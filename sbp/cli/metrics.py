@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 import pandas as pd
@@ -62,9 +63,10 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def cmd_metric(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
-        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor)[0]
+        measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
-        result = metrics.metric(con, area, args.end or metrics.latest_month(con), measure)
+        end = args.end or metrics.latest_month(con, args.level)
+        result = metrics.metric(con, area, end, measure, level=args.level, within=args.within)
     if args.json:
         print(json.dumps(result, indent=2, default=_json_value))
     else:
@@ -83,13 +85,17 @@ def cmd_rank(args: argparse.Namespace) -> int:
         end = args.end or metrics.latest_month(con, args.level)
         frame = metrics.league(con, measure, end, level=args.level, within=args.within)
     frame = frame.rename(columns={"area_name": "area"})
-    rows = _records(frame, RANK_COLUMNS + ["rank_of", "rate_per_1000_previous", "change", "significant", "borough"])
+    rows = _records(frame, RANK_COLUMNS + ["rank_of", "rate_per_1000_previous", "change", "significant", "borough",
+                                           "reason"])
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        print(f"{measure.label}, rolling year to {pd.Timestamp(frame['end_month'].iloc[0]):%b %Y} "
-              f"(rank 1 = lowest {frame['rank_basis'].iloc[0]})")
-        print(_table(rows, RANK_COLUMNS))
+        return 0
+    ranked = frame["rank"].notna().any()
+    print(f"{measure.label}, rolling year to {pd.Timestamp(end):%b %Y}"
+          + (f" (rank 1 = lowest {frame['rank_basis'].iloc[0]})" if ranked else " (no area is ranked)"))
+    print(_table(rows, RANK_COLUMNS))
+    for reason in dict.fromkeys(r["reason"] for r in rows if r["reason"]):
+        print(reason)
     return 0
 
 
@@ -101,13 +107,16 @@ def cmd_series(args: argparse.Namespace) -> int:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
         frame = metrics.series(con, [area], [measure], getattr(args, "from"), args.to, level=args.level)
+        reason = metrics.series_reason(con, frame, measure, args.level)
     rows = _records(frame, ["area_name", *SERIES_COLUMNS])
     for row in rows:
-        row["area"] = row.pop("area_name")
+        row["area"], row["reason"] = row.pop("area_name"), reason
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(f"{measure.label} in {area}, monthly")
+        if reason:
+            print(reason)
         print(_table(rows, SERIES_COLUMNS))
     return 0
 
@@ -117,8 +126,12 @@ EXCEPTION_COLUMNS = ["area_name", "measure_label", "offence_count", "baseline_me
 
 def cmd_exceptions(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
-        within = args.within or (load_settings()["focus_borough"] if args.level == "ward" else None)
-        scan = metrics.exceptions(con, args.end, level=args.level, within=within, by=args.by)
+        level = args.level
+        if level == "ward" and "ward" not in metrics.levels_loaded(con):
+            print("No ward-level data is loaded, so boroughs are checked instead.", file=sys.stderr)
+            level = "borough"
+        within = args.within or (load_settings()["focus_borough"] if level == "ward" else None)
+        scan = metrics.exceptions(con, args.end, level=level, within=within, by=args.by)
     rows = _records(scan.flags, EXCEPTION_COLUMNS)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -134,10 +147,15 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
 
 def add_commands(command) -> None:
     """Register the metrics subcommands on the main parser."""
-    p = command("metric", "One measure for one borough: counts, %% change, rate, rank, London, significance, RAG.", cmd_metric)
-    p.add_argument("--area", help="borough (default: the focus borough)")
+    p = command("metric", "One measure for one area: counts, %% change, rate, rank, comparator, significance, RAG.",
+                cmd_metric)
+    p.add_argument("--area", help="borough, ward (with --level ward) or comparator, e.g. London or a police force "
+                                  "(default: the focus borough)")
     p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: latest loaded)")
     _add_selector(p)
+    p.add_argument("--level", choices=["borough", "ward"], default="borough")
+    p.add_argument("--within", help="the ward's borough, when wards in several boroughs share its name "
+                                    "(for --level ward)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("rank", "League table of boroughs (or wards within a borough) for a measure.", cmd_rank)
@@ -148,7 +166,8 @@ def add_commands(command) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("series", "Monthly counts with the rolling 12-month total.", cmd_series)
-    p.add_argument("--area", help="borough or ward (default: the focus borough)")
+    p.add_argument("--area", help="borough, ward (with --level ward) or comparator, e.g. London or a police force "
+                                  "(default: the focus borough)")
     _add_selector(p)
     p.add_argument("--from", help="first month, YYYY-MM (default: first loaded)")
     p.add_argument("--to", help="last month, YYYY-MM (default: latest loaded)")
@@ -157,7 +176,8 @@ def add_commands(command) -> None:
 
     p = command("exceptions", "Categories and areas whose latest month is outside control limits.", cmd_exceptions)
     p.add_argument("--end", help="month to check, YYYY-MM (default: latest loaded)")
-    p.add_argument("--level", choices=["borough", "ward"], default="ward")
+    p.add_argument("--level", choices=["borough", "ward"], default="ward",
+                   help="default: ward, or borough when no ward-level data is loaded")
     p.add_argument("--within", help="borough (default: the focus borough for wards)")
     p.add_argument("--by", choices=["minor", "measure"], default="minor")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -17,7 +17,7 @@ from sbp.metrics import queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
 from sbp.config import Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
-from sbp.errors import PeriodError, SbpError, UnknownNameError
+from sbp.errors import AmbiguousNameError, PeriodError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
 
@@ -145,6 +145,11 @@ def latest_month(con: duckdb.DuckDBPyConnection, level: str = "borough") -> dt.d
     return month_span(con, level)[1]
 
 
+def levels_loaded(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The area levels (borough, ward, lsoa) with any month loaded."""
+    return [r[0] for r in con.execute(store_queries.LEVELS_LOADED_SQL).fetchall()]
+
+
 # --- why a figure is unknown ----------------------------------------------------------------
 
 SCHEME_NAMES = {"current": "current (2024 on)", "2021-23": "2021-23"}
@@ -179,8 +184,12 @@ def unavailable_reason(
     rows = con.execute(queries.MONTH_SCHEMES_SQL, {"level": level, "sources": sources, "unit": unit}).fetchall()
     whose = f" in {unit}'s police.uk files" if unit and "police_uk" in sources else ""
     if not rows:
-        where = f"it comes from the {measure.published_in}" if measure.published_in else \
-            "no loaded file has the categories it counts"
+        if measure.published_in:
+            where = f"it comes from the {measure.published_in}"
+        elif measure.police_uk or measure.police_uk_except is not None:
+            where = "it is counted from police.uk street-level files"
+        else:
+            where = "no loaded file has the categories it counts"
         return f"{measure.label}: no data loaded; {where}."
     defined = set(schemes.resolve(measure, config)[2])
     months = {m: s for m, s in rows}
@@ -313,6 +322,38 @@ def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
     return match
 
 
+def _check_within(con: duckdb.DuckDBPyConnection, within: str, level: str) -> str:
+    """A borough as the areas at a level name it (ward data alone is enough to list a borough's wards)."""
+    boroughs = [r[0] for r in con.execute(queries.BOROUGHS_AT_LEVEL_SQL, {"level": level}).fetchall()]
+    match = next((b for b in boroughs if b.lower() == within.strip().lower()), None)
+    if match is None:
+        raise UnknownNameError("borough", within, boroughs)
+    return match
+
+
+def _check_ward(
+    con: duckdb.DuckDBPyConnection, ward: str, within: str | None = None, level: str = "ward"
+) -> tuple[str, str]:
+    """A ward's loaded name and its borough; within names the borough when the ward name is used in several."""
+    within = _check_within(con, within, level) if within is not None else None
+    rows = [(a, b) for a, b in con.execute(queries.AREAS_SQL, {"level": level}).fetchall() if within in (None, b)]
+    wanted = ward.strip().lower()
+    match = next((a for a, _ in rows if a.lower() == wanted), None)
+    if match is None:
+        raise UnknownNameError(level, ward, sorted({a for a, _ in rows}))
+    boroughs = sorted({b for a, b in rows if a == match})
+    if len(boroughs) > 1:
+        raise AmbiguousNameError(f"There is a ward {match!r} in {' and in '.join(boroughs)}; name its borough with "
+                                 "--within BOROUGH.")
+    return match, boroughs[0]
+
+
+def _comparator_group(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any]) -> str | None:
+    """The comparator group (London, a police force) a name means, matched in any case, or None."""
+    groups = {g for _, g in area_groups(con, settings)}
+    return next((g for g in sorted(groups) if g.lower() == name.strip().lower()), None)
+
+
 def headline(
     con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure_ids: Sequence[str] | None = None,
     config: Config | None = None, settings: dict[str, Any] | None = None,
@@ -336,37 +377,137 @@ def league(
     When areas are ranked by rate, areas without a population (the airports area, Aviation Security) are left out
     (unless no area has one): they count towards London but are never in a league.
     """
-    if within is not None:
-        # The borough as the areas at this level name it: ward data alone is enough to list a borough's wards.
-        boroughs = [r[0] for r in con.execute(queries.BOROUGHS_AT_LEVEL_SQL, {"level": level}).fetchall()]
-        match = next((b for b in boroughs if b.lower() == within.strip().lower()), None)
-        if match is None:
-            raise UnknownNameError("borough", within, boroughs)
-        within = match
+    settings = settings or load_settings()
+    within = _check_within(con, within, level) if within is not None else None
     end = check_end(con, end, level)
     frame = comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings)
     if len(frame) and frame["rank_basis"].iloc[0] == "rate" and frame["population"].notna().any():
         frame = frame[frame["population"].notna()]
-    return frame.reset_index(drop=True)
+    if frame.empty:  # no data for the measure at all: every area, its figures unknown
+        groups = dict(area_groups(con, settings)) if level == "borough" else {}
+        areas = [(a, b) for a, b in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()
+                 if within in (None, b) and (level != "borough" or a in groups)]
+        if areas:
+            frame = pd.concat([_unknown_row(frame, a, b, groups.get(a), end, measure) for a, b in areas],
+                              ignore_index=True)
+    frame = frame.reset_index(drop=True)
+    unknown = (frame["current"].isna() | frame["previous"].isna()).to_numpy()
+    negative = frame["negative_count"].fillna(False).astype(bool).to_numpy()
+    why = {n: unavailable_reason(con, measure, end, level, config, n) for n in set(negative[unknown])}  # per measure
+    frame["reason"] = [(why[n] or _area_reason(measure, end, level, area)) if u else None
+                       for u, n, area in zip(unknown, negative, frame["area_name"])]
+    return frame
+
+
+def _unknown_row(
+    frame: pd.DataFrame, area: str, borough: str | None, group: str | None, end: dt.date, measure: Measure
+) -> pd.DataFrame:
+    """One comparison row (frame's columns) for an area with no data for a measure: every figure unknown."""
+    row = frame.iloc[:0].reindex(range(1))  # frame's columns and types, every value missing
+    row.loc[0, ["area_name", "borough", "comparator_name", "end_month", "measure_id", "measure_label",
+                "measure_unit", "direction"]] = [area, borough, group, end, measure.id, measure.label, measure.units,
+                                                 measure.direction]
+    row.loc[0, ["rank_of", "rank_of_previous", "rank_tied", "negative_count"]] = [0, 0, False, False]
+    return row
+
+
+def _reason(
+    con: duckdb.DuckDBPyConnection, measure: Measure, end: dt.date, level: str, config: Config | None,
+    negative: bool, area: str,
+) -> str:
+    """Why an area's rolling years to end are unknown for a measure: the measure's reason, or the area's."""
+    return (unavailable_reason(con, measure, end, level, config, negative, area=area)
+            or _area_reason(measure, end, level, area))
+
+
+def _area_reason(measure: Measure, end: dt.date, level: str, area: str) -> str:
+    """Why an area's figures are unknown when the measure's are known elsewhere: the area has no data then."""
+    return f"{measure.label}: no {level}-level data for {area} in the two years to {month_label(end)}."
 
 
 def metric(
     con: duckdb.DuckDBPyConnection, area: str, end: str | dt.date, measure: Measure,
+    config: Config | None = None, settings: dict[str, Any] | None = None, level: str = "borough",
+    within: str | None = None,
+) -> dict[str, Any]:
+    """One measure for a borough, a comparator (London, a police force) or a ward (level='ward', within its borough
+    when the name is ambiguous) as a plain dict with the CLI contract's fields (and a few more).
+
+    Unknown figures are null, with a reason; a ward has no comparator figures.
+    """
+    settings = settings or load_settings()
+    if level == "borough":
+        try:
+            area = _check_area(con, area, level)
+        except UnknownNameError:
+            group = _comparator_group(con, area, settings)
+            if group is None:
+                raise
+            return comparator_metric(con, group, end, measure, config, settings)
+        within = None
+    else:
+        area, within = _check_ward(con, area, within, level)
+    end = check_end(con, end, level)
+    frame = comparisons(con, [measure], end, level=level, within=within, config=config, settings=settings, area=area)
+    if frame.empty:
+        group = dict(area_groups(con, settings)).get(area) if level == "borough" else None
+        frame = _unknown_row(frame, area, within or area, group, end, measure)
+    return _result(con, frame, measure, end, level, config, settings)
+
+
+def comparator_metric(
+    con: duckdb.DuckDBPyConnection, group: str, end: str | dt.date, measure: Measure,
     config: Config | None = None, settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One measure for one borough as a plain dict with the CLI contract's fields (and a few more)."""
-    area = _check_area(con, area, "borough")
+    """One measure for a comparator group (London, a police force): its areas' total, change and rate, never a rank.
+
+    Significance is tested as for an area; the RAG rating rests on it alone (the group is its own comparator).
+    """
+    settings = settings or load_settings()
     end = check_end(con, end)
-    frame = comparisons(con, [measure], end, config=config, settings=settings, area=area)
+    frame = comparisons(con, [measure], end, config=config, settings=settings)
+    frame = frame[frame["comparator_name"] == group].reset_index(drop=True)
     if frame.empty:
-        raise SbpError(f"No data loaded for {measure.label!r} in {area}: the files this measure reads (e.g. "
-                       f"{'police.uk street-level files' if measure.police_uk or measure.police_uk_except is not None else 'MPS extracts'}) are not loaded for it.")
+        frame = _unknown_row(frame, group, None, group, end, measure)
+        return _result(con, frame, measure, end, "borough", config, settings)
+    row = frame.iloc[[0]].copy()
+    for key in COMPARATOR_FIELDS:
+        row[key] = row[f"comparator_{key}"]
+    row["area_name"], row["borough"] = group, None
+    row["change"] = row["current"] - row["previous"]
+    row["population"] = frame.loc[frame["current"].notna(), "population"].sum(min_count=1)
+    for key in ("rank", "rank_of", "rank_previous", "rank_of_previous", "rank_tied", "places_moved",
+                "share_of_parent_pct", "rank_basis"):
+        row[key] = pd.NA
+    row["negative_count"] = bool(frame["negative_count"].any())
+    row["p_value"], row["significant"] = _significance(row["current"], row["previous"], settings["significance_level"])
+    row["rag"] = _rag(row.assign(comparator_pct_change=pd.Series(pd.NA, index=row.index, dtype="Float64")),
+                      settings["rag_rule"])
+    return _result(con, row, measure, end, "borough", config, settings)
+
+
+def _result(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, measure: Measure, end: dt.date, level: str,
+    config: Config | None, settings: dict[str, Any],
+) -> dict[str, Any]:
+    """A one-area comparison frame's row as metric() gives it: with a reason when unknown, and unplaced rows."""
     out = record(frame.iloc[0])
     if out["current"] is None or out["previous"] is None:
-        out["reason"] = unavailable_reason(con, measure, end, config=config, negative=bool(out["negative_count"]),
-                                           area=area)
-    out.update(unplaced(con, frame, end, settings or load_settings()))
+        out["reason"] = _reason(con, measure, end, level, config, bool(out["negative_count"]), out["area"])
+    out.update(unplaced(con, frame, end, settings))
     return out
+
+
+def series_reason(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, measure: Measure, level: str = "borough",
+    config: Config | None = None,
+) -> str | None:
+    """Why a series frame (one area, one measure) has no count in any month, or None when it has any."""
+    if frame["offence_count"].notna().any():
+        return None
+    end = pd.Timestamp(frame["month"].max()).date() if len(frame) else latest_month(con, level)
+    area = frame["area_name"].iloc[0] if len(frame) else "this area"
+    return _reason(con, measure, end, level, config, False, area)
 
 
 def unplaced(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, end: dt.date, settings: dict[str, Any]) -> dict[str, Any]:

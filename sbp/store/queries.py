@@ -85,6 +85,8 @@ SELECT file_id, file_name, file_format, row_count, first_month, last_month, mont
 FROM source_files ORDER BY file_id
 """
 LAST_LOADED_SQL = "SELECT max(loaded_at) FROM source_files"
+# The area levels (borough, ward, lsoa) with any month loaded.
+LEVELS_LOADED_SQL = "SELECT DISTINCT area_level FROM month_index ORDER BY area_level"
 AREAS_ALL_LEVELS_SQL = "SELECT DISTINCT area_level, area_name, borough FROM area_index"
 # The file a connection reads (each store version is its own file).
 DATABASE_PATH_SQL = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"

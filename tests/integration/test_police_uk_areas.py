@@ -11,7 +11,7 @@ import pytest
 
 from sbp import metrics, store
 from sbp.config import police_uk_measures
-from sbp.errors import IngestError, SbpError, UnknownNameError
+from sbp.errors import IngestError, UnknownNameError
 from sbp.ingest import ingest
 from tests.conftest import REPO, SHARED
 
@@ -144,8 +144,9 @@ def test_police_uk_measures_never_count_mps_rows(db, write_csv):
     mps = "MajorText,MinorText,LookUp_BoroughName," + ",".join(f"2023{m:02d}" for m in range(1, 13)) + "\n"
     mps += "Burglary,Domestic Burglary,Bromley," + ",".join(["5"] * 12) + "\n"
     ingest([write_csv("mps.csv", mps), write_csv("pop.csv", "area,population\nBromley,10000\n")], db=db)
-    with store.connect_read(db) as con, pytest.raises(SbpError, match="police.uk street-level files"):
-        metrics.metric(con, "Bromley", "2023-12", police_uk_measures()["all_crime"])
+    with store.connect_read(db) as con:
+        result = metrics.metric(con, "Bromley", "2023-12", police_uk_measures()["all_crime"])
+    assert result["current"] is None and "police.uk street-level files" in result["reason"]
 
 
 def test_a_workbook_that_is_not_the_ons_estimates_is_refused_in_one_line(db, write_csv):
