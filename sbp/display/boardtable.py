@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from sbp.metrics.periods import add_months, rolling_year_label
+from sbp.metrics.periods import previous_year, rolling_year_label
 from sbp.display import formatting
+from sbp.metrics.figures import pct_change
 from sbp.display.htmltable import table_html
 
 LONDON = "London"
@@ -81,10 +82,10 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
     carries them exactly; style() and cell_text() format them for display."""
     if order is not None:
         rows = rows.set_index("measure_id").loc[[m for m in order if m in set(rows["measure_id"])]].reset_index()
-    previous_label, current_label = rolling_year_label(add_months(end, -12)), rolling_year_label(end)
+    previous_label, current_label = rolling_year_label(previous_year(end)[1]), rolling_year_label(end)
 
     def pct(current: pd.Series, previous: pd.Series) -> pd.Series:
-        values = [formatting.pct_change(c, p) for c, p in zip(current, previous)]
+        values = [pct_change(c, p) for c, p in zip(current, previous)]
         return pd.array([None if v is None else float(v) for v in values], dtype="Float64")
 
     return pd.DataFrame({
@@ -151,7 +152,7 @@ def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
     """The count, rate and rank cards of one comparison row."""
     v = {name: formatting.known(row.get(name)) for name in (
         "current", "previous", "rate_per_1000", "rate_per_1000_previous", "rank", "rank_of", "rank_previous")}
-    pct = formatting.pct_change(v["current"], v["previous"])
+    pct = pct_change(v["current"], v["previous"])
     rate_change = (None if v["rate_per_1000"] is None or v["rate_per_1000_previous"] is None
                    else formatting.round_half_up(v["rate_per_1000"], 2) - formatting.round_half_up(v["rate_per_1000_previous"], 2))
     places = None if v["rank"] is None or v["rank_previous"] is None else int(v["rank_previous"]) - int(v["rank"])

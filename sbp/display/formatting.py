@@ -72,14 +72,6 @@ def round_half_up(value: Any, places: int) -> Decimal:
     return (Decimal(sign * whole).scaleb(-places)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def pct_change(current: Any, previous: Any) -> Fraction | None:
-    """(current - previous) / previous x 100 exactly from the two counts; None when unknown or previous is 0."""
-    current, previous = known(current), known(previous)
-    if current is None or previous is None or previous <= 0:
-        return None
-    return Fraction(int(current) - int(previous), int(previous)) * 100
-
-
 # --- text --------------------------------------------------------------------------------------
 
 def fmt_count(value: Any, na: str = NA) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sbp.metrics.figures import pct_change
 from sbp.display import boardtable, formatting, narrative
 from sbp.report import trace
 
@@ -41,10 +42,10 @@ def frame(*rows: dict) -> pd.DataFrame:
 
 
 def test_pct_is_exact_from_the_counts_and_rounded_half_up():
-    assert formatting.pct_change(429, 400) == Fraction(29, 4)
-    assert formatting.pct_change(5, 0) is None and formatting.pct_change(pd.NA, 5) is None
-    assert formatting.fmt_pct(formatting.pct_change(429, 400), signed=True) == "+7.3%"
-    assert formatting.fmt_pct(formatting.pct_change(371, 400), signed=True) == "-7.3%"
+    assert pct_change(429, 400) == Fraction(29, 4)
+    assert pct_change(5, 0) is None and pct_change(pd.NA, 5) is None
+    assert formatting.fmt_pct(pct_change(429, 400), signed=True) == "+7.3%"
+    assert formatting.fmt_pct(pct_change(371, 400), signed=True) == "-7.3%"
     assert formatting.fmt_pct(7.25, signed=True) == "+7.3%"          # the float SQL gives reads the same
     assert formatting.fmt_pct(np.float64(0.15)) == "0.2%"             # 0.15 is 0.1499... in binary: still half up
     assert formatting.fmt_pct(0, signed=True) == "no change"
