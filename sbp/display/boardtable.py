@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sbp.metrics.periods import previous_year, rolling_year_label
+from sbp.config import DEFAULT_UNITS
 from sbp.display import formatting
 from sbp.metrics.figures import pct_change
 from sbp.display.htmltable import table_html
@@ -142,10 +143,12 @@ def change_tone(change: Any, direction: str) -> str:
     return "good" if (change < 0) == (direction == "lower_is_better") else "bad"
 
 
-def units_of(row: Mapping[str, Any]) -> str:
-    """What one comparison row's measure counts ('offences', 'incidents': its measure_unit, from Measure.units)."""
-    units = formatting.known(row.get("measure_unit"))
-    return str(units) if units else "offences"
+def units_of(rows: pd.DataFrame | Mapping[str, Any]) -> str:
+    """What comparison rows' measure counts ('offences', 'incidents': their measure_unit, from Measure.units)."""
+    if isinstance(rows, pd.DataFrame):
+        return units_of(rows.iloc[0]) if len(rows) and "measure_unit" in rows else DEFAULT_UNITS
+    units = formatting.known(rows.get("measure_unit"))
+    return str(units) if units else DEFAULT_UNITS
 
 
 def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sbp.config import UNITS, unit_word
+from sbp.config import DEFAULT_UNITS, UNITS, unit_word
 from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, is_missing, ordinal, round_half_up
 from sbp.display.boardtable import areas_of
 
@@ -192,7 +192,7 @@ def _read(row: Any) -> dict[str, Any]:
     label = _get(row, "measure_label", "measure")
     r["label"] = str(label) if label is not None and str(label).strip() else "This measure"
     units = _get(row, "measure_unit", "unit")
-    r["units"] = str(units).strip() if units is not None and str(units).strip() else "offences"
+    r["units"] = str(units).strip() if units is not None and str(units).strip() else DEFAULT_UNITS
     area = _get(row, "area_name", "area")
     r["area"] = str(area) if area is not None and str(area).strip() else "the area"
     r["month"] = _month(row)

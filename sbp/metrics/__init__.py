@@ -16,7 +16,7 @@ from sbp.metrics import materialized as stored_cube
 from sbp.metrics import queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
-from sbp.config import Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
+from sbp.config import DEFAULT_UNITS, Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
 from sbp.errors import PeriodError, SbpError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
@@ -399,7 +399,7 @@ def record(row: pd.Series) -> dict[str, Any]:
 
     out = {
         "area": row["area_name"], "end": row["end_month"].strftime("%Y-%m"), "measure": row["measure_id"],
-        "measure_label": row["measure_label"], "unit": row.get("measure_unit", "offences"),
+        "measure_label": row["measure_label"], "unit": row.get("measure_unit", DEFAULT_UNITS),
     }
     out["comparator_name"] = clean(row["comparator_name"])
     for name in CONTRACT_FIELDS[3:]:
