@@ -97,7 +97,7 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         "RAG": [formatting.rag_label(r) for r in rows["rag"]],
         "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
         "Rank": [formatting.rank_text(r, n, na=None) for r, n in zip(rows["rank"], rows["rank_of"])],
-        "Movement": [formatting.rank_movement(r, p, na=None) for r, p in zip(rows["rank"], rows["rank_previous"])],
+        "Movement": [formatting.rank_movement(m, na=None) for m in rows["places_moved"]],
         f"{comparator_of(rows)} % difference": pct(rows["comparator_current"], rows["comparator_previous"]),
         "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
     })
@@ -154,11 +154,11 @@ def units_of(rows: pd.DataFrame | Mapping[str, Any]) -> str:
 def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
     """The count, rate and rank cards of one comparison row."""
     v = {name: formatting.known(row.get(name)) for name in (
-        "current", "previous", "rate_per_1000", "rate_per_1000_previous", "rank", "rank_of", "rank_previous")}
+        "current", "previous", "rate_per_1000", "rate_per_1000_previous", "rank", "rank_of", "places_moved")}
     pct = pct_change(v["current"], v["previous"])
     rate_change = (None if v["rate_per_1000"] is None or v["rate_per_1000_previous"] is None
                    else formatting.round_half_up(v["rate_per_1000"], 2) - formatting.round_half_up(v["rate_per_1000_previous"], 2))
-    places = None if v["rank"] is None or v["rank_previous"] is None else int(v["rank_previous"]) - int(v["rank"])
+    places = v["places_moved"]
     direction = str(row.get("direction") or "lower_is_better")
     count_change = None if v["current"] is None or v["previous"] is None else v["current"] - v["previous"]
     return (
