@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from sbp.config import COMPARATOR_GROUPS, comparator_group
+from sbp.config.areas import area_key
 from sbp.metrics import queries
 
 ALL_AREAS = "All areas"
@@ -55,9 +56,9 @@ def area_groups(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> lis
         name = forces.pop() if len(forces) == 1 else ALL_AREAS
         rows = [(a, name) for a, _ in rows]
     elif not isinstance(mode, str):
-        listed = {a.lower() for a in mode}
+        listed = {area_key(a) for a in mode}
         name = settings.get("comparator_name") or "Comparator group"
-        rows = [(a, name if a.lower() in listed else f) for a, f in rows]
+        rows = [(a, name if area_key(a) in listed else f) for a, f in rows]
     return rows
 
 
