@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from sbp.web import appdata, urlstate
+from sbp.web import appdata, context
 from sbp.display import formatting, present
-from sbp.config import COMPARATOR_GROUPS, comparator_group
 from sbp.errors import ConfigError
 from sbp.metrics.periods import month_label
 
@@ -22,35 +21,13 @@ except ConfigError as exc:  # a settings or measures file that does not load: sa
     st.error(formatting.literal(str(exc)), icon=":material/error:")
     st.stop()
 
-GROUPS = COMPARATOR_GROUPS
 params = st.query_params
-
 state = st.session_state
-GLOBALS = ("borough", "end", "group", "present")
 
-# First run of a session: take the global controls from the link, checked against what is loaded.
-if "sbp_borough" not in state:
-    default_borough = settings["focus_borough"] if settings["focus_borough"] in info.boroughs else info.boroughs[0]
-    # ?area= opens the dashboard for any area (e.g. Bristol); ?borough= is the older spelling.
-    borough, note1 = urlstate.pick(params.get("area") or params.get("borough"), info.boroughs, default_borough, "area")
-    end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
-    group, note3 = urlstate.pick(params.get("group"), list(GROUPS), "all", "comparator group")
-    state.update(sbp_borough=borough, sbp_end=end, sbp_group=group, sbp_present=urlstate.is_on(params.get("present")))
-    note0 = None if settings["focus_borough"] in info.boroughs else (
-        f"The focus area in the settings, {settings['focus_borough']!r}, is not in the loaded data; "
-        f"showing {default_borough} instead. Check focus_borough in the settings file.")
-    state["g_notices"] = [n for n in (note0, note1, note2, note3) if n]
-comparator = info.forces.get(state["sbp_borough"], "London")  # the focus area's police force area ('London': the Met)
-in_force = [b for b in info.boroughs if info.forces.get(b) == comparator]  # the focus area's force's areas
-group_labels = GROUPS | {"all": f"All {comparator}"}
-if comparator != "London":  # inner/outer London means nothing elsewhere
-    group_labels = {k: v for k, v in group_labels.items() if k not in ("outer", "inner")} | {"similar": "Similar areas"}
-if not set(settings["similar_boroughs"]) & (set(in_force) - {state["sbp_borough"]}):
-    del group_labels["similar"]  # no configured similar area is loaded: the group would be the focus alone
-if state["sbp_group"] not in group_labels:
-    state["sbp_group"] = "all"
-if state["sbp_end"] not in info.valid_ends:  # a new extract can move the loaded months under a session
-    state["sbp_end"] = info.valid_ends[-1]
+if "sbp_borough" not in state:  # a session's first run: the global controls come from the link
+    first_run, notices = context.from_link(params, info, settings)
+    state.update(first_run, g_notices=notices)
+comparators = context.settle(state, info, settings)
 
 
 def keep(name: str) -> None:
@@ -59,14 +36,14 @@ def keep(name: str) -> None:
 
 
 if not state["sbp_present"]:
-    for name in GLOBALS:
+    for name in context.GLOBALS:
         state[f"g_{name}"] = state[f"sbp_{name}"]
     with st.sidebar:
         st.markdown(f"**{settings['partnership_name']}**")
-        st.selectbox("Focus borough" if comparator == "London" else "Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
+        st.selectbox("Focus borough" if comparators.name == "London" else "Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
         st.selectbox("Period ending", info.valid_ends, key="g_end", format_func=month_label, on_change=keep, args=("end",),
                      help="The last month of the rolling year; the comparison is with the 12 months before.")
-        st.radio("Compare with", list(group_labels), key="g_group", format_func=group_labels.get, horizontal=True,
+        st.radio("Compare with", list(comparators.labels), key="g_group", format_func=comparators.labels.get, horizontal=True,
                  on_change=keep, args=("group",))
         st.toggle("Presenter mode", key="g_present", on_change=keep, args=("present",),
                   help="Hide the controls and enlarge everything for screen sharing.")
@@ -79,10 +56,7 @@ if presenting:
 elif "present" in params:
     del params["present"]
 
-comparators = {kind: comparator_group(kind, state["sbp_borough"], in_force, settings["similar_boroughs"])
-               for kind in group_labels}
-
-priority_pages = {p.id.replace("_", "-"): p for p in config.priorities}
+priority_pages = context.priority_paths(config)
 # Start the server with `python -m sbp.web`: under a plain `streamlit run app.py`, the pages/ folder makes the first
 # session after a start run in Streamlit's old multipage mode, which knows none of these url_paths.
 overview = st.Page("pages/overview_page.py", title="Overview", url_path="board", icon=":material/table_chart:", default=True)
@@ -100,13 +74,7 @@ data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=
 page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
                      position="hidden" if presenting else "sidebar")
 
-st.session_state["sbp"] = {
-    "inputs": inputs, "info": info, "settings": settings, "config": config,
-    "borough": state["sbp_borough"], "end": state["sbp_end"], "group": state["sbp_group"],
-    "comparators": comparators, "group_label": group_labels[state["sbp_group"]], "present": presenting,
-    "comparator": comparator,
-    "priority": priority_pages.get(page.url_path),
-}
+state[context.KEY] = context.page_context(state, inputs, info, settings, config, comparators, page.url_path)
 
 if info.is_synthetic:
     st.warning("**Synthetic demo data.** These figures are generated for demonstration and are not real crime data.",
@@ -123,23 +91,22 @@ def exit_presenter() -> None:
     state.update(sbp_present=False)
 
 
+stamp = f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>'
 if presenting:
     # Slides: the board pages in order, next/previous by arrow key or one click; Esc leaves presenter mode.
-    slides = board
-    here = next((i for i, p in enumerate(slides) if p is page or (i == 0 and page is overview_link)), None)
+    around = context.neighbours(board, overview if page is overview_link else page)
     with st.container(key="sbp_slide_nav", horizontal=True):
-        st.markdown(f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>',
-                    unsafe_allow_html=True)
-        if here is not None:
-            if st.button("Previous", key="g_prev", icon=":material/arrow_back:", shortcut="Left", disabled=here == 0):
-                st.switch_page(slides[here - 1])
+        st.markdown(stamp, unsafe_allow_html=True)
+        if around is not None:
+            previous, following = around
+            if st.button("Previous", key="g_prev", icon=":material/arrow_back:", shortcut="Left", disabled=previous is None):
+                st.switch_page(previous)
             if st.button("Next", key="g_next", icon=":material/arrow_forward:", shortcut="Right",
-                         disabled=here == len(slides) - 1):
-                st.switch_page(slides[here + 1])
+                         disabled=following is None):
+                st.switch_page(following)
         st.button("Exit", key="g_exit_present", icon=":material/close:", shortcut="Esc", on_click=exit_presenter,
                   help="Leave presenter mode")
 else:
-    st.markdown(f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>',
-                unsafe_allow_html=True)
+    st.markdown(stamp, unsafe_allow_html=True)
 
 page.run()

@@ -5,16 +5,17 @@ import secrets
 import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata, auth
+from sbp.web import appdata, auth, context
 from sbp import store
 from sbp.store import objective_edits
 from sbp.display.htmltable import table_html
 from sbp.errors import SbpError
 from sbp.ingest import ingest, save_uploads
 from sbp.display.formatting import data_stamp, literal
+from sbp.config.settings import too_large, upload_limit_mb
 
-ctx = st.session_state["sbp"]
-info = ctx["info"]
+ctx = context.current()
+info = ctx.info
 
 st.title("Data")
 failure = store.last_failure()
@@ -24,7 +25,7 @@ if failure:
 st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
             + ("This store holds the **synthetic demo data**." if info.is_synthetic else ""))
 
-files = appdata.loaded_files(ctx["inputs"])
+files = appdata.loaded_files(ctx.inputs)
 st.subheader("Files loaded")
 st.dataframe(files, hide_index=True, width="stretch", column_config={
     "file_name": "File", "file_format": "Format", "row_count": st.column_config.NumberColumn("Rows", format="localized"),
@@ -40,7 +41,7 @@ if not changes:
     st.caption("No objective or sub-objective status has been changed on the dashboard; the statuses are as shipped "
                "in data/objectives.toml.")
 else:
-    titles = {p.id: p.title for p in ctx["config"].priorities}
+    titles = {p.id: p.title for p in ctx.config.priorities}
     st.markdown(table_html(pd.DataFrame({
         "When": [c["changed_at"].replace("T", " ") for c in changes], "Who": [c["changed_by"] for c in changes],
         "Priority": [titles.get(c["priority"], c["priority"]) for c in changes],
@@ -71,21 +72,17 @@ elif not st.session_state.get("data_admin"):
             else:
                 st.error(refusal)
 else:
-    limit_mb = int(ctx["settings"]["upload_limit_mb"])
-    xlsx_limit_mb = int(ctx["settings"]["xlsx_upload_limit_mb"])
+    limit_mb, xlsx_limit_mb = upload_limit_mb(ctx.settings, ".csv"), upload_limit_mb(ctx.settings, ".xlsx")
     st.caption(f"Signed in as {st.session_state['data_admin']}. MPS borough/ward/LSOA extracts, police.uk street-level "
                f"files, long-format counts or populations (CSV, up to {limit_mb} MB each), and the MPS Monthly Crime "
                f"Dashboard workbook (.xlsx up to {xlsx_limit_mb} MB, or its CSV export). All files load or none do.")
     uploads = st.file_uploader("CSV or .xlsx files", type=["csv", "xlsx"], accept_multiple_files=True, key="data_uploads",
                                max_upload_size=max(limit_mb, xlsx_limit_mb))
     if uploads and st.button("Load these files", type="primary", key="data_load"):
-        def limit_of(name: str) -> int:
-            return xlsx_limit_mb if name.lower().endswith(".xlsx") else limit_mb
-
-        too_big = [u.name for u in uploads if u.size > limit_of(u.name) * 1024 * 1024]
+        too_big = [u.name for u in uploads if too_large(ctx.settings, u.name, u.size)]
         if too_big:
-            st.error(f"{literal(', '.join(too_big))}: larger than the {limit_of(too_big[0])} MB limit for such files; load it with "
-                     "`python -m sbp ingest`.")
+            st.error(f"{literal(', '.join(too_big))}: larger than the {upload_limit_mb(ctx.settings, too_big[0])} MB "
+                     "limit for such files; load it with `python -m sbp ingest`.")
         else:
             try:
                 with store.upload_dir() as tmp, st.status("Loading...", expanded=True) as box:

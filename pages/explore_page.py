@@ -3,50 +3,49 @@
 import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata, urlstate
-from sbp.display import charts, formatting
-from sbp.metrics.periods import add_months, month_label, month_range
+from sbp.web import appdata, context, urlstate
+from sbp.display import charts, formatting, pageviews
+from sbp.metrics.periods import month_label, same_length_to, trend_window
 
-ctx = st.session_state["sbp"]
-inputs, info = ctx["inputs"], ctx["info"]
+ctx = context.current()
+inputs, info = ctx.inputs, ctx.info
 
 st.title("Explore")
 
 options, labels = appdata.measure_choices(info)
-months = month_range(info.first_month, info.last_month)
-wards = list(info.wards.get(ctx["borough"], ()))
+months = list(info.months)
+wards = list(info.wards.get(ctx.borough, ()))
 
 if "ex_measures" not in st.session_state:
     q = st.query_params
     chosen, n1 = urlstate.pick_many(q.get_all("measure"), options,
                                     ["burglary"] if "burglary" in options else options[:1], "category", plural="categories")
-    areas, n2 = urlstate.pick_many(q.get_all("area"), list(info.boroughs), [ctx["borough"]], "borough")
+    areas, n2 = urlstate.pick_many(q.get_all("area"), list(info.boroughs), [ctx.borough], "borough")
     ward_pick, n3 = urlstate.pick_many(q.get_all("ward"), wards, [], "ward")
-    start, n4 = urlstate.pick_month(q.get("from"), [m for m in months if m <= ctx["end"]],
-                                    max(info.first_month, add_months(ctx["end"], -35)), "start month")
+    start, n4 = urlstate.pick_month(q.get("from"), [m for m in months if m <= ctx.end],
+                                    trend_window(ctx.end, info.first_month)[0], "start month")
     view, _ = urlstate.pick(q.get("view"), ["monthly", "rolling"], "monthly", "view")
     unit, _ = urlstate.pick(q.get("unit"), ["counts", "rates"], "counts", "unit")
-    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range_default=(start, ctx["end"]),
-                            ex_period_end=ctx["end"],
+    st.session_state.update(ex_measures=chosen, ex_areas=areas, ex_wards=ward_pick, ex_range_default=(start, ctx.end),
+                            ex_period_end=ctx.end,
                             ex_view=view, ex_unit=unit, ex_london=urlstate.is_on(q.get("london")))
     for notice in (n1, n2, n3, n4):
         if notice:
             st.info(notice, icon=":material/link_off:")
 
-if st.session_state.get("ex_period_end") != ctx["end"]:
+if st.session_state.get("ex_period_end") != ctx.end:
     # The sidebar's period end moved: the month range follows it (keeping its length where the data allows).
-    old_start, old_end = st.session_state.get("ex_range", st.session_state["ex_range_default"])
-    length = (old_end.year - old_start.year) * 12 + old_end.month - old_start.month
-    st.session_state["ex_range"] = (max(info.first_month, add_months(ctx["end"], -length)), ctx["end"])
-    st.session_state["ex_period_end"] = ctx["end"]
+    old_range = st.session_state.get("ex_range", st.session_state["ex_range_default"])
+    st.session_state["ex_range"] = same_length_to(old_range, ctx.end, info.first_month)
+    st.session_state["ex_period_end"] = ctx.end
 
 left, right = st.columns(2)
 with left:
     st.multiselect("Crime categories and measures", options, key="ex_measures", format_func=labels.get,
                    max_selections=6, placeholder="Choose one or more")
-    st.multiselect("Boroughs" if ctx["comparator"] == "London" else "Areas", list(info.boroughs), key="ex_areas",
+    st.multiselect("Boroughs" if ctx.comparator == "London" else "Areas", list(info.boroughs), key="ex_areas",
                    max_selections=12)
-    st.multiselect(f"Wards in {ctx['borough']}", wards, key="ex_wards", max_selections=12,
+    st.multiselect(f"Wards in {ctx.borough}", wards, key="ex_wards", max_selections=12,
                    disabled=not wards, help="Ward figures come from the MPS ward-level extract.")
 with right:
     # A range slider is a range only when given a (start, end) value, so the default goes in value=, not state.
@@ -56,7 +55,7 @@ with right:
     st.radio("Show", ["counts", "rates"], key="ex_unit", horizontal=True,
              format_func={"counts": "Offences", "rates": "Rate per 1,000 residents"}.get,
              help="Rates need a population figure; wards have none unless ward populations are loaded.")
-    st.checkbox(f"Include the {ctx['comparator']} total", key="ex_london")
+    st.checkbox(f"Include the {ctx.comparator} total", key="ex_london")
 
 measures, areas, chosen_wards = st.session_state["ex_measures"], st.session_state["ex_areas"], st.session_state["ex_wards"]
 start, end = st.session_state["ex_range"]
@@ -75,28 +74,14 @@ if chosen_wards:
     frames.append(appdata.series(inputs, tuple(chosen_wards), tuple(measures), start, end, "ward"))
 data = pd.concat(frames, ignore_index=True)
 
-rolling = st.session_state["ex_view"] == "rolling"
-rates = st.session_state["ex_unit"] == "rates"
-value = "rolling_12_total" if rolling else "offence_count"
-if rates:
-    rate_value = "rolling_12_rate_per_1000" if rolling else "rate_per_1000"
-    if data[rate_value].isna().all():
-        st.warning("No chosen area has a population figure, so rates cannot be shown; showing offences instead.")
-    else:
-        value = rate_value
-units_shown = set(data["measure_unit"].dropna()) if "measure_unit" in data else set()
-units = units_shown.pop() if len(units_shown) == 1 else ("offences" if not units_shown else "counts")
-title = charts.value_title(value, units)
-shown = data[["measure_label", "area_name", "month", value]].rename(columns={
-    "measure_label": "Category", "area_name": "Area", "month": "Month", value: title})
-shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
-if value.endswith("rate_per_1000"):  # rates to 2 decimals on screen and in the CSV, still numbers
-    shown[shown.columns[-1]] = pd.array([None if formatting.is_missing(v) else float(formatting.round_half_up(v, 2))
-                                         for v in shown[shown.columns[-1]]], dtype="Float64")
+view = pageviews.explore_view(data, rolling=st.session_state["ex_view"] == "rolling",
+                              rates=st.session_state["ex_unit"] == "rates")
+if view.rates_missing:
+    st.warning("No chosen area has a population figure, so rates cannot be shown; showing offences instead.")
 
-st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=value, presenter=ctx["present"], units=units)),
-                   width="stretch")
-st.dataframe(formatting.styled(shown, {title: "rate" if "rate" in value else "count"}, missing_as_text=True), hide_index=True,
-             width="stretch")  # a month with no rolling year yet reads "n/a", never a grey "None"
-st.download_button("Download exactly this (CSV)", formatting.csv_bytes(shown), mime="text/csv",
+st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=view.value, presenter=ctx.present,
+                                                               units=view.units)), width="stretch")
+st.dataframe(formatting.styled(view.table, {view.title: "rate" if "rate" in view.value else "count"}, missing_as_text=True),
+             hide_index=True, width="stretch")  # a month with no rolling year yet reads "n/a", never a grey "None"
+st.download_button("Download exactly this (CSV)", formatting.csv_bytes(view.table), mime="text/csv",
                    file_name=f"explore-{start:%Y-%m}-to-{end:%Y-%m}.csv", key="ex_download")

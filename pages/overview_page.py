@@ -2,30 +2,33 @@
 
 import streamlit as st
 
-from sbp.web import appdata
+from sbp import store
+from sbp.web import appdata, context
 from sbp.display import boardtable, formatting
+from sbp.errors import SbpError
 from sbp.metrics.periods import rolling_year_span
+from sbp.report import MIME_TYPES, report_bytes, report_file_name
 
-ctx = st.session_state["sbp"]
-borough, end = ctx["borough"], ctx["end"]
+ctx = context.current()
+borough, end = ctx.borough, ctx.end
 
 st.title(f"{borough}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
-           f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx['comparator'])}.")
+           f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx.comparator)}.")
 
-headline = appdata.headline(ctx["inputs"], borough, end)
-for warning in appdata.quality_warnings(ctx["inputs"], end):
+headline = appdata.headline(ctx.inputs, borough, end)
+for warning in appdata.quality_warnings(ctx.inputs, end):
     st.warning(formatting.literal(warning), icon=":material/warning:")
-for priority in ctx["config"].priorities:
+for priority in ctx.config.priorities:
     rows = headline[headline["measure_id"].isin(priority.measures)]
     st.subheader(priority.title)
     table = boardtable.board_table(rows, end, list(priority.measures))
     st.markdown(boardtable.board_html(table), unsafe_allow_html=True)
     for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
-        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx["inputs"], row.measure_id, end,
-                                                                   negative=bool(row.negative_count), area=ctx["borough"])))
+        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx.inputs, row.measure_id, end,
+                                                                           negative=bool(row.negative_count), area=ctx.borough)))
 
-if ctx["present"]:
+if ctx.present:
     st.stop()
 
 st.download_button(
@@ -33,37 +36,27 @@ st.download_button(
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander("How these figures are worked out"):
-    st.markdown(boardtable.definitions_markdown(ctx["settings"], ctx["comparator"]))
+    st.markdown(boardtable.definitions_markdown(ctx.settings, ctx.comparator))
 
-# --- board report download: the same build_report as `python -m sbp report` --------------------------------
-if not ctx["present"]:
-    import tempfile
-    from pathlib import Path
-
-    from sbp import store
-    from sbp.errors import SbpError
-    from sbp.report import FORMATS, MIME_TYPES, build_report
-
-    st.subheader("Board report")
-    st.caption(f"The full report for this {'borough' if ctx['comparator'] == 'London' else 'area'} and period: each priority's objectives, table, commentary and charts, "
-               "with definitions, caveats and the provenance of every file, ready for the board.")
-    report_labels = {"pdf": "PDF", "html": "HTML", "pptx": "PowerPoint"}
-    report_format = st.radio("Report format", list(report_labels), format_func=report_labels.get, horizontal=True,
-                             key="ov_report_format")
-    report_key = (ctx["inputs"], borough, end, report_format)
-    if st.button("Prepare report", key="ov_report_prepare", icon=":material/description:"):
-        try:
-            with st.spinner(f"Preparing the {report_labels[report_format]} report..."), \
-                    tempfile.TemporaryDirectory(prefix="sbp-report-") as report_dir:
-                report_path = build_report(store.resolve_db_path(), end, borough, report_format,
-                                           Path(report_dir) / f"report{FORMATS[report_format]}")
-                st.session_state["ov_report"] = (report_key, report_path.read_bytes())
-        except SbpError as exc:
-            st.error(str(exc))
-    prepared = st.session_state.get("ov_report")
-    if prepared and prepared[0] == report_key:
-        st.download_button(
-            f"Download the report ({report_labels[report_format]})", prepared[1],
-            file_name=f"board-report-{borough}-{end:%Y-%m}{FORMATS[report_format]}".replace(" ", "-"),
-            mime=MIME_TYPES[report_format], key="ov_report_download", icon=":material/download:",
-        )
+# The board report: the same report as `python -m sbp report`.
+st.subheader("Board report")
+st.caption(f"The full report for this {ctx.area_word} and period: each priority's objectives, table, commentary and "
+           "charts, with definitions, caveats and the provenance of every file, ready for the board.")
+report_labels = {"pdf": "PDF", "html": "HTML", "pptx": "PowerPoint"}
+report_format = st.radio("Report format", list(report_labels), format_func=report_labels.get, horizontal=True,
+                         key="ov_report_format")
+report_key = (ctx.inputs, borough, end, report_format)
+if st.button("Prepare report", key="ov_report_prepare", icon=":material/description:"):
+    try:
+        with st.spinner(f"Preparing the {report_labels[report_format]} report..."):
+            st.session_state["ov_report"] = (report_key, report_bytes(store.resolve_db_path(), end, borough,
+                                                                      report_format))
+    except SbpError as exc:
+        st.error(str(exc))
+prepared = st.session_state.get("ov_report")
+if prepared and prepared[0] == report_key:
+    st.download_button(
+        f"Download the report ({report_labels[report_format]})", prepared[1],
+        file_name=report_file_name(borough, end, report_format), mime=MIME_TYPES[report_format],
+        key="ov_report_download", icon=":material/download:",
+    )

@@ -6,17 +6,18 @@ in brief fit one screen (1366x768 and up); the objectives' details are one click
 
 import streamlit as st
 
-from sbp.web import appdata, auth
-from sbp.display import boardtable, exceptions_view, narrative, panels
+from sbp.web import appdata, auth, context
+from sbp.display import boardtable, exceptions_view, narrative, pageviews, panels
 from sbp.store import objective_edits
 from sbp.errors import SbpError
-from sbp.config.objectives import flatten, load_statuses, review_warning
-from sbp.metrics.periods import add_months, month_label, rolling_year_span
-from sbp.display.formatting import fmt_pct, is_missing, known, literal, pct_change, rag_badge
+from sbp.config.objectives import load_statuses
+from sbp.metrics.figures import first_with_data
+from sbp.metrics.periods import month_label, rolling_year_span
+from sbp.display.formatting import is_missing, literal
 
-ctx = st.session_state["sbp"]
-priority, inputs, borough, end = ctx["priority"], ctx["inputs"], ctx["borough"], ctx["end"]
-config, presenting = ctx["config"], ctx["present"]
+ctx = context.current()
+priority, inputs, borough, end = ctx.priority, ctx.inputs, ctx.borough, ctx.end
+config, presenting = ctx.config, ctx.present
 key = f"pr_{priority.id}_measure"
 
 st.title(priority.title)
@@ -25,9 +26,7 @@ st.caption(f"{borough}, rolling year {rolling_year_span(end)} against the 12 mon
 labels = {m: config.measures[m].label for m in priority.measures}
 headline = appdata.headline(inputs, borough, end)
 rows = headline[headline["measure_id"].isin(priority.measures)]
-# The page opens on its first measure with a figure for this period.
-with_data = [m for m in priority.measures if rows.loc[rows["measure_id"] == m, "current"].notna().any()]
-first = with_data[0] if with_data else priority.measures[0]
+first = first_with_data(priority.measures, rows)  # the page opens on its first measure with a figure
 appdata.seed_from_url(key, "measure", list(priority.measures), first, "measure", labels)
 if presenting:
     measure_id = st.session_state[key] or first
@@ -53,20 +52,9 @@ def show_unavailable() -> None:
             icon=":material/info:")
 
 
-def value(name):
-    return known(row[name])
-
-
-london = pct_change(value("comparator_current"), value("comparator_previous"))  # exact, as in the board table
-cards = [panels.card_html(card.label, card.value, card.delta, card.tone) for card in boardtable.metric_cards(row.to_dict())]
-cards.append(panels.card_html(
-    "RAG status", "", None if london is None else f"{ctx['comparator']} {fmt_pct(london, signed=True)}"
-    + ("; significant change" if value("significant") is True else ""), value_html=rag_badge(value("rag"))))
-
-period_start = add_months(end, -11)
+cards = pageviews.cards_html(row, ctx.comparator)
 objectives = [o for o, _ in objective_edits.current_objectives(priority.id)]
-warnings = {o.number: review_warning(o.updated, period_start, end) for o in flatten(objectives)}
-stale = sorted({o.updated for o in flatten(objectives) if warnings[o.number]})
+reviews = pageviews.reviews(objectives, end)
 
 if presenting:
     main, side = st.columns([3.2, 1.1], gap="medium")
@@ -74,7 +62,7 @@ if presenting:
         if unavailable:
             show_unavailable()
         else:
-            st.markdown(f'<div class="sbp-cards">{"".join(cards)}</div>', unsafe_allow_html=True)
+            st.markdown(cards, unsafe_allow_html=True)
             left, right = st.columns(2)
             with left:
                 st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 190,
@@ -87,13 +75,12 @@ if presenting:
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
         if objectives:
             st.markdown(panels.objectives_brief_html(objectives), unsafe_allow_html=True)
-            if stale:
-                st.markdown(f'<div class="sbp-review">Statuses last reviewed {stale[-1]:%-d %b %Y}, before this '
+            if reviews.stale:
+                st.markdown(f'<div class="sbp-review">Statuses last reviewed {reviews.stale:%-d %b %Y}, before this '
                             "period.</div>", unsafe_allow_html=True)
             with st.expander("Details"):
                 for objective in objectives:
-                    st.markdown(panels.objective_html(objective, warnings[objective.number]
-                                                      or f"Last updated {objective.updated:%-d %B %Y}"),
+                    st.markdown(panels.objective_html(objective, reviews.notes[objective.number]),
                                 unsafe_allow_html=True)
         else:
             st.markdown("No objectives are recorded for this priority yet.")
@@ -102,7 +89,7 @@ if presenting:
 if unavailable:
     show_unavailable()
 else:
-    st.markdown(f'<div class="sbp-cards">{"".join(cards)}</div>', unsafe_allow_html=True)
+    st.markdown(cards, unsafe_allow_html=True)
     st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
     left, right = st.columns(2)
     with left:
@@ -115,21 +102,21 @@ else:
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
 
-last_month = ctx["info"].last_month
+last_month = ctx.info.last_month
 with st.expander(f"Unusual in {borough} in {month_label(last_month)}"):
     try:
         scan = appdata.exceptions(inputs, last_month, "borough", None, by="measure", include_comparator=True)
     except SbpError as exc:
         st.info(str(exc))
     else:
-        st.caption(exceptions_view.scan_note(scan, "borough", ctx["settings"]["exception_baseline_months"]))
+        st.caption(exceptions_view.scan_note(scan, "borough", ctx.settings["exception_baseline_months"]))
         st.markdown(exceptions_view.borough_flags_html(scan, borough), unsafe_allow_html=True)
 
 st.header("Objectives")
 if not objectives:
     st.info("No objectives are recorded for this priority yet.")
-if stale:
-    st.warning(f"These statuses were last reviewed on {stale[-1]:%-d %B %Y}, before the period shown "
+if reviews.stale:
+    st.warning(f"These statuses were last reviewed on {reviews.stale:%-d %B %Y}, before the period shown "
                f"({rolling_year_span(end)}). Check they are still current before the board.", icon=":material/history:")
 admin = auth.admin_from_secrets(st.secrets)
 editor = st.session_state.get("data_admin") if admin else None
@@ -137,8 +124,7 @@ statuses = load_statuses()
 revisions = objective_edits.revisions(priority.id)
 for objective in objectives:
     with st.container(border=True):
-        st.markdown(panels.objective_html(objective, warnings[objective.number]
-                                          or f"Last updated {objective.updated:%-d %B %Y}"), unsafe_allow_html=True)
+        st.markdown(panels.objective_html(objective, reviews.notes[objective.number]), unsafe_allow_html=True)
         if editor:
             for item in (objective, *objective.subs):
                 with st.expander(f"Edit {item.number}: status and evidence"), st.form(f"pr_{priority.id}_edit_{item.number}"):

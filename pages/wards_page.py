@@ -1,16 +1,15 @@
 """Wards: hotspots within the focus borough, change on last year, trends, and this month's exceptions."""
 
-import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata
-from sbp.display import exceptions_view
-from sbp.display.formatting import csv_bytes, literal, styled, yes_no
+from sbp.web import appdata, context
+from sbp.display import exceptions_view, pageviews
+from sbp.display.formatting import csv_bytes, literal, styled
 from sbp.errors import SbpError
-from sbp.metrics.periods import add_months, month_label, rolling_year_span
+from sbp.metrics.periods import month_label, rolling_year_span, shown_end, two_year_window
 
-ctx = st.session_state["sbp"]
-inputs, borough, info, settings = ctx["inputs"], ctx["borough"], ctx["info"], ctx["settings"]
+ctx = context.current()
+inputs, borough, info, settings = ctx.inputs, ctx.borough, ctx.info, ctx.settings
 
 st.title(f"Wards in {borough}")
 wards = info.wards.get(borough, ())
@@ -25,8 +24,8 @@ measure_id = st.selectbox("Crime category", options, key="wd_measure", format_fu
 st.query_params["measure"] = measure_id
 
 ward_last = appdata.latest_month(inputs, "ward")
-end = min(ctx["end"], ward_last)
-if end != ctx["end"]:
+end = shown_end(ctx.end, ward_last)
+if end != ctx.end:
     st.caption(f"Ward data runs to {month_label(ward_last)}; showing the rolling year to {month_label(end)}.")
 
 st.subheader(f"Unusual in {month_label(ward_last)}")
@@ -56,34 +55,19 @@ except SbpError as exc:
     st.warning(str(exc))
     st.stop()
 
-start = add_months(end, -23)
-trend = appdata.series(inputs, tuple(wards), (measure_id,), start, end, level="ward")
-loaded = trend.loc[trend["offence_count"].notna(), "month"]
-trend = trend[trend["month"] >= loaded.min()] if len(loaded) else trend.iloc[0:0]  # no line before the data starts
-# A month not loaded stays a gap in the line (unknown), never a zero.
-sparks = trend.groupby("area_name")["offence_count"].apply(lambda s: [int(v) if pd.notna(v) else None for v in s])
-spark_title = f"Last {trend['month'].nunique()} months"
-
-table = pd.DataFrame({
-    "Ward": league["area_name"],
-    "Previous year": league["previous"],
-    "This year": league["current"],
-    "Change": league["change"],
-    "% change": league["pct_change"].astype("Float64"),
-    "Significant": [yes_no(s) for s in league["significant"].astype(object)],
-    spark_title: league["area_name"].map(sparks),
-}).sort_values("This year", ascending=False)
+trend = appdata.series(inputs, tuple(wards), (measure_id,), *two_year_window(end), level="ward")
+sparks = pageviews.sparklines(trend)
+table = pageviews.wards_table(league, sparks)
 
 st.subheader(f"{literal(labels[measure_id])}: rolling year {rolling_year_span(end)}")
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
            "so they add up to less than the borough total.")
 st.dataframe(styled(table, {"Previous year": "count", "This year": "count", "Change": "change", "% change": "pct",
-                            spark_title: "raw"}, missing_as_text=True),
-             hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
+                            sparks.title: "raw"}, missing_as_text=True),
+             hide_index=True, width="stretch", height=pageviews.table_height(len(table)), column_config={
     # One scale for every ward, so 1 offence does not look as volatile as 100.
-    spark_title: st.column_config.LineChartColumn(spark_title, width="medium", y_min=0,
-                                                  y_max=max([v for s in sparks for v in s if v is not None] + [1])),
+    sparks.title: st.column_config.LineChartColumn(sparks.title, width="medium", y_min=0, y_max=sparks.y_max),
 })
-st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns=spark_title)),
+st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns=sparks.title)),
                    file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),
                    mime="text/csv", key="wd_download")

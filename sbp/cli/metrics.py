@@ -11,6 +11,7 @@ import pandas as pd
 
 from sbp import metrics, store
 from sbp.display import formatting
+from sbp.metrics.figures import pct_change
 from sbp.config.settings import load_settings
 
 
@@ -42,7 +43,7 @@ def _fmt(value: Any, column: str = "", row: dict[str, Any] | None = None) -> str
         prefix = column.removesuffix("pct_change")  # '', 'london_' or 'comparator_'
         row = row or {}
         if f"{prefix}current" in row and f"{prefix}previous" in row:
-            value = formatting.pct_change(row[f"{prefix}current"], row[f"{prefix}previous"])
+            value = pct_change(row[f"{prefix}current"], row[f"{prefix}previous"])
         return formatting.fmt_pct(value, signed=True)
     if "rate" in column and isinstance(value, (int, float)) and not isinstance(value, bool):
         return formatting.fmt_rate(value)

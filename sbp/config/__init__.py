@@ -17,7 +17,8 @@ DIRECTIONS = ("lower_is_better", "higher_is_better")
 COUNTS = ("offences", "positive_outcomes")
 CROSSWALK_COLUMNS = ["scheme", "major_category", "minor_category", "comparable"]
 # What a count is a count of, as a plural noun (a measure's `unit`), and its singular for a count of 1.
-UNITS = {"offences": "offence", "incidents": "incident", "calls": "call", "crimes": "crime",
+DEFAULT_UNITS = "offences"  # what a measure counts unless it says (Measure.unit, counts)
+UNITS = {DEFAULT_UNITS: "offence", "incidents": "incident", "calls": "call", "crimes": "crime",
          "positive outcomes": "positive outcome"}
 
 
@@ -52,7 +53,7 @@ class Measure:
     @property
     def units(self) -> str:
         """The plural noun every count of this measure is shown in: the one place the unit word is decided."""
-        return self.unit or ("positive outcomes" if self.counts == "positive_outcomes" else "offences")
+        return self.unit or ("positive outcomes" if self.counts == "positive_outcomes" else DEFAULT_UNITS)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import csv
 import difflib
 import functools
 import re
+from collections.abc import Iterable
 
 from sbp.config import london_boroughs
 from sbp.config.settings import DATA_DIR
@@ -45,6 +46,21 @@ def london_wards() -> dict[str, tuple[str, str]]:
 def london_ward_names() -> frozenset[str]:
     """Every London ward name (names repeat across boroughs; codes do not)."""
     return frozenset(name for name, _ in london_wards().values())
+
+
+def area_key(name: str) -> str:
+    """How an area name is matched wherever one is typed or listed: case and surrounding spaces ignored."""
+    return name.strip().casefold()
+
+
+def find_area(name: str, areas: Iterable[str], aliases: Iterable[tuple[str, str]] = ()) -> str | None:
+    """The area in areas that name means (case and spaces ignored), else the one an (alias, area) pair names."""
+    areas = list(areas)
+    wanted = area_key(name)
+    match = next((a for a in areas if area_key(a) == wanted), None)
+    if match is None:
+        match = next((area for alias, area in aliases if area_key(alias) == wanted and area in areas), None)
+    return match
 
 
 def closest(name: str, known: frozenset[str] | set[str], n: int = 3) -> list[str]:

@@ -151,3 +151,13 @@ def _load(path: Path, mtime_ns: int, size: int) -> tuple[tuple[str, Any], ...]:
 def settings_fingerprint(settings: dict[str, Any]) -> str:
     """A short digest of the settings in force (for cache keys)."""
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def upload_limit_mb(settings: dict[str, Any], file_name: str) -> int:
+    """The largest upload the Data page accepts for a file of this name, in MB (.xlsx workbooks have their own)."""
+    return int(settings["xlsx_upload_limit_mb" if file_name.lower().endswith(".xlsx") else "upload_limit_mb"])
+
+
+def too_large(settings: dict[str, Any], file_name: str, size: int) -> bool:
+    """Whether an upload of size bytes is over the limit for its kind of file."""
+    return size > upload_limit_mb(settings, file_name) * 1024 * 1024

@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from sbp.metrics.periods import add_months, rolling_year_label
+from sbp.metrics.periods import previous_year, rolling_year_label
+from sbp.config import DEFAULT_UNITS
 from sbp.display import formatting
+from sbp.metrics.figures import pct_change
 from sbp.display.htmltable import table_html
 
 LONDON = "London"
@@ -81,10 +83,10 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
     carries them exactly; style() and cell_text() format them for display."""
     if order is not None:
         rows = rows.set_index("measure_id").loc[[m for m in order if m in set(rows["measure_id"])]].reset_index()
-    previous_label, current_label = rolling_year_label(add_months(end, -12)), rolling_year_label(end)
+    previous_label, current_label = rolling_year_label(previous_year(end)[1]), rolling_year_label(end)
 
     def pct(current: pd.Series, previous: pd.Series) -> pd.Series:
-        values = [formatting.pct_change(c, p) for c, p in zip(current, previous)]
+        values = [pct_change(c, p) for c, p in zip(current, previous)]
         return pd.array([None if v is None else float(v) for v in values], dtype="Float64")
 
     return pd.DataFrame({
@@ -95,7 +97,7 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         "RAG": [formatting.rag_label(r) for r in rows["rag"]],
         "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
         "Rank": [formatting.rank_text(r, n, na=None) for r, n in zip(rows["rank"], rows["rank_of"])],
-        "Movement": [formatting.rank_movement(r, p, na=None) for r, p in zip(rows["rank"], rows["rank_previous"])],
+        "Movement": [formatting.rank_movement(m, na=None) for m in rows["places_moved"]],
         f"{comparator_of(rows)} % difference": pct(rows["comparator_current"], rows["comparator_previous"]),
         "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
     })
@@ -141,20 +143,22 @@ def change_tone(change: Any, direction: str) -> str:
     return "good" if (change < 0) == (direction == "lower_is_better") else "bad"
 
 
-def units_of(row: Mapping[str, Any]) -> str:
-    """What one comparison row's measure counts ('offences', 'incidents': its measure_unit, from Measure.units)."""
-    units = formatting.known(row.get("measure_unit"))
-    return str(units) if units else "offences"
+def units_of(rows: pd.DataFrame | Mapping[str, Any]) -> str:
+    """What comparison rows' measure counts ('offences', 'incidents': their measure_unit, from Measure.units)."""
+    if isinstance(rows, pd.DataFrame):
+        return units_of(rows.iloc[0]) if len(rows) and "measure_unit" in rows else DEFAULT_UNITS
+    units = formatting.known(rows.get("measure_unit"))
+    return str(units) if units else DEFAULT_UNITS
 
 
 def metric_cards(row: Mapping[str, Any]) -> tuple[Card, Card, Card]:
     """The count, rate and rank cards of one comparison row."""
     v = {name: formatting.known(row.get(name)) for name in (
-        "current", "previous", "rate_per_1000", "rate_per_1000_previous", "rank", "rank_of", "rank_previous")}
-    pct = formatting.pct_change(v["current"], v["previous"])
+        "current", "previous", "rate_per_1000", "rate_per_1000_previous", "rank", "rank_of", "places_moved")}
+    pct = pct_change(v["current"], v["previous"])
     rate_change = (None if v["rate_per_1000"] is None or v["rate_per_1000_previous"] is None
                    else formatting.round_half_up(v["rate_per_1000"], 2) - formatting.round_half_up(v["rate_per_1000_previous"], 2))
-    places = None if v["rank"] is None or v["rank_previous"] is None else int(v["rank_previous"]) - int(v["rank"])
+    places = v["places_moved"]
     direction = str(row.get("direction") or "lower_is_better")
     count_change = None if v["current"] is None or v["previous"] is None else v["current"] - v["previous"]
     return (

@@ -17,7 +17,8 @@ import altair as alt
 import pandas as pd
 
 from sbp.config import london_boroughs
-from sbp.display.boardtable import comparator_of
+from sbp.config import DEFAULT_UNITS
+from sbp.display.boardtable import comparator_of, units_of
 from sbp.metrics import trend_facts
 from sbp.display.formatting import RAG_STYLE, fmt_count, fmt_pct, fmt_rate, is_missing, rank_text
 
@@ -40,7 +41,7 @@ _VALUE_CHART_TITLES = {
 
 
 
-def value_title(value: str, units: str = "offences", chart: bool = False) -> str:
+def value_title(value: str, units: str = DEFAULT_UNITS, chart: bool = False) -> str:
     """An axis or column title (chart=True: a chart title) for a series value, in the measures' unit ('incidents')."""
     title = (_VALUE_CHART_TITLES if chart else VALUE_TITLES)[value]
     return title.replace("Offences", units.capitalize())
@@ -159,18 +160,11 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _units(frame: pd.DataFrame) -> str:
-    """What a comparison frame's measure counts (its measure_unit column, from Measure.units), else 'offences'."""
-    if "measure_unit" in frame.columns and len(frame) and not is_missing(frame["measure_unit"].iloc[0]):
-        return str(frame["measure_unit"].iloc[0])
-    return "offences"
-
-
 # --- trend ----------------------------------------------------------------------------------
 
 def trend_chart(
     series: pd.DataFrame, area: str, measure_label: str, presenter: bool = False, plot_height: int | None = None,
-    units: str = "offences",
+    units: str = DEFAULT_UNITS,
 ) -> alt.LayerChart:
     """Monthly offences (bars), the same month a year earlier (dashed) and the rolling 12-month total (right axis).
 
@@ -326,7 +320,7 @@ def league_chart(
         raise ValueError("league_chart: the league is empty")
     _one_row_per_area(league, "league_chart")
     by_count = "rank_basis" in league.columns and league["rank_basis"].iloc[0] == "count"
-    units = _units(league)
+    units = units_of(league)
     counted = f"{_cap(units)}, rolling year"
     value = "current" if by_count else "rate_per_1000"
     rows = league[league[value].notna()].copy()
@@ -463,7 +457,7 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
         alt.Tooltip("area_name:N", title="Borough"),
         alt.Tooltip("rate_text:N", title="Rate per 1,000"),
         alt.Tooltip("rank_text:N", title="Rank"),
-        alt.Tooltip("current_text:N", title=f"{_cap(_units(league))}, rolling year"),
+        alt.Tooltip("current_text:N", title=f"{_cap(units_of(league))}, rolling year"),
     ]
     base = alt.Chart(tiles).encode(x=x, y=y, tooltip=tooltip)
     layers: list[alt.Chart] = []
@@ -502,7 +496,7 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
 # --- explore --------------------------------------------------------------------------------
 
 def comparison_chart(series: pd.DataFrame, value: str = "offence_count", presenter: bool = False,
-                     units: str = "offences") -> alt.LayerChart:
+                     units: str = DEFAULT_UNITS) -> alt.LayerChart:
     """One line per area x measure over time: counts, rolling totals or rates (VALUE_TITLES lists the values), titled
     in the measures' unit."""
     style = _style(presenter)

@@ -72,14 +72,6 @@ def round_half_up(value: Any, places: int) -> Decimal:
     return (Decimal(sign * whole).scaleb(-places)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def pct_change(current: Any, previous: Any) -> Fraction | None:
-    """(current - previous) / previous x 100 exactly from the two counts; None when unknown or previous is 0."""
-    current, previous = known(current), known(previous)
-    if current is None or previous is None or previous <= 0:
-        return None
-    return Fraction(int(current) - int(previous), int(previous)) * 100
-
-
 # --- text --------------------------------------------------------------------------------------
 
 def fmt_count(value: Any, na: str = NA) -> str:
@@ -142,11 +134,11 @@ def rank_text(rank: Any, rank_of: Any, na: str | None = NA, as_ordinal: bool = T
     return f"{ordinal(rank) if as_ordinal else int(rank)} of {int(rank_of)}"
 
 
-def rank_movement(rank: Any, rank_previous: Any, na: str | None = NA) -> str | None:
-    """'up 2 places', 'down 1 place', 'no change' (1 = best, so a smaller rank is up)."""
-    if is_missing(rank) or is_missing(rank_previous):
+def rank_movement(places_moved: Any, na: str | None = NA) -> str | None:
+    """'up 2 places', 'down 1 place', 'no change' for metrics' places_moved (positive: up, to a lower rate)."""
+    if is_missing(places_moved):
         return na
-    moved = int(rank_previous) - int(rank)
+    moved = int(places_moved)
     if moved == 0:
         return NO_CHANGE
     places = "place" if abs(moved) == 1 else "places"

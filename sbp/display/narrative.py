@@ -5,8 +5,8 @@ analyst can change the register without touching the logic below. Templates are 
 placeholders they may use are listed in the comment above each group.
 
 The functions return plain text: they add no HTML or Markdown and escape nothing (the caller escapes for
-display). Numbers in the sentences are the input values rounded for display; the only derived number is the
-rank movement (rank_previous - rank, positive = an improvement, since 1st is the lowest rate).
+display). Numbers in the sentences are the input values rounded for display, the rank movement included (metrics'
+places_moved: rank_previous - rank, positive = an improvement, since 1st is the lowest rate).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sbp.config import UNITS, unit_word
+from sbp.config import DEFAULT_UNITS, UNITS, unit_word
 from sbp.display.formatting import fmt_count, fmt_pct, fmt_rate, is_missing, ordinal, round_half_up
 from sbp.display.boardtable import areas_of
 
@@ -143,7 +143,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 # --- reading a row -----------------------------------------------------------------------------
 
-_INT_FIELDS = ("current", "previous", "change", "rank", "rank_of", "rank_previous")
+_INT_FIELDS = ("current", "previous", "change", "rank", "rank_of", "rank_previous", "places_moved")
 _FLOAT_FIELDS = ("pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_pct_change", "comparator_rate_per_1000",
                  "p_value")
 
@@ -192,7 +192,7 @@ def _read(row: Any) -> dict[str, Any]:
     label = _get(row, "measure_label", "measure")
     r["label"] = str(label) if label is not None and str(label).strip() else "This measure"
     units = _get(row, "measure_unit", "unit")
-    r["units"] = str(units).strip() if units is not None and str(units).strip() else "offences"
+    r["units"] = str(units).strip() if units is not None and str(units).strip() else DEFAULT_UNITS
     area = _get(row, "area_name", "area")
     r["area"] = str(area) if area is not None and str(area).strip() else "the area"
     r["month"] = _month(row)
@@ -311,9 +311,9 @@ def _rank_phrase(r: dict[str, Any]) -> str | None:
 
 
 def _movement(r: dict[str, Any]) -> str:
-    if r["rank"] is None or r["rank_previous"] is None:
+    moved = r["places_moved"]
+    if r["rank"] is None or r["rank_previous"] is None or moved is None:
         return ""
-    moved = r["rank_previous"] - r["rank"]
     if moved == 0:
         return _t("move_same")
     if r["higher_is_better"]:

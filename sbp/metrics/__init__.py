@@ -16,8 +16,9 @@ from sbp.metrics import materialized as stored_cube
 from sbp.metrics import queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
-from sbp.config import Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
-from sbp.errors import AmbiguousNameError, PeriodError, UnknownNameError
+from sbp.config.areas import find_area
+from sbp.config import DEFAULT_UNITS, Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
+from sbp.errors import AmbiguousNameError, PeriodError, SbpError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, parse_month
 from sbp.config.settings import load_settings
 
@@ -312,11 +313,9 @@ def comparisons(
 
 def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
     areas = [r[0] for r in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()]
-    wanted = area.strip().lower()
-    match = next((a for a in areas if a.lower() == wanted), None)
-    if match is None and level == "borough":  # another name for the area, e.g. the ONS 'Bristol, City of'
-        aliases = con.execute(queries.AREA_ALIASES_SQL).fetchall()
-        match = next((name for alias, name in aliases if alias.lower() == wanted and name in areas), None)
+    # At borough level an area may go by another name, e.g. the ONS 'Bristol, City of'.
+    aliases = con.execute(queries.AREA_ALIASES_SQL).fetchall() if level == "borough" else ()
+    match = find_area(area, areas, aliases)
     if match is None:
         raise UnknownNameError("area", area, areas)
     return match
@@ -325,7 +324,7 @@ def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
 def _check_within(con: duckdb.DuckDBPyConnection, within: str, level: str) -> str:
     """A borough as the areas at a level name it (ward data alone is enough to list a borough's wards)."""
     boroughs = [r[0] for r in con.execute(queries.BOROUGHS_AT_LEVEL_SQL, {"level": level}).fetchall()]
-    match = next((b for b in boroughs if b.lower() == within.strip().lower()), None)
+    match = find_area(within, boroughs)
     if match is None:
         raise UnknownNameError("borough", within, boroughs)
     return match
@@ -545,7 +544,7 @@ def record(row: pd.Series) -> dict[str, Any]:
 
     out = {
         "area": row["area_name"], "end": row["end_month"].strftime("%Y-%m"), "measure": row["measure_id"],
-        "measure_label": row["measure_label"], "unit": row.get("measure_unit", "offences"),
+        "measure_label": row["measure_label"], "unit": row.get("measure_unit", DEFAULT_UNITS),
     }
     out["comparator_name"] = clean(row["comparator_name"])
     for name in CONTRACT_FIELDS[3:]:

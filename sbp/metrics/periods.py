@@ -1,4 +1,4 @@
-"""Months as users type them, and the plain-words period labels the board report uses."""
+"""Months as users type them, the named windows every surface shows (rolling year, trend, ...), and their labels."""
 
 from __future__ import annotations
 
@@ -35,6 +35,51 @@ def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
+TREND_MONTHS = 36  # the trend charts' window: three rolling years
+
+
+def rolling_year(end: dt.date) -> tuple[dt.date, dt.date]:
+    """(first, last) month of the rolling year to end: the 12 months ending with end."""
+    return add_months(end, -11), end
+
+
+def previous_year(end: dt.date) -> tuple[dt.date, dt.date]:
+    """(first, last) month of the rolling year before the one to end (what it is compared with)."""
+    return add_months(end, -23), add_months(end, -12)
+
+
+def two_year_window(end: dt.date) -> tuple[dt.date, dt.date]:
+    """(first, last) month of the two rolling years compared: the previous year's first month to end."""
+    return previous_year(end)[0], end
+
+
+def trend_window(end: dt.date, first: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """(first, last) month of a trend chart to end: TREND_MONTHS months, none before the first month loaded."""
+    start = add_months(end, -(TREND_MONTHS - 1))
+    return (start if first is None else max(first, start)), end
+
+
+def first_full_year_end(first: dt.date) -> dt.date:
+    """The first month that ends a full rolling year when data starts at first."""
+    return add_months(first, 11)
+
+
+def rolling_year_ends(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from first to last that ends a full rolling year of loaded months."""
+    return month_range(first_full_year_end(first), last)
+
+
+def shown_end(end: dt.date, last_loaded: dt.date) -> dt.date:
+    """The period end a level with data to last_loaded can show: end, or last_loaded when that is earlier."""
+    return min(end, last_loaded)
+
+
+def same_length_to(window: tuple[dt.date, dt.date], end: dt.date, first: dt.date) -> tuple[dt.date, dt.date]:
+    """A window of months moved to end, keeping its length where the data (from first) allows."""
+    length = (window[1].year - window[0].year) * 12 + window[1].month - window[0].month
+    return max(first, add_months(end, -length)), end
+
+
 def month_label(month: dt.date) -> str:
     """'Nov 2023'."""
     return month.strftime("%b %Y")
@@ -47,4 +92,5 @@ def rolling_year_label(end: dt.date) -> str:
 
 def rolling_year_span(end: dt.date) -> str:
     """'Dec 2022 to Nov 2023'."""
-    return f"{month_label(add_months(end, -11))} to {month_label(end)}"
+    start, _ = rolling_year(end)
+    return f"{month_label(start)} to {month_label(end)}"

@@ -59,6 +59,24 @@ def render(report, fmt: str) -> bytes:
     return render_pptx(report)
 
 
+def report_bytes(db: str | os.PathLike | None, end: str | dt.date, area: str | None, fmt: str) -> bytes:
+    """The board report for area and the rolling year to end, rendered in fmt ('html', 'pdf' or 'pptx')."""
+    from sbp.report.model import build_model
+    from sbp.store.objective_edits import current_objectives
+
+    def objectives(priority_id: str):
+        return [objective for objective, _ in current_objectives(priority_id, db)]  # statuses as edited by admins
+
+    with store.connect_read(db) as con:
+        report = build_model(con, end, area, objectives=objectives)
+    return render(report, fmt)
+
+
+def report_file_name(area: str, end: dt.date, fmt: str) -> str:
+    """The file name a report is offered under: 'board-report-Bromley-2023-11.pdf'."""
+    return f"board-report-{area}-{end:%Y-%m}{FORMATS[fmt]}".replace(" ", "-")
+
+
 def build_report(
     db: str | os.PathLike | None, end: str | dt.date, area: str | None, fmt: str | None, out: str | os.PathLike,
 ) -> Path:
@@ -67,19 +85,10 @@ def build_report(
     The format is fmt, or else out's extension. The file is replaced atomically. Raises SbpError (one line for the
     user) for an unknown area, an end month not loaded, or an output path that cannot be written.
     """
-    from sbp.report.model import build_model
-
     out = Path(out).expanduser().absolute()
     fmt = format_for(out, fmt)
     _check_writable(out)
-    from sbp.store.objective_edits import current_objectives
-
-    def objectives(priority_id: str):
-        return [objective for objective, _ in current_objectives(priority_id, db)]  # statuses as edited by admins
-
-    with store.connect_read(db) as con:
-        report = build_model(con, end, area, objectives=objectives)
-    data = render(report, fmt)
+    data = report_bytes(db, end, area, fmt)
     temp: Path | None = None
     try:
         with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as handle:

@@ -20,7 +20,7 @@ from sbp import metrics, store
 from sbp.config import Config, Measure, Priority, default_config
 from sbp.ingest.formats import FORMAT_LABELS
 from sbp.config.objectives import STATUS_TONE, flatten, objectives_for
-from sbp.metrics.periods import add_months, month_label, parse_month, rolling_year_span
+from sbp.metrics.periods import month_label, parse_month, previous_year, rolling_year_span, trend_window, two_year_window
 from sbp.report import chartimg
 from sbp.store import queries as store_queries
 from sbp.report.texts import (
@@ -33,7 +33,6 @@ from sbp.report.texts import (
 from sbp.report.trace import Cell, categories, cells, figures, measure_definition, value
 from sbp.config.settings import load_settings
 
-TREND_MONTHS = 36          # months of history in each priority's trend chart
 CHART_WIDTH = 250          # CSS pixels of the plot itself: two charts side by side on an A4 page
 LEAGUE_WIDTH = 170         # the league's plot, beside its borough names
 LEAGUE_ROW_HEIGHT = 15     # the dashboard's 22 px a bar is more than a printed page needs
@@ -189,7 +188,7 @@ def _chart_measure(priority: Priority, headline: pd.DataFrame) -> str:
 def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt.date, first: dt.date,
             config: Config, settings: dict[str, Any], base: str) -> list[ChartImage]:
     out: list[ChartImage] = []
-    start = max(first, add_months(end, -(TREND_MONTHS - 1)))
+    start, _ = trend_window(end, first)
     series = metrics.series(con, [area], [measure], start, end, config=config)
     if series["offence_count"].notna().any():
         q = (f"metrics.series(con, areas=[{area!r}], measures=[{measure.id!r}], start='{start:%Y-%m}', "
@@ -248,7 +247,7 @@ def build_model(
     first, last = metrics.month_span(con)
     mapping, _ = metrics.measure_frames(con, list(config.measures.values()), config)
     spans = {"current": f"rolling year {rolling_year_span(end)}",
-             "previous": f"rolling year {rolling_year_span(add_months(end, -12))}"}
+             "previous": f"rolling year {rolling_year_span(previous_year(end)[1])}"}
     q = f"metrics.headline(con, area={area!r}, end='{end:%Y-%m}')"
     rows_by_id = {row["measure_id"]: row for _, row in headline.iterrows()}
 
@@ -294,7 +293,7 @@ def build_model(
         caveats.append((MISSING_CAVEAT[0], MISSING_CAVEAT[1].format(
             measures=", ".join(config.measures[m].label for m in missing),
             reasons=" ".join(r for r in reasons if r))))
-    warnings = store.quality_warnings(con, add_months(end, -23), end)
+    warnings = store.quality_warnings(con, *two_year_window(end))
     if warnings:
         caveats.append((QUALITY_CAVEAT, " ".join(warnings)))
     synthetic = store.is_synthetic(con)
@@ -305,7 +304,7 @@ def build_model(
     return Report(
         partnership=str(settings["partnership_name"]), area=area, end=end,
         period=f"rolling year to {long_month(end)}", span=rolling_year_span(end),
-        previous_span=rolling_year_span(add_months(end, -12)), data_from=first, data_to=last, loaded_at=loaded_at,
+        previous_span=rolling_year_span(previous_year(end)[1]), data_from=first, data_to=last, loaded_at=loaded_at,
         synthetic=synthetic, generated_at=dt.datetime.now().replace(microsecond=0), sources=_sources(con),
         priorities=tuple(sections), definitions=definitions(settings, config, comparator), caveats=tuple(caveats),
         comparator=comparator,

@@ -109,7 +109,7 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
 
     fields = {name: value(row, name) for name in (
         "current", "previous", "pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_rate_per_1000",
-        "comparator_pct_change", "rank", "rank_previous", "rank_of")}
+        "comparator_pct_change", "rank", "rank_previous", "rank_of", "places_moved")}
     comparator = boardtable.comparator_of(row)
     units = boardtable.units_of(row)
     if fields["current"] is not None:
@@ -131,8 +131,8 @@ def figures(row: pd.Series, base: str, q: str, spans: dict[str, str]) -> tuple[t
         add(formatting.ordinal(fields["rank"]), f"rank among {boardtable.areas_of(comparator)}, 1 = lowest rate (rank)")
     if fields["rank_previous"] is not None:
         add(formatting.ordinal(fields["rank_previous"]), f"rank, {spans['previous']} (rank_previous)")
-        if fields["rank"] is not None and fields["rank"] != fields["rank_previous"]:
-            add(str(abs(int(fields["rank_previous"]) - int(fields["rank"]))), "places moved in rank (rank_previous - rank)")
+        if fields["places_moved"]:
+            add(str(abs(int(fields["places_moved"]))), "places moved in rank (places_moved)")
     if fields["rank_of"]:
         add(str(int(fields["rank_of"])), "number of areas ranked (rank_of)")
     return tuple((text, f"{base}\nFigure: {' or '.join(whats)}\nQuery: {q}") for text, whats in found.items())

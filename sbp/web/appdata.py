@@ -21,9 +21,9 @@ from sbp import metrics, store
 from sbp.metrics import queries
 from sbp.store import queries as store_queries
 from sbp.web import urlstate
-from sbp.config import Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
+from sbp.config import DEFAULT_UNITS, Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
 from sbp.ingest.demo import build_demo
-from sbp.metrics.periods import add_months, month_range
+from sbp.metrics.periods import month_range, rolling_year_ends, trend_window, two_year_window
 from sbp.config.settings import load_settings, settings_fingerprint
 
 
@@ -65,6 +65,7 @@ class StoreInfo:
     first_month: dt.date
     last_month: dt.date
     valid_ends: tuple[dt.date, ...]   # end months with a full rolling year loaded (borough level)
+    months: tuple[dt.date, ...]       # every month from the first loaded to the last
     boroughs: tuple[str, ...]         # areas that can be ranked: London boroughs, other areas with a population
     forces: dict[str, str]            # area -> its comparator group by police force ('London' for the Met's)
     has_police_uk: bool               # police.uk street-level data is loaded
@@ -80,7 +81,7 @@ def store_info(inputs: str) -> StoreInfo:
     """Loaded months, areas, categories and the synthetic flag."""
     con = cursor(inputs)
     first, last = metrics.month_span(con)
-    ends = month_range(add_months(first, 11), last)
+    ends = rolling_year_ends(first, last)
     london = {b.name for b in london_boroughs()}
     areas = con.execute(store_queries.AREAS_ALL_LEVELS_SQL).fetchall()
     forces = {a: f for a, f, stray in con.execute(queries.AREA_FORCE_SQL).fetchall() if not stray}
@@ -96,7 +97,7 @@ def store_info(inputs: str) -> StoreInfo:
     mps = cats[cats["source"].isin(metrics.MPS_SOURCES)]
     loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return StoreInfo(
-        first_month=first, last_month=last, valid_ends=tuple(ends), boroughs=boroughs, forces=forces,
+        first_month=first, last_month=last, valid_ends=tuple(ends), months=tuple(month_range(first, last)), boroughs=boroughs, forces=forces,
         has_police_uk=bool(len(cats[cats["source"] == "police_uk"])),
         wards={b: tuple(sorted(w)) for b, w in wards.items()}, is_synthetic=store.is_synthetic(con),
         loaded_at=loaded_at, majors=tuple(sorted(set(mps["major_category"]))),
@@ -134,10 +135,16 @@ def measure_sources(inputs: str, measure_id: str) -> str:
     return "; ".join(FORMAT_LABELS.get(s, s) for s in sorted(set(mapping["source"])))
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def measure_units(inputs: str, measure_id: str) -> str:
+    """What a configured measure or an ad-hoc 'major:X' / 'minor:X' category counts (Measure.units)."""
+    return measure_for(cursor(inputs), measure_id).units
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def quality_warnings(inputs: str, end: dt.date) -> list[str]:
     """Data-quality warnings for months in the two rolling years to end (e.g. many offences in borough 'Unknown')."""
-    return store.quality_warnings(cursor(inputs), add_months(end, -23), end)
+    return store.quality_warnings(cursor(inputs), *two_year_window(end))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -178,10 +185,10 @@ def loaded_files(inputs: str) -> pd.DataFrame:
 # server CPU per chart, which under load is most of a page view.
 @st.cache_data(max_entries=128, show_spinner=False)
 def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
-               plot_height: int | None = None, units: str = "offences") -> dict:
+               plot_height: int | None = None, units: str = DEFAULT_UNITS) -> dict:
     """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec (plot_height: a slide's;
     units: what the measure counts, Measure.units)."""
-    start = max(add_months(end, -35), store_info(inputs).first_month)  # no empty years before the data starts
+    start, _ = trend_window(end, store_info(inputs).first_month)  # no empty years before the data starts
     frame = series(inputs, (area,), (measure_id,), start, end)
     return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter, plot_height=plot_height,
                                              units=units))

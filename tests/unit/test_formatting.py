@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sbp.metrics.figures import pct_change
 from sbp.display import boardtable, formatting, narrative
 from sbp.report import trace
 
@@ -23,7 +24,7 @@ def headline_row(current=429, previous=400, **extra) -> dict:
         "measure_id": "burglary", "measure_label": "Total burglary", "area_name": "Bromley", "end_month": END,
         "current": current, "previous": previous, "change": None if current is None or previous is None else current - previous,
         "pct_change": pct, "rate_per_1000": 1.3251, "rate_per_1000_previous": 1.2345, "rank": 9, "rank_of": 32,
-        "rank_previous": 11, "rank_tied": False, "significant": False, "rag": "Red", "direction": "lower_is_better",
+        "rank_previous": 11, "places_moved": 2, "rank_tied": False, "significant": False, "rag": "Red", "direction": "lower_is_better",
         "comparator_current": 1000, "comparator_previous": 1000, "comparator_pct_change": 0.0, "comparator_rate_per_1000": 5.0,
         "p_value": 0.3, "population": 330000, "rank_basis": "rate",
     }
@@ -32,7 +33,8 @@ def headline_row(current=429, previous=400, **extra) -> dict:
 
 def frame(*rows: dict) -> pd.DataFrame:
     out = pd.DataFrame(list(rows))
-    for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "comparator_current", "comparator_previous"):
+    for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "places_moved", "comparator_current",
+                "comparator_previous"):
         out[col] = out[col].astype("Int64")
     for col in ("pct_change", "rate_per_1000", "comparator_pct_change"):
         out[col] = out[col].astype("Float64")
@@ -41,10 +43,10 @@ def frame(*rows: dict) -> pd.DataFrame:
 
 
 def test_pct_is_exact_from_the_counts_and_rounded_half_up():
-    assert formatting.pct_change(429, 400) == Fraction(29, 4)
-    assert formatting.pct_change(5, 0) is None and formatting.pct_change(pd.NA, 5) is None
-    assert formatting.fmt_pct(formatting.pct_change(429, 400), signed=True) == "+7.3%"
-    assert formatting.fmt_pct(formatting.pct_change(371, 400), signed=True) == "-7.3%"
+    assert pct_change(429, 400) == Fraction(29, 4)
+    assert pct_change(5, 0) is None and pct_change(pd.NA, 5) is None
+    assert formatting.fmt_pct(pct_change(429, 400), signed=True) == "+7.3%"
+    assert formatting.fmt_pct(pct_change(371, 400), signed=True) == "-7.3%"
     assert formatting.fmt_pct(7.25, signed=True) == "+7.3%"          # the float SQL gives reads the same
     assert formatting.fmt_pct(np.float64(0.15)) == "0.2%"             # 0.15 is 0.1499... in binary: still half up
     assert formatting.fmt_pct(0, signed=True) == "no change"
@@ -101,7 +103,7 @@ def test_round_half_up_from_the_decimal_a_user_reads(value, places, expected):
 
 def test_card_colours_follow_the_change_they_show():
     row = {"current": 429, "previous": 400, "rate_per_1000": 1.3012, "rate_per_1000_previous": 1.2988, "rank": 5,
-           "rank_of": 32, "rank_previous": 7, "direction": "lower_is_better"}
+           "rank_of": 32, "rank_previous": 7, "places_moved": 2, "direction": "lower_is_better"}
     count, rate, rank = boardtable.metric_cards(row)
     assert (count.tone, rank.tone) == ("bad", "good")
     assert rate.delta == "no change on last year" and rate.tone == "neutral"  # 1.30 against 1.30 as shown

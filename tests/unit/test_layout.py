@@ -7,6 +7,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = ("config", "ingest", "store", "metrics", "display", "web", "report", "cli")
 
@@ -243,3 +245,57 @@ def test_the_cycle_check_finds_a_lazy_import_back(tmp_path):
     graph = import_graph(package)
     assert graph["sbp.b.x"] == {"sbp.a"} and graph["sbp.c"] == {"sbp.b", "sbp.b.x"}
     assert [a_cycle(graph, c) for c in cycles(graph)] == [["sbp.a", "sbp.a.low", "sbp.b.x", "sbp.a"]]
+
+
+# --- pages arrange only: every figure is worked out in sbp/, the page scripts and app.py only lay it out ---------
+
+FIGURE_CALLS = {"add_months", "month_range", "pct_change", "rank", "round"}  # round() and .round() alike
+ARITHMETIC = (ast.Sub, ast.Div, ast.Mult, ast.FloorDiv, ast.Mod)
+# Layout-only arithmetic a page may do, as (file name, source text of the expression); keep it short.
+LAYOUT_ARITHMETIC: set[tuple[str, str]] = set()
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+def figure_work(source: str, name: str = "<snippet>") -> list[str]:
+    """Each place the source works out a figure itself (a figure call, or arithmetic on non-text operands)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if called in FIGURE_CALLS:
+                found.append(f"{name}:{node.lineno}: {called}()")
+        elif isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ARITHMETIC):
+            left, right = (node.left, node.right) if isinstance(node, ast.BinOp) else (node.target, node.value)
+            if _is_text(left) or _is_text(right):  # '%'-formatting, "-" * 20
+                continue
+            if (name, ast.get_source_segment(source, node)) not in LAYOUT_ARITHMETIC:
+                found.append(f"{name}:{node.lineno}: {ast.get_source_segment(source, node)}")
+    return found
+
+
+def test_pages_and_app_compute_no_figure():
+    scripts = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py"))]
+    assert len(scripts) > 5
+    found = [hit for path in scripts for hit in figure_work(path.read_text(encoding="utf-8"), path.name)]
+    assert found == [], "work these out in sbp/ (sbp.metrics, or a view in sbp/display) and show the result"
+
+
+@pytest.mark.parametrize("snippet", [
+    "start = add_months(end, -11)", "months = month_range(first, last)", "pct = pct_change(a, b)",
+    "frame['p'] = frame['n'].pct_change()", "r = rates.round(9).rank(method='min')", "v = round(x, 2)",
+    "moved = row['rank_previous'] - row['rank']", "share = part / whole", "px = 36 * rows", "n = a // 2",
+    "m = month % 12", "total -= 1",
+])
+def test_figure_work_finds_a_page_computing_a_figure(snippet):
+    assert figure_work(snippet)
+
+
+@pytest.mark.parametrize("snippet", [
+    'label = "%d rows" % n', 'rule = "-" * 20', 'left, right = st.columns([3.2, 1.1])', "offset = -1",
+    'title = f"{a} - {b}"', "text = first + second",
+])
+def test_figure_work_allows_layout(snippet):
+    assert figure_work(snippet) == []

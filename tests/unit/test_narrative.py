@@ -21,7 +21,7 @@ from tests.conftest import examples
 BASE = dict(
     measure_id="burglary", measure_label="Total burglary", area_name="Bromley", end_month=dt.date(2023, 11, 1),
     current=1580, previous=1474, change=106, pct_change=7.1913, rate_per_1000=4.7891, rate_per_1000_previous=4.4712,
-    rank=9, rank_of=32, rank_previous=11, comparator_pct_change=-3.6204, comparator_rate_per_1000=5.2049,
+    rank=9, rank_of=32, rank_previous=11, places_moved=2, comparator_pct_change=-3.6204, comparator_rate_per_1000=5.2049,
     significant=True, p_value=0.048, rag="Red", direction="lower_is_better", rank_basis="rate",
 )
 
@@ -37,7 +37,7 @@ GOLDEN = {
     ),
     "fall": (
         dict(current=1400, previous=1630, change=-230, pct_change=-14.1104, rate_per_1000=4.2431,
-             rate_per_1000_previous=4.9402, rank=6, rank_previous=3),
+             rate_per_1000_previous=4.9402, rank=6, rank_previous=3, places_moved=-3),
         "Total burglary fell by 14.1% (1,630 to 1,400), the rate per 1,000 from 4.94 to 4.24; Bromley ranks 6th of 32 "
         "London boroughs, while London as a whole fell 3.6%.",
         "For the rolling year to November 2023, there were 1,400 offences of total burglary in Bromley, a rate per 1,000 "
@@ -47,7 +47,7 @@ GOLDEN = {
     ),
     "unchanged": (
         dict(current=1474, previous=1474, change=0, pct_change=0.0, rate_per_1000=4.4712, rate_per_1000_previous=4.4712,
-             rank_previous=9, significant=False, p_value=1.0, comparator_pct_change=2.0411),
+             rank_previous=9, places_moved=0, significant=False, p_value=1.0, comparator_pct_change=2.0411),
         "Total burglary was unchanged at 1,474, a rate per 1,000 of 4.47; Bromley ranks 9th of 32 London boroughs, "
         "while London as a whole rose 2.0%.",
         "For the rolling year to November 2023, there were 1,474 offences of total burglary in Bromley, a rate per 1,000 "
@@ -57,7 +57,7 @@ GOLDEN = {
     ),
     "zero_baseline": (
         dict(current=12, previous=0, change=12, pct_change=None, rate_per_1000=0.0364, rate_per_1000_previous=0.0,
-             rank=2, rank_previous=2, p_value=0.0005),
+             rank=2, rank_previous=2, places_moved=0, p_value=0.0005),
         "Total burglary rose from none to 12, the rate per 1,000 from 0.00 to 0.04; Bromley ranks 2nd of 32 London "
         "boroughs, while London as a whole fell 3.6%.",
         "For the rolling year to November 2023, there were 12 offences of total burglary in Bromley, a rate per 1,000 "
@@ -67,7 +67,7 @@ GOLDEN = {
     ),
     "both_zero": (
         dict(measure_label="Rape", current=0, previous=0, change=0, pct_change=None, rate_per_1000=0.0,
-             rate_per_1000_previous=0.0, rank=1, rank_tied=True, rank_previous=1, significant=None, p_value=None,
+             rate_per_1000_previous=0.0, rank=1, rank_tied=True, rank_previous=1, places_moved=0, significant=None, p_value=None,
              comparator_pct_change=5.0),
         "Rape: no offences were recorded in either year; Bromley has the joint lowest rate of all 32 London boroughs "
         "(the best position), while London as a whole rose 5.0%.",
@@ -76,7 +76,7 @@ GOLDEN = {
         "(the best position), unchanged from a year earlier.",
     ),
     "tied_rank": (
-        dict(rank=4, rank_tied=True, rank_previous=4, comparator_pct_change=6.4),
+        dict(rank=4, rank_tied=True, rank_previous=4, places_moved=0, comparator_pct_change=6.4),
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley ranks joint 4th "
         "of 32 London boroughs, while London as a whole rose 6.4%.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
@@ -86,7 +86,7 @@ GOLDEN = {
     ),
     "first_place": (
         dict(measure_label="Other sexual offences", current=394, previous=328, change=66, pct_change=20.122,
-             rate_per_1000=1.2411, rate_per_1000_previous=1.0332, rank=1, rank_previous=3, comparator_pct_change=45.01,
+             rate_per_1000=1.2411, rate_per_1000_previous=1.0332, rank=1, rank_previous=3, places_moved=2, comparator_pct_change=45.01,
              comparator_rate_per_1000=2.1),
         "Other sexual offences rose by 20.1% (328 to 394), the rate per 1,000 from 1.03 to 1.24; Bromley has the "
         "lowest rate of all 32 London boroughs (the best position), while London as a whole rose 45.0%.",
@@ -97,7 +97,7 @@ GOLDEN = {
         "significant.",
     ),
     "last_place": (
-        dict(rank=32, rank_previous=29, comparator_pct_change=7.0),
+        dict(rank=32, rank_previous=29, places_moved=-3, comparator_pct_change=7.0),
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Bromley has the highest "
         "rate of all 32 London boroughs (the worst position), while London as a whole rose 7.0%.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley, a rate per 1,000 "
@@ -106,7 +106,7 @@ GOLDEN = {
         "rate of all 32 London boroughs (the worst position), down 3 places. This change is statistically significant.",
     ),
     "missing_population": (
-        dict(rate_per_1000=None, rate_per_1000_previous=None, rank=None, rank_of=None, rank_previous=None,
+        dict(rate_per_1000=None, rate_per_1000_previous=None, rank=None, rank_of=None, rank_previous=None, places_moved=None,
              comparator_rate_per_1000=None),
         "Total burglary rose by 7.2% (1,474 to 1,580), while London as a whole fell 3.6%.",
         "For the rolling year to November 2023, there were 1,580 offences of total burglary in Bromley. No population "
@@ -122,7 +122,7 @@ GOLDEN = {
         "Bromley ranks 9th of 32 London boroughs, an improvement of 2 places. This change is statistically significant.",
     ),
     "previous_missing": (
-        dict(previous=None, change=None, pct_change=None, rate_per_1000_previous=None, rank_previous=None,
+        dict(previous=None, change=None, pct_change=None, rate_per_1000_previous=None, rank_previous=None, places_moved=None,
              significant=None, p_value=None, rag=None),
         "Total burglary: 1,580 offences, a rate per 1,000 of 4.79; Bromley ranks 9th of 32 London boroughs; there is "
         "no earlier year loaded to compare with.",
@@ -133,7 +133,7 @@ GOLDEN = {
     "higher_is_better_rise": (
         dict(measure_id="domestic_abuse", measure_label="Domestic abuse", direction="higher_is_better", current=3392,
              previous=3200, change=192, pct_change=6.0, rate_per_1000=10.6612, rate_per_1000_previous=10.0578,
-             rank=20, rank_previous=22, comparator_pct_change=2.0, comparator_rate_per_1000=11.2, rag="Green"),
+             rank=20, rank_previous=22, places_moved=2, comparator_pct_change=2.0, comparator_rate_per_1000=11.2, rag="Green"),
         "Recorded domestic abuse rose by 6.0% (3,200 to 3,392), the rate per 1,000 from 10.06 to 10.66; Bromley has "
         "the 20th lowest rate of 32 London boroughs, while London as a whole rose 2.0%; the partnership aims to "
         "increase reporting.",
@@ -146,7 +146,7 @@ GOLDEN = {
     "higher_is_better_fall": (
         dict(measure_id="domestic_abuse", measure_label="Domestic abuse", direction="higher_is_better", current=3000,
              previous=3200, change=-200, pct_change=-6.25, rate_per_1000=9.4293, rate_per_1000_previous=10.0578,
-             rank=20, rank_previous=20, comparator_pct_change=2.0, comparator_rate_per_1000=11.2),
+             rank=20, rank_previous=20, places_moved=0, comparator_pct_change=2.0, comparator_rate_per_1000=11.2),
         "Recorded domestic abuse fell by 6.3% (3,200 to 3,000), the rate per 1,000 from 10.06 to 9.43; Bromley has "
         "the 20th lowest rate of 32 London boroughs, while London as a whole rose 2.0%; the partnership aims to "
         "increase reporting.",
@@ -158,7 +158,7 @@ GOLDEN = {
     ),
     "ward_count_rank": (
         dict(area_name="Penge and Cator", current=88, previous=101, change=-13, pct_change=-12.8713,
-             rate_per_1000=None, rate_per_1000_previous=None, rank=5, rank_of=22, rank_previous=2,
+             rate_per_1000=None, rate_per_1000_previous=None, rank=5, rank_of=22, rank_previous=2, places_moved=-3,
              comparator_pct_change=None, comparator_rate_per_1000=None, rank_basis="count", significant=False, p_value=0.4),
         "Total burglary fell by 12.9% (101 to 88); Penge and Cator ranks 5th of 22 wards by number of offences.",
         "For the rolling year to November 2023, there were 88 offences of total burglary in Penge and Cator. Total "
@@ -167,7 +167,7 @@ GOLDEN = {
     ),
     "not_significant_lower_than_london": (
         dict(current=1688, previous=1474, change=214, pct_change=14.5183, rate_per_1000=5.1163, rank=6,
-             rank_previous=8, comparator_pct_change=21.4, significant=False, p_value=0.06),
+             rank_previous=8, places_moved=2, comparator_pct_change=21.4, significant=False, p_value=0.06),
         "Total burglary rose by 14.5% (1,474 to 1,688), the rate per 1,000 from 4.47 to 5.12; Bromley ranks 6th of 32 "
         "London boroughs, while London as a whole rose 21.4%.",
         "For the rolling year to November 2023, there were 1,688 offences of total burglary in Bromley, a rate per 1,000 "
@@ -178,7 +178,7 @@ GOLDEN = {
     ),
     "one_offence_london_unchanged": (
         dict(measure_label="Knife possession", current=1, previous=3, change=-2, pct_change=-66.6667,
-             rate_per_1000=0.0031, rate_per_1000_previous=0.0093, rank=1, rank_previous=1, rank_tied=False,
+             rate_per_1000=0.0031, rate_per_1000_previous=0.0093, rank=1, rank_previous=1, places_moved=0, rank_tied=False,
              comparator_pct_change=0.0, significant=False, p_value=0.625),
         "Knife possession fell by 66.7% (3 to 1), the rate per 1,000 from 0.01 to 0.00; Bromley has the lowest rate of "
         "all 32 London boroughs (the best position), while London as a whole was unchanged.",
@@ -224,7 +224,7 @@ def test_pandas_row_with_na_and_nan_reads_like_none():
 
 def test_ward_by_area_kind_with_rate_rank():
     row = {**BASE, "area_name": "Crystal Palace and Anerley", "area_kind": "ward", "rank": 3, "rank_of": 22,
-           "rank_previous": 3, "comparator_pct_change": None}
+           "rank_previous": 3, "places_moved": 0, "comparator_pct_change": None}
     assert summary_sentence(row) == (
         "Total burglary rose by 7.2% (1,474 to 1,580), the rate per 1,000 from 4.47 to 4.79; Crystal Palace and "
         "Anerley ranks 3rd of 22 wards."
@@ -341,6 +341,7 @@ def rows(draw):
         "rank": draw(maybe(st.integers(1, top))),
         "rank_of": rank_of,
         "rank_previous": draw(maybe(st.integers(1, top))),
+        "places_moved": draw(maybe(st.integers(1 - top, top - 1))),
         "comparator_pct_change": draw(maybe(st.floats(-80, 300, allow_nan=False))),
         "comparator_rate_per_1000": draw(maybe(st.floats(0, 60, allow_nan=False))),
         "significant": draw(st.one_of(st.booleans(), MISSING)),
@@ -378,15 +379,14 @@ def test_any_valid_row_gives_clean_text(row):
         assert ".." not in text, text
         # every whole number shown is an input count, rank_of, the rank movement, a year, '1000' or '12 months'
         allowed = {row["current"], row["previous"], row["rank_of"], 1000, 12} | set(range(2010, 2031))
-        rank, rank_previous = row.get("rank"), row.get("rank_previous")
-        if isinstance(rank, int) and isinstance(rank_previous, int):
-            allowed.add(abs(rank_previous - rank))
+        if isinstance(row.get("places_moved"), int):
+            allowed.add(abs(row["places_moved"]))
         shown = {int(n.replace(",", "")) for n in NUMBER.findall(text)}
         assert shown <= allowed, text
 
 
 def test_a_force_comparator_is_named_instead_of_london():
-    row = dict(BASE, area_name="Bristol", rank=5, rank_of=5, rank_previous=5, comparator_name="Avon and Somerset")
+    row = dict(BASE, area_name="Bristol", rank=5, rank_of=5, rank_previous=5, places_moved=0, comparator_name="Avon and Somerset")
     summary, board = summary_sentence(row), board_paragraph(row)
     assert "London" not in summary + board
     assert "Bristol ranks 5th of 5 areas in Avon and Somerset" not in summary  # the last place is said as such

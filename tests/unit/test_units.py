@@ -18,7 +18,7 @@ from sbp.report import trace
 ASB = dict(
     measure_id="police_uk_anti_social_behaviour", measure_label="Anti-social behaviour", measure_unit="incidents",
     area_name="Bristol", end_month=dt.date(2023, 12, 1), current=9104, previous=9500, change=-396,
-    pct_change=-4.1684, rate_per_1000=19.3244, rate_per_1000_previous=20.1649, rank=5, rank_of=5, rank_previous=5,
+    pct_change=-4.1684, rate_per_1000=19.3244, rate_per_1000_previous=20.1649, rank=5, rank_of=5, rank_previous=5, places_moved=0,
     comparator_pct_change=-2.0, comparator_rate_per_1000=12.1, comparator_name="Avon and Somerset", significant=True,
     p_value=0.003, rag="Green", direction="lower_is_better", rank_basis="rate",
 )

@@ -1,0 +1,167 @@
+"""What each dashboard page shows, built from the metrics layer's frames: tables, captions and chart inputs, so
+the page scripts only arrange them (free of Streamlit, like the rest of sbp/display)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sbp.config import DEFAULT_UNITS
+from sbp.config.objectives import Objective, flatten, review_warning
+from sbp.display import formatting
+from sbp.display.boardtable import areas_of, metric_cards
+from sbp.display.charts import value_title
+from sbp.display.panels import card_html
+from sbp.metrics.figures import comparator_pct_change, ranked_in_group
+from sbp.metrics.periods import rolling_year, rolling_year_span
+
+TABLE_ROW_PX = 36  # a st.dataframe row's height: the wards table shows every row without scrolling
+
+
+# --- Rankings --------------------------------------------------------------------------------
+
+def rankings_caption(league: pd.DataFrame, end: dt.date, comparator: str, group_label: str) -> str:
+    """What the league ranks: the rolling year, how many areas, the comparator subgroup shown."""
+    ranked = league[league["rank"].notna()]
+    count = int(ranked["rank_of"].iloc[0]) if len(ranked) else 0
+    return (f"Rolling year {rolling_year_span(end)}. Rank 1 = the lowest rate per 1,000 residents of "
+            f"{count} {areas_of(comparator)}. Comparator group: {group_label}.")
+
+
+def rankings_table(league: pd.DataFrame, group: Sequence[str], comparator: str, units: str) -> pd.DataFrame:
+    """The league of the areas in group: counts, rate, ranks (in the comparator and in the group), places moved,
+    % change and RAG, best rank first."""
+    in_group = ranked_in_group(league, group)
+    return pd.DataFrame({
+        "Borough" if comparator == "London" else "Area": in_group["area_name"],
+        units.capitalize(): in_group["current"],
+        "Rate per 1,000": in_group["rate_per_1000"].astype("Float64"),
+        f"Rank ({comparator})": in_group["rank"],
+        "Rank in group": in_group["group_rank"],
+        "Places moved": in_group["places_moved"].astype("Int64"),
+        "% change": in_group["pct_change"].astype("Float64"),
+        "RAG": in_group["rag"].map(formatting.rag_label),
+    }).sort_values(f"Rank ({comparator})")
+
+
+def rankings_kinds(units: str) -> dict[str, str]:
+    """How the rankings table's columns are formatted (see formatting.FORMATTERS)."""
+    return {units.capitalize(): "count", "Rate per 1,000": "rate", "Places moved": "change", "% change": "pct"}
+
+
+def comparator_caption(league: pd.DataFrame, comparator: str, units: str) -> str:
+    """The comparator as a whole: its rolling-year count, rate and exact % change on the year before."""
+    whole = league.iloc[0]
+    pct = comparator_pct_change(whole)
+    return (f"{comparator} as a whole: {formatting.fmt_count(whole['comparator_current'])} {units}, "
+            f"{formatting.fmt_rate(whole['comparator_rate_per_1000'])} per 1,000, "
+            + (f"{formatting.fmt_pct(pct, signed=True)} on the year before." if pct is not None
+               else "no earlier year loaded."))
+
+
+# --- Priority pages --------------------------------------------------------------------------
+
+def cards_html(row: pd.Series, comparator: str) -> str:
+    """The priority page's metric cards for one measure's comparison row: count, rate, rank and RAG status."""
+    cards = [card_html(card.label, card.value, card.delta, card.tone) for card in metric_cards(row.to_dict())]
+    pct = comparator_pct_change(row)  # exact, as in the board table
+    significant = formatting.known(row["significant"]) is True
+    delta = None if pct is None else (f"{comparator} {formatting.fmt_pct(pct, signed=True)}"
+                                      + ("; significant change" if significant else ""))
+    cards.append(card_html("RAG status", "", delta, value_html=formatting.rag_badge(formatting.known(row["rag"]))))
+    return f'<div class="sbp-cards">{"".join(cards)}</div>'
+
+
+@dataclass(frozen=True)
+class Reviews:
+    """Whether each objective's status was reviewed within the period shown."""
+
+    notes: dict[str, str]          # objective number -> its note: a review warning, else when it was last updated
+    stale: dt.date | None          # the latest review date that predates the period (None: all are current)
+
+
+def reviews(objectives: Sequence[Objective], end: dt.date) -> Reviews:
+    """Each objective's review note for the rolling year to end, and the latest stale review."""
+    start, _ = rolling_year(end)
+    warnings = {o.number: review_warning(o.updated, start, end) for o in flatten(list(objectives))}
+    notes = {o.number: warnings[o.number] or f"Last updated {o.updated:%-d %B %Y}" for o in flatten(list(objectives))}
+    stale = sorted({o.updated for o in flatten(list(objectives)) if warnings[o.number]})
+    return Reviews(notes, stale[-1] if stale else None)
+
+
+# --- Explore ---------------------------------------------------------------------------------
+
+def shared_units(units: Iterable[str]) -> str:
+    """What a chart of several measures counts: their one unit, else 'counts' (none: the default unit)."""
+    found = set(units)
+    return found.pop() if len(found) == 1 else ("counts" if found else DEFAULT_UNITS)
+
+
+@dataclass(frozen=True)
+class ExploreView:
+    """The Explore page's series as shown: the value column, its title and the table (rates to 2 decimals)."""
+
+    value: str
+    units: str
+    title: str
+    table: pd.DataFrame
+    rates_missing: bool  # rates were asked for but no area has a population: counts are shown
+
+
+def explore_view(data: pd.DataFrame, rolling: bool, rates: bool) -> ExploreView:
+    """The value to show (monthly or rolling, count or rate), and the table of it with a readable month."""
+    value = "rolling_12_total" if rolling else "offence_count"
+    rate_value = "rolling_12_rate_per_1000" if rolling else "rate_per_1000"
+    rates_missing = rates and bool(data[rate_value].isna().all())
+    if rates and not rates_missing:
+        value = rate_value
+    units = shared_units(data["measure_unit"].dropna() if "measure_unit" in data else ())
+    title = value_title(value, units)
+    shown = data[["measure_label", "area_name", "month", value]].rename(columns={
+        "measure_label": "Category", "area_name": "Area", "month": "Month", value: title})
+    shown["Month"] = shown["Month"].dt.strftime("%Y-%m")
+    if value.endswith("rate_per_1000"):  # rates to 2 decimals on screen and in the CSV, still numbers
+        shown[title] = pd.array([None if formatting.is_missing(v) else float(formatting.round_half_up(v, 2))
+                                 for v in shown[title]], dtype="Float64")
+    return ExploreView(value, units, title, shown, rates_missing)
+
+
+# --- Wards -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sparklines:
+    """Each ward's monthly counts as a sparkline (a month not loaded is a gap, never a zero), on one scale."""
+
+    by_ward: pd.Series  # ward -> its monthly counts
+    title: str          # 'Last 24 months'
+    y_max: int
+
+
+def sparklines(trend: pd.DataFrame) -> Sparklines:
+    """Sparklines from a ward series, starting at the first month loaded."""
+    loaded = trend.loc[trend["offence_count"].notna(), "month"]
+    trend = trend[trend["month"] >= loaded.min()] if len(loaded) else trend.iloc[0:0]  # no line before the data starts
+    by_ward = trend.groupby("area_name")["offence_count"].apply(lambda s: [int(v) if pd.notna(v) else None for v in s])
+    y_max = max([v for counts in by_ward for v in counts if v is not None] + [1])
+    return Sparklines(by_ward, f"Last {trend['month'].nunique()} months", y_max)
+
+
+def wards_table(league: pd.DataFrame, sparks: Sparklines) -> pd.DataFrame:
+    """The wards' rolling years, change and significance with their sparklines, highest count first."""
+    return pd.DataFrame({
+        "Ward": league["area_name"],
+        "Previous year": league["previous"],
+        "This year": league["current"],
+        "Change": league["change"],
+        "% change": league["pct_change"].astype("Float64"),
+        "Significant": [formatting.yes_no(s) for s in league["significant"].astype(object)],
+        sparks.title: league["area_name"].map(sparks.by_ward),
+    }).sort_values("This year", ascending=False)
+
+
+def table_height(rows: int) -> int:
+    """The pixel height that shows a st.dataframe's header and rows without a scroll bar."""
+    return TABLE_ROW_PX * (rows + 1) + 2
