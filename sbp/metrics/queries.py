@@ -191,7 +191,7 @@ rolled AS (
 area_pop AS (
     SELECT * FROM measure_pop
     UNION ALL
-    -- London's rate divides every area's count by the sum of the boroughs' populations (README: Definitions).
+    -- London's rate divides every area's count by the sum of the boroughs' populations (docs/definitions.md).
     SELECT measure_id, 'London' AS area_name, year, sum(population) AS population
     FROM measure_pop WHERE $include_london AND $level = 'borough' GROUP BY ALL
 )
