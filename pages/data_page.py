@@ -57,7 +57,7 @@ if admin is None:
     weak = auth.configured_hash_problem(st.secrets)
     st.info("Uploading is turned off because no admin is configured"
             + (f" ({weak})" if weak else "") + ". An administrator can enable it by adding an "
-            "[admin] section to .streamlit/secrets.toml (see the README), or load files with `python -m sbp ingest`.",
+            "[admin] section to .streamlit/secrets.toml (see docs/settings-and-operations.md), or load files with `python -m sbp ingest`.",
             icon=":material/lock:")
 elif not st.session_state.get("data_admin"):
     with st.form("data_login"):

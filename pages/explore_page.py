@@ -68,7 +68,7 @@ if not measures or not (areas or chosen_wards or st.session_state["ex_london"]):
 
 frames = []
 if areas or st.session_state["ex_london"]:
-    comparator = (ctx["comparator"],) if st.session_state["ex_london"] else ()  # its total, as the comparison's
+    comparator = (ctx.comparator,) if st.session_state["ex_london"] else ()  # its total, as the comparison's
     frames.append(appdata.series(inputs, tuple(areas) + comparator, tuple(measures), start, end, "borough"))
 if chosen_wards:
     frames.append(appdata.series(inputs, tuple(chosen_wards), tuple(measures), start, end, "ward"))

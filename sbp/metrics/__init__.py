@@ -336,8 +336,7 @@ def _check_ward(
     """A ward's loaded name and its borough; within names the borough when the ward name is used in several."""
     within = _check_within(con, within, level) if within is not None else None
     rows = [(a, b) for a, b in con.execute(queries.AREAS_SQL, {"level": level}).fetchall() if within in (None, b)]
-    wanted = ward.strip().lower()
-    match = next((a for a, _ in rows if a.lower() == wanted), None)
+    match = find_area(ward, [a for a, _ in rows])
     if match is None:
         raise UnknownNameError(level, ward, sorted({a for a, _ in rows}))
     boroughs = sorted({b for a, b in rows if a == match})
@@ -349,8 +348,7 @@ def _check_ward(
 
 def _comparator_group(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any]) -> str | None:
     """The comparator group (London, a police force) a name means, matched in any case, or None."""
-    groups = {g for _, g in area_groups(con, settings)}
-    return next((g for g in sorted(groups) if g.lower() == name.strip().lower()), None)
+    return find_area(name, sorted({g for _, g in area_groups(con, settings)}))
 
 
 def headline(
@@ -584,9 +582,9 @@ def series(
         raise PeriodError(f"The start month {month_label(from_month)} is after the end month {month_label(to_month)}.")
     groups = area_groups(con, settings)
     group_of = dict(groups)
-    names = {g.lower(): g for g in group_of.values()} if level == "borough" else {}
-    comparators = [names[a.strip().lower()] for a in areas if a.strip().lower() in names]
-    areas = [_check_area(con, a, level) for a in areas if a.strip().lower() not in names]
+    names = sorted(set(group_of.values())) if level == "borough" else []
+    comparators = [g for a in areas if (g := find_area(a, names)) is not None]
+    areas = [_check_area(con, a, level) for a in areas if find_area(a, names) is None]
     if include_comparator and level == "borough":
         comparators += [group_of[a] for a in areas if a in group_of and group_of[a] not in comparators]
     mapping, info = measure_frames(con, measures, config, level)

@@ -154,7 +154,7 @@ SELECT measure_id, area_name, borough, end_month, current, previous, current - p
             THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
        count(rank_key_previous) OVER area_set AS rank_of_previous,
        group_current AS comparator_current, group_previous AS comparator_previous,
-       -- The comparator's rate: its total over the populations of its areas that have one (docs: Definitions).
+       -- The comparator's rate: its total over the populations of its areas that have one (docs/definitions.md).
        group_current * 1000.0 / sum(population) OVER area_set AS comparator_rate_per_1000,
        group_previous * 1000.0 / sum(population_previous) OVER area_set AS comparator_rate_per_1000_previous
 FROM rated

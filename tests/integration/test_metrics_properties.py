@@ -1,4 +1,4 @@
-"""Property tests: the metrics layer against a naive pure-Python reading of the README definitions.
+"""Property tests: the metrics layer against a naive pure-Python reading of the definitions in docs/definitions.md.
 
 Random small MPS borough-level extracts (2-6 boroughs, optionally a non-borough area with no population,
 1-2 majors with 1-3 minors in all, 24-30 months of counts, often zeros, repeats and copied boroughs to force

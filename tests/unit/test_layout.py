@@ -1,4 +1,4 @@
-"""The tree matches ARCHITECTURE.md: streamlit only in sbp/web, no benchmarks in sbp, dependencies listed once per use."""
+"""The tree matches ARCHITECTURE.md and docs/development.md: streamlit only in sbp/web, no benchmarks in sbp, dependencies listed once per use."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def test_only_sbp_web_imports_streamlit_and_nothing_in_sbp_is_a_benchmark():
     assert {p.name for p in (REPO / "sbp").iterdir() if p.is_dir() and not p.name.startswith("__")} == set(FOLDERS)
 
 
-def test_architecture_and_readme_describe_every_folder():
+def test_architecture_and_the_development_guide_describe_every_folder():
     architecture = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    layout = readme[readme.index("## Layout"):]
+    development = (REPO / "docs" / "development.md").read_text(encoding="utf-8")
+    layout = development[development.index("## Layout"):development.index("## Tests and benchmarks")]
     for folder in FOLDERS:
         assert f"sbp/{folder}/" in architecture, folder
         assert f"{folder}/" in layout, folder
