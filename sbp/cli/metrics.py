@@ -148,7 +148,7 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
 
 def add_commands(command) -> None:
     """Register the metrics subcommands on the main parser."""
-    p = command("metric", "One measure for one area: counts, %% change, rate, rank, comparator, significance, RAG.",
+    p = command("metric", "One measure for one area: counts, % change, rate, rank, comparator, significance, RAG.",
                 cmd_metric)
     p.add_argument("--area", help="borough, ward (with --level ward) or comparator, e.g. London or a police force "
                                   "(default: the focus borough)")
