@@ -19,7 +19,7 @@ from sbp.metrics.groups import area_groups
 from sbp.config.areas import find_area
 from sbp.config import DEFAULT_UNITS, Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
 from sbp.errors import AmbiguousNameError, PeriodError, SbpError, UnknownNameError
-from sbp.metrics.periods import add_months, month_label, parse_month
+from sbp.metrics.periods import add_months, month_label, months_between, parse_month
 from sbp.config.settings import load_settings
 
 MPS_SOURCES, SERIES_SOURCES = stored_cube.MPS_SOURCES, stored_cube.SERIES_SOURCES
@@ -660,7 +660,7 @@ def exceptions(
     settings = settings or load_settings()
     end = parse_month(end) if end else latest_month(con, level)
     first, last = month_span(con, level)
-    months_before = (end.year - first.year) * 12 + end.month - first.month
+    months_before = months_between(first, end)
     if not first <= end <= last or months_before < MIN_EXCEPTION_BASELINE:
         raise PeriodError(
             f"Exceptions for {month_label(end)} need at least {MIN_EXCEPTION_BASELINE} earlier months; {level}-level "

@@ -10,20 +10,38 @@ from sbp.errors import PeriodError
 _MONTH = re.compile(r"^\s*(\d{4})-?(\d{2})\s*$")
 
 
-def parse_month(text: str | dt.date) -> dt.date:
-    """'2023-11' or '202311' (or a date) -> the first day of that month."""
+class Month(dt.date):
+    """A calendar month, held as its first day: a date everywhere a date goes (SQL parameters, frames, labels).
+
+    Made only by parse_month and add_months, so its day is always 1; a month is parsed once, where it enters
+    (a link, a command-line flag, a report call), and every window is counted from it in this module.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Month({self:%Y-%m})"
+
+
+def parse_month(text: str | dt.date) -> Month:
+    """'2023-11' or '202311' (or a date) -> that month."""
     if isinstance(text, dt.date):
-        return text.replace(day=1)
+        return Month(text.year, text.month, 1)
     match = _MONTH.match(str(text))
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise PeriodError(f"{text!r} is not a month; write it as YYYY-MM, e.g. 2023-11.")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return Month(int(match.group(1)), int(match.group(2)), 1)
 
 
-def add_months(month: dt.date, n: int) -> dt.date:
-    """The first day of the month n months after (or before) month."""
+def add_months(month: dt.date, n: int) -> Month:
+    """The month n months after (or before) month."""
     index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
+    return Month(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: dt.date, last: dt.date) -> int:
+    """How many months last is after first (negative when before)."""
+    return (last.year - first.year) * 12 + last.month - first.month
 
 
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -76,8 +94,7 @@ def shown_end(end: dt.date, last_loaded: dt.date) -> dt.date:
 
 def same_length_to(window: tuple[dt.date, dt.date], end: dt.date, first: dt.date) -> tuple[dt.date, dt.date]:
     """A window of months moved to end, keeping its length where the data (from first) allows."""
-    length = (window[1].year - window[0].year) * 12 + window[1].month - window[0].month
-    return max(first, add_months(end, -length)), end
+    return max(first, add_months(end, -months_between(*window))), end
 
 
 def month_label(month: dt.date) -> str:

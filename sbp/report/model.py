@@ -21,6 +21,7 @@ from sbp.config import Config, Measure, Priority, default_config
 from sbp.ingest.formats import FORMAT_LABELS
 from sbp.config.objectives import STATUS_TONE, flatten, objectives_for
 from sbp.metrics.periods import month_label, parse_month, previous_year, rolling_year_span, trend_window, two_year_window
+from sbp.metrics.figures import first_with_data
 from sbp.report import chartimg
 from sbp.store import queries as store_queries
 from sbp.report.texts import (
@@ -179,12 +180,6 @@ def long_month(month: dt.date) -> str:
     return f"{narrative.MONTHS[month.month - 1]} {month.year}"
 
 
-def _chart_measure(priority: Priority, headline: pd.DataFrame) -> str:
-    """The priority's first measure with a count loaded (its first measure when none has one)."""
-    loaded = set(headline.loc[headline["current"].notna(), "measure_id"])
-    return next((m for m in priority.measures if m in loaded), priority.measures[0])
-
-
 def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt.date, first: dt.date,
             config: Config, settings: dict[str, Any], base: str) -> list[ChartImage]:
     out: list[ChartImage] = []
@@ -272,7 +267,7 @@ def build_model(
         columns = list(table.columns)
         ids = [m for m in priority.measures if m in rows_by_id]
         measure_rows = tuple(measure_row(mid, table.iloc[i], columns) for i, mid in enumerate(ids))
-        chart_id = _chart_measure(priority, headline)
+        chart_id = first_with_data(priority.measures, headline)
         chart_base = next((r.trace for r in measure_rows if r.id == chart_id), "")
         images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base)
         objectives_list = tuple(
