@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
@@ -92,64 +92,21 @@ def _misc(rate: float, airport: float = 0.0) -> Profile:
     return Profile(rate, 1.1, 0.95, lockdown="none", airport=airport)
 
 
-PROFILES: dict[str, Profile] = {
-    "Arson": Profile(0.25, 1.0, 1.0, "summer", -0.02),
-    "Criminal Damage": Profile(6.0, 1.05, 0.97, "summer", -0.02, airport=0.1),
-    "Burglary Business and Community": Profile(1.3, 1.25, 0.85, "winter", -0.04, "street", airport=0.05),
-    "Domestic Burglary": Profile(4.0, 1.25, 0.85, "winter", -0.035, "home"),
-    "Drug Trafficking": Profile(0.6, 1.4, 0.8, trend=0.0, lockdown="drugs", airport=1.5),
-    "Possession of Drugs": Profile(4.0, 1.4, 0.8, trend=-0.04, lockdown="drugs", airport=3.0),
-    "Historical Fraud and Forgery": Profile(0.002, lockdown="none"),
-    "Absconding from Lawful Custody": _misc(0.005),
-    "Aiding Suicide": _misc(0.005),
-    "Bail Offences": _misc(0.01),
-    "Bigamy": _misc(0.005),
-    "Concealing an Infant Death Close to Birth": _misc(0.005),
-    "Dangerous Driving": _misc(0.05),
-    "Disclosure, Obstruction, False or Misleading State": _misc(0.01, airport=2.0),
-    "Exploitation of Prostitution": _misc(0.008),
-    "Forgery or Use of Drug Prescription": _misc(0.008),
-    "Fraud or Forgery Associated with Driver Records": _misc(0.01),
-    "Going Equipped for Stealing": _misc(0.05),
-    "Handling Stolen Goods": _misc(0.08, airport=0.5),
-    "Making, Supplying or Possessing Articles for use i": _misc(0.05, airport=2.0),
-    "Obscene Publications": _misc(0.3, airport=0.5),
-    "Offender Management Act": _misc(0.03),
-    "Other Forgery": _misc(0.04, airport=2.0),
-    "Other Notifiable Offences": _misc(0.08, airport=40.0),   # offences found at airport controls
-    "Perjury": _misc(0.005),
-    "Perverting Course of Justice": _misc(0.05, airport=0.5),
-    "Possession of False Documents": _misc(0.03, airport=10.0),
-    "Profitting From or Concealing Proceeds of Crime": _misc(0.04, airport=2.0),
-    "Soliciting for Prostitution": _misc(0.01),
-    "Threat or Possession With Intent to Commit Crimina": _misc(0.25, airport=0.3),
-    "Wildlife Crime": _misc(0.005),
-    "Other Firearm Offences": Profile(0.06, 1.3, 0.8, lockdown="none"),
-    "Other Knife Offences": Profile(0.005, lockdown="none"),
-    "Possession of Article with Blade or Point": Profile(0.4, 1.4, 0.8, "summer", 0.03, "most", airport=1.5),
-    "Possession of Firearm with Intent": Profile(0.03, 1.4, 0.8, lockdown="none"),
-    "Possession of Firearms Offences": Profile(0.05, 1.3, 0.8, lockdown="none", airport=3.0),
-    "Possession of Other Weapon": Profile(0.25, 1.3, 0.85, "summer", 0.02, airport=2.0),
-    "Other Offences Against the State, or Public Order": Profile(0.7, 1.2, 0.9, "summer", 0.02, airport=1.5),
-    "Public Fear Alarm or Distress": Profile(5.0, 1.1, 0.95, "summer", 0.05, airport=1.0),
-    "Racially or Religiously Aggravated Public Fear, Al": Profile(0.8, 1.3, 0.85, "summer", 0.03, airport=5.0),
-    "Violent Disorder": Profile(0.01, 1.5, 0.7, "summer", lockdown="none"),
-    "Robbery of Business Property": Profile(0.3, 1.3, 0.85, "winter", -0.01, "street"),
-    "Robbery of Personal Property": Profile(2.5, 1.5, 0.75, "winter", -0.02, "street", central=True, airport=0.05),
-    "Other Sexual Offences": Profile(1.6, 1.2, 0.9, "summer", 0.05, airport=2.0),
-    "Rape": Profile(0.9, 1.15, 0.9, "summer", 0.06, airport=0.05),
-    "Bicycle Theft": Profile(2.0, 1.8, 0.5, "summer", -0.01, "street", central=True, airport=0.05),
-    "Other Theft": Profile(12.0, 1.6, 0.65, "flat", -0.01, "street", central=True, airport=5.0),
-    "Shoplifting": Profile(5.0, 1.2, 0.9, "winter", 0.02, "street", central=True, airport=2.5),
-    "Theft from Person": Profile(3.0, 2.0, 0.45, "winter", 0.04, "crowd", central=True, airport=1.0),
-    "Aggravated Vehicle Taking": Profile(0.05, 0.9, 1.05, trend=-0.02),
-    "Interfering with a Motor Vehicle": Profile(0.8, 1.0, 1.0, "winter", 0.01),
-    "Theft from a Motor Vehicle": Profile(5.0, 1.1, 0.95, "winter", -0.01, "street", airport=0.8),
-    "Theft or Taking of a Motor Vehicle": Profile(3.0, 0.95, 1.03, "winter", 0.02, airport=0.6),
-    "Homicide": Profile(0.012, 1.4, 0.8, lockdown="none"),
-    "Violence with Injury": Profile(8.0, 1.2, 0.9, "summer", 0.01, airport=0.3),
-    "Violence without Injury": Profile(12.0, 1.15, 0.92, "summer", 0.04, airport=1.0),
-}
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a small configuration CSV in data/."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [{k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _profiles() -> dict[str, Profile]:
+    """Each MPS minor category's demo profile, from data/demo_profiles.csv (one row per category, Profile's fields)."""
+    types = {f.name: f.type for f in fields(Profile)}
+    cast = {"float": float, "str": str, "bool": lambda v: v == "True"}
+    return {row.pop("minor_category"): Profile(**{k: cast[types[k]](v) for k, v in row.items()})
+            for row in _read_rows(DATA_DIR / "demo_profiles.csv")}
+
+
+PROFILES: dict[str, Profile] = _profiles()
 DEFAULT_PROFILE = _misc(0.01)
 
 # Long-format series: (file name, category, profile); boroughs only.
@@ -272,12 +229,6 @@ def _months(end_month: str, years: int) -> list[tuple[int, int]]:
         raise SbpError(f"the demo needs at least one year of months, not {years}")
     end = int(match[1]) * 12 + int(match[2]) - 1
     return [(i // 12, i % 12 + 1) for i in range(end - years * 12 + 1, end + 1)]
-
-
-def _read_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a small configuration CSV in data/."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return [{k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
 def _populations(rng: np.random.Generator, names: Sequence[str], home: int | None) -> np.ndarray:
