@@ -6,6 +6,7 @@ import csv
 import functools
 import hashlib
 from collections.abc import Sequence
+from typing import NamedTuple
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,15 +76,9 @@ class Priority:
     measures: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Borough:
-    """A London borough with its comparator and tile-map attributes."""
-
-    name: str
-    short_name: str
-    inner_outer: str
-    tile_col: int
-    tile_row: int
+# A London borough with its comparator and tile-map attributes (a row of data/boroughs.csv).
+Borough = NamedTuple("Borough", [("name", str), ("short_name", str), ("inner_outer", str), ("tile_col", int),
+                                 ("tile_row", int)])
 
 
 @dataclass(frozen=True)
