@@ -18,6 +18,10 @@ st.query_params["measure"] = measure_id
 league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx.borough)
 units = appdata.measure_units(inputs, measure_id)  # what the measure counts: offences, incidents, ...
 st.caption(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label))
+if not pageviews.any_ranked(league):  # nothing to rank or chart: say why, not an empty chart
+    st.info(formatting.literal(appdata.unavailable_reason(inputs, measure_id, end, area=ctx.borough)),
+            icon=":material/info:")
+    st.stop()
 
 map_col, bar_col = st.columns([2, 3]) if ctx.comparator == "London" else (None, st.container())
 if map_col is not None:  # the tile map is of London's boroughs

@@ -52,10 +52,18 @@ def rankings_kinds(units: str) -> dict[str, str]:
     return {units.capitalize(): "count", "Rate per 1,000": "rate", "Places moved": "change", "% change": "pct"}
 
 
+def any_ranked(league: pd.DataFrame) -> bool:
+    """Whether any area of the league has a rank for the rolling year (else there is nothing to chart or list)."""
+    return bool(len(league)) and bool(league["rank"].notna().any())
+
+
 def comparator_caption(league: pd.DataFrame, comparator: str, units: str) -> str:
     """The comparator as a whole: its rolling-year count, rate and exact % change on the year before."""
     whole = league.iloc[0]
     pct = comparator_pct_change(whole)
+    if formatting.is_missing(whole["comparator_current"]):
+        return (f"{comparator} as a whole: n/a, not every one of its areas has all 12 months of this rolling year "
+                "loaded.")
     return (f"{comparator} as a whole: {formatting.fmt_count(whole['comparator_current'])} {units}, "
             f"{formatting.fmt_rate(whole['comparator_rate_per_1000'])} per 1,000, "
             + (f"{formatting.fmt_pct(pct, signed=True)} on the year before." if pct is not None

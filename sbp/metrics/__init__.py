@@ -207,9 +207,20 @@ def unavailable_reason(
     if len(missing) == 24:
         return f"{measure.label}: no data{whose} for these months."
     if missing:
-        return (f"{measure.label}: {month_label(max(missing))} is not loaded{whose}, so a rolling year including it "
-                "is unknown.")
+        return f"{measure.label}: {_months_text(missing)} not loaded{whose}, so a rolling year including them is unknown."
     return None
+
+
+def _months_text(months: Sequence[dt.date]) -> str:
+    """'Dec 2023 is', 'Jul 2022 to Dec 2023 (18 months) are', 'Mar 2023, Jun 2023 and Aug 2023 are' (with the verb)."""
+    months = sorted(months)
+    if len(months) == 1:
+        return f"{month_label(months[0])} is"
+    if months_between(months[0], months[-1]) == len(months) - 1:
+        return f"{month_label(months[0])} to {month_label(months[-1])} ({len(months)} months) are"
+    named = ", ".join(month_label(m) for m in months[:3])
+    return f"{named} and {len(months) - 3} more months are" if len(months) > 3 else \
+        f"{', '.join(month_label(m) for m in months[:-1])} and {month_label(months[-1])} are"
 
 
 # --- comparisons ----------------------------------------------------------------------------

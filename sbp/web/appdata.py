@@ -121,9 +121,10 @@ def headline(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
 def unavailable_reason(inputs: str, measure_id: str, end: dt.date, level: str = "borough", negative: bool = False,
                        area: str | None = None) -> str:
     """Why a configured measure has no figure for an area's rolling years to end (a data error when negative)."""
-    reason = metrics.unavailable_reason(cursor(inputs), config().measures[measure_id], end, level=level, negative=negative,
-                                        area=area)
-    return reason or f"{config().measures[measure_id].label}: no comparison for this period."
+    con = cursor(inputs)
+    measure = measure_for(con, measure_id, level)
+    reason = metrics.unavailable_reason(con, measure, end, level=level, negative=negative, area=area, config=config())
+    return reason or f"{measure.label}: no comparison for this period."
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

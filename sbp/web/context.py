@@ -64,7 +64,7 @@ def from_link(params: Mapping[str, str], info: StoreInfo, settings: Mapping[str,
     borough, note1 = urlstate.pick(params.get("area") or params.get("borough"), info.boroughs, default_borough, "area")
     end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
     group, note3 = urlstate.pick(params.get("group"), list(COMPARATOR_GROUPS), "all", "comparator group")
-    note0 = None if focus in info.boroughs else (
+    note0 = None if focus in info.boroughs or borough != default_borough else (  # a link's own area needs no notice
         f"The focus area in the settings, {focus!r}, is not in the loaded data; "
         f"showing {default_borough} instead. Check focus_borough in the settings file.")
     state = {"sbp_borough": borough, "sbp_end": end, "sbp_group": group,
