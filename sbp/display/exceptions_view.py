@@ -47,11 +47,23 @@ def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
     """One borough's flagged categories, each with whether its comparator as a whole was also unusual that month."""
     flags = scan.flags
     mine = flags[(flags["area_name"] == borough) & ~flags["is_comparator"]]
+    untested = untested_note(scan, borough)
     if mine.empty:
-        return f"<p>Nothing unusual in {esc(borough)} as a whole: every category is within its expected range.</p>"
+        return (f"<p>Nothing unusual in {esc(borough)} as a whole: every category checked is within its expected "
+                f"range.</p>{untested}")
     comparator = mine["comparator_name"].iloc[0]
     theirs = flags[flags["is_comparator"] & (flags["area_name"] == comparator)].set_index("measure_id")["exception"]
     table = _rows(mine, None)
     table[f"{comparator} this month"] = [f"also {theirs[m]}" if m in theirs.index else "within its usual range"
                                          for m in mine["measure_id"]]
-    return table_html(table, numeric=("This month", "Usual (expected)"))
+    return table_html(table, numeric=("This month", "Usual (expected)")) + untested
+
+
+def untested_note(scan: ExceptionScan, area: str) -> str:
+    """The categories not checked for an area, each group with its reason (unknown, never 'usual' or 0)."""
+    rows = scan.untested
+    if rows.empty:
+        return ""
+    mine = rows[(rows["area_name"] == area) & ~rows["is_comparator"].astype(bool)]
+    parts = [f"{esc(reason)}: {esc(', '.join(group['measure_label']))}" for reason, group in mine.groupby("reason")]
+    return f"<p style='color:#555'>Not checked in {esc(area)} ({'; '.join(parts)}).</p>" if parts else ""

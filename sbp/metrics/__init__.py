@@ -642,6 +642,9 @@ class ExceptionScan:
     expected_by_chance: float   # flags a month with nothing unusual would still give, on average
     probability: float          # two-sided tail probability of the limits
     min_count: int              # counts below this are not flagged
+    # one row per category x area not tested (measure_id, measure_label, area_name, is_comparator, reason): the
+    # month checked is not known for it, or too few of its baseline months are; never counted as 0
+    untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def basis(self) -> str:
         """One sentence saying what 'unusual' means for this scan."""
@@ -694,6 +697,10 @@ def exceptions(
     # Tested: the month is known and enough of the baseline is (a seasonal baseline: at least two of its years).
     needed = min(years, 2) if seasonal else MIN_EXCEPTION_BASELINE
     tested_rows = frame["offence_count"].notna() & (frame["baseline_known"] >= needed)
+    untested = frame.loc[~tested_rows, ["measure_id", "area_name", "is_comparator"]].copy()
+    untested.insert(1, "measure_label", untested["measure_id"].map({m.id: m.label for m in measures}))
+    untested["reason"] = np.where(frame.loc[~tested_rows, "offence_count"].isna(),
+                                  f"no data for {month_label(end)}", "too few earlier months loaded")
     frame = frame[tested_rows].reset_index(drop=True)
     frame["offence_count"] = frame["offence_count"].astype("int64")
     frame["baseline_mean"] = frame["baseline_mean"].astype("float64")
@@ -718,7 +725,8 @@ def exceptions(
     flags = flags.sort_values(["ratio_to_baseline", "area_name"], ascending=[False, True]).reset_index(drop=True)
     return ExceptionScan(flags=flags, end=end, level=level, baseline_months=baseline, seasonal=seasonal,
                          seasonal_years=years if seasonal else 0, cells_tested=int(tested.sum()),
-                         expected_by_chance=expected, probability=2 * tail, min_count=min_count)
+                         expected_by_chance=expected, probability=2 * tail, min_count=min_count,
+                         untested=untested.reset_index(drop=True))
 
 
 def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:
