@@ -15,7 +15,7 @@ appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offenc
 measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 
-league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx.borough)
+league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx.borough, ctx.comparator)
 units = appdata.measure_units(inputs, measure_id)  # what the measure counts: offences, incidents, ...
 st.caption(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label))
 if not pageviews.any_ranked(league):  # nothing to rank or chart: say why, not an empty chart

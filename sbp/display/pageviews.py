@@ -165,7 +165,7 @@ def wards_table(league: pd.DataFrame, sparks: Sparklines) -> pd.DataFrame:
         "This year": league["current"],
         "Change": league["change"],
         "% change": league["pct_change"].astype("Float64"),
-        "Significant": [formatting.yes_no(s) for s in league["significant"].astype(object)],
+        "Significant": [formatting.yes_no(s, na=None) for s in league["significant"].astype(object)],  # CSV: empty
         sparks.title: league["area_name"].map(sparks.by_ward),
     }).sort_values("This year", ascending=False)
 

@@ -222,7 +222,10 @@ def _derive_forces(con: duckdb.DuckDBPyConnection) -> None:
             JOIN (SELECT lad_code, count(*) AS n_lsoa FROM geo_lsoa GROUP BY ALL) g ON g.lad_code = m.area_code
             GROUP BY m.area_name
         )
-        SELECT m.area_name, m.area_code, coalesce(l.force_name, m.force_name), m.n,
+        -- The force as police.uk names it (as police_uk_quality and month_index do) unless the lookup puts the area
+        -- in another force: "London, City of" in the lookup is "City of London Police"'s area, one comparator group.
+        SELECT m.area_name, m.area_code,
+               CASE WHEN l.force_key <> m.force_key THEN l.force_name ELSE m.force_name END, m.n,
                (l.force_key IS NOT NULL AND l.force_key <> m.force_key) OR coalesce(v.share < 0.5, false)
         FROM majority m LEFT JOIN lookup l ON l.lad_code = m.area_code LEFT JOIN coverage v USING (area_name)
         UNION ALL

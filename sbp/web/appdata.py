@@ -18,7 +18,7 @@ import streamlit as st
 
 from sbp.display import charts
 from sbp import metrics, store
-from sbp.metrics import queries
+from sbp.metrics.groups import area_groups
 from sbp.store import queries as store_queries
 from sbp.web import urlstate
 from sbp.config import DEFAULT_UNITS, Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
@@ -67,7 +67,8 @@ class StoreInfo:
     valid_ends: tuple[dt.date, ...]   # end months with a full rolling year loaded (borough level)
     months: tuple[dt.date, ...]       # every month from the first loaded to the last
     boroughs: tuple[str, ...]         # areas that can be ranked: London boroughs, other areas with a population
-    forces: dict[str, str]            # area -> its comparator group by police force ('London' for the Met's)
+    forces: dict[str, str]            # area -> its comparator group (metrics.groups.area_groups: by default its
+                                      # police force, 'London' for the Met's; or 'All areas', or a listed group)
     has_police_uk: bool               # police.uk street-level data is loaded
     wards: dict[str, tuple[str, ...]]  # borough -> its wards with data
     is_synthetic: bool
@@ -84,7 +85,8 @@ def store_info(inputs: str) -> StoreInfo:
     ends = rolling_year_ends(first, last)
     london = {b.name for b in london_boroughs()}
     areas = con.execute(store_queries.AREAS_ALL_LEVELS_SQL).fetchall()
-    forces = {a: f for a, f, stray in con.execute(queries.AREA_FORCE_SQL).fetchall() if not stray}
+    # Each area's comparator group as the comparisons total it (the `comparator` setting: its force by default).
+    forces = dict(area_groups(con, settings()))
     with_population = {r[0] for r in con.execute(store_queries.AREAS_WITH_POPULATION_SQL).fetchall()}
     # London boroughs as before (the airports area is not one); elsewhere the areas of a force with a population.
     boroughs = tuple(sorted({a for level, a, _ in areas if level == "borough" and a in forces
@@ -199,7 +201,7 @@ def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date
 def league_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
                 group: tuple[str, ...] | None = None, plot_height: int | None = None) -> dict:
     """The league chart of the focus area's comparator group (optionally only a subgroup, highlighted), as a spec."""
-    frame = in_group_of(league(inputs, measure_id, end), focus)
+    frame = in_group_of(league(inputs, measure_id, end), focus, store_info(inputs).forces.get(focus))
     if group is not None:
         frame = frame[frame["area_name"].isin(group)]
     return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter,
@@ -212,12 +214,16 @@ def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter:
     return charts.to_spec(charts.tile_map(league(inputs, measure_id, end), presenter=presenter, focus=focus))
 
 
-def in_group_of(league_rows: pd.DataFrame, focus: str) -> pd.DataFrame:
-    """The league rows of the focus area's comparator group (every group is ranked in its own league)."""
-    group = league_rows.loc[league_rows["area_name"] == focus, "comparator_name"]
-    if group.empty or "comparator_name" not in league_rows:
+def in_group_of(league_rows: pd.DataFrame, focus: str, group: str | None = None) -> pd.DataFrame:
+    """The league rows of the focus area's comparator group (every group is ranked in its own league).
+
+    group: the focus's comparator group, for a focus the league leaves out (no population): never another group's rows.
+    """
+    if "comparator_name" not in league_rows:
         return league_rows
-    return league_rows[league_rows["comparator_name"] == group.iloc[0]]
+    found = league_rows.loc[league_rows["area_name"] == focus, "comparator_name"]
+    group = found.iloc[0] if len(found) else group
+    return league_rows if group is None else league_rows[league_rows["comparator_name"] == group]
 
 
 def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
