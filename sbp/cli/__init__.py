@@ -11,6 +11,7 @@ import duckdb
 
 from sbp.cli import metrics as cli_metrics, report as cli_report
 from sbp import store
+from sbp.config.sources import POLICE_UK
 from sbp.errors import SbpError
 from sbp.ingest.formats import FORMAT_LABELS
 
@@ -60,7 +61,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "store": str(store.resolve_db_path(args.db)),
             "sources": json.loads(frame.to_json(orient="records", date_format="iso")),
             "warnings": warnings,  # the data-quality warnings the text output prints
-            "police_uk": json.loads(police_uk.to_json(orient="records", date_format="iso")),
+            POLICE_UK: json.loads(police_uk.to_json(orient="records", date_format="iso")),
             "last_failure": store.last_failure(args.db),
         }, indent=2, default=str))
         return 0

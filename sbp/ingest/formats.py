@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD, MPS_LSOA, MPS_WARD,
+                                ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard
 from sbp.ingest.textfile import TextFile
@@ -21,21 +23,21 @@ AREA_LEVELS = ("borough", "ward", "lsoa")
 DENOMINATORS = ("residents", "households")
 
 FORMAT_LABELS = {
-    "mps_borough": "MPS Borough Level Crime (wide, one column per month)",
-    "mps_ward": "MPS Ward Level Crime (wide, one column per month)",
-    "mps_lsoa": "MPS LSOA Level Crime (wide, one column per month)",
-    "police_uk": "police.uk street-level crime",
-    "mps_dashboard": "MPS Monthly Crime Dashboard data (Month_Year,Area Type,Borough_SNT,...,Measure,Count), .xlsx or .csv",
-    "long_counts": "long-format counts (month,area,category,count)",
-    "population": "population (area,population)",
-    "lsoa_lookup": "ONS LSOA to ward to local authority lookup (LSOA21CD,LSOA21NM,...,LAD25CD,LAD25NM)",
-    "force_lookup": "ONS local authority to community safety partnership to police force area lookup (LAD17CD,...,PFA17NM)",
-    "ons_population": "ONS mid-year population estimates workbook (.xls, sheet 'MYE2 - Persons')",
+    MPS_BOROUGH: "MPS Borough Level Crime (wide, one column per month)",
+    MPS_WARD: "MPS Ward Level Crime (wide, one column per month)",
+    MPS_LSOA: "MPS LSOA Level Crime (wide, one column per month)",
+    POLICE_UK: "police.uk street-level crime",
+    MPS_DASHBOARD: "MPS Monthly Crime Dashboard data (Month_Year,Area Type,Borough_SNT,...,Measure,Count), .xlsx or .csv",
+    LONG_COUNTS: "long-format counts (month,area,category,count)",
+    POPULATION: "population (area,population)",
+    LSOA_LOOKUP: "ONS LSOA to ward to local authority lookup (LSOA21CD,LSOA21NM,...,LAD25CD,LAD25NM)",
+    FORCE_LOOKUP: "ONS local authority to community safety partnership to police force area lookup (LAD17CD,...,PFA17NM)",
+    ONS_POPULATION: "ONS mid-year population estimates workbook (.xls, sheet 'MYE2 - Persons')",
 }
 # Lookup columns by role; the two digits are the boundary year the ONS file is for (LSOA21, WD25, LAD25, ...).
 LOOKUP_ROLES = {
-    "lsoa_lookup": ("LSOA{}CD", "LSOA{}NM", "WD{}CD", "WD{}NM", "LAD{}CD", "LAD{}NM"),
-    "force_lookup": ("LAD{}CD", "LAD{}NM", "CSP{}CD", "CSP{}NM", "PFA{}CD", "PFA{}NM"),
+    LSOA_LOOKUP: ("LSOA{}CD", "LSOA{}NM", "WD{}CD", "WD{}NM", "LAD{}CD", "LAD{}NM"),
+    FORCE_LOOKUP: ("LAD{}CD", "LAD{}NM", "CSP{}CD", "CSP{}NM", "PFA{}CD", "PFA{}NM"),
 }
 
 
@@ -87,15 +89,15 @@ def detect(text: TextFile) -> Detected:
     h = text.header
     if h[:2] == ["MajorText", "MinorText"]:
         if len(h) > 2 and h[2] in ("LookUp_BoroughName", "BoroughName"):
-            return _wide(text, 3, "mps_borough")
+            return _wide(text, 3, MPS_BOROUGH)
         if h[2:4] == ["WardName", "WardCode"] and len(h) > 4 and h[4] in ("LookUp_BoroughName", "BoroughName"):
-            return _wide(text, 5, "mps_ward")
+            return _wide(text, 5, MPS_WARD)
     if h[:5] == ["LSOA Code", "LSOA Name", "Borough", "Major Category", "Minor Category"]:
-        return _wide(text, 5, "mps_lsoa")
+        return _wide(text, 5, MPS_LSOA)
     if h == POLICE_UK_COLUMNS:
-        return Detected("police_uk", h)
+        return Detected(POLICE_UK, h)
     if dashboard.roles(h) is not None:
-        return Detected("mps_dashboard", h)
+        return Detected(MPS_DASHBOARD, h)
     if (lookup := _lookup(h)) is not None:
         return lookup
     lowered = [c.lower() for c in h]
@@ -106,14 +108,14 @@ def detect(text: TextFile) -> Detected:
         extra = [c for c in h if c.lower() not in LONG_REQUIRED + LONG_OPTIONAL]
         if extra:
             raise IngestError(text.original, f"unexpected column in a long-format file; allowed: {', '.join(LONG_REQUIRED + LONG_OPTIONAL)}", line=1, column=extra[0])
-        return Detected("long_counts", h)
+        return Detected(LONG_COUNTS, h)
     if "population" in lowered and ("area" in lowered or "borough" in lowered):
         allowed = ["area", "borough", "population"] + POPULATION_OPTIONAL
         extra = [c for c in h if c.lower() not in allowed]
         if extra or ("area" in lowered and "borough" in lowered):
             bad = extra[0] if extra else "borough"
             raise IngestError(text.original, "unexpected column in a population file; expected area,population[,year][,denominator][,area_level]", line=1, column=bad)
-        return Detected("population", h)
+        return Detected(POPULATION, h)
     start = ",".join(h[:4])[:80]
     raise IngestError(
         text.original,

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from sbp import store
+from sbp.config.sources import FORCE_LOOKUP, LSOA_LOOKUP, POLICE_UK
 from sbp.errors import IngestError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls (and .doc) container
@@ -96,9 +97,9 @@ def load_workbook(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> t
 
 # Each lookup's table, its columns in the order formats.LOOKUP_ROLES finds them, its key and required columns.
 LOOKUPS = {
-    "lsoa_lookup": ("geo_lsoa", ("lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code", "lad_name"),
+    LSOA_LOOKUP: ("geo_lsoa", ("lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code", "lad_name"),
                     "lsoa_code", ("lsoa_code", "lsoa_name", "lad_code", "lad_name")),
-    "force_lookup": ("geo_lad_force", ("lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"),
+    FORCE_LOOKUP: ("geo_lad_force", ("lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"),
                      "lad_code", ("lad_code", "lad_name", "pfa_code", "pfa_name")),
 }
 
@@ -134,10 +135,10 @@ def adopt_old_police_uk_rows(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT count(*) FROM police_uk_counts").fetchone()[0]:
         return
     con.execute(
-        """INSERT INTO police_uk_counts
+        f"""INSERT INTO police_uk_counts
         SELECT month, '', area_code, CASE WHEN area_name = '(unlocated)' THEN '' ELSE area_name END, minor_category,
                offence_count, file_id
-        FROM crime_counts WHERE source = 'police_uk' AND area_level = 'lsoa'"""
+        FROM crime_counts WHERE source = '{POLICE_UK}' AND area_level = 'lsoa'"""
     )
 
 
@@ -231,7 +232,7 @@ def _derive_forces(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT DISTINCT c.area_name, '', 'London', 0, false
         FROM crime_counts c
-        WHERE c.area_level = 'borough' AND c.source <> 'police_uk' AND c.area_name NOT IN (SELECT area_name FROM majority)"""
+        WHERE c.area_level = 'borough' AND c.source <> '{POLICE_UK}' AND c.area_name NOT IN (SELECT area_name FROM majority)"""
     )
     con.execute("DELETE FROM police_uk_quality")
     con.execute(
@@ -248,20 +249,20 @@ def _derive_forces(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _derive_counts(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DELETE FROM crime_counts WHERE source = 'police_uk'")
+    con.execute(f"DELETE FROM crime_counts WHERE source = '{POLICE_UK}'")
     # LSOA rows as published (their area as the borough column); borough rows per area where located.
     con.execute(
-        """INSERT INTO crime_counts
+        f"""INSERT INTO crime_counts
         SELECT c.month, 'lsoa', CASE WHEN m.how = 'unlocated' THEN '(unlocated)' ELSE c.lsoa_name END, c.lsoa_code,
                CASE m.how WHEN 'unlocated' THEN '(unlocated)' WHEN 'unmapped' THEN '(unmapped)' ELSE m.area_name END,
-               c.crime_type, c.crime_type, sum(c.offence_count), 'police_uk', max(c.file_id)
+               c.crime_type, c.crime_type, sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
         GROUP BY ALL"""
     )
     con.execute(
         f"""INSERT INTO crime_counts
         SELECT c.month, 'borough', m.area_name, m.area_code, m.area_name, c.crime_type, c.crime_type,
-               sum(c.offence_count), 'police_uk', max(c.file_id)
+               sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
         WHERE m.how IN {LOCATED}
         GROUP BY ALL"""
@@ -269,9 +270,9 @@ def _derive_counts(con: duckdb.DuckDBPyConnection) -> None:
     # Ward rows for LSOAs the lookup knows (its best-fit ward); like the MPS ward extract, wards sum to a little
     # less than their area (rows placed by district name have no ward).
     con.execute(
-        """INSERT INTO crime_counts
+        f"""INSERT INTO crime_counts
         SELECT c.month, 'ward', g.ward_name, g.ward_code, m.area_name, c.crime_type, c.crime_type,
-               sum(c.offence_count), 'police_uk', max(c.file_id)
+               sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
         JOIN geo_lsoa g ON g.lsoa_code = c.lsoa_code
         WHERE m.how = 'code' AND g.ward_code <> ''

@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 
 from sbp import store
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD, MPS_LSOA, MPS_WARD,
+                                ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard, geography
 from sbp.ingest.context import Context, FileSummary
@@ -29,11 +31,11 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 MEMORY_LIMIT_MB = 512  # DuckDB's share of the 1 GB budget for any single load
 
-STAGERS = {"mps_dashboard": stage_dashboard, "mps_borough": stage_wide, "mps_ward": stage_wide, "mps_lsoa": stage_wide,
-           "long_counts": stage_long}
+STAGERS = {MPS_DASHBOARD: stage_dashboard, MPS_BOROUGH: stage_wide, MPS_WARD: stage_wide, MPS_LSOA: stage_wide,
+           LONG_COUNTS: stage_long}
 # Formats kept in their own tables (not staged into crime_counts directly).
-LOADERS = {"population": load_population, "police_uk": load_police_uk, "lsoa_lookup": load_lookup,
-           "force_lookup": load_lookup}
+LOADERS = {POPULATION: load_population, POLICE_UK: load_police_uk, LSOA_LOOKUP: load_lookup,
+           FORCE_LOOKUP: load_lookup}
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
@@ -43,10 +45,10 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
     sheet = None
     workbook = geography.is_workbook(path)  # the ONS estimates come as legacy .xls
     if workbook:
-        summary.file_format = "ons_population"
+        summary.file_format = ONS_POPULATION
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
-        text, detected = TextFile(path, path, "xlsx", header), Detected("mps_dashboard", header)
+        text, detected = TextFile(path, path, "xlsx", header), Detected(MPS_DASHBOARD, header)
         summary.file_format = detected.file_format
     else:
         text = open_text(path, workdir=workdir)

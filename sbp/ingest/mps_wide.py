@@ -6,6 +6,7 @@ import datetime as dt
 
 from sbp.config import areas
 from sbp.config.categories import category_notes
+from sbp.config.sources import MPS_BOROUGH, MPS_LSOA, MPS_WARD
 from sbp.errors import IngestError
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import fail_at
@@ -16,9 +17,9 @@ from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, count_p
 
 # Which header column plays which role in each wide layout (None: the borough column doubles as the area).
 WIDE_ROLES = {
-    "mps_borough": {"major": "MajorText", "minor": "MinorText", "area": None, "code": None, "borough": None, "level": "borough"},
-    "mps_ward": {"major": "MajorText", "minor": "MinorText", "area": "WardName", "code": "WardCode", "borough": None, "level": "ward"},
-    "mps_lsoa": {"major": "Major Category", "minor": "Minor Category", "area": "LSOA Name", "code": "LSOA Code", "borough": "Borough", "level": "lsoa"},
+    MPS_BOROUGH: {"major": "MajorText", "minor": "MinorText", "area": None, "code": None, "borough": None, "level": "borough"},
+    MPS_WARD: {"major": "MajorText", "minor": "MinorText", "area": "WardName", "code": "WardCode", "borough": None, "level": "ward"},
+    MPS_LSOA: {"major": "Major Category", "minor": "Minor Category", "area": "LSOA Name", "code": "LSOA Code", "borough": "Borough", "level": "lsoa"},
 }
 
 

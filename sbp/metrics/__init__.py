@@ -21,8 +21,8 @@ from sbp.config import DEFAULT_UNITS, Config, Measure, config_fingerprint, defau
 from sbp.errors import AmbiguousNameError, PeriodError, SbpError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, months_between, parse_month
 from sbp.config.settings import load_settings
+from sbp.config.sources import MPS_SOURCES, POLICE_UK, SERIES_SOURCES
 
-MPS_SOURCES, SERIES_SOURCES = stored_cube.MPS_SOURCES, stored_cube.SERIES_SOURCES
 CONTRACT_FIELDS = (
     "area", "end", "measure", "current", "previous", "change", "pct_change", "rate_per_1000",
     "rate_per_1000_previous", "rank", "rank_of", "rank_previous", "significant", "rag",
@@ -183,7 +183,7 @@ def unavailable_reason(
     sources = sorted(set(mapping["source"]) | (set(MPS_SOURCES) if measure.all or measure.majors or measure.minors else set()))
     unit = con.execute(queries.AREA_UNIT_SQL, {"level": level, "area": area}).fetchone()[0] if area else None
     rows = con.execute(queries.MONTH_SCHEMES_SQL, {"level": level, "sources": sources, "unit": unit}).fetchall()
-    whose = f" in {unit}'s police.uk files" if unit and "police_uk" in sources else ""
+    whose = f" in {unit}'s police.uk files" if unit and POLICE_UK in sources else ""
     if not rows:
         if measure.published_in:
             where = f"it comes from the {measure.published_in}"

@@ -15,12 +15,10 @@ from sbp import store
 from sbp.config.settings import load_settings
 from sbp.metrics import queries
 from sbp.config import Config, Measure, config_fingerprint, default_config, schemes
+from sbp.config.sources import MPS_DASHBOARD, MPS_SOURCES, POLICE_UK, SERIES_SOURCES
 from sbp.metrics.groups import area_groups, groups_key
 from sbp.metrics.periods import add_months
 
-MPS_SOURCES = ("mps_borough", "mps_ward", "mps_lsoa")
-SERIES_SOURCES = ("long_counts", "police_uk")
-DASHBOARD_SOURCE = "mps_dashboard"
 # How the Monthly Crime Dashboard's Measure column is stored (as major_category) for each `counts` setting.
 DASHBOARD_COUNTS = {"offences": "Offences", "positive_outcomes": "Positive Outcomes"}
 MAP_COLUMNS = ("measure_id", "source", "major_category", "minor_category", "sign")
@@ -52,9 +50,9 @@ def _counted(categories: Sequence[tuple[str, str, str]], m: Measure, config: Con
     for source, major, minor in categories:
         if source in MPS_SOURCES:
             chosen = m.all or major.lower() in majors or minor.lower() in minors
-        elif source == DASHBOARD_SOURCE:
+        elif source == MPS_DASHBOARD:
             chosen = minor.lower() in subtypes and major == DASHBOARD_COUNTS[m.counts]
-        elif source == "police_uk" and (m.police_uk or m.police_uk_except is not None):
+        elif source == POLICE_UK and (m.police_uk or m.police_uk_except is not None):
             chosen = minor in m.police_uk or (m.police_uk_except is not None and minor not in m.police_uk_except)
         else:
             chosen = source in SERIES_SOURCES and minor.lower() in series

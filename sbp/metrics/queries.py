@@ -6,6 +6,9 @@ subtracts) and measure_info (measure_id, direction, denominator, schemes: the MP
 defined in, parts: 2 for a difference measure, whose two parts must both be loaded, else 1). Values are bound as $parameters; no identifier is ever built from user input.
 """
 
+from sbp.config.sources import LONG_COUNTS, MPS_DASHBOARD, POLICE_UK
+
+
 def month_grid(first: str, last: str) -> str:
     """The measure_sources and months steps: every month from 23 before $first to $last (parameter names only)."""
     return f"""measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
@@ -31,9 +34,9 @@ measure_pop AS (
 # Where a measure's MPS Monthly Crime Dashboard figures are loaded for a month (at that level), its long-format
 # series rows for the same month are not counted as well: they are the same offences reshaped by hand before the
 # workbook could be read, and the published workbook wins. A condition on crime_counts c joined to measure_map m.
-NOT_SUPERSEDED = """NOT (m.source = 'long_counts' AND EXISTS (
+NOT_SUPERSEDED = f"""NOT (m.source = '{LONG_COUNTS}' AND EXISTS (
         SELECT 1 FROM measure_map d JOIN month_index mi ON mi.source = d.source
-        WHERE d.measure_id = m.measure_id AND d.source = 'mps_dashboard' AND mi.month = c.month
+        WHERE d.measure_id = m.measure_id AND d.source = '{MPS_DASHBOARD}' AND mi.month = c.month
           AND mi.area_level = c.area_level))"""
 
 # The one coverage rule ("a month is known"), shared by the comparison, the series, the exceptions and the cube.
@@ -42,13 +45,13 @@ NOT_SUPERSEDED = """NOT (m.source = 'long_counts' AND EXISTS (
 # police.uk area (month_index.unit: the force; another force's months never stand in), in a category scheme the
 # measure is defined in; a difference measure needs both of its parts. Reads an `areas` step with a `unit` column
 # (areas_step) and the months step; gives `loaded` (measure_id, unit, month, is_loaded 0/1).
-KNOWN_MONTHS = """
+KNOWN_MONTHS = f"""
 units AS (SELECT DISTINCT unit FROM areas),
 loaded AS (
     SELECT mo.month, i.measure_id, u.unit,
            ((SELECT count(DISTINCT ms.sign) FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
              WHERE ms.measure_id = i.measure_id AND mi.area_level = $level AND mi.month = mo.month
-               AND mi.unit = CASE WHEN ms.source = 'police_uk' THEN u.unit ELSE '' END
+               AND mi.unit = CASE WHEN ms.source = '{POLICE_UK}' THEN u.unit ELSE '' END
                AND list_has_all(i.schemes, string_split(mi.scheme, ',')))
             = i.parts)::INTEGER AS is_loaded
     FROM months mo CROSS JOIN measure_info i CROSS JOIN units u
@@ -296,9 +299,9 @@ FROM baseline GROUP BY ALL
 
 # The category scheme of each month loaded from some sources (why a measure is unknown in a month).
 # With $unit (an area's police force), only that force's own police.uk months count, as in KNOWN_MONTHS.
-MONTH_SCHEMES_SQL = """
+MONTH_SCHEMES_SQL = f"""
 SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contains($sources, source)
-  AND (source <> 'police_uk' OR $unit IS NULL OR unit = $unit) ORDER BY month
+  AND (source <> '{POLICE_UK}' OR $unit IS NULL OR unit = $unit) ORDER BY month
 """
 # An area's publishing unit for police.uk figures: its force (NULL for an area no force's files cover as their own).
 AREA_UNIT_SQL = """

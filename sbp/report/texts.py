@@ -10,6 +10,8 @@ from typing import Any
 
 from sbp.display import boardtable
 from sbp.config import Config
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BOROUGH, MPS_LSOA, MPS_WARD, ONS_POPULATION,
+                                POLICE_UK, POPULATION)
 from sbp.config.settings import settings_path, shown_path
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
@@ -63,15 +65,15 @@ def caveats_for(comparator: str) -> tuple[tuple[str, str], ...]:
 
 # What each kind of file is, for the title page (sbp.ingest.formats.FORMAT_LABELS says how it is laid out).
 SOURCE_KINDS = {
-    "mps_borough": "Metropolitan Police recorded crime by borough",
-    "mps_ward": "Metropolitan Police recorded crime by ward",
-    "mps_lsoa": "Metropolitan Police recorded crime by LSOA",
-    "police_uk": "police.uk street-level crime",
-    "long_counts": "Monthly series",
-    "population": "Resident population",
-    "ons_population": "ONS mid-year population estimates",
-    "lsoa_lookup": "ONS LSOA to local authority lookup",
-    "force_lookup": "ONS local authority to police force area lookup",
+    MPS_BOROUGH: "Metropolitan Police recorded crime by borough",
+    MPS_WARD: "Metropolitan Police recorded crime by ward",
+    MPS_LSOA: "Metropolitan Police recorded crime by LSOA",
+    POLICE_UK: "police.uk street-level crime",
+    LONG_COUNTS: "Monthly series",
+    POPULATION: "Resident population",
+    ONS_POPULATION: "ONS mid-year population estimates",
+    LSOA_LOOKUP: "ONS LSOA to local authority lookup",
+    FORCE_LOOKUP: "ONS local authority to police force area lookup",
 }
 
 SIGNIFICANCE_TEST = (

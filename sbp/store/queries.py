@@ -3,6 +3,8 @@
 The metrics layer's queries are in sbp/metrics/queries.py; ingest's validation and loading SQL is in sbp/ingest.
 """
 
+from sbp.config.sources import MPS_BOROUGH, MPS_LSOA, MPS_WARD, POLICE_UK
+
 SCHEMA_VERSION_SQL = "SELECT value FROM store_meta WHERE key = 'schema_version'"
 SET_SCHEMA_VERSION_SQL = "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', $version)"
 # Looked up rather than caught as an error, so a caller's open transaction is not aborted.
@@ -26,21 +28,21 @@ SCHEME_MARKERS_TABLE_SQL = f"CREATE OR REPLACE TEMP TABLE {SCHEME_MARKERS_TABLE}
 SCHEME_MARKERS_DROP_SQL = f"DROP TABLE {SCHEME_MARKERS_TABLE}"
 
 # The month, category, data-quality and area indexes, rebuilt from crime_counts after every load.
-INDEX_SQL = """
+INDEX_SQL = f"""
 DELETE FROM month_index;
 INSERT INTO month_index
     SELECT c.source, c.area_level, c.month, sum(c.row_count),
            coalesce(string_agg(DISTINCT k.scheme, ',' ORDER BY k.scheme), ''), ''
     FROM (SELECT source, area_level, month, lower(minor_category) AS minor, count(*) AS row_count
-          FROM crime_counts WHERE source <> 'police_uk' GROUP BY ALL) c
-    LEFT JOIN sbp_scheme_markers k ON k.minor = c.minor AND c.source IN ('mps_borough', 'mps_ward', 'mps_lsoa')
+          FROM crime_counts WHERE source <> '{POLICE_UK}' GROUP BY ALL) c
+    LEFT JOIN sbp_scheme_markers k ON k.minor = c.minor AND c.source IN ('{MPS_BOROUGH}', '{MPS_WARD}', '{MPS_LSOA}')
     GROUP BY ALL;
 -- police.uk months per force: each force publishes its own files, so a month is loaded for a force only when that
 -- force's own files have it (police_uk_quality, derived just before from every row they hold).
 INSERT INTO month_index
-    SELECT 'police_uk', l.area_level, q.month, sum(q.offence_count), '', q.force_name
+    SELECT '{POLICE_UK}', l.area_level, q.month, sum(q.offence_count), '', q.force_name
     FROM police_uk_quality q
-    JOIN (SELECT DISTINCT area_level, month FROM crime_counts WHERE source = 'police_uk') l USING (month)
+    JOIN (SELECT DISTINCT area_level, month FROM crime_counts WHERE source = '{POLICE_UK}') l USING (month)
     GROUP BY ALL;
 DELETE FROM category_index;
 INSERT INTO category_index
@@ -51,18 +53,18 @@ INSERT INTO data_quality
 WITH
 borough_totals AS (
     SELECT month, sum(offence_count) AS total FROM crime_counts
-    WHERE source = 'mps_borough' AND area_level = 'borough' GROUP BY ALL
+    WHERE source = '{MPS_BOROUGH}' AND area_level = 'borough' GROUP BY ALL
 ),
 shares AS (
     SELECT file_id, source, area_level, month,
            sum(offence_count) FILTER (WHERE lower(area_name) IN ('unknown', 'n/k', 'n/k (legacy only)', 'other / nk', 'not known'))
                / sum(offence_count) AS share
-    FROM crime_counts WHERE source = 'mps_borough' AND area_level = 'borough' GROUP BY ALL HAVING sum(offence_count) > 0
+    FROM crime_counts WHERE source = '{MPS_BOROUGH}' AND area_level = 'borough' GROUP BY ALL HAVING sum(offence_count) > 0
     UNION ALL
     -- ward files: offences in the borough totals that no ward holds, for months where both are loaded
     SELECT w.file_id, w.source, w.area_level, w.month, 1 - w.located / b.total AS share
     FROM (SELECT file_id, source, area_level, month, sum(offence_count) AS located FROM crime_counts
-          WHERE source = 'mps_ward' AND area_level = 'ward' GROUP BY ALL) w
+          WHERE source = '{MPS_WARD}' AND area_level = 'ward' GROUP BY ALL) w
     JOIN borough_totals b USING (month) WHERE b.total > 0
 )
 SELECT file_id, source, area_level, month, coalesce(share, 0), median(coalesce(share, 0)) OVER (PARTITION BY file_id)

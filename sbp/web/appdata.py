@@ -25,6 +25,7 @@ from sbp.config import DEFAULT_UNITS, Config, config_fingerprint, default_config
 from sbp.ingest.demo import build_demo
 from sbp.metrics.periods import month_range, rolling_year_ends, trend_window, two_year_window
 from sbp.config.settings import load_settings, settings_fingerprint
+from sbp.config.sources import POLICE_UK
 
 
 def inputs() -> str:
@@ -100,7 +101,7 @@ def store_info(inputs: str) -> StoreInfo:
     loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return StoreInfo(
         first_month=first, last_month=last, valid_ends=tuple(ends), months=tuple(month_range(first, last)), boroughs=boroughs, forces=forces,
-        has_police_uk=bool(len(cats[cats["source"] == "police_uk"])),
+        has_police_uk=bool(len(cats[cats["source"] == POLICE_UK])),
         wards={b: tuple(sorted(w)) for b, w in wards.items()}, is_synthetic=store.is_synthetic(con),
         loaded_at=loaded_at, majors=tuple(sorted(set(mps["major_category"]))),
         minors=tuple(sorted(set(zip(mps["major_category"], mps["minor_category"])))),

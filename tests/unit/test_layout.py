@@ -299,3 +299,101 @@ def test_figure_work_finds_a_page_computing_a_figure(snippet):
 ])
 def test_figure_work_allows_layout(snippet):
     assert figure_work(snippet) == []
+
+
+# --- source names from one home: the names sources are stored under are written only in sbp/config/sources.py ---
+
+# The stored values (source_files.file_format, crime_counts.source), spelt out here on purpose: the check must not
+# lose a name because sbp/config/sources.py did.
+SOURCE_NAMES = {"mps_borough", "mps_ward", "mps_lsoa", "police_uk", "mps_dashboard", "long_counts", "population",
+                "lsoa_lookup", "force_lookup", "ons_population"}
+# Two of them are also words with another meaning (the population table and its column; a measure's police_uk
+# field, its police.uk crime types): written alone, these are flagged only where they stand for a source.
+ALSO_ANOTHER_NAME = {"population", "police_uk"}
+QUOTED_SOURCE = re.compile("'(" + "|".join(sorted(SOURCE_NAMES)) + ")'")  # a source as SQL names it
+SOURCE_SIDE = re.compile(r"source|format|Detected")  # an expression that holds or takes a source name
+
+
+def _names_a_source(node: ast.AST) -> bool:
+    """A source name written as a literal, or as one of the constants of sbp/config/sources.py."""
+    from sbp.config import sources
+
+    constants = {k for k, v in vars(sources).items() if k.isupper() and v in SOURCE_NAMES}
+    return ((isinstance(node, ast.Constant) and node.value in SOURCE_NAMES)
+            or (isinstance(node, ast.Name) and node.id in constants)
+            or (isinstance(node, ast.Attribute) and node.attr in constants))
+
+
+def _stands_for_a_source(node: ast.Constant, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether a literal that is also another name is used as a source here: among other source names, compared
+    with, assigned or passed to something holding a source, or the value of a "source" key."""
+    inner, outer = node, parents.get(node)
+    while isinstance(outer, (ast.Tuple, ast.List, ast.Set)):
+        if any(_names_a_source(e) for e in outer.elts if e is not inner):
+            return True
+        inner, outer = outer, parents.get(outer)
+    side = lambda nodes: any(SOURCE_SIDE.search(ast.unparse(n)) for n in nodes if n is not None and n is not inner)
+    if isinstance(outer, ast.Dict):
+        if inner in outer.keys:
+            return any(_names_a_source(k) for k in outer.keys if k is not None and k is not inner)
+        return side([outer.keys[outer.values.index(inner)]])
+    if isinstance(outer, ast.Compare):
+        return side([outer.left, *outer.comparators])
+    if isinstance(outer, (ast.Assign, ast.AnnAssign)):
+        return side(outer.targets if isinstance(outer, ast.Assign) else [outer.target])
+    if isinstance(outer, ast.keyword):
+        return bool(outer.arg and SOURCE_SIDE.search(outer.arg))
+    if isinstance(outer, ast.Call):
+        return inner in outer.args and side([outer.func])
+    return False
+
+
+def source_literals(source: str, name: str = "<snippet>") -> list[str]:
+    """Each source name the code writes as a literal: a string equal to one, or one quoted as SQL quotes it in a
+    string or an f-string's text (docstrings may name sources)."""
+    tree = ast.parse(source)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    docstrings = {node.body[0].value for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or node in docstrings:
+            continue
+        found += [f"{name}:{node.lineno}: '{quoted}'" for quoted in QUOTED_SOURCE.findall(node.value)]
+        if node.value in SOURCE_NAMES and (node.value not in ALSO_ANOTHER_NAME or _stands_for_a_source(node, parents)):
+            found.append(f"{name}:{node.lineno}: {node.value!r}")
+    return found
+
+
+def test_source_names_are_written_only_in_sbp_config_sources():
+    from sbp.config import sources
+
+    assert {v for k, v in vars(sources).items() if k.isupper() and isinstance(v, str)} == SOURCE_NAMES
+    home = REPO / "sbp" / "config" / "sources.py"
+    scripts = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py")), *sorted((REPO / "sbp").rglob("*.py"))]
+    found = [hit for path in scripts if path != home
+             for hit in source_literals(path.read_text(encoding="utf-8"), str(path.relative_to(REPO)))]
+    assert found == [], "name these sources with the constants of sbp/config/sources.py (f-strings in SQL)"
+
+
+@pytest.mark.parametrize("snippet", [
+    'if source == "police_uk": pass', "MPS = ('mps_borough', 'mps_ward', 'mps_lsoa')",
+    "SQL = \"SELECT count(*) FROM crime_counts WHERE source IN ('mps_ward', 'mps_lsoa')\"",
+    "sql = f\"DELETE FROM crime_counts WHERE source = 'police_uk' AND file_id = {file_id}\"",
+    'LOADERS = {"population": load_population, POLICE_UK: load_police_uk}', 'summary.file_format = "ons_population"',
+    'if self.file_format != "population": pass', 'detected = Detected("population", header)',
+    'rows = cats[cats["source"].isin(["long_counts", "police_uk"])]', 'fmt = FileSummary(file_format="population")',
+])
+def test_source_literals_finds_a_source_name_written_out(snippet):
+    assert source_literals(snippet)
+
+
+@pytest.mark.parametrize("snippet", [
+    'frame = frame[frame["population"].notna()]', 'TABLES = ("crime_counts", "population", "source_files")',
+    'fields = tuple(spec.get("police_uk", ()))', 'def f():\n    """Stored as source \'mps_dashboard\'."""',
+    "sql = f\"DELETE FROM crime_counts WHERE source = '{POLICE_UK}'\"", 'ok = "population" in lowered',
+    'kind = "DOUBLE" if name.lower() in ("population", "year") else "VARCHAR"', 'table = "police_uk_counts"',
+])
+def test_source_literals_allows_constants_and_other_names(snippet):
+    assert source_literals(snippet) == []
