@@ -47,6 +47,11 @@ NOT_SUPERSEDED = f"""NOT (m.source = '{LONG_COUNTS}' AND EXISTS (
 # (areas_step) and the months step; gives `loaded` (measure_id, unit, month, is_loaded 0/1).
 KNOWN_MONTHS = f"""
 units AS (SELECT DISTINCT unit FROM areas),
+unit_sources AS (
+    -- The sources that cover a unit's areas: those any of its areas appears in (an area a London-wide file does not
+    -- list had none there, 0; an MPS measure in a police.uk force's area is unknown, never 0).
+    SELECT unit, list(DISTINCT source) AS sources FROM (SELECT unit, unnest(sources) AS source FROM areas) GROUP BY unit
+),
 loaded AS (
     SELECT mo.month, i.measure_id, u.unit,
            ((SELECT count(DISTINCT ms.sign) FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source
@@ -65,11 +70,13 @@ def areas_step(condition: str) -> str:
     an area in no group (a force's strays into a neighbour) has no group at borough level.
     """
     return f"""areas AS (
-    SELECT DISTINCT a.area_name, a.borough, coalesce(g.group_name, '') AS group_name, coalesce(f.force, '') AS unit
+    SELECT a.area_name, a.borough, coalesce(g.group_name, '') AS group_name, coalesce(f.force, '') AS unit,
+           list(DISTINCT a.source) AS sources
     FROM area_index a
     LEFT JOIN area_group g ON $level = 'borough' AND g.area_name = a.area_name
-    LEFT JOIN area_force f ON f.area_name = a.borough AND NOT f.stray
+    LEFT JOIN area_force f ON f.area_name = CASE WHEN $level = 'borough' THEN a.area_name ELSE a.borough END AND NOT f.stray
     WHERE a.area_level = $level AND ($within IS NULL OR a.borough = $within) AND {condition}
+    GROUP BY ALL
 )"""
 
 
@@ -90,8 +97,11 @@ grid AS (
     -- A negative difference (more domestic abuse violence with injury than violence with injury) is a data
     -- error: never a count, flagged in negative_count.
     SELECT i.measure_id, a.area_name, a.borough, a.group_name, a.unit, mo.month,
-           CASE WHEN l.is_loaded = 1 THEN coalesce(mm.offence_count, 0) END AS offence_count
+           CASE WHEN l.is_loaded = 1 AND EXISTS (SELECT 1 FROM measure_sources ms WHERE ms.measure_id = i.measure_id
+                                                 AND list_contains(us.sources, ms.source))
+                THEN coalesce(mm.offence_count, 0) END AS offence_count
     FROM measure_info i CROSS JOIN areas a CROSS JOIN months mo
+    JOIN unit_sources us ON us.unit = a.unit
     JOIN loaded l ON l.measure_id = i.measure_id AND l.unit = a.unit AND l.month = mo.month
     LEFT JOIN monthly mm
       ON mm.measure_id = i.measure_id AND mm.area_name = a.area_name AND mm.borough = a.borough AND mm.month = mo.month

@@ -41,8 +41,9 @@ INSERT INTO month_index
 -- force's own files have it (police_uk_quality, derived just before from every row they hold).
 INSERT INTO month_index
     SELECT '{POLICE_UK}', l.area_level, q.month, sum(q.offence_count), '', q.force_name
+    -- at every level police.uk rows are placed at in this store, whether or not this force placed a row that month
     FROM police_uk_quality q
-    JOIN (SELECT DISTINCT area_level, month FROM crime_counts WHERE source = '{POLICE_UK}') l USING (month)
+    CROSS JOIN (SELECT DISTINCT area_level FROM crime_counts WHERE source = '{POLICE_UK}') l
     GROUP BY ALL;
 DELETE FROM category_index;
 INSERT INTO category_index

@@ -134,7 +134,7 @@ MEASURE_IDS = (*MPS_MEASURES, *POLICE_UK_MEASURES)
 # Disagreements this test found that are not fixed yet: the property leaves these cases out while True, and a test
 # of its own (strict xfail) shows each one; set False when it is fixed.
 KNOWN_BUGS = {
-    "an MPS measure counts zero in a police.uk area": True,   # test_an_mps_measure_is_unknown_in_a_police_uk_area
+    "an MPS measure counts zero in a police.uk area": False,   # test_an_mps_measure_is_unknown_in_a_police_uk_area
 }
 
 
@@ -936,7 +936,7 @@ def test_every_surface_shows_the_same_figure(world: World, data) -> None:
         check_exceptions(s, checked)
 
 
-# --- the disagreements the property found, each on a store of its own (a strict xfail: a bug not fixed yet) --------
+# --- the disagreements the property found, each on a store of its own (fixed; kept as regression tests) ---------
 
 def plain_world(n: int = 24, boroughs=("Bromley", "Bexley"), population=(), **changes) -> World:
     """Every borough and police.uk area with the same counts in every month, every file covering every month."""
@@ -964,12 +964,10 @@ def store_of(world: World):
         yield db
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the comparison cube counts an MPS measure as 0 in a police.uk area")
 def test_an_mps_measure_is_unknown_in_a_police_uk_area() -> None:
     """No MPS file covers Bristol, so its Total burglary is unknown (never 0), as the live query for the same
-    categories says. The cube (all measures in one query) puts Bristol in the areas of the MPS measures too: the
-    `loaded` step knows MPS months for every unit, so Bristol reads 0 offences, is ranked 1st in Avon and Somerset
-    and its force's total is 0, on every surface (metric, rank, series, board, report)."""
+    categories says. (The cube, all measures in one query, once put Bristol in the MPS measures' areas, so Bristol read
+    0 offences, ranked 1st in Avon and Somerset, and its force's total was 0 on every surface.)"""
     with store_of(plain_world()) as db:
         cube = {row["area"]: row for row in cli_json(db, "rank", "--end", "2023-12", "--measure", "burglary")}
         live = {row["area"]: row for row in cli_json(db, "rank", "--end", "2023-12", "--major", "Burglary")}
@@ -996,12 +994,10 @@ def test_a_focus_area_left_out_of_its_league_sees_only_its_own_comparator() -> N
     assert set(league["comparator_name"]) <= {LONDON} and not pageviews.any_ranked(league), league
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a force's month with no row placed in an area is known or not "
-                                       "depending on the other forces' files of that month")
 def test_a_forces_month_is_known_by_its_own_files_alone() -> None:
     """Avon and Somerset's file for one month places no row in an area (every row lacks a location). Whether that
-    month is known for its areas must not depend on Devon and Cornwall's files: INDEX_SQL knows a police.uk month at
-    borough level only where some force's file placed a row in an area that month (joined by month, not by force)."""
+    month is known for its areas must not depend on Devon and Cornwall's files (INDEX_SQL once joined the force's months
+    to the levels by month, so it did)."""
     lines = []
     for other_force_has_the_month in (True, False):
         world = plain_world()
