@@ -265,12 +265,10 @@ def _derive_counts(con: duckdb.DuckDBPyConnection) -> None:
                sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
         WHERE m.how IN {LOCATED}
-        GROUP BY ALL"""
-    )
-    # Ward rows for LSOAs the lookup knows (its best-fit ward); like the MPS ward extract, wards sum to a little
-    # less than their area (rows placed by district name have no ward).
-    con.execute(
-        f"""INSERT INTO crime_counts
+        GROUP BY ALL
+        UNION ALL
+        -- Ward rows for LSOAs the lookup knows (its best-fit ward); like the MPS ward extract, wards sum to a little
+        -- less than their area (rows placed by district name have no ward).
         SELECT c.month, 'ward', g.ward_name, g.ward_code, m.area_name, c.crime_type, c.crime_type,
                sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
