@@ -568,11 +568,6 @@ def record(row: pd.Series) -> dict[str, Any]:
     return out
 
 
-def comparator_names(con: duckdb.DuckDBPyConnection, settings: dict[str, Any] | None = None) -> list[str]:
-    """The comparator groups' names ('London', 'Avon and Somerset', a configured group), as the comparison totals them."""
-    return sorted({g for _, g in area_groups(con, settings or load_settings())})
-
-
 def series(
     con: duckdb.DuckDBPyConnection, areas: Sequence[str], measures: Sequence[Measure],
     start: str | dt.date | None = None, end: str | dt.date | None = None, level: str = "borough",
@@ -594,8 +589,9 @@ def series(
     groups = area_groups(con, settings)
     group_of = dict(groups)
     names = sorted(set(group_of.values())) if level == "borough" else []
-    comparators = [g for a in areas if (g := find_area(a, names)) is not None]
-    areas = [_check_area(con, a, level) for a in areas if find_area(a, names) is None]
+    named = {a: find_area(a, names) for a in areas}  # the comparator group each name means, or None
+    comparators = [g for g in named.values() if g is not None]
+    areas = [_check_area(con, a, level) for a, g in named.items() if g is None]
     if include_comparator and level == "borough":
         comparators += [group_of[a] for a in areas if a in group_of and group_of[a] not in comparators]
     mapping, info = measure_frames(con, measures, config, level)

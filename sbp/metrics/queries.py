@@ -44,7 +44,8 @@ NOT_SUPERSEDED = f"""NOT (m.source = '{LONG_COUNTS}' AND EXISTS (
 # MPS file or the workbook for a London area (the source as a whole), that force's own police.uk files for a
 # police.uk area (month_index.unit: the force; another force's months never stand in), in a category scheme the
 # measure is defined in; a difference measure needs both of its parts. Reads an `areas` step with a `unit` column
-# (areas_step) and the months step; gives `loaded` (measure_id, unit, month, is_loaded 0/1).
+# (areas_step) and the months step; gives `loaded` (measure_id, unit, month, is_loaded 0/1) and `unit_sources` (the
+# sources that cover each unit's areas, which MONTHLY's grid also requires).
 KNOWN_MONTHS = f"""
 units AS (SELECT DISTINCT unit FROM areas),
 unit_sources AS (
@@ -80,14 +81,14 @@ def areas_step(condition: str) -> str:
 )"""
 
 
-# Each measure's monthly count per area (the areas step's), between $since and $until.
+# Each measure's monthly count per area (the areas step's) over the months step's window.
 MONTHLY = f"""
 monthly AS (
     SELECT m.measure_id, c.area_name, c.borough, c.month, sum(c.offence_count * m.sign) AS offence_count
     FROM crime_counts c
     JOIN measure_map m
       ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
-    WHERE c.area_level = $level AND c.month BETWEEN $since AND $until
+    WHERE c.area_level = $level AND c.month BETWEEN (SELECT min(month) FROM months) AND (SELECT max(month) FROM months)
       AND EXISTS (SELECT 1 FROM areas a WHERE a.area_name = c.area_name AND a.borough = c.borough)
       AND {NOT_SUPERSEDED}
     GROUP BY ALL
@@ -115,7 +116,7 @@ WITH
 {month_grid("first_end", "last_end")},
 {areas_step("a.source IN (SELECT source FROM measure_sources) AND ($level <> 'borough' OR g.group_name IS NOT NULL) AND a.last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND a.first_month <= $last_end")},
 {KNOWN_MONTHS},
-{MONTHLY.replace("$since", "($first_end - INTERVAL 23 MONTH)::DATE").replace("$until", "$last_end")},
+{MONTHLY},
 sums AS (
     SELECT measure_id, area_name, borough, group_name, month AS end_month,
            CASE WHEN count(offence_count) OVER w_current = 12 THEN sum(offence_count) OVER w_current END AS current_sum,
@@ -189,7 +190,7 @@ members AS (
 ),
 {areas_step("(a.area_name IN (SELECT area_name FROM wanted) OR a.area_name IN (SELECT area_name FROM members))")},
 {KNOWN_MONTHS},
-{MONTHLY.replace("$since", "($from_month - INTERVAL 23 MONTH)::DATE").replace("$until", "$to_month")},
+{MONTHLY},
 {MEASURE_POPULATION},
 area_year_pop AS (
     -- Each area's denominator per calendar year of the window (the one rule: that year's or the latest earlier).
@@ -284,7 +285,7 @@ months AS (
 ),
 {areas_step("a.source IN (SELECT source FROM measure_sources) AND a.last_month >= ($end - to_months(greatest($baseline, 12 * $years)))::DATE AND a.first_month <= $end")},
 {KNOWN_MONTHS},
-{MONTHLY.replace("$since", "($end - to_months(greatest($baseline, 12 * $years)))::DATE").replace("$until", "$end")},
+{MONTHLY},
 lines AS (
     SELECT measure_id, area_name, borough, false AS is_comparator, nullif(group_name, '') AS comparator_name, month,
            CASE WHEN offence_count >= 0 THEN offence_count END AS offence_count
@@ -315,6 +316,7 @@ SELECT month, scheme FROM month_index WHERE area_level = $level AND list_contain
 """
 # An area's publishing unit for police.uk figures: its force (NULL for an area no force's files cover as their own).
 AREA_UNIT_SQL = """
-SELECT any_value(f.force) FROM area_index a JOIN area_force f ON f.area_name = a.borough AND NOT f.stray
+SELECT any_value(f.force) FROM area_index a
+JOIN area_force f ON f.area_name = CASE WHEN $level = 'borough' THEN a.area_name ELSE a.borough END AND NOT f.stray
 WHERE a.area_level = $level AND a.area_name = $area
 """
