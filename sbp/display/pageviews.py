@@ -94,9 +94,10 @@ class Reviews:
 def reviews(objectives: Sequence[Objective], end: dt.date) -> Reviews:
     """Each objective's review note for the rolling year to end, and the latest stale review."""
     start, _ = rolling_year(end)
-    warnings = {o.number: review_warning(o.updated, start, end) for o in flatten(list(objectives))}
-    notes = {o.number: warnings[o.number] or f"Last updated {o.updated:%-d %B %Y}" for o in flatten(list(objectives))}
-    stale = sorted({o.updated for o in flatten(list(objectives)) if warnings[o.number]})
+    every = list(flatten(list(objectives)))
+    warnings = {o.number: review_warning(o.updated, start, end) for o in every}
+    notes = {o.number: warnings[o.number] or f"Last updated {o.updated:%-d %B %Y}" for o in every}
+    stale = sorted({o.updated for o in every if warnings[o.number]})
     return Reviews(notes, stale[-1] if stale else None)
 
 
