@@ -76,9 +76,9 @@ class Priority:
     measures: tuple[str, ...]
 
 
-# A London borough with its comparator and tile-map attributes (a row of data/boroughs.csv).
+# A London borough with its comparator and tile-map attributes and ONS code (a row of data/boroughs.csv).
 Borough = NamedTuple("Borough", [("name", str), ("short_name", str), ("inner_outer", str), ("tile_col", int),
-                                 ("tile_row", int)])
+                                 ("tile_row", int), ("code", str)])
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def london_boroughs() -> tuple[Borough, ...]:
     """The 32 London boroughs from data/boroughs.csv."""
     with open(DATA_DIR / "boroughs.csv", newline="", encoding="utf-8") as handle:
         return tuple(
-            Borough(r["borough"], r["short_name"], r["inner_outer"], int(r["tile_col"]), int(r["tile_row"]))
+            Borough(r["borough"], r["short_name"], r["inner_outer"], int(r["tile_col"]), int(r["tile_row"]), r["code"])
             for r in csv.DictReader(handle)
         )
 

@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sbp import store
-from sbp.config import areas
+from sbp.config import areas, london_boroughs
 from sbp.errors import IngestError
-from sbp.ingest.textfile import TextFile
+from sbp.ingest.textfile import TextFile, find_line
 
 SHEET = "MPS_MonthlyCrimeDashboard_Other"
 # Role -> the header name with case, spaces and underscores removed (the publisher varies them).
@@ -34,6 +34,8 @@ AREA_TYPES = {"borough": "borough", "safer neighbourhood teams": "ward", "safer 
               "snt": "ward", "ward": "ward"}
 MEASURES = {"offences": "Offences", "positive outcomes": "Positive Outcomes"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+AREA_CODE = r"E0[59][0-9]{6}"  # an ONS borough (E09) or ward (E05) code; anything else ('', 'N/K', 'SO18') is no area
+UNATTRIBUTED = "Unknown"       # the area (and borough) of rows with no area code, as in the MPS borough files
 MONTH_PARSE = (
     "coalesce(try_strptime({c}, '%d/%m/%Y'), try_strptime({c}, '%Y-%m-%d'), try_strptime({c}, '%Y-%m-%d %H:%M:%S'), "
     "try_strptime({c}, '%Y-%m'), try_strptime({c}, '%d/%m/%Y %H:%M:%S'))"
@@ -59,6 +61,13 @@ def ward_lookup() -> pa.Table:
     wards = areas.london_wards()
     return pa.table({"ward_code": list(wards), "ward_name": [name for name, _ in wards.values()],
                      "borough": [borough for _, borough in wards.values()]})
+
+
+@functools.cache
+def borough_lookup() -> pa.Table:
+    """London borough ONS code -> name (data/boroughs.csv), as a table to join."""
+    boroughs = london_boroughs()
+    return pa.table({"borough_code": [b.code for b in boroughs], "borough": [b.name for b in boroughs]})
 
 
 def _text_column(values: tuple) -> pa.Array:
@@ -175,7 +184,7 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         SELECT line, trim(month) AS raw_month, date_trunc('month', {month})::DATE AS month,
                lower(trim(area_type)) AS raw_area_type, trim(borough_snt) AS borough_snt,
                trim(area_name) AS area_name_given, upper(trim(area_code)) AS area_code_given,
-               trim(crime_subtype) AS subtype, lower(trim(measure)) AS raw_measure, count
+               trim(crime_type) AS crime_type, trim(crime_subtype) AS subtype, lower(trim(measure)) AS raw_measure, count
         FROM sbp_dash_src"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_types (raw VARCHAR, area_level VARCHAR)")
@@ -197,35 +206,66 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         if bad is not None:
             fail(problem, bad[0], found[role], bad[1])
     con.register("sbp_ward_lookup", ward_lookup())
+    con.register("sbp_borough_lookup", borough_lookup())
+    # Only a true duplicate is refused: the same row twice (code, name, team, type, subtype and measure in a month).
+    # One code under two names or teams (Fairfield and Fairfield (Croydon)) is one area, summed below.
+    key = ["raw_month", "raw_area_type", "borough_snt", "area_name_given", "area_code_given", "lower(crime_type)",
+           "lower(subtype)", "raw_measure"]
+    dup = con.execute(
+        f"""SELECT {', '.join(f'any_value({k})' for k in key)}, any_value(subtype), max(line) FROM sbp_dash_raw
+        GROUP BY {', '.join(key)} HAVING count(*) > 1 LIMIT 1"""
+    ).fetchone()
+    if dup is not None:
+        month, _, team, name, code, _, _, measure, subtype, line = dup
+        where = f"{name or team or 'a row with no area name'}" + (f" ({code})" if code else "")
+        if line is None:  # a CSV export: the second of the two lines
+            line = _second_line(text, found, dup[:8])
+        raise IngestError(text.original, f"{subtype!r} {MEASURES[measure]} for {where} in {month} appears twice with the "
+                          "same area code, name and team (a repeated row; rows that differ in name or team are summed)",
+                          line=line)
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE sbp_dash_rows AS
+        f"""CREATE OR REPLACE TEMP TABLE sbp_dash_keyed AS
         WITH typed AS (
             SELECT r.*, t.area_level, m.measure,
                    -- one subtype whatever its case: the first spelling in sort order stands for all
-                   min(r.subtype) OVER (PARTITION BY lower(r.subtype)) AS subtype_name
+                   min(r.subtype) OVER (PARTITION BY lower(r.subtype)) AS subtype_name,
+                   regexp_full_match(coalesce(r.area_code_given, ''), '{AREA_CODE}') AS has_code
             FROM sbp_dash_raw r JOIN sbp_dash_types t ON t.raw = r.raw_area_type JOIN sbp_dash_measures m ON m.raw = r.raw_measure
+        ),
+        named AS (
+            -- A code the lookups do not know keeps its most used name (never one row's noisy spelling).
+            SELECT *, CASE WHEN has_code THEN mode(nullif(area_name_given, '')) OVER (PARTITION BY area_level, area_code_given)
+                      END AS code_name
+            FROM typed
         )
-        SELECT t.line, t.month, t.area_level, t.measure, t.subtype_name, t.count,
-               CASE WHEN t.area_level = 'ward' AND w.ward_code IS NOT NULL THEN w.ward_name
-                    ELSE coalesce(nullif(t.area_name_given, ''), nullif(t.borough_snt, ''), 'Unknown') END AS area_name,
-               CASE WHEN t.area_level = 'ward' THEN coalesce(t.area_code_given, '') ELSE '' END AS area_code,
-               CASE WHEN t.area_level = 'borough' AND t.area_code_given LIKE 'E09%'
-                        THEN coalesce(nullif(t.area_name_given, ''), t.borough_snt)
-                    -- a ward's borough is its code's borough, unless it is listed under a pseudo-borough
-                    -- (Heathrow Villages under Aviation Security): that row stays apart and is never ranked
-                    WHEN t.area_level = 'ward' AND w.ward_code IS NOT NULL
-                         AND starts_with(lower(coalesce(t.borough_snt, '')), lower(w.borough)) THEN w.borough
-                    ELSE coalesce(nullif(t.borough_snt, ''), 'Unknown') END AS borough
-        FROM typed t LEFT JOIN sbp_ward_lookup w ON t.area_level = 'ward' AND w.ward_code = t.area_code_given"""
+        SELECT t.line, t.month, t.area_level, t.measure, t.subtype_name, t.count, t.has_code,
+               t.area_name_given, t.borough_snt, t.area_code_given,
+               -- Names come from the code; a row with no area code is London's unattributed count (as the MPS
+               -- borough files' "Unknown"): in London's totals, never in a borough's or a ward's.
+               CASE WHEN NOT t.has_code THEN '{UNATTRIBUTED}'
+                    WHEN w.ward_code IS NOT NULL THEN w.ward_name
+                    WHEN b.borough_code IS NOT NULL THEN b.borough
+                    ELSE coalesce(t.code_name, t.area_code_given) END AS area_name,
+               CASE WHEN t.area_level = 'ward' AND t.has_code THEN t.area_code_given ELSE '' END AS area_code,
+               CASE WHEN NOT t.has_code THEN '{UNATTRIBUTED}'
+                    WHEN w.ward_code IS NOT NULL THEN w.borough
+                    WHEN b.borough_code IS NOT NULL THEN b.borough
+                    -- an unlisted ward's borough: the borough its team name starts with
+                    ELSE coalesce((SELECT max(k.borough) FROM sbp_borough_lookup k
+                                   WHERE starts_with(lower(coalesce(t.borough_snt, '')), lower(k.borough))),
+                                  '{UNATTRIBUTED}') END AS borough
+        FROM named t
+        LEFT JOIN sbp_ward_lookup w ON t.area_level = 'ward' AND w.ward_code = t.area_code_given
+        LEFT JOIN sbp_borough_lookup b ON t.area_level = 'borough' AND b.borough_code = t.area_code_given"""
     )
     con.unregister("sbp_ward_lookup")
-    dup = con.execute(
-        """SELECT month, area_name, subtype_name, measure, min(line) FROM sbp_dash_rows
-        GROUP BY month, area_level, area_name, area_code, borough, subtype_name, measure HAVING count(*) > 1 LIMIT 1"""
-    ).fetchone()
-    if dup is not None:
-        raise IngestError(text.original, f"{dup[2]!r} {dup[3]} for {dup[1]} in {dup[0]:%b %Y} appears more than once",
-                          line=dup[4])
+    con.unregister("sbp_borough_lookup")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE sbp_dash_rows AS
+        SELECT month, area_level, area_name, area_code, borough, measure, subtype_name, sum(count) AS count,
+               count(*) AS source_rows
+        FROM sbp_dash_keyed GROUP BY ALL"""
+    )
     con.execute(
         """CREATE OR REPLACE TEMP VIEW sbp_staged AS
         SELECT month, area_level, area_name, area_code, borough, measure AS major_category,
@@ -234,6 +274,54 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_scope AS "
                 "SELECT DISTINCT area_level, borough, month, '' AS scope_category FROM sbp_dash_rows")
     return con.execute(
-        "SELECT count(*), count(DISTINCT (area_level, area_name, area_code, borough)), count(DISTINCT subtype_name) "
+        "SELECT sum(source_rows), count(DISTINCT (area_level, area_name, area_code, borough)), count(DISTINCT subtype_name) "
         "FROM sbp_dash_rows"
     ).fetchone()
+
+
+def _second_line(text: TextFile, found: dict[str, str], values: tuple) -> int | None:
+    """The line of a CSV export's second row with these key values (as sbp_dash_raw normalises them)."""
+    roles = ["month", "area_type", "borough_snt", "area_name", "area_code", "crime_type", "crime_subtype", "measure"]
+    index = [text.header.index(found[r]) for r in roles]
+    lowered = {"area_type", "crime_type", "crime_subtype", "measure"}
+    wanted = [(v or "").lower() if r in lowered else (v or "").upper() if r == "area_code" else (v or "")
+              for r, v in zip(roles, values)]
+    seen = [0]
+
+    def match(row: list[str]) -> bool:
+        cells = [(row[i].strip() if i < len(row) else "") for i in index]
+        cells = [c.lower() if r in lowered else c.upper() if r == "area_code" else c for r, c in zip(roles, cells)]
+        seen[0] += cells == wanted
+        return seen[0] == 2
+
+    return find_line(text, match)
+
+
+def merge_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What staging merged, in words: one code under several names or teams, and rows with no area code."""
+    notes = []
+    merged, groups, code, names, month = con.execute(
+        """WITH multi AS (
+            SELECT area_level, area_code_given, month, measure, subtype_name, count(*) AS n,
+                   list(DISTINCT coalesce(nullif(area_name_given, ''), borough_snt) ORDER BY coalesce(nullif(area_name_given, ''), borough_snt)) AS names,
+                   list(DISTINCT borough_snt ORDER BY borough_snt) AS teams
+            FROM sbp_dash_keyed WHERE has_code GROUP BY ALL HAVING count(*) > 1
+        )
+        SELECT sum(n), count(*), arg_min(area_code_given, (month, area_code_given)),
+               arg_min(CASE WHEN len(names) > 1 THEN names ELSE teams END, (month, area_code_given)), min(month)
+        FROM multi"""
+    ).fetchone()
+    if merged:
+        notes.append(f"{int(merged):,} rows in {groups:,} groups merged: an area code under more than one name or team "
+                     f"in a month is one area, its counts summed (e.g. {code}: "
+                     f"{' and '.join(repr(n) for n in names)}, {month:%b %Y})")
+    unattributed, spellings = con.execute(
+        """SELECT count(*), list(DISTINCT coalesce(nullif(area_name_given, ''), nullif(borough_snt, ''), '(blank)')
+                                 ORDER BY coalesce(nullif(area_name_given, ''), nullif(borough_snt, ''), '(blank)'))
+        FROM sbp_dash_keyed WHERE NOT has_code"""
+    ).fetchone()
+    if unattributed:
+        shown = ", ".join(repr(n) for n in spellings[:5]) + (" and others" if len(spellings) > 5 else "")
+        notes.append(f"{unattributed:,} rows with no area code ({shown}) counted as London's unattributed offences "
+                     f"(area '{UNATTRIBUTED}': in London's totals, never in a borough's or a ward's)")
+    return notes

@@ -27,3 +27,4 @@ def stage_dashboard(ctx: Context) -> None:
     s = ctx.summary
     with csv_errors(ctx):
         s.rows, s.areas, s.categories = dashboard.stage(ctx.con, ctx.text, found, ctx.sheet, read_csv, lambda: None, fail)
+    s.notes += dashboard.merge_notes(ctx.con)
