@@ -13,6 +13,7 @@ from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BORO
                                 ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard, geography
+from sbp.ingest.completeness import drop_incomplete_months
 from sbp.ingest.context import Context, FileSummary
 from sbp.ingest.errortext import load_errors
 from sbp.ingest.formats import Detected, detect
@@ -71,6 +72,8 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
             LOADERS[detected.file_format](ctx)
         else:
             STAGERS[detected.file_format](ctx)
+            if detected.file_format != LONG_COUNTS:  # a hand-made series may start a category part way through
+                drop_incomplete_months(ctx)
             merge_counts(ctx, detected.file_format)
     con.execute(
         queries.RECORD_FILE_SQL,
@@ -120,7 +123,7 @@ def ingest(
             refresh_derived(con)
             for s in summaries:
                 if s.file_id:
-                    s.warnings = [w for w in store.quality_warnings(con) if w.startswith(f"{s.file_name}: ")]
+                    s.warnings += [w for w in store.quality_warnings(con) if w.startswith(f"{s.file_name}: ")]
         for key, value in (meta or {}).items():
             con.execute(queries.SET_META_SQL, {"k": key, "v": value})
         if all(s.skipped for s in summaries) and not meta:

@@ -35,6 +35,9 @@ def merge_counts(ctx: Context, source: str) -> None:
         newer = f"""WHERE NOT EXISTS (SELECT 1 FROM sbp_scope_old o WHERE o.vintage > $vintage AND o.area_level = st.area_level
                    AND (o.borough = '{ALL_BOROUGHS}' OR o.borough = st.borough) AND o.month = st.month
                    AND (o.scope_category = '' OR o.scope_category = st.minor_category))"""
+    # Only the months in scope: a month taken out of it (completeness.drop_incomplete_months) is not loaded.
+    in_scope = "EXISTS (SELECT 1 FROM sbp_scope sc WHERE sc.area_level = st.area_level AND sc.month = st.month)"
+    newer = f"{newer} AND {in_scope}" if newer else f"WHERE {in_scope}"
     con.execute(
         f"INSERT INTO crime_counts SELECT {columns}, $source, $file_id FROM sbp_staged st {newer}",
         {"source": source, "file_id": ctx.file_id} | ({"vintage": last} if kept else {}),
