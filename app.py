@@ -3,9 +3,8 @@
 import streamlit as st
 
 from sbp.web import appdata, context
-from sbp.display import formatting, present
+from sbp.display import formatting, pageviews, present
 from sbp.errors import ConfigError
-from sbp.metrics.periods import month_label
 
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
 st.markdown(present.BASE_CSS, unsafe_allow_html=True)
@@ -24,10 +23,17 @@ except ConfigError as exc:  # a settings or measures file that does not load: sa
 params = st.query_params
 state = st.session_state
 
+
+def default_end(area: str):
+    """The period an area opens at: the latest month with every board measure known."""
+    return appdata.period_coverage(inputs, area).default_end
+
+
 if "sbp_borough" not in state:  # a session's first run: the global controls come from the link
-    first_run, notices = context.from_link(params, info, settings)
+    first_run, notices = context.from_link(params, info, settings, default_end)
     state.update(first_run, g_notices=notices)
-comparators = context.settle(state, info, settings)
+comparators = context.settle(state, info, settings, default_end)
+coverage = appdata.period_coverage(inputs, state["sbp_borough"])
 
 
 def keep(name: str) -> None:
@@ -41,8 +47,12 @@ if not state["sbp_present"]:
     with st.sidebar:
         st.markdown(f"**{settings['partnership_name']}**")
         st.selectbox("Focus borough" if comparators.name == "London" else "Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
-        st.selectbox("Period ending", info.valid_ends, key="g_end", format_func=month_label, on_change=keep, args=("end",),
-                     help="The last month of the rolling year; the comparison is with the 12 months before.")
+        st.selectbox("Period ending", info.valid_ends, key="g_end", on_change=keep, args=("end",),
+                     format_func=lambda end: pageviews.period_option(end, coverage),
+                     help="The last month of the rolling year; the comparison is with the 12 months before. The "
+                          "dashboard opens at the latest month with every board measure known.")
+        if note := pageviews.period_note(state["sbp_end"], coverage, config):
+            st.caption(formatting.literal(note))
         st.radio("Compare with", list(comparators.labels), key="g_group", format_func=comparators.labels.get, horizontal=True,
                  on_change=keep, args=("group",))
         st.toggle("Presenter mode", key="g_present", on_change=keep, args=("present",),

@@ -62,11 +62,18 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _default_end(con, level: str, area: str | None = None):
+    """The default period end: the board's for area (every board measure known) at borough level, else the latest."""
+    if level == "borough":
+        return metrics.default_end(con, area or load_settings()["focus_borough"])
+    return metrics.latest_month(con, level)
+
+
 def cmd_metric(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
-        end = args.end or metrics.latest_month(con, args.level)
+        end = args.end or _default_end(con, args.level, area)
         result = metrics.metric(con, area, end, measure, level=args.level, within=args.within)
     if args.json:
         print(json.dumps(result, indent=2, default=_json_value))
@@ -83,7 +90,7 @@ RANK_COLUMNS = ["area", "current", "previous", "pct_change", "rate_per_1000", "r
 def cmd_rank(args: argparse.Namespace) -> int:
     with store.connect_read(args.db) as con:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
-        end = args.end or metrics.latest_month(con, args.level)
+        end = args.end or _default_end(con, args.level)
         frame = metrics.league(con, measure, end, level=args.level, within=args.within)
     frame = frame.rename(columns={"area_name": "area"})
     rows = _records(frame, RANK_COLUMNS + ["rank_of", "rate_per_1000_previous", "change", "significant", "borough",
@@ -152,7 +159,8 @@ def add_commands(command) -> None:
                 cmd_metric)
     p.add_argument("--area", help="borough, ward (with --level ward) or comparator, e.g. London or a police force "
                                   "(default: the focus borough)")
-    p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: latest loaded)")
+    p.add_argument("--end", help="last month of the rolling year, YYYY-MM (default: at borough level the latest month "
+                                 "with every board measure known, as the dashboard opens; at ward level the latest loaded)")
     _add_selector(p)
     p.add_argument("--level", choices=["borough", "ward"], default="borough")
     p.add_argument("--within", help="the ward's borough, when wards in several boroughs share its name "
@@ -160,7 +168,7 @@ def add_commands(command) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("rank", "League table of boroughs (or wards within a borough) for a measure.", cmd_rank)
-    p.add_argument("--end", help="YYYY-MM (default: latest loaded)")
+    p.add_argument("--end", help="YYYY-MM (default: as for metric)")
     _add_selector(p)
     p.add_argument("--level", choices=["borough", "ward"], default="borough")
     p.add_argument("--within", help="only areas in this borough (for --level ward)")

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sbp.config import DEFAULT_UNITS
+from sbp.config import DEFAULT_UNITS, Config
 from sbp.config.objectives import Objective, flatten, review_warning
 from sbp.display import formatting
 from sbp.display.boardtable import areas_of, metric_cards
 from sbp.display.charts import value_title
 from sbp.display.panels import card_html
 from sbp.metrics.figures import comparator_pct_change, ranked_in_group
-from sbp.metrics.periods import rolling_year, rolling_year_span
+from sbp.metrics import PeriodCoverage
+from sbp.metrics.periods import month_label, rolling_year, rolling_year_span
 
 TABLE_ROW_PX = 36  # a st.dataframe row's height: the wards table shows every row without scrolling
 
@@ -174,3 +175,23 @@ def wards_table(league: pd.DataFrame, sparks: Sparklines) -> pd.DataFrame:
 def table_height(rows: int) -> int:
     """The pixel height that shows a st.dataframe's header and rows without a scroll bar."""
     return TABLE_ROW_PX * (rows + 1) + 2
+
+
+# --- The period control ------------------------------------------------------------------------
+
+def period_option(end: dt.date, coverage: PeriodCoverage) -> str:
+    """A period control option: the month, marked when board measures known at the default are unknown there."""
+    missing = coverage.missing_after_default(end)
+    return month_label(end) + (f" ({len(missing)} board measure{'s' if len(missing) != 1 else ''} n/a)" if missing else "")
+
+
+def period_note(end: dt.date, coverage: PeriodCoverage, config: Config) -> str | None:
+    """Under the period control: which board measures the chosen month lacks, and the latest month with them all."""
+    missing = coverage.missing_after_default(end)
+    if not missing:
+        return None
+    labels = [config.measures[m].label for m in missing]
+    shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
+    return (f"At {month_label(end)}, {len(missing)} board measure{'s are' if len(missing) != 1 else ' is'} n/a "
+            f"(no data loaded for the whole year): {shown}. {month_label(coverage.default_end)} is the latest month "
+            "with every board measure.")

@@ -19,7 +19,7 @@ from sbp.metrics.groups import area_groups
 from sbp.config.areas import find_area
 from sbp.config import DEFAULT_UNITS, Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
 from sbp.errors import AmbiguousNameError, PeriodError, SbpError, UnknownNameError
-from sbp.metrics.periods import add_months, month_label, months_between, parse_month
+from sbp.metrics.periods import add_months, month_label, months_between, parse_month, rolling_year_ends
 from sbp.config.settings import load_settings
 from sbp.config.sources import MPS_SOURCES, POLICE_UK, SERIES_SOURCES
 
@@ -374,6 +374,56 @@ def headline(
     rows = comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings, area=area)
     order = {m: i for i, m in enumerate(ids)}
     return rows.sort_values("measure_id", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """Which board measures are known at each end month offered, and the default end month that follows."""
+
+    missing: dict[dt.date, tuple[str, ...]]  # end month -> the board measures unknown there (ids, board order)
+    default_end: dt.date                      # the latest end month where every board measure that can be known is
+
+    def missing_after_default(self, end: dt.date) -> tuple[str, ...]:
+        """The board measures unknown at end that are known at the default (empty at and before it)."""
+        known_at_default = set(self.missing[self.default_end])
+        return tuple(m for m in self.missing[end] if m not in known_at_default)
+
+
+def board_measure_ids(config: Config) -> list[str]:
+    """The Overview's measures: every measure of every priority, each once, in board order."""
+    return list(dict.fromkeys(m for p in config.priorities for m in p.measures))
+
+
+def period_coverage(
+    con: duckdb.DuckDBPyConnection, area: str, config: Config | None = None, settings: dict[str, Any] | None = None,
+) -> PeriodCoverage:
+    """For each end month with a full rolling year loaded, the board measures whose comparison for area is unknown.
+
+    The default end month is the latest at which every board measure is known (this year and the year before), not
+    counting measures known at no end month at all (never loaded): a board opened there shows no avoidable n/a.
+    """
+    config = config or default_config()
+    area = _check_area(con, area, "borough")
+    first, last = month_span(con)
+    ids = board_measure_ids(config)
+    rows = comparisons(con, [config.measures[i] for i in ids], add_months(first, 11), last, config=config,
+                       settings=settings, area=area)
+    known = rows[rows["current"].notna() & rows["previous"].notna()]
+    known_at = {pd.Timestamp(end).date(): set(m) for end, m in known.groupby("end_month")["measure_id"]}
+    missing = {end: tuple(i for i in ids if i not in known_at.get(end, set())) for end in rolling_year_ends(first, last)}
+    fewest = min(len(m) for m in missing.values())
+    default = max(end for end, m in missing.items() if len(m) == fewest)
+    return PeriodCoverage(missing=missing, default_end=default)
+
+
+def default_end(con: duckdb.DuckDBPyConnection, area: str, config: Config | None = None,
+                settings: dict[str, Any] | None = None) -> dt.date:
+    """The board's default period end for area: the latest month at which every board measure is known (the latest
+    month loaded when area is not a borough-level area of the store, e.g. a police force's name)."""
+    try:
+        return period_coverage(con, area, config, settings).default_end
+    except (UnknownNameError, AmbiguousNameError):
+        return latest_month(con)
 
 
 def league(

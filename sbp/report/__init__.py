@@ -10,7 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from sbp import store
+from sbp import metrics, store
+from sbp.config.settings import load_settings
 from sbp.errors import ReportError
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "pptx": ".pptx"}
@@ -59,8 +60,8 @@ def render(report, fmt: str) -> bytes:
     return render_pptx(report)
 
 
-def report_bytes(db: str | os.PathLike | None, end: str | dt.date, area: str | None, fmt: str) -> bytes:
-    """The board report for area and the rolling year to end, rendered in fmt ('html', 'pdf' or 'pptx')."""
+def report_bytes(db: str | os.PathLike | None, end: str | dt.date | None, area: str | None, fmt: str) -> bytes:
+    """The board report for area and the rolling year to end (None: the board's default period), rendered in fmt."""
     from sbp.report.model import build_model
     from sbp.store.objective_edits import current_objectives
 
@@ -68,6 +69,8 @@ def report_bytes(db: str | os.PathLike | None, end: str | dt.date, area: str | N
         return [objective for objective, _ in current_objectives(priority_id, db)]  # statuses as edited by admins
 
     with store.connect_read(db) as con:
+        if end is None:
+            end = metrics.default_end(con, area or load_settings()["focus_borough"])
         report = build_model(con, end, area, objectives=objectives)
     return render(report, fmt)
 
@@ -78,7 +81,7 @@ def report_file_name(area: str, end: dt.date, fmt: str) -> str:
 
 
 def build_report(
-    db: str | os.PathLike | None, end: str | dt.date, area: str | None, fmt: str | None, out: str | os.PathLike,
+    db: str | os.PathLike | None, end: str | dt.date | None, area: str | None, fmt: str | None, out: str | os.PathLike,
 ) -> Path:
     """Build the board report for area (default: the focus borough) and the rolling year to end; write it to out.
 

@@ -114,6 +114,12 @@ def latest_month(inputs: str, level: str = "borough") -> dt.date:
     return metrics.latest_month(cursor(inputs), level)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def period_coverage(inputs: str, area: str) -> metrics.PeriodCoverage:
+    """The board measures unknown at each end month for area, and the default end month (metrics.period_coverage)."""
+    return metrics.period_coverage(cursor(inputs), area, config=config(), settings=settings())
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def headline(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
     """The board table for one borough (every configured measure)."""

@@ -4,7 +4,7 @@ that app.py builds once per run (`page_context`) and each page takes with `curre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -56,13 +56,16 @@ class PageContext:
         return "borough" if self.comparator == "London" else "area"
 
 
-def from_link(params: Mapping[str, str], info: StoreInfo, settings: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def from_link(params: Mapping[str, str], info: StoreInfo, settings: Mapping[str, Any],
+              default_end: Callable[[str], dt.date]) -> tuple[dict[str, Any], list[str]]:
     """The global controls for a session's first run, taken from the link and checked against what is loaded
-    (?area= opens the dashboard for any area; ?borough= is the older spelling), with a notice for each refusal."""
+    (?area= opens the dashboard for any area; ?borough= is the older spelling), with a notice for each refusal.
+
+    default_end(area) is the period an area opens at: the latest month with every board measure known."""
     focus = settings["focus_borough"]
     default_borough = focus if focus in info.boroughs else info.boroughs[0]
     borough, note1 = urlstate.pick(params.get("area") or params.get("borough"), info.boroughs, default_borough, "area")
-    end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, info.valid_ends[-1], "period end")
+    end, note2 = urlstate.pick_month(params.get("end"), info.valid_ends, default_end(borough), "period end")
     group, note3 = urlstate.pick(params.get("group"), list(COMPARATOR_GROUPS), "all", "comparator group")
     note0 = None if focus in info.boroughs or borough != default_borough else (  # a link's own area needs no notice
         f"The focus area in the settings, {focus!r}, is not in the loaded data; "
@@ -72,14 +75,15 @@ def from_link(params: Mapping[str, str], info: StoreInfo, settings: Mapping[str,
     return state, [n for n in (note0, note1, note2, note3) if n]
 
 
-def settle(state: MutableMapping[str, Any], info: StoreInfo, settings: Mapping[str, Any]) -> Comparators:
+def settle(state: MutableMapping[str, Any], info: StoreInfo, settings: Mapping[str, Any],
+           default_end: Callable[[str], dt.date]) -> Comparators:
     """The focus area's comparators; a subgroup it does not have becomes 'all', and a period end no longer loaded
-    (a new extract can move the loaded months under a session) the latest."""
+    (a new extract can move the loaded months under a session) the area's default."""
     comparators = comparators_for(state["sbp_borough"], info.boroughs, info.forces, settings["similar_boroughs"])
     if state["sbp_group"] not in comparators.labels:
         state["sbp_group"] = "all"
     if state["sbp_end"] not in info.valid_ends:
-        state["sbp_end"] = info.valid_ends[-1]
+        state["sbp_end"] = default_end(state["sbp_borough"])
     return comparators
 
 
