@@ -25,6 +25,9 @@ if failure:
 st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
             + ("This store holds the **synthetic demo data**." if info.is_synthetic else ""))
 
+st.subheader("Months loaded")
+st.markdown("\n".join(f"- {literal(line)}" for line in appdata.coverage_lines(ctx.inputs)))
+
 files = appdata.loaded_files(ctx.inputs)
 st.subheader("Files loaded")
 st.dataframe(files, hide_index=True, width="stretch", column_config={

@@ -48,7 +48,7 @@ def _print_police_uk_quality(db: str | None) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from sbp.store.status import load_status
+    from sbp.store.status import coverage_lines, gaps_json, load_status
 
     frame = load_status(args.db)
     if args.json:
@@ -57,9 +57,13 @@ def cmd_status(args: argparse.Namespace) -> int:
         with store.connect_read(args.db) as con:
             warnings = store.quality_warnings(con)
             police_uk = con.execute(QUALITY_SQL).df()
+            gaps = gaps_json(con)
+        none_missing = {"missing_months": [], "missing_runs": [], "coverage": []}
+        sources = [entry | gaps.get(entry["source"], none_missing)
+                   for entry in json.loads(frame.to_json(orient="records", date_format="iso"))]
         print(json.dumps({
             "store": str(store.resolve_db_path(args.db)),
-            "sources": json.loads(frame.to_json(orient="records", date_format="iso")),
+            "sources": sources,  # each with its missing_months (yyyy-mm), missing_runs and per-level coverage
             "warnings": warnings,  # the data-quality warnings the text output prints
             POLICE_UK: json.loads(police_uk.to_json(orient="records", date_format="iso")),
             "last_failure": store.last_failure(args.db),
@@ -68,11 +72,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     if frame.empty:
         print("The store is empty.")
         return 0
-    for row in frame.itertuples():
-        span = f"{row.first_month:%b %Y} to {row.last_month:%b %Y}" if row.first_month is not None and str(row.first_month) != "NaT" else "no months"
-        print(f"{row.source}: {span}; {row.files} file(s), last loaded {row.last_loaded_at:%Y-%m-%d %H:%M}")
-        print(f"    {row.file_names}")
     with store.connect_read(args.db) as con:
+        for row in frame.itertuples():
+            span = f"{row.first_month:%b %Y} to {row.last_month:%b %Y}" if row.first_month is not None and str(row.first_month) != "NaT" else "no months"
+            # A source with months says them per level (and police.uk force), with the months missing inside.
+            print("\n".join(coverage_lines(con, [row.source]) or [f"{row.source}: {span}"]))
+            print(f"    {row.files} file(s), last loaded {row.last_loaded_at:%Y-%m-%d %H:%M}")
+            print(f"    {row.file_names}")
         for warning in store.quality_warnings(con):
             print(f"WARNING {warning}")
     _print_police_uk_quality(args.db)
@@ -152,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeat for several. Without it an unknown area is refused with the closest known names")
     p = command("forget", "Remove one loaded file's counts or populations (by file name or SHA-256), keeping a record.", cmd_forget)
     p.add_argument("file", help="the file name as `status` lists it, or its SHA-256")
-    p = command("status", "Show what is loaded: sources, months, files, load times.", cmd_status)
+    p = command("status", "Show what is loaded: sources, months (and months missing), files, load times.", cmd_status)
     p.add_argument("--json", action="store_true", help="print JSON")
     command("demo", "Build a deterministic synthetic demo store in the real MPS formats.", cmd_demo)
     command("upgrade", "Bring a store built by an earlier version up to date, keeping its data.", cmd_upgrade)

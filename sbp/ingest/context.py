@@ -31,6 +31,8 @@ class FileSummary:
     skipped: str = ""              # why nothing was loaded, e.g. already loaded
     warnings: list[str] = field(default_factory=list)  # data-quality warnings (months with offences in no borough)
     notes: list[str] = field(default_factory=list)  # configuration notes (categories the configuration does not know)
+    gaps: list[str] = field(default_factory=list)  # months missing inside its source's span after the load (on the
+                                                   # source's last file of the load, so each source says them once)
     file_id: int = 0
     note: str = ""                 # what else the reader should know, e.g. the year of an estimate
 
@@ -59,6 +61,8 @@ class FileSummary:
             text += f"\n  WARNING {warning}"
         for note in self.notes:
             text += f"\n  note: {note}"
+        for gap in self.gaps:
+            text += f"\n  gaps after this load: {gap}"
         return text
 
 

@@ -27,6 +27,7 @@ from sbp.ingest.textfile import TextFile, open_text
 from sbp.ingest.workbook import stage_dashboard
 from sbp.metrics import materialized as cube
 from sbp.store import queries
+from sbp.store.status import coverage_lines
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -124,6 +125,10 @@ def ingest(
             for s in summaries:
                 if s.file_id:
                     s.warnings += [w for w in store.quality_warnings(con) if w.startswith(f"{s.file_name}: ")]
+            # Each source the load touched says its months missing, once: on its last file of this load.
+            last_of = {s.file_format: s for s in summaries if s.file_id}
+            for source, s in last_of.items():
+                s.gaps = coverage_lines(con, [source], only_gaps=True)
         for key, value in (meta or {}).items():
             con.execute(queries.SET_META_SQL, {"k": key, "v": value})
         if all(s.skipped for s in summaries) and not meta:

@@ -207,20 +207,22 @@ def unavailable_reason(
     if len(missing) == 24:
         return f"{measure.label}: no data{whose} for these months."
     if missing:
-        return f"{measure.label}: {_months_text(missing)} not loaded{whose}, so a rolling year including them is unknown."
+        them = "it" if len(missing) == 1 else "them"
+        return (f"{measure.label}: no data for {_months_text(missing)} (not loaded{whose}), "
+                f"so a rolling year including {them} is unknown.")
     return None
 
 
+MONTHS_NAMED = 4  # a reason names every missing month up to this many; beyond, the first and the count
+
+
 def _months_text(months: Sequence[dt.date]) -> str:
-    """'Dec 2023 is', 'Jul 2022 to Dec 2023 (18 months) are', 'Mar 2023, Jun 2023 and Aug 2023 are' (with the verb)."""
+    """'Dec 2023', 'Dec 2023, Jan 2024 and Feb 2024' (every month, up to MONTHS_NAMED), '7 months from Dec 2023'."""
     months = sorted(months)
-    if len(months) == 1:
-        return f"{month_label(months[0])} is"
-    if months_between(months[0], months[-1]) == len(months) - 1:
-        return f"{month_label(months[0])} to {month_label(months[-1])} ({len(months)} months) are"
-    named = ", ".join(month_label(m) for m in months[:3])
-    return f"{named} and {len(months) - 3} more months are" if len(months) > 3 else \
-        f"{', '.join(month_label(m) for m in months[:-1])} and {month_label(months[-1])} are"
+    if len(months) > MONTHS_NAMED:
+        return f"{len(months)} months from {month_label(months[0])}"
+    named = [month_label(m) for m in months]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 # --- comparisons ----------------------------------------------------------------------------

@@ -83,6 +83,50 @@ SELECT f.file_format AS source, min(f.first_month) AS first_month, max(f.last_mo
        string_agg(f.file_name, '; ' ORDER BY f.file_id) AS file_names
 FROM source_files f GROUP BY f.file_format ORDER BY f.file_format
 """
+# Each source's months per area level and publishing unit (a police.uk force; '' for the rest): the first and last
+# month loaded and the months missing between them, with the missing months grouped into runs of consecutive months.
+# $sources: the sources to cover (NULL: all). $whole: one row per source instead, its span over every level and unit
+# and a month missing when any level or unit lacks it inside that level's or unit's own span.
+COVERAGE_SQL = """
+WITH spans AS (
+    SELECT source, area_level, unit, min(month) AS first_month, max(month) AS last_month
+    FROM month_index WHERE $sources::VARCHAR[] IS NULL OR list_contains($sources::VARCHAR[], source) GROUP BY ALL
+),
+inside AS (
+    SELECT source, area_level, unit, unnest(generate_series(first_month, last_month, INTERVAL 1 MONTH))::DATE AS month
+    FROM spans
+),
+missing AS (
+    SELECT DISTINCT i.source, CASE WHEN $whole THEN '' ELSE i.area_level END AS area_level,
+           CASE WHEN $whole THEN '' ELSE i.unit END AS unit, i.month
+    FROM inside i ANTI JOIN month_index m
+        ON m.source = i.source AND m.area_level = i.area_level AND m.unit = i.unit AND m.month = i.month
+),
+runs AS (
+    -- consecutive months share (months since year 0 - their rank): one key per run
+    SELECT source, area_level, unit, min(month) AS first_month, max(month) AS last_month, count(*) AS months
+    FROM (SELECT *, year(month) * 12 + month(month)
+                    - row_number() OVER (PARTITION BY source, area_level, unit ORDER BY month) AS run FROM missing)
+    GROUP BY source, area_level, unit, run
+),
+gaps AS (
+    SELECT r.source, r.area_level, r.unit, any_value(m.months) AS months,
+           list(r.first_month ORDER BY r.first_month) AS run_firsts, list(r.last_month ORDER BY r.first_month) AS run_lasts,
+           list(r.months ORDER BY r.first_month) AS run_months
+    FROM runs r JOIN (SELECT source, area_level, unit, list(month ORDER BY month) AS months FROM missing GROUP BY ALL) m
+        USING (source, area_level, unit)
+    GROUP BY ALL
+),
+grains AS (
+    SELECT source, CASE WHEN $whole THEN '' ELSE area_level END AS area_level,
+           CASE WHEN $whole THEN '' ELSE unit END AS unit, min(first_month) AS first_month, max(last_month) AS last_month
+    FROM spans GROUP BY ALL
+)
+SELECT g.source, g.area_level, g.unit, g.first_month, g.last_month, coalesce(x.months, []),
+       coalesce(x.run_firsts, []), coalesce(x.run_lasts, []), coalesce(x.run_months, [])
+FROM grains g LEFT JOIN gaps x USING (source, area_level, unit)
+ORDER BY g.source, g.unit, list_position(['borough', 'ward', 'lsoa'], g.area_level), g.area_level
+"""
 FILES_SQL = """
 SELECT file_id, file_name, file_format, row_count, first_month, last_month, months_replaced, loaded_at, sha256
 FROM source_files ORDER BY file_id

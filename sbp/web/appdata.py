@@ -19,7 +19,7 @@ import streamlit as st
 from sbp.display import charts
 from sbp import metrics, store
 from sbp.metrics.groups import area_groups
-from sbp.store import queries as store_queries
+from sbp.store import queries as store_queries, status as store_status
 from sbp.web import urlstate
 from sbp.config import DEFAULT_UNITS, Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
 from sbp.ingest.demo import build_demo
@@ -189,6 +189,12 @@ def exceptions(inputs: str, end: dt.date | None, level: str, within: str | None,
 def loaded_files(inputs: str) -> pd.DataFrame:
     """The provenance table."""
     return cursor(inputs).execute(store_queries.FILES_SQL).df().drop(columns="file_id")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def coverage_lines(inputs: str) -> list[str]:
+    """Each source's months per level (and police.uk force), with the months missing inside its span."""
+    return store_status.coverage_lines(cursor(inputs))
 
 
 # Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of
