@@ -48,6 +48,12 @@ def london_ward_names() -> frozenset[str]:
     return frozenset(name for name, _ in london_wards().values())
 
 
+@functools.cache
+def lsoa11_districts() -> dict[str, str]:
+    """District a 2011 LSOA name carries -> the 2021 LSOA names' district it lies wholly in (data/lsoa11_districts.csv)."""
+    return {r["district"]: r["successor"] for r in _rows("lsoa11_districts.csv")}
+
+
 def area_key(name: str) -> str:
     """How an area name is matched wherever one is typed or listed: case and surrounding spaces ignored."""
     return name.strip().casefold()

@@ -14,6 +14,7 @@ MPS_DASHBOARD = "mps_dashboard"  # MPS Monthly Crime Dashboard data (workbook or
 LONG_COUNTS = "long_counts"  # long-format counts (month, area, category, count): series reshaped by hand
 POPULATION = "population"  # a population file (area, population[, year][, denominator][, area_level])
 LSOA_LOOKUP = "lsoa_lookup"  # ONS LSOA to ward to local authority lookup
+LSOA11_LOOKUP = "lsoa11_lookup"  # ONS LSOA (2011) to LSOA (2021) to local authority lookup
 FORCE_LOOKUP = "force_lookup"  # ONS local authority to community safety partnership to police force area lookup
 ONS_POPULATION = "ons_population"  # ONS mid-year population estimates workbook (.xls)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from sbp.config.sources import FORCE_LOOKUP, LSOA_LOOKUP, ONS_POPULATION, POPULATION
+from sbp.config.sources import FORCE_LOOKUP, LSOA11_LOOKUP, LSOA_LOOKUP, ONS_POPULATION, POPULATION
 from sbp.ingest.formats import Detected
 from sbp.ingest.textfile import TextFile
 
@@ -47,7 +47,7 @@ class FileSummary:
             f"{self.file_name}: {self.file_format}, {self.rows:,} rows{span}, "
             f"{self.areas:,} areas, {self.categories:,} categories"
         )
-        if self.file_format in (LSOA_LOOKUP, FORCE_LOOKUP, ONS_POPULATION):
+        if self.file_format in (LSOA_LOOKUP, LSOA11_LOOKUP, FORCE_LOOKUP, ONS_POPULATION):
             text = f"{self.file_name}: {self.file_format}, {self.rows:,} rows"
         elif self.file_format != POPULATION:
             text += f", {self.months_replaced} months replaced"

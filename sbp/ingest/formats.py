@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD, MPS_LSOA, MPS_WARD,
-                                ONS_POPULATION, POLICE_UK, POPULATION)
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard
 from sbp.ingest.textfile import TextFile
@@ -31,12 +31,16 @@ FORMAT_LABELS = {
     LONG_COUNTS: "long-format counts (month,area,category,count)",
     POPULATION: "population (area,population)",
     LSOA_LOOKUP: "ONS LSOA to ward to local authority lookup (LSOA21CD,LSOA21NM,...,LAD25CD,LAD25NM)",
+    LSOA11_LOOKUP: "ONS LSOA (2011) to LSOA (2021) to local authority lookup (LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND,"
+                   "LAD22CD,LAD22NM,...)",
     FORCE_LOOKUP: "ONS local authority to community safety partnership to police force area lookup (LAD17CD,...,PFA17NM)",
     ONS_POPULATION: "ONS mid-year population estimates workbook (.xls, sheet 'MYE2 - Persons')",
 }
-# Lookup columns by role; the two digits are the boundary year the ONS file is for (LSOA21, WD25, LAD25, ...).
+# Lookup columns by role; the two digits are the boundary year the ONS file is for (LSOA21, WD25, LAD25, ...),
+# except where the years are what the lookup is (LSOA 2011 to LSOA 2021).
 LOOKUP_ROLES = {
     LSOA_LOOKUP: ("LSOA{}CD", "LSOA{}NM", "WD{}CD", "WD{}NM", "LAD{}CD", "LAD{}NM"),
+    LSOA11_LOOKUP: ("LSOA11CD", "LSOA11NM", "LSOA21CD", "LSOA21NM", "CHGIND", "LAD{}CD", "LAD{}NM"),
     FORCE_LOOKUP: ("LAD{}CD", "LAD{}NM", "CSP{}CD", "CSP{}NM", "PFA{}CD", "PFA{}NM"),
 }
 

@@ -1,10 +1,11 @@
 """Official geography and ONS populations, and the areas police.uk rows belong to.
 
-Loaded as published: the ONS LSOA (2021) -> ward -> local authority lookup, the LAD -> community safety
-partnership -> police force area lookup and the ONS mid-year estimates workbook (sheet "MYE2 - Persons").
-After every load, derive() places each police.uk row in a local authority by its LSOA code (2011 codes, which
-the 2021 lookup lacks, by the district in the LSOA name), assigns each area to a police force and rewrites the
-police_uk rows of crime_counts, the ONS-derived populations and the area aliases. All set-based SQL.
+Loaded as published: the ONS LSOA (2021) -> ward -> local authority lookup, the LSOA (2011) -> LSOA (2021)
+lookup, the LAD -> community safety partnership -> police force area lookup and the ONS mid-year estimates workbook
+(sheet "MYE2 - Persons"). After every load, derive() places each police.uk row in a local authority by its LSOA
+code (2011 codes, which the 2021 lookup lacks, through the 2011 -> 2021 lookup when loaded, else by the district in
+the LSOA name), assigns each area to a police force and rewrites the police_uk rows of crime_counts, the
+ONS-derived populations and the area aliases. All set-based SQL.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from pathlib import Path
 import duckdb
 
 from sbp import store
-from sbp.config.sources import FORCE_LOOKUP, LSOA_LOOKUP, POLICE_UK
+from sbp.config import areas
+from sbp.config.sources import FORCE_LOOKUP, LSOA11_LOOKUP, LSOA_LOOKUP, POLICE_UK
 from sbp.errors import IngestError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls (and .doc) container
 MYE_SHEET = "MYE2 - Persons"
 MYE_COLUMNS = ["code", "name", "geography", "all ages"]
-LOCATED = ("code", "name", "no_lookup")
+# How a row was placed (sbp_lsoa_map.how): in an area by these; 'lsoa11' and 'lsoa11_lad' through the 2011 -> 2021
+# lookup (to one 2021 LSOA, or to its authority only when the 2011 LSOA was split); else 'unlocated' or 'unmapped'.
+LOCATED = ("code", "lsoa11", "lsoa11_lad", "name", "no_lookup")
 
 # The district a police.uk or ONS LSOA name carries: "Mendip 001A" -> "Mendip".
 DISTRICT_SQL = r"regexp_replace({c}, '\s+[0-9]{{3}}[A-Z]$', '')"
@@ -98,9 +102,12 @@ def load_workbook(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> t
 # Each lookup's table, its columns in the order formats.LOOKUP_ROLES finds them, its key and required columns.
 LOOKUPS = {
     LSOA_LOOKUP: ("geo_lsoa", ("lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code", "lad_name"),
-                    "lsoa_code", ("lsoa_code", "lsoa_name", "lad_code", "lad_name")),
+                  ("lsoa_code",), ("lsoa_code", "lsoa_name", "lad_code", "lad_name")),
+    LSOA11_LOOKUP: ("geo_lsoa11", ("lsoa11_code", "lsoa11_name", "lsoa21_code", "lsoa21_name", "change", "lad_code",
+                                   "lad_name"),
+                    ("lsoa11_code", "lsoa21_code"), ("lsoa11_code", "lsoa11_name", "lsoa21_code", "lsoa21_name")),
     FORCE_LOOKUP: ("geo_lad_force", ("lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"),
-                     "lad_code", ("lad_code", "lad_name", "pfa_code", "pfa_name")),
+                   ("lad_code",), ("lad_code", "lad_name", "pfa_code", "pfa_name")),
 }
 
 
@@ -114,9 +121,9 @@ def load_lookup(con: duckdb.DuckDBPyConnection, file_format: str, path: Path, re
     for column in required:
         if con.execute(f"SELECT count(*) FROM sbp_geo WHERE {column} = ''").fetchone()[0]:
             raise IngestError(path, f"{column} is empty on some rows")
-    dup = con.execute(f"SELECT {key} FROM sbp_geo GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchone()
+    dup = con.execute(f"SELECT {', '.join(key)} FROM sbp_geo GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
     if dup:
-        raise IngestError(path, f"{dup[0]} appears more than once")
+        raise IngestError(path, f"{' to '.join(dup)} appears more than once")
     con.execute(f"DELETE FROM {table}")
     con.execute(f"INSERT INTO {table} SELECT *, $f FROM sbp_geo", {"f": file_id})
     return con.execute("SELECT count(*) FROM sbp_geo").fetchone()[0]
@@ -153,6 +160,31 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
         SELECT {district(c='lsoa_name')} AS district, min(lad_code) AS lad_code, count(DISTINCT lad_code) AS lads
         FROM geo_lsoa GROUP BY 1"""
     )
+    # A district 2011 LSOA names carry and 2021 ones do not (abolished by 2021) is placed as the 2021 district it
+    # lies wholly in: "Taunton Deane" as "Somerset West and Taunton", which the lookup puts in Somerset.
+    old = areas.lsoa11_districts()
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE sbp_district_any AS
+        SELECT district, lad_code, lads FROM sbp_district
+        UNION ALL
+        SELECT o.district, d.lad_code, d.lads
+        FROM (SELECT unnest($old::VARCHAR[]) AS district, unnest($successor::VARCHAR[]) AS successor) o
+        JOIN sbp_district d ON d.district = o.successor
+        WHERE o.district NOT IN (SELECT district FROM sbp_district)""",
+        {"old": list(old), "successor": list(old.values())},
+    )
+    # Each 2011 LSOA the 2011 -> 2021 lookup has: its 2021 LSOA when it became one (unchanged or merged with
+    # others), else its authority when every 2021 part is in one; never several places, so never counted twice.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE sbp_lsoa11 AS
+        SELECT e.lsoa11_code,
+               CASE WHEN count(*) = 1 THEN any_value(g.lsoa_code) END AS lsoa_code,
+               CASE WHEN count(*) = 1 THEN any_value(g.lsoa_name) END AS lsoa_name,
+               CASE WHEN count(g.lsoa_code) = count(*) AND count(DISTINCT g.lad_code) = 1 THEN any_value(g.lad_code)
+                    END AS lad_code
+        FROM geo_lsoa11 e LEFT JOIN geo_lsoa g ON g.lsoa_code = e.lsoa21_code
+        GROUP BY e.lsoa11_code"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE sbp_lad AS
         SELECT g.lad_code, any_value(g.lad_name) AS lad_name, list(DISTINCT d.district) AS districts,
@@ -169,15 +201,24 @@ def derive(con: duckdb.DuckDBPyConnection) -> None:
                     -- Without a lookup only the name places a row: a code with no name cannot be placed.
                     WHEN NOT $has_lookup AND k.lsoa_name <> '' THEN 'no_lookup'
                     WHEN NOT $has_lookup THEN 'unmapped'
+                    WHEN e.lsoa_code IS NOT NULL THEN 'lsoa11'
+                    WHEN e.lad_code IS NOT NULL THEN 'lsoa11_lad'
+                    -- The 2011 lookup splits it between authorities: its name cannot place it either.
+                    WHEN e.lsoa11_code IS NOT NULL THEN 'unmapped'
                     WHEN d.lad_code IS NOT NULL THEN 'name'
                     ELSE 'unmapped' END AS how,
-               coalesce(g.lad_code, d.lad_code, '') AS area_code,
+               -- The 2021 LSOA the row is in (its ward is that LSOA's), as the file names it or through the 2011 lookup.
+               CASE WHEN g.lad_code IS NOT NULL THEN k.lsoa_code ELSE e.lsoa_code END AS lsoa21_code,
+               CASE WHEN g.lad_code IS NOT NULL THEN k.lsoa_name ELSE e.lsoa_name END AS lsoa21_name,
+               coalesce(g.lad_code, e.lad_code, d.lad_code, '') AS area_code,
                coalesce(l.area_name, CASE WHEN NOT $has_lookup AND k.lsoa_name <> '' THEN {district(c='k.lsoa_name')} END)
                    AS area_name
         FROM (SELECT DISTINCT lsoa_code, lsoa_name FROM police_uk_counts) k
         LEFT JOIN geo_lsoa g ON g.lsoa_code = k.lsoa_code AND k.lsoa_code <> ''
-        LEFT JOIN sbp_district d ON g.lad_code IS NULL AND d.lads = 1 AND d.district = {district(c='k.lsoa_name')}
-        LEFT JOIN sbp_lad l ON l.lad_code = coalesce(g.lad_code, d.lad_code)""",
+        LEFT JOIN sbp_lsoa11 e ON g.lad_code IS NULL AND e.lsoa11_code = k.lsoa_code
+        LEFT JOIN sbp_district_any d ON g.lad_code IS NULL AND e.lsoa11_code IS NULL AND d.lads = 1
+             AND d.district = {district(c='k.lsoa_name')}
+        LEFT JOIN sbp_lad l ON l.lad_code = coalesce(g.lad_code, e.lad_code, d.lad_code)""",
         {"has_lookup": has_lookup},
     )
     _derive_forces(con)
@@ -241,19 +282,32 @@ def _derive_forces(con: duckdb.DuckDBPyConnection) -> None:
                coalesce(sum(c.offence_count) FILTER (WHERE m.how = 'unlocated'), 0),
                coalesce(sum(c.offence_count) FILTER (WHERE m.how = 'name'), 0),
                coalesce(sum(c.offence_count) FILTER (WHERE m.how = 'unmapped'), 0),
-               coalesce(sum(c.offence_count) FILTER (WHERE a.stray OR a.force <> f.force_name), 0)
+               coalesce(sum(c.offence_count) FILTER (WHERE a.stray OR a.force <> f.force_name), 0),
+               coalesce(sum(c.offence_count) FILTER (WHERE m.how IN ('lsoa11', 'lsoa11_lad')), 0)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name) JOIN sbp_force f USING (force)
         LEFT JOIN area_force a ON a.area_name = m.area_name
+        GROUP BY ALL"""
+    )
+    con.execute("DELETE FROM police_uk_lsoa11")
+    con.execute(
+        f"""INSERT INTO police_uk_lsoa11
+        SELECT c.force, c.month, {DISTRICT_SQL.format(c='c.lsoa_name')}, m.how, coalesce(m.area_name, ''),
+               sum(c.offence_count)
+        FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
+        WHERE m.how IN ('lsoa11', 'lsoa11_lad', 'name', 'unmapped')
         GROUP BY ALL"""
     )
 
 
 def _derive_counts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DELETE FROM crime_counts WHERE source = '{POLICE_UK}'")
-    # LSOA rows as published (their area as the borough column); borough rows per area where located.
+    # LSOA rows as published, a 2011 code the 2011 lookup places as its 2021 LSOA (their area as the borough column);
+    # borough rows per area where located.
     con.execute(
         f"""INSERT INTO crime_counts
-        SELECT c.month, 'lsoa', CASE WHEN m.how = 'unlocated' THEN '(unlocated)' ELSE c.lsoa_name END, c.lsoa_code,
+        SELECT c.month, 'lsoa',
+               CASE WHEN m.how = 'unlocated' THEN '(unlocated)' ELSE coalesce(m.lsoa21_name, c.lsoa_name) END,
+               coalesce(m.lsoa21_code, c.lsoa_code),
                CASE m.how WHEN 'unlocated' THEN '(unlocated)' WHEN 'unmapped' THEN '(unmapped)' ELSE m.area_name END,
                c.crime_type, c.crime_type, sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
@@ -268,12 +322,12 @@ def _derive_counts(con: duckdb.DuckDBPyConnection) -> None:
         GROUP BY ALL
         UNION ALL
         -- Ward rows for LSOAs the lookup knows (its best-fit ward); like the MPS ward extract, wards sum to a little
-        -- less than their area (rows placed by district name have no ward).
+        -- less than their area (rows placed by district name or in a split 2011 LSOA have no ward).
         SELECT c.month, 'ward', g.ward_name, g.ward_code, m.area_name, c.crime_type, c.crime_type,
                sum(c.offence_count), '{POLICE_UK}', max(c.file_id)
         FROM police_uk_counts c JOIN sbp_lsoa_map m USING (lsoa_code, lsoa_name)
-        JOIN geo_lsoa g ON g.lsoa_code = c.lsoa_code
-        WHERE m.how = 'code' AND g.ward_code <> ''
+        JOIN geo_lsoa g ON g.lsoa_code = m.lsoa21_code
+        WHERE g.ward_code <> ''
         GROUP BY ALL"""
     )
 
@@ -326,22 +380,41 @@ def _derive_population(con: duckdb.DuckDBPyConnection, has_lookup: bool) -> None
 
 
 QUALITY_SQL = """
+WITH placed AS (
+    SELECT force, placed_by, n,
+           CASE WHEN district = area_name THEN district ELSE district || ' -> ' || area_name END || ': ' || format('{:,}', n)
+               AS label
+    FROM (SELECT force, placed_by, district, area_name, sum(offence_count) AS n FROM police_uk_lsoa11 GROUP BY ALL)
+),
+by_force AS (
+    SELECT force, sum(n) FILTER (WHERE placed_by = 'lsoa11_lad') AS lsoa11_authority_only,
+           string_agg(label, ', ' ORDER BY n DESC, label) FILTER (WHERE placed_by = 'name') AS by_name_districts
+    FROM placed GROUP BY force
+)
 SELECT force, min(month) AS first_month, max(month) AS last_month, sum(offence_count) AS offence_count,
-       sum(unlocated) AS unlocated, sum(by_name) AS by_name, sum(unmapped) AS unmapped,
+       sum(unlocated) AS unlocated, sum(by_lsoa11) AS by_lsoa11,
+       coalesce(any_value(p.lsoa11_authority_only), 0) AS lsoa11_authority_only, sum(by_name) AS by_name,
+       coalesce(any_value(p.by_name_districts), '') AS by_name_districts, sum(unmapped) AS unmapped,
        sum(outside_force) AS outside_force
-FROM police_uk_quality GROUP BY force ORDER BY force
+FROM police_uk_quality LEFT JOIN by_force p USING (force) GROUP BY force ORDER BY force
 """
 
 
 def quality_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """One line per police force: rows loaded and how many could not be placed in one of its areas."""
+    """One line per police force: rows loaded, how rows with 2011 LSOA codes were placed, and what was not."""
     lines = []
-    for force, first, last, total, unlocated, by_name, unmapped, outside in con.execute(QUALITY_SQL).fetchall():
+    for (force, first, last, total, unlocated, by_lsoa11, authority_only, by_name, districts, unmapped,
+         outside) in con.execute(QUALITY_SQL).fetchall():
         text = (f"police.uk {force or '(force not recorded)'}: {total:,} rows {first:%b %Y} to {last:%b %Y}; "
                 f"{unlocated:,} with no location (counted for the force, in no area); "
                 f"{outside:,} in other forces' areas (counted there, never in this force's league)")
+        if by_lsoa11:
+            text += f"; {by_lsoa11:,} crimes with 2011 LSOA codes placed through the ONS LSOA 2011 to 2021 lookup"
+            if authority_only:
+                text += f" ({authority_only:,} of them in 2011 LSOAs split since, in their authority only)"
         if by_name:
-            text += f"; {by_name:,} with LSOA codes not in the lookup (2011 codes) placed by the district in their name"
+            text += (f"; {by_name:,} crimes with 2011 LSOA codes placed by district, in their authority only "
+                     f"({districts})")
         text += f"; {unmapped:,} could not be placed at all" if unmapped else "; none unplaced"
         lines.append(text)
     return lines

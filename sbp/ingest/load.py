@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from sbp import store
-from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD, MPS_LSOA, MPS_WARD,
-                                ONS_POPULATION, POLICE_UK, POPULATION)
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard, geography
 from sbp.ingest.completeness import drop_incomplete_months
@@ -37,7 +37,7 @@ STAGERS = {MPS_DASHBOARD: stage_dashboard, MPS_BOROUGH: stage_wide, MPS_WARD: st
            LONG_COUNTS: stage_long}
 # Formats kept in their own tables (not staged into crime_counts directly).
 LOADERS = {POPULATION: load_population, POLICE_UK: load_police_uk, LSOA_LOOKUP: load_lookup,
-           FORCE_LOOKUP: load_lookup}
+           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup}
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,

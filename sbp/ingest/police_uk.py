@@ -71,7 +71,7 @@ def load_police_uk(ctx: Context) -> None:
 
 
 def load_lookup(ctx: Context) -> None:
-    """Replace the ONS lookup table this file is (LSOA to ward and district, or district to police force)."""
+    """Replace the ONS lookup table this file is (LSOA to ward and district, LSOA 2011 to 2021, or district to force)."""
     types = {name: "VARCHAR" for name in ctx.text.header}
     with csv_errors(ctx):
         ctx.summary.rows = geography.load_lookup(ctx.con, ctx.detected.file_format, ctx.text.readable, read_csv(types),

@@ -10,8 +10,8 @@ from typing import Any
 
 from sbp.display import boardtable
 from sbp.config import Config
-from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA_LOOKUP, MPS_BOROUGH, MPS_LSOA, MPS_WARD, ONS_POPULATION,
-                                POLICE_UK, POPULATION)
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_LSOA, MPS_WARD,
+                                ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.config.settings import settings_path, shown_path
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
@@ -73,6 +73,7 @@ SOURCE_KINDS = {
     POPULATION: "Resident population",
     ONS_POPULATION: "ONS mid-year population estimates",
     LSOA_LOOKUP: "ONS LSOA to local authority lookup",
+    LSOA11_LOOKUP: "ONS LSOA 2011 to LSOA 2021 lookup",
     FORCE_LOOKUP: "ONS local authority to police force area lookup",
 }
 

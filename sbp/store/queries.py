@@ -15,8 +15,8 @@ SELECT count(*) FROM information_schema.tables WHERE table_name = 'store_meta'
 IS_SYNTHETIC_SQL = "SELECT value FROM store_meta WHERE key = 'is_synthetic'"
 # Every table a fresh load empties (names are constants, never user input).
 TABLES = ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index",
-          "data_quality", "geo_lsoa", "geo_lad_force", "population_ons", "police_uk_counts", "area_force",
-          "police_uk_quality", "area_alias")
+          "data_quality", "geo_lsoa", "geo_lsoa11", "geo_lad_force", "population_ons", "police_uk_counts", "area_force",
+          "police_uk_quality", "police_uk_lsoa11", "area_alias")
 CLEAR_SQL = "".join(f"DELETE FROM {table};\n" for table in TABLES)
 
 # Rows inserted with one statement (store.insert_rows): one list parameter per column, unnested side by side.

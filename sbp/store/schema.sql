@@ -96,6 +96,18 @@ CREATE TABLE IF NOT EXISTS geo_lsoa (
     file_id         INTEGER NOT NULL
 );
 
+-- LSOA (2011) -> LSOA (2021) (ONS; one row per pair: a 2011 LSOA split in 2021 has a row per part, CHGIND 'S').
+CREATE TABLE IF NOT EXISTS geo_lsoa11 (
+    lsoa11_code     VARCHAR NOT NULL,
+    lsoa11_name     VARCHAR NOT NULL,
+    lsoa21_code     VARCHAR NOT NULL,
+    lsoa21_name     VARCHAR NOT NULL,
+    change          VARCHAR NOT NULL,   -- CHGIND as published: U unchanged, S split, M merged, X irregular
+    lad_code        VARCHAR NOT NULL,   -- the LADyy the file names (LAD22: before Somerset's 2023 merger)
+    lad_name        VARCHAR NOT NULL,
+    file_id         INTEGER NOT NULL
+);
+
 -- Local authority -> community safety partnership -> police force area (ONS, 2017 boundaries).
 CREATE TABLE IF NOT EXISTS geo_lad_force (
     lad_code        VARCHAR NOT NULL,
@@ -148,7 +160,21 @@ CREATE TABLE IF NOT EXISTS police_uk_quality (
     unlocated       BIGINT NOT NULL,    -- rows with no LSOA
     by_name         BIGINT NOT NULL,    -- LSOA code not in the lookup (2011 codes): placed by the district in the LSOA name
     unmapped        BIGINT NOT NULL,    -- LSOA neither in the lookup nor with a known district name
-    outside_force   BIGINT NOT NULL     -- located in another force's area (kept there, never in this force's league)
+    outside_force   BIGINT NOT NULL,    -- located in another force's area (kept there, never in this force's league)
+    by_lsoa11       BIGINT NOT NULL DEFAULT 0  -- 2011 LSOA code placed through the ONS LSOA 2011 -> 2021 lookup
+);
+ALTER TABLE police_uk_quality ADD COLUMN IF NOT EXISTS by_lsoa11 BIGINT DEFAULT 0;
+
+-- Derived after every load: police.uk rows whose LSOA code the 2021 lookup lacks (2011 codes), per force, month
+-- and the district their LSOA name carries, and how they were placed.
+CREATE TABLE IF NOT EXISTS police_uk_lsoa11 (
+    force           VARCHAR NOT NULL,   -- "Reported by"
+    month           DATE NOT NULL,
+    district        VARCHAR NOT NULL,   -- "Taunton Deane" for "Taunton Deane 012A"
+    placed_by       VARCHAR NOT NULL,   -- 'lsoa11' (the 2011 -> 2021 lookup, to one 2021 LSOA), 'lsoa11_lad' (to an
+                                        -- authority only: a 2011 LSOA split in 2021), 'name' (the district), 'unmapped'
+    area_name       VARCHAR NOT NULL,   -- the area it is counted in; '' when unmapped
+    offence_count   BIGINT NOT NULL
 );
 
 -- Other names an area is known by ('Bristol, City of' for 'Bristol'): accepted wherever an area is typed.

@@ -60,7 +60,7 @@ def test_rows_are_placed_by_code_old_codes_by_district_and_the_rest_reported(db,
         ("E01000001", "Bristol 001A", "Burglary"), ("E01000002", "Bristol 001B", "Burglary"),
         ("E01000003", "Mendip 001A", "Drugs"),
         ("E01999999", "Sedgemoor 009Z", "Drugs"),      # a 2011 code the 2021 lookup lacks: placed by its district
-        ("E01888888", "Taunton Deane 001A", "Drugs"),  # a 2011 district gone by 2021: cannot be placed
+        ("E01888888", "Taunton Deane 001A", "Drugs"),  # a 2011 district whose 2021 successor this lookup lacks
         ("", "", "Robbery"),                            # no location
         ("E01000005", "Wiltshire 001A", "Burglary"),   # recorded by Avon and Somerset, happened in Wiltshire
     ]
@@ -209,14 +209,16 @@ def test_real_bristol_figures_match_an_independent_computation(real_store):
     assert result["population"] == 471117                     # mid-2021, "Bristol, City of" in the workbook
     assert (result["rank_of"], result["comparator_name"]) == (5, "Avon and Somerset")  # Somerset as one area
     assert result["previous"] is None and result["pct_change"] is None  # 2022 is not loaded
-    assert result["unmapped_rows"] > 0 and "no area" in result["data_note"]
+    # Every row with an LSOA is placed (2011 codes by district, Taunton Deane's too); rows with no location are not.
+    assert result["unmapped_rows"] == 0 and result["unlocated_rows"] > 0 and "no area" in result["data_note"]
 
 
 def test_real_ingest_and_status_report_unplaced_rows(real_store):
     db, out = real_store
     assert "Avon and Somerset Constabulary" in out and "with no location" in out and "other forces' areas" in out
     done = subprocess.run([sys.executable, "-m", "sbp", "status", "--db", str(db)], cwd=REPO, capture_output=True, text=True)
-    assert "could not be placed at all" in done.stdout and "2011 codes" in done.stdout
+    assert "2011 LSOA codes placed by district" in done.stdout and "Taunton Deane -> Somerset" in done.stdout
+    assert "none unplaced" in done.stdout
     with store.connect_read(db) as con:
         somerset = con.execute("SELECT population FROM population WHERE area_name = 'Somerset' AND year = 2021").fetchone()
     # Somerset (2023) = Mendip + Sedgemoor + South Somerset + Somerset West and Taunton, mid-2021: the county's total.
