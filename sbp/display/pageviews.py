@@ -182,7 +182,7 @@ def table_height(rows: int) -> int:
 def period_option(end: dt.date, coverage: PeriodCoverage) -> str:
     """A period control option: the month, marked when board measures known at the default are unknown there."""
     missing = coverage.missing_after_default(end)
-    return month_label(end) + (f" ({len(missing)} board measure{'s' if len(missing) != 1 else ''} n/a)" if missing else "")
+    return month_label(end) + (f" ({len(missing)} n/a)" if missing else "")  # fits the sidebar; the note says which
 
 
 def period_note(end: dt.date, coverage: PeriodCoverage, config: Config) -> str | None:
@@ -193,5 +193,5 @@ def period_note(end: dt.date, coverage: PeriodCoverage, config: Config) -> str |
     labels = [config.measures[m].label for m in missing]
     shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
     return (f"At {month_label(end)}, {len(missing)} board measure{'s are' if len(missing) != 1 else ' is'} n/a "
-            f"(no data loaded for the whole year): {shown}. {month_label(coverage.default_end)} is the latest month "
+            f"(a month of the year or of the year before is not loaded): {shown}. {month_label(coverage.default_end)} is the latest month "
             "with every board measure.")

@@ -1,0 +1,68 @@
+"""On the shared files the dashboard opens at the latest month where every board measure is known, and marks the
+later months with what they lack.
+
+The MPS borough files run to Feb 2026 (with Dec 2023 to Feb 2024 missing) and the workbook to Jul 2023; ASB is in no
+file. So the board opens at Jul 2023, where every measure but ASB is filled, not at Feb 2026, where most are n/a.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_browser import ARTIFACTS, browser, settle, start_server  # noqa: F401 (fixture)
+from tests.conftest import REAL_POPULATION, SHARED
+
+FILES = [SHARED / "mps" / name for name in (
+    "mps_borough_level_crime_2010-04_to_2021-11.csv", "mps_borough_level_crime_2021-12_to_2023-11.csv",
+    "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv", "MPS_MonthlyCrimeDashboard_OtherCrimeData_2021-08_to_2023-07.xlsx")]
+SHOTS = ARTIFACTS / "default-period"
+
+
+@pytest.fixture(scope="module")
+def today_server(tmp_path_factory):
+    from sbp.ingest import ingest
+
+    if not all(f.exists() for f in [*FILES, REAL_POPULATION]):
+        pytest.skip(f"the shared MPS files and workbook are not all under {SHARED} (set SBP_SHARED_DATA)")
+    db = tmp_path_factory.mktemp("default-period") / "sbp.duckdb"
+    ingest([*FILES, REAL_POPULATION], db=db)
+    yield from start_server(db)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_board_opens_where_every_measure_is_known(today_server, browser, size):  # noqa: F811
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        page.goto(f"{today_server}/overview")
+        settle(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"overview-{size[0]}x{size[1]}.png"))
+        control = page.get_by_role("combobox", name="Period ending")
+        assert control.input_value() == "Jul 2023"
+        assert "end=2023-07" in page.url
+        main = page.locator("[data-testid=stMain]").inner_text()
+        assert "Rolling year Aug 2022 to Jul 2023" in main, main[:400]
+        assert "Domestic abuse" in main and "Hate crime" in main
+        control.focus()
+        page.keyboard.press("ArrowDown")  # opens the list in either size (a click can land under the sidebar's fold)
+        page.wait_for_selector("[role=option]")
+        options = page.locator("[role=option]").all_inner_texts()
+        page.screenshot(path=str(SHOTS / f"period-options-{size[0]}x{size[1]}.png"))
+        # the list shows the months around the one chosen: those lacking measures marked, the chosen one not
+        assert "Jul 2023" in options, options
+        assert "Aug 2023 (14 n/a)" in options or "Jun 2023 (14 n/a)" in options, options
+    finally:
+        page.close()
+
+
+def test_a_later_month_says_what_it_lacks(today_server, browser):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(f"{today_server}/overview?end=2026-02")
+        settle(page)
+        page.screenshot(path=str(SHOTS / "later-month-1366x768.png"))
+        sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+        assert "At Feb 2026" in sidebar and "board measures are n/a" in sidebar, sidebar
+        assert "Jul 2023 is the latest month with every board measure" in sidebar, sidebar
+    finally:
+        page.close()
