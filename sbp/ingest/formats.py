@@ -19,6 +19,18 @@ POLICE_UK_COLUMNS = [
 LONG_REQUIRED = ["month", "area", "category", "count"]
 LONG_OPTIONAL = ["area_level", "borough", "major_category"]
 POPULATION_OPTIONAL = ["year", "denominator", "area_level"]
+# The borough column's two spellings (older borough files: BoroughName).
+BOROUGH_COLUMNS = ("LookUp_BoroughName", "BoroughName")
+# Each MPS wide layout's name columns: role -> its accepted spellings. Every other column is a month. A layout
+# without an area role is at borough level (the borough column is the area).
+WIDE_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    MPS_WARD: {"major": ("MajorText",), "minor": ("MinorText",), "area": ("WardName",), "code": ("WardCode",),
+               "borough": BOROUGH_COLUMNS},
+    MPS_BOROUGH: {"major": ("MajorText",), "minor": ("MinorText",), "borough": BOROUGH_COLUMNS},
+    MPS_LSOA: {"code": ("LSOA Code",), "area": ("LSOA Name",), "borough": ("Borough",), "major": ("Major Category",),
+               "minor": ("Minor Category",)},
+}
+WIDE_NAMES = frozenset(name for roles in WIDE_COLUMNS.values() for spellings in roles.values() for name in spellings)
 AREA_LEVELS = ("borough", "ward", "lsoa")
 DENOMINATORS = ("residents", "households")
 
@@ -47,7 +59,12 @@ LOOKUP_ROLES = {
 
 @dataclass(frozen=True)
 class Detected:
-    """A recognised format: its name, the header columns by role, and the month columns if wide."""
+    """A recognised format: its name, its name columns and, if wide, its month columns (in header order).
+
+    columns is in role order where the format fixes the roles (MPS wide: WIDE_COLUMNS, see wide_roles; police.uk:
+    POLICE_UK_COLUMNS; ONS lookups: LOOKUP_ROLES), else the header itself; a row's field is found by
+    TextFile.index(name), never by a position in columns.
+    """
 
     file_format: str
     columns: list[str]
@@ -59,18 +76,42 @@ def column_map(d: Detected) -> dict[str, str]:
     return {c.lower(): c for c in d.columns}
 
 
-def _wide(text: TextFile, fixed: int, file_format: str) -> Detected:
-    months = text.header[fixed:]
-    if not months:
-        raise IngestError(text.original, "the header has no month columns (YYYYMM) after the name columns", line=1)
+def wide_roles(d: Detected) -> dict[str, str]:
+    """Role (major, minor, borough, and area and code where the layout has them) -> the MPS wide file's own column."""
+    return dict(zip(WIDE_COLUMNS[d.file_format], d.columns))
+
+
+def _wide(text: TextFile) -> Detected | None:
+    """An MPS wide file recognised by its name columns, wherever they are; every other column must be a month."""
+    h = text.header
+    present = WIDE_NAMES.intersection(h)
+    for file_format, roles in WIDE_COLUMNS.items():
+        # Another layout's name column (WardName in a borough file) means neither layout: the header is refused.
+        if not present <= {name for spellings in roles.values() for name in spellings}:
+            continue
+        columns = [next((name for name in spellings if name in present), None) for spellings in roles.values()]
+        if None not in columns:
+            return Detected(file_format, columns, _month_columns(text, columns))
+    return None
+
+
+def _month_columns(text: TextFile, columns: list[str]) -> list[str]:
+    """The header's month columns in its own order, refusing any other column and any repeat."""
+    months: list[str] = []
     seen: set[str] = set()
-    for name in months:
+    for name in text.header:
+        if name in seen:
+            problem = "this month column appears twice" if MONTH_COLUMN.match(name) else "this column name appears twice in the header"
+            raise IngestError(text.original, problem, line=1, column=name)
+        seen.add(name)
+        if name in columns:
+            continue
         if not MONTH_COLUMN.match(name):
             raise IngestError(text.original, "this column is not a month; month columns must be YYYYMM, e.g. 202311", line=1, column=name)
-        if name in seen:
-            raise IngestError(text.original, "this month column appears twice", line=1, column=name)
-        seen.add(name)
-    return Detected(file_format, text.header[:fixed], months)
+        months.append(name)
+    if not months:
+        raise IngestError(text.original, "the header has no month columns (YYYYMM) besides the name columns", line=1)
+    return months
 
 
 def _lookup(header: list[str]) -> Detected | None:
@@ -91,15 +132,10 @@ def _lookup(header: list[str]) -> Detected | None:
 def detect(text: TextFile) -> Detected:
     """Name the format of a file from its header, or raise an IngestError listing what is accepted."""
     h = text.header
-    if h[:2] == ["MajorText", "MinorText"]:
-        if len(h) > 2 and h[2] in ("LookUp_BoroughName", "BoroughName"):
-            return _wide(text, 3, MPS_BOROUGH)
-        if h[2:4] == ["WardName", "WardCode"] and len(h) > 4 and h[4] in ("LookUp_BoroughName", "BoroughName"):
-            return _wide(text, 5, MPS_WARD)
-    if h[:5] == ["LSOA Code", "LSOA Name", "Borough", "Major Category", "Minor Category"]:
-        return _wide(text, 5, MPS_LSOA)
-    if h == POLICE_UK_COLUMNS:
-        return Detected(POLICE_UK, h)
+    if (wide := _wide(text)) is not None:
+        return wide
+    if len(h) == len(POLICE_UK_COLUMNS) and set(h) == set(POLICE_UK_COLUMNS):
+        return Detected(POLICE_UK, list(POLICE_UK_COLUMNS))
     if dashboard.roles(h) is not None:
         return Detected(MPS_DASHBOARD, h)
     if (lookup := _lookup(h)) is not None:

@@ -23,7 +23,7 @@ def stage_long(ctx: Context) -> None:
     """Check a long-format file's months, areas, categories and counts, and stage it with the cells it replaces."""
     con = ctx.con
     cols = column_map(ctx.detected)
-    types = {name: "VARCHAR" for name in ctx.detected.columns}
+    types = {name: "VARCHAR" for name in ctx.text.header}
 
     def col(role: str, default: str) -> str:
         return f"nullif(trim({quote_ident(cols[role])}), '')" if role in cols else default
@@ -35,7 +35,7 @@ def stage_long(ctx: Context) -> None:
               {col('borough', 'NULL')} AS borough_given, {col('category', 'NULL')} AS category,
               {col('major_category', 'NULL')} AS major_given, {quote_ident(cols['count'])} AS value
         FROM {read_csv(types)}""")
-    i = {role: ctx.detected.columns.index(name) for role, name in cols.items()}
+    i = {role: ctx.text.index(name) for role, name in cols.items()}
     checks: list[tuple[str, str, Callable[[list[str]], bool], str]] = [
         ("month IS NULL", "this is not a month (use YYYY-MM, YYYYMM or a date)",
          lambda r: _month_text_bad(r[i["month"]]), cols["month"]),

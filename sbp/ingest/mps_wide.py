@@ -10,27 +10,24 @@ from sbp.config.sources import MPS_BOROUGH, MPS_LSOA, MPS_WARD
 from sbp.errors import IngestError
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import fail_at
+from sbp.ingest.formats import wide_roles
 from sbp.ingest.reading import quote_ident, read_csv, read_into
 from sbp.ingest.revisions import ALL_BOROUGHS
 from sbp.ingest.textfile import find_line
 from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, count_problem
 
-# Which header column plays which role in each wide layout (None: the borough column doubles as the area).
-WIDE_ROLES = {
-    MPS_BOROUGH: {"major": "MajorText", "minor": "MinorText", "area": None, "code": None, "borough": None, "level": "borough"},
-    MPS_WARD: {"major": "MajorText", "minor": "MinorText", "area": "WardName", "code": "WardCode", "borough": None, "level": "ward"},
-    MPS_LSOA: {"major": "Major Category", "minor": "Minor Category", "area": "LSOA Name", "code": "LSOA Code", "borough": "Borough", "level": "lsoa"},
-}
+LEVELS = {MPS_BOROUGH: "borough", MPS_WARD: "ward", MPS_LSOA: "lsoa"}
 
 
 def stage_wide(ctx: Context) -> None:
     """Check a wide file's months, counts, keys and areas, and stage it unpivoted with the whole months it replaces."""
     d = ctx.detected
     con = ctx.con
-    roles = WIDE_ROLES[d.file_format]
-    level = roles["level"]
+    roles = wide_roles(d)
+    level = LEVELS[d.file_format]
     _check_wide_months(ctx)
-    types = {name: "VARCHAR" for name in d.columns + d.month_columns}
+    # read_csv's columns follow the file's own order.
+    types = {name: "VARCHAR" for name in ctx.text.header}
     # Trim the name columns here, once per wide row, not once per unpivoted cell.
     trimmed = ", ".join(f"trim({quote_ident(c)}) AS {quote_ident(c)}" for c in d.columns)
     month_cols = ", ".join(quote_ident(m) for m in d.month_columns)
@@ -42,39 +39,44 @@ def stage_wide(ctx: Context) -> None:
     row = con.execute(
         f"SELECT {', '.join(key_cols + months)} FROM sbp_wide WHERE {missing_key} OR {bad_value} LIMIT 1"
     ).fetchone()
+    at = [ctx.text.index(c) for c in d.columns]
+
+    def key_of(r: list[str]) -> list[str]:
+        return [r[i] for i in at]
+
     if row is not None:
         keys, values = list(row[: len(key_cols)]), row[len(key_cols):]
         for name, value in zip(d.columns, keys):
             if not (value or "").strip():
-                fail_at(ctx, "this field is empty", lambda r, i=d.columns.index(name): len(r) > i and not r[i], column=name)
+                fail_at(ctx, "this field is empty", lambda r, i=ctx.text.index(name): len(r) > i and not r[i], column=name)
         for name, value in zip(d.month_columns, values):
             problem = count_problem(value, level)
             if problem:
-                idx = len(d.columns) + d.month_columns.index(name)
+                idx = ctx.text.index(name)
                 wanted = [k.strip() for k in keys]
-                fail_at(ctx, problem, lambda r: r[: len(wanted)] == wanted and len(r) > idx
+                fail_at(ctx, problem, lambda r: key_of(r) == wanted and len(r) > idx
                         and count_problem(r[idx], level) is not None, column=name)
     dup = con.execute(
         f"SELECT {', '.join(key_cols)} FROM sbp_wide GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
     ).fetchone()
     if dup is not None:
         wanted = [k.strip() for k in dup]
-        first = find_line(ctx.text, lambda r: r[: len(wanted)] == wanted)
+        first = find_line(ctx.text, lambda r: key_of(r) == wanted)
         label = " / ".join(wanted)
         seen = [0]
 
         def second(r: list[str]) -> bool:
-            if r[: len(wanted)] == wanted:
+            if key_of(r) == wanted:
                 seen[0] += 1
             return seen[0] == 2
 
         raise IngestError(ctx.text.original, f"{label!r} appears twice (first at line {first})", line=find_line(ctx.text, second))
-    _check_wide_areas(ctx, roles)
+    _check_wide_areas(ctx, roles, level)
 
     major, minor = quote_ident(roles["major"]), quote_ident(roles["minor"])
-    borough = quote_ident(roles["borough"] or d.columns[-1])
-    area_name = quote_ident(roles["area"]) if roles["area"] else borough
-    area_code = quote_ident(roles["code"]) if roles["code"] else "''"
+    borough = quote_ident(roles["borough"])
+    area_name = quote_ident(roles["area"]) if "area" in roles else borough
+    area_code = quote_ident(roles["code"]) if "code" in roles else "''"
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW sbp_staged AS
         SELECT strptime(yyyymm, '%Y%m')::DATE AS month, '{level}' AS area_level, {area_name} AS area_name,
@@ -110,16 +112,15 @@ def _check_wide_months(ctx: Context) -> None:
                               "extract covers one unbroken run of months (is a column a typo?)", line=1, column=name)
 
 
-def _check_wide_areas(ctx: Context, roles: dict) -> None:
+def _check_wide_areas(ctx: Context, roles: dict[str, str], level: str) -> None:
     """Every borough (and ward code) in an MPS file is a known London area, or one the user added on purpose."""
-    d = ctx.detected
-    borough = roles["borough"] or d.columns[-1]
+    borough = roles["borough"]
     names = [r[0] for r in ctx.con.execute(f"SELECT DISTINCT {quote_ident(borough)} FROM sbp_wide").fetchall()]
-    check_areas(ctx, "borough", names, areas.known_boroughs(), borough, d.columns.index(borough))
-    if roles["level"] == "ward":
+    check_areas(ctx, "borough", names, areas.known_boroughs(), borough, ctx.text.index(borough))
+    if level == "ward":
         codes = [r[0] for r in ctx.con.execute(f"SELECT DISTINCT {quote_ident(roles['code'])} FROM sbp_wide").fetchall()]
-        check_areas(ctx, "ward code", codes, frozenset(areas.london_wards()), roles["code"], d.columns.index(roles["code"]))
-    if roles["level"] == "lsoa":
+        check_areas(ctx, "ward code", codes, frozenset(areas.london_wards()), roles["code"], ctx.text.index(roles["code"]))
+    if level == "lsoa":
         name = roles["area"]
         bad = ctx.con.execute(
             f"SELECT {quote_ident(name)} FROM sbp_wide WHERE NOT regexp_full_match({quote_ident(name)}, $p) LIMIT 1",
@@ -127,4 +128,4 @@ def _check_wide_areas(ctx: Context, roles: dict) -> None:
         ).fetchone()
         if bad:
             fail_at(ctx, f"LSOA name {bad[0]!r} is not an official LSOA name (a district name then a code such as 001A)",
-                    lambda r, i=d.columns.index(name): r[i] == bad[0], column=name)
+                    lambda r, i=ctx.text.index(name): r[i] == bad[0], column=name)

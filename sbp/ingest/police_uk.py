@@ -17,7 +17,7 @@ def load_police_uk(ctx: Context) -> None:
     later still places every row.
     """
     con = ctx.con
-    types = {name: "VARCHAR" for name in ctx.detected.columns}
+    types = {name: "VARCHAR" for name in ctx.text.header}
     read_into(ctx, f"""CREATE OR REPLACE TEMP TABLE sbp_raw AS
         SELECT trim("Month") AS raw_month, coalesce(trim("Reported by"), '') AS force,
               coalesce(trim("LSOA code"), '') AS lsoa_code,
@@ -27,11 +27,12 @@ def load_police_uk(ctx: Context) -> None:
         "SELECT list(DISTINCT raw_month), count(*) FILTER (WHERE coalesce(crime_type, '') = '') FROM sbp_raw").fetchone()
     bad = [m for m in months if m is None or not _is_yyyy_mm(m)]
     if bad:
-        idx = 1
+        idx = ctx.text.index("Month")
         fail_at(ctx, f"Month {bad[0] or ''!r} is not in the YYYY-MM form the rest of the file uses",
                 lambda r: len(r) > idx and not _is_yyyy_mm(r[idx]), column="Month")
     if empty_types:
-        fail_at(ctx, "the crime type is empty", lambda r: len(r) > 9 and not r[9], column="Crime type")
+        fail_at(ctx, "the crime type is empty", lambda r, i=ctx.text.index("Crime type"): len(r) > i and not r[i],
+                column="Crime type")
     check_months(ctx, [r[0] for r in con.execute("SELECT DISTINCT strptime(raw_month, '%Y-%m')::DATE FROM sbp_raw").fetchall()], "Month")
     # The borough (district) comes from the LSOA name, so a name without its NNNX code must not become a borough.
     bad = con.execute(
@@ -40,8 +41,8 @@ def load_police_uk(ctx: Context) -> None:
         {"name": areas.LSOA_NAME.pattern, "code": areas.LSOA_CODE.pattern},
     ).fetchone()
     if bad:
-        column, index = ("LSOA name", 8) if not areas.LSOA_NAME.match(bad[1]) else ("LSOA code", 7)
-        value = bad[1] if column == "LSOA name" else bad[0]
+        column, value = ("LSOA name", bad[1]) if not areas.LSOA_NAME.match(bad[1]) else ("LSOA code", bad[0])
+        index = ctx.text.index(column)
         fail_at(ctx, f"{column} {value!r} is not an official LSOA {column.split()[1]} (names end in a code such as 001A; "
                 "codes look like E01000001)", lambda r: r[index] == value, column=column)
     con.execute(

@@ -19,7 +19,7 @@ def load_population(ctx: Context) -> None:
     con = ctx.con
     cols = column_map(ctx.detected)
     area = cols.get("area") or cols["borough"]
-    types = {name: ("DOUBLE" if name.lower() in ("population", "year") else "VARCHAR") for name in ctx.detected.columns}
+    types = {name: ("DOUBLE" if name.lower() in ("population", "year") else "VARCHAR") for name in ctx.text.header}
     year = quote_ident(cols["year"]) if "year" in cols else "NULL"
     denominator = f"lower(nullif(trim({quote_ident(cols['denominator'])}), ''))" if "denominator" in cols else "NULL"
     level = f"lower(nullif(trim({quote_ident(cols['area_level'])}), ''))" if "area_level" in cols else "NULL"
@@ -27,8 +27,8 @@ def load_population(ctx: Context) -> None:
         SELECT coalesce({level}, 'borough') AS area_level, nullif(trim({quote_ident(area)}), '') AS area_name,
               {year} AS year, coalesce({denominator}, 'residents') AS denominator, {quote_ident(cols['population'])} AS population
         FROM {read_csv(types)}""")
-    i = {role: ctx.detected.columns.index(name) for role, name in cols.items()}
-    ia = ctx.detected.columns.index(area)
+    i = {role: ctx.text.index(name) for role, name in cols.items()}
+    ia = ctx.text.index(area)
 
     def number(cell: str) -> float | None:
         try:

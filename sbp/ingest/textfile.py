@@ -23,6 +23,10 @@ class TextFile:
     encoding: str           # 'utf-8', 'utf-8-sig' or 'cp1252'
     header: list[str]
 
+    def index(self, name: str) -> int:
+        """The position of the header column called name: where a row's field for it is, whatever the column order."""
+        return self.header.index(name)
+
 
 @dataclass(frozen=True)
 class _Scan:
