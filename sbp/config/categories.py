@@ -58,7 +58,8 @@ def category_notes(pairs: Iterable[tuple[str, str]], config: Config | None = Non
         more = f" and {len(unknown) - SHOWN} more" if len(unknown) > SHOWN else ""
         notes.append(
             f"{len(unknown)} categories are not in the configuration (data/category_crosswalk.csv, data/measures.toml): "
-            f"{'; '.join(described)}{more}. Add an alias or crosswalk entry so measures count them."
+            f"{'; '.join(described)}{more}. Add them to the crosswalk (or, for a category only respelled, an alias) so "
+            "measures count them."
         )
     minors = {minor.lower() for _, minor in pairs}
     majors = {major.lower() for major, _ in pairs}

@@ -59,6 +59,26 @@ def _resolve(measure: Measure, config: Config) -> tuple[frozenset[str], frozense
     return frozenset(majors), frozenset(counted), tuple(schemes)
 
 
+def scheme_categories(config: Config, scheme: str) -> tuple[tuple[str, str], ...]:
+    """The (major, minor) categories an MPS category scheme publishes, as data/category_crosswalk.csv lists them."""
+    return tuple((r.major_category, r.minor_category) for r in config.crosswalk if r.scheme == scheme)
+
+
+def categories_for(measure: Measure, config: Config, scheme: str) -> tuple[tuple[str, str], ...] | None:
+    """The (major, minor) categories of a scheme's published list that a measure counts, in crosswalk order.
+
+    None when the measure is not defined in the scheme (unknown in its months, never 0); () for a measure that counts
+    no MPS category (Monthly Crime Dashboard subtypes, series, police.uk). The same selection as the product's
+    measure_map (sbp.metrics.materialized.measure_rows), which tests/unit/test_measure_schemes.py checks; a
+    difference measure's subtracted part is not included.
+    """
+    majors, minors, defined = resolve(measure, config)
+    if scheme not in defined:
+        return None
+    return tuple((major, minor) for major, minor in scheme_categories(config, scheme)
+                 if measure.all or major.lower() in majors or minor.lower() in minors)
+
+
 def scheme_markers(config: Config) -> list[tuple[str, str]]:
     """(lower-case minor name, scheme) for the names found in exactly one scheme: they tell a month's scheme."""
     schemes_of: dict[str, set[str]] = defaultdict(set)

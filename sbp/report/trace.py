@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from sbp.display import boardtable, formatting
-from sbp.config import Config, Measure
+from sbp.config import POLICE_UK_CRIME_TYPES, Config, Measure, schemes
+from sbp.metrics import SCHEME_NAMES
 
 
 @dataclass(frozen=True)
@@ -25,20 +26,56 @@ class Cell:
     rag: str | None = None      # 'Green' / 'Amber' / 'Red' / 'No comparison' on the RAG column only
 
 
+DASHBOARD = "MPS Monthly Crime Dashboard"
+
+
 def measure_definition(measure: Measure, config: Config) -> str:
-    """'Total burglary = Burglary (major category: all minors)': what a measure counts, as configured."""
+    """'Total burglary = Burglary (major category: all minors)': what a measure counts, as configured.
+
+    'Non-domestic violence with injury = Violence with Injury (minor category) minus domestic abuse violence with
+    injury (offences, from the MPS Monthly Crime Dashboard)'.
+    """
+    text = f"{measure.label} = {_counted(measure)}"
+    if measure.minus:
+        subtracted = config.measures[measure.minus]
+        name = subtracted.label[:1].lower() + subtracted.label[1:]
+        alone = ([s.lower() for s in subtracted.subtypes] == [name.lower()]
+                 and not (subtracted.all or subtracted.majors or subtracted.minors or subtracted.series))
+        if alone:  # one dashboard subtype with the measure's own name: said once
+            text += f" minus {name} ({_what(subtracted)}, from the {DASHBOARD})"
+        else:
+            text += f" minus {name}: {_counted(subtracted)}"
+    earlier = [old for level, names in (("major", measure.majors), ("minor", measure.minors))
+               for name in names for old in config.spellings(level, name)[1:]]
+    if earlier:
+        text += f"; earlier spellings also counted: {', '.join(earlier)}"
+    if undefined := schemes.undefined_schemes(measure, config):
+        text += (f"; unknown (not 0) in months of the {' and '.join(SCHEME_NAMES.get(s, s) for s in undefined)} MPS "
+                 "category scheme, where its categories are merged with others")
+    return text
+
+
+def _what(measure: Measure) -> str:
+    return "positive outcomes" if measure.counts == "positive_outcomes" else "offences"
+
+
+def _counted(measure: Measure) -> str:
+    """The categories one measure names: MPS categories, dashboard subtypes, series, police.uk crime types."""
     parts = []
     if measure.all:
         parts.append("every MPS category (all majors and minors)")
     parts += [f"{name} (major category: all minors)" for name in measure.majors]
     parts += [f"{name} (minor category)" for name in measure.minors]
-    parts += [f"{name} (long-format series)" for name in measure.series]
-    text = f"{measure.label} = {' + '.join(parts)}"
-    earlier = [old for level, names in (("major", measure.majors), ("minor", measure.minors))
-               for name in names for old in config.spellings(level, name)[1:]]
-    if earlier:
-        text += f"; earlier spellings also counted: {', '.join(earlier)}"
-    return text
+    parts += [f"{name} ({_what(measure)}, {DASHBOARD})" for name in measure.subtypes]
+    parts += [f"{name} (police.uk crime type)" for name in measure.police_uk]
+    if measure.police_uk_except is not None:
+        parts.append("every police.uk crime type" + (f" except {', '.join(measure.police_uk_except)}"
+                                                     if measure.police_uk_except else ""))
+    series = [f"{name} ({'police.uk crime type or ' if name in POLICE_UK_CRIME_TYPES else ''}long-format series)"
+              for name in measure.series]
+    if series and measure.subtypes:  # the workbook wins for the months it covers
+        return f"{' + '.join(parts)}; for months without the {DASHBOARD} workbook, {' + '.join(series)}"
+    return " + ".join(parts + series)
 
 
 def categories(mapping: pd.DataFrame, measure: Measure) -> str:
