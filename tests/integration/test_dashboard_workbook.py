@@ -276,6 +276,13 @@ def test_non_domestic_violence_with_injury_for_bromley(real_store: Path, sheet, 
         expected = sum(v for m, v in vwi.items() if f"{first:%Y%m}" <= m <= f"{last:%Y%m}") - da(first, last)
         assert out["current"] == expected > 0 and out["previous"] is None and "reason" in out
         assert out["rank"] is not None
+        # London = every row of London's VWI (airports and "Unknown" included) minus every borough-level DA VWI row
+        # of the workbook (its rows with no area code included): unattributed rows on both sides, never one only
+        london_vwi = sum(int(v) for r in body if r[1] == "Violence with Injury"
+                         for m, v in zip(header[3:], r[3:]) if f"{first:%Y%m}" <= m <= f"{last:%Y%m}")
+        london_da = independent(sheet, "Domestic Abuse Violence with Injury", "Offences", first, last,
+                                lambda r: r[1] == "Borough")
+        assert out["comparator_current"] == london_vwi - london_da, (end, london_vwi, london_da)
     for end in ("2022-10", "2023-08"):  # one part missing for a month of the year: unknown, with the reason
         assert main(["metric", "--db", str(real_store), "--area", "Bromley", "--end", end, "--measure",
                      "non_domestic_violence_with_injury", "--json"]) == 0
