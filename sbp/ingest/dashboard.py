@@ -207,24 +207,8 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
             fail(problem, bad[0], found[role], bad[1])
     con.register("sbp_ward_lookup", ward_lookup())
     con.register("sbp_borough_lookup", borough_lookup())
-    # Only a true duplicate is refused: the same row twice (code, name, team, type, subtype and measure in a month).
-    # One code under two names or teams (Fairfield and Fairfield (Croydon)) is one area, summed below.
-    key = ["raw_month", "raw_area_type", "borough_snt", "area_name_given", "area_code_given", "lower(crime_type)",
-           "lower(subtype)", "raw_measure"]
-    dup = con.execute(
-        f"""SELECT {', '.join(f'any_value({k})' for k in key)}, any_value(subtype), max(line) FROM sbp_dash_raw
-        GROUP BY {', '.join(key)} HAVING count(*) > 1 LIMIT 1"""
-    ).fetchone()
-    if dup is not None:
-        month, _, team, name, code, _, _, measure, subtype, line = dup
-        where = f"{name or team or 'a row with no area name'}" + (f" ({code})" if code else "")
-        if line is None:  # a CSV export: the second of the two lines
-            line = _second_line(text, found, dup[:8])
-        raise IngestError(text.original, f"{subtype!r} {MEASURES[measure]} for {where} in {month} appears twice with the "
-                          "same area code, name and team (a repeated row; rows that differ in name or team are summed)",
-                          line=line)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE sbp_dash_keyed AS
+        f"""CREATE OR REPLACE TEMP TABLE sbp_dash_rows AS
         WITH typed AS (
             SELECT r.*, t.area_level, m.measure,
                    -- one subtype whatever its case: the first spelling in sort order stands for all
@@ -232,40 +216,46 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
                    regexp_full_match(coalesce(r.area_code_given, ''), '{AREA_CODE}') AS has_code
             FROM sbp_dash_raw r JOIN sbp_dash_types t ON t.raw = r.raw_area_type JOIN sbp_dash_measures m ON m.raw = r.raw_measure
         ),
-        named AS (
+        code_names AS (
             -- A code the lookups do not know keeps its most used name (never one row's noisy spelling).
-            SELECT *, CASE WHEN has_code THEN mode(nullif(area_name_given, '')) OVER (PARTITION BY area_level, area_code_given)
-                      END AS code_name
-            FROM typed
+            SELECT area_level, area_code_given, mode(nullif(area_name_given, '')) AS code_name
+            FROM typed WHERE has_code GROUP BY ALL
+        ),
+        team_boroughs AS (
+            -- An unlisted ward's borough: the borough its team name starts with (a few hundred teams, not every row).
+            SELECT DISTINCT ON (tm.borough_snt) tm.borough_snt, k.borough AS team_borough
+            FROM (SELECT DISTINCT borough_snt FROM typed) tm
+            JOIN sbp_borough_lookup k ON starts_with(lower(coalesce(tm.borough_snt, '')), lower(k.borough))
+            ORDER BY tm.borough_snt, length(k.borough) DESC
         )
-        SELECT t.line, t.month, t.area_level, t.measure, t.subtype_name, t.count, t.has_code,
-               t.area_name_given, t.borough_snt, t.area_code_given,
+        SELECT t.month, t.area_level,
                -- Names come from the code; a row with no area code is London's unattributed count (as the MPS
                -- borough files' "Unknown"): in London's totals, never in a borough's or a ward's.
                CASE WHEN NOT t.has_code THEN '{UNATTRIBUTED}'
                     WHEN w.ward_code IS NOT NULL THEN w.ward_name
                     WHEN b.borough_code IS NOT NULL THEN b.borough
-                    ELSE coalesce(t.code_name, t.area_code_given) END AS area_name,
+                    ELSE coalesce(n.code_name, t.area_code_given) END AS area_name,
                CASE WHEN t.area_level = 'ward' AND t.has_code THEN t.area_code_given ELSE '' END AS area_code,
                CASE WHEN NOT t.has_code THEN '{UNATTRIBUTED}'
                     WHEN w.ward_code IS NOT NULL THEN w.borough
                     WHEN b.borough_code IS NOT NULL THEN b.borough
-                    -- an unlisted ward's borough: the borough its team name starts with
-                    ELSE coalesce((SELECT max(k.borough) FROM sbp_borough_lookup k
-                                   WHERE starts_with(lower(coalesce(t.borough_snt, '')), lower(k.borough))),
-                                  '{UNATTRIBUTED}') END AS borough
-        FROM named t
+                    ELSE coalesce(tb.team_borough, '{UNATTRIBUTED}') END AS borough,
+               t.measure, t.subtype_name, sum(t.count) AS count, count(*) AS source_rows,
+               -- rows that differ in none of code, name, team, area type and crime type are a repeated row
+               count(DISTINCT (t.area_code_given, t.area_name_given, t.borough_snt, t.raw_area_type,
+                               lower(t.crime_type))) AS distinct_rows,
+               bool_and(t.has_code) AS has_code, min(t.area_code_given) AS code_given
+        FROM typed t
+        LEFT JOIN code_names n ON n.area_level = t.area_level AND n.area_code_given = t.area_code_given
+        LEFT JOIN team_boroughs tb ON tb.borough_snt = t.borough_snt
         LEFT JOIN sbp_ward_lookup w ON t.area_level = 'ward' AND w.ward_code = t.area_code_given
-        LEFT JOIN sbp_borough_lookup b ON t.area_level = 'borough' AND b.borough_code = t.area_code_given"""
+        LEFT JOIN sbp_borough_lookup b ON t.area_level = 'borough' AND b.borough_code = t.area_code_given
+        GROUP BY ALL"""
     )
     con.unregister("sbp_ward_lookup")
     con.unregister("sbp_borough_lookup")
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE sbp_dash_rows AS
-        SELECT month, area_level, area_name, area_code, borough, measure, subtype_name, sum(count) AS count,
-               count(*) AS source_rows
-        FROM sbp_dash_keyed GROUP BY ALL"""
-    )
+    if con.execute("SELECT 1 FROM sbp_dash_rows WHERE distinct_rows < source_rows LIMIT 1").fetchone():
+        _refuse_repeated_row(con, text, found)
     con.execute(
         """CREATE OR REPLACE TEMP VIEW sbp_staged AS
         SELECT month, area_level, area_name, area_code, borough, measure AS major_category,
@@ -277,6 +267,26 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         "SELECT sum(source_rows), count(DISTINCT (area_level, area_name, area_code, borough)), count(DISTINCT subtype_name) "
         "FROM sbp_dash_rows"
     ).fetchone()
+
+
+def _refuse_repeated_row(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str]) -> None:
+    """Raise for a true duplicate: the same row twice (code, name, team, type, subtype and measure in a month).
+
+    One code under two names or teams (Fairfield and Fairfield (Croydon)) is one area, summed instead.
+    """
+    key = ["raw_month", "raw_area_type", "borough_snt", "area_name_given", "area_code_given", "lower(crime_type)",
+           "lower(subtype)", "raw_measure"]
+    dup = con.execute(
+        f"""SELECT {', '.join(f'any_value({k})' for k in key)}, any_value(subtype), max(line) FROM sbp_dash_raw
+        GROUP BY {', '.join(key)} HAVING count(*) > 1 LIMIT 1"""
+    ).fetchone()
+    month, _, team, name, code, _, _, measure, subtype, line = dup
+    where = f"{name or team or 'a row with no area name'}" + (f" ({code})" if code else "")
+    if line is None:  # a CSV export: the second of the two lines
+        line = _second_line(text, found, dup[:8])
+    raise IngestError(text.original, f"{subtype!r} {MEASURES[measure]} for {where} in {month} appears twice with the "
+                      "same area code, name and team (a repeated row; rows that differ in name or team are summed)",
+                      line=line)
 
 
 def _second_line(text: TextFile, found: dict[str, str], values: tuple) -> int | None:
@@ -300,26 +310,27 @@ def _second_line(text: TextFile, found: dict[str, str], values: tuple) -> int | 
 def merge_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What staging merged, in words: one code under several names or teams, and rows with no area code."""
     notes = []
-    merged, groups, code, names, month = con.execute(
-        """WITH multi AS (
-            SELECT area_level, area_code_given, month, measure, subtype_name, count(*) AS n,
-                   list(DISTINCT coalesce(nullif(area_name_given, ''), borough_snt) ORDER BY coalesce(nullif(area_name_given, ''), borough_snt)) AS names,
-                   list(DISTINCT borough_snt ORDER BY borough_snt) AS teams
-            FROM sbp_dash_keyed WHERE has_code GROUP BY ALL HAVING count(*) > 1
-        )
-        SELECT sum(n), count(*), arg_min(area_code_given, (month, area_code_given)),
-               arg_min(CASE WHEN len(names) > 1 THEN names ELSE teams END, (month, area_code_given)), min(month)
-        FROM multi"""
+    merged, groups, level, code, month = con.execute(
+        """SELECT sum(source_rows), count(*), arg_min(area_level, (month, code_given)),
+                  arg_min(code_given, (month, code_given)), min(month)
+        FROM sbp_dash_rows WHERE has_code AND source_rows > 1"""
     ).fetchone()
+    if merged:
+        names, teams = con.execute(
+            """SELECT list(DISTINCT coalesce(nullif(area_name_given, ''), borough_snt) ORDER BY 1),
+                      list(DISTINCT borough_snt ORDER BY 1)
+            FROM sbp_dash_raw r JOIN sbp_dash_types t ON t.raw = r.raw_area_type
+            WHERE t.area_level = $level AND r.area_code_given = $code AND r.month = $month""",
+            {"level": level, "code": code, "month": month}).fetchone()
+        names = names if len(names) > 1 else teams
     if merged:
         notes.append(f"{int(merged):,} rows in {groups:,} groups merged: an area code under more than one name or team "
                      f"in a month is one area, its counts summed (e.g. {code}: "
                      f"{' and '.join(repr(n) for n in names)}, {month:%b %Y})")
-    unattributed, spellings = con.execute(
-        """SELECT count(*), list(DISTINCT coalesce(nullif(area_name_given, ''), nullif(borough_snt, ''), '(blank)')
-                                 ORDER BY coalesce(nullif(area_name_given, ''), nullif(borough_snt, ''), '(blank)'))
-        FROM sbp_dash_keyed WHERE NOT has_code"""
-    ).fetchone()
+    unattributed = con.execute("SELECT sum(source_rows) FROM sbp_dash_rows WHERE NOT has_code").fetchone()[0]
+    spellings = [r[0] for r in con.execute(
+        """SELECT DISTINCT coalesce(nullif(area_name_given, ''), nullif(borough_snt, ''), '(blank)') FROM sbp_dash_raw
+        WHERE NOT regexp_full_match(coalesce(area_code_given, ''), $code) ORDER BY 1""", {"code": AREA_CODE}).fetchall()]
     if unattributed:
         shown = ", ".join(repr(n) for n in spellings[:5]) + (" and others" if len(spellings) > 5 else "")
         notes.append(f"{unattributed:,} rows with no area code ({shown}) counted as London's unattributed offences "

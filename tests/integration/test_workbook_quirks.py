@@ -141,3 +141,11 @@ def test_every_quirk_through_the_data_page_upload(demo_db, admin_app, tmp_path):
                                        ("Heathrow Villages", "E05013570", "Hillingdon"): 12,
                                        ("Wandle", "E05013826", "Merton"): 5}
     assert stored(demo_db, "borough") == {("Unknown", "", "Unknown"): 3}
+
+
+def test_a_ward_code_the_lookup_lacks_keeps_its_most_used_name_and_its_team_borough(tmp_path, suffix, capsys):
+    rows = [row(FEB, SNT, "Bromley New Ward", "New Ward", "E05099999", 3),
+            row(dt.date(2024, 3, 1), SNT, "Bromley New Ward", "New Ward", "E05099999", 4),
+            row(dt.date(2024, 4, 1), SNT, "Bromley New W&", "New W&", "E05099999", 5)]
+    db, _ = load(tmp_path, rows, suffix, capsys)
+    assert stored(db, "ward") == {("New Ward", "E05099999", "Bromley"): 12}
