@@ -62,18 +62,26 @@ def read_mye2(path: Path) -> tuple[int, list[tuple[str, str, str, int]]]:
     if MYE_SHEET not in book.sheet_names:
         raise IngestError(path, f"a workbook is accepted only as ONS mid-year estimates with a sheet {MYE_SHEET!r}; "
                                 f"this one has {', '.join(book.sheet_names[:6])}")
-    rows = book.get_sheet_by_name(MYE_SHEET).to_python()
-    header_at = next((i for i, r in enumerate(rows[:50])
-                      if [str(c).strip().lower() for c in r[:4]] == MYE_COLUMNS), None)
+    return mye2_rows(path, book.get_sheet_by_name(MYE_SHEET).to_python())
+
+
+def mye2_rows(path: Path, rows: list[list]) -> tuple[int, list[tuple[str, str, str, int]]]:
+    """The year and (code, name, geography, population) rows of the MYE2 sheet's cells, its columns found by name."""
+    def header(row: list) -> dict[str, int] | None:
+        names = [str(c).strip().lower() for c in row]
+        return {c: names.index(c) for c in MYE_COLUMNS} if set(MYE_COLUMNS) <= set(names) else None
+
+    header_at = next((i for i, r in enumerate(rows[:50]) if header(r)), None)
     if header_at is None:
-        raise IngestError(path, f"sheet {MYE_SHEET!r} has no header row 'Code, Name, Geography, All ages'")
+        raise IngestError(path, f"sheet {MYE_SHEET!r} has no header row with 'Code', 'Name', 'Geography' and 'All ages'")
+    index = [header(rows[header_at])[c] for c in MYE_COLUMNS]
     title = " ".join(str(c) for r in rows[:header_at] for c in r[:1])
     found = re.search(r"mid-(\d{4})", title)
     if not found:
         raise IngestError(path, f"sheet {MYE_SHEET!r} does not say which year it estimates (no 'mid-YYYY' in its title)")
     out = []
     for number, row in enumerate(rows[header_at + 1:], header_at + 2):
-        code, name, geography, people = (list(row[:4]) + ["", "", "", ""])[:4]
+        code, name, geography, people = (row[i] if i < len(row) else "" for i in index)
         code, name, geography = str(code).strip(), str(name).strip(), str(geography).strip()
         if not code and not name:
             continue  # blank rows and notes below the table

@@ -254,3 +254,20 @@ def test_the_real_ward_file_with_ward_columns_first_loads_the_same(tmp_path: Pat
             tables.append(con.execute("SELECT * EXCLUDE (file_id) FROM crime_counts ORDER BY ALL").df())
     assert len(tables[0]) == len(rows) * (len(header) - 5)
     assert tables[0].equals(tables[1])
+
+
+def test_ons_estimates_sheet_with_its_columns_in_another_order():
+    """The MYE2 sheet's Code, Name, Geography and All ages found by name: the same rows whatever their order."""
+    from python_calamine import CalamineWorkbook
+
+    from sbp.ingest.geography import MYE_SHEET, mye2_rows
+
+    path = SHARED / "population" / "ukpopestimatesmid2021on2021geographyfinal.xls"
+    if not path.exists():
+        pytest.skip(f"the ONS estimates workbook is not at {path} (set SBP_SHARED_DATA)")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(MYE_SHEET).to_python()
+    header_at = next(i for i, r in enumerate(rows) if [str(c).strip().lower() for c in r[:2]] == ["code", "name"])
+    order = [3, 1, 0, 2] + list(range(4, max(len(r) for r in rows)))
+    shuffled = rows[:header_at] + [[(r + [""] * len(order))[i] for i in order] for r in rows[header_at:]]
+    assert mye2_rows(path, shuffled) == mye2_rows(path, rows)
+    assert mye2_rows(path, rows)[0] == 2021 and len(mye2_rows(path, rows)[1]) > 300
