@@ -101,3 +101,38 @@ def test_the_data_page_lists_files_in_a_static_table_with_no_none_and_whole_head
     assert borough[3:5] == ["Dec 2021", "Nov 2023"] and re.fullmatch(r"\d{1,3}(,\d{3})*", borough[2])
     assert re.fullmatch(r"[0-9a-f]{64}", borough[7])  # whole, for `python -m sbp forget`
     assert not any(word in table for word in ("None", "NaT", "nan"))
+
+
+def test_the_overview_csv_is_the_screens_tables_in_its_order_with_whole_counts_and_rounded_rates(real_store, app,
+                                                                                                 monkeypatch):
+    import csv
+    import io
+
+    from sbp.config import default_config
+    from sbp.display import formatting
+
+    downloads = {}
+    real_csv_bytes = formatting.csv_bytes
+
+    def recording(frame):
+        data = real_csv_bytes(frame)
+        downloads[tuple(frame.columns[:2])] = data
+        return data
+
+    monkeypatch.setattr(formatting, "csv_bytes", recording)
+    at = app(real_store)
+    assert not at.exception, [e.value for e in at.exception]
+    (data,) = downloads.values()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    assert header[:2] == ["Priority", "Category"]
+    config = default_config()
+    assert [(r[0], r[1]) for r in body] == [(p.title, config.measures[m].label)
+                                            for p in config.priorities for m in p.measures]  # the screen's order
+    screen = [re.findall(r"<tr><td[^>]*>(.*?)</td>", m.value) for m in at.markdown if "sbp-board" in m.value]
+    assert [label for table in screen for label in table] == [r[1] for r in body]
+    counts, rate, pcts = header[2:4], header.index("Rate per 1,000"), [i for i, h in enumerate(header) if "%" in h]
+    known = [r for r in body if r[2]]
+    assert known and all(re.fullmatch(r"\d+", r[header.index(c)]) for r in known for c in counts)  # not "24269.0"
+    assert all(re.fullmatch(r"\d+(\.\d{1,2})?", r[rate]) for r in known)
+    assert all(re.fullmatch(r"-?\d+(\.\d)?", r[i]) for r in known for i in pcts if r[i])
