@@ -129,10 +129,28 @@ def test_the_overview_csv_is_the_screens_tables_in_its_order_with_whole_counts_a
     config = default_config()
     assert [(r[0], r[1]) for r in body] == [(p.title, config.measures[m].label)
                                             for p in config.priorities for m in p.measures]  # the screen's order
-    screen = [re.findall(r"<tr><td[^>]*>(.*?)</td>", m.value) for m in at.markdown if "sbp-board" in m.value]
+    screen = [re.findall(r"<tr><td[^>]*>(.*?)</td>", m.value) for m in at.markdown
+              if "<table class=\"sbp-table sbp-board" in m.value]
     assert [label for table in screen for label in table] == [r[1] for r in body]
     counts, rate, pcts = header[2:4], header.index("Rate per 1,000"), [i for i, h in enumerate(header) if "%" in h]
     known = [r for r in body if r[2]]
     assert known and all(re.fullmatch(r"\d+", r[header.index(c)]) for r in known for c in counts)  # not "24269.0"
     assert all(re.fullmatch(r"\d+(\.\d{1,2})?", r[rate]) for r in known)
     assert all(re.fullmatch(r"-?\d+(\.\d)?", r[i]) for r in known for i in pcts if r[i])
+
+
+def test_compare_with_says_where_it_applies(demo_store, app):
+    from sbp.display.formatting import shown_text
+
+    at = app(demo_store)
+    assert not at.sidebar.caption or all("Rankings page only" not in c.value for c in at.sidebar.caption)
+    at.sidebar.radio(key="g_group").set_value("inner").run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [shown_text(c.value) for c in at.sidebar.caption if "Rankings page only" in c.value]
+    assert notes == ["Inner London (ONS) applies to the Rankings page only. The board tables, cards and charts always rank "
+                     "and compare with all London boroughs."]
+    overview = next(m.value for m in at.markdown if "<table class=\"sbp-table sbp-board" in m.value)
+    assert "of 32" in overview  # the Overview indeed still ranks among all 32 boroughs
+    at.switch_page("pages/rankings_page.py").run()  # the page that follows the choice says nothing of the kind
+    assert not any("Rankings page only" in c.value for c in at.sidebar.caption)
+    assert any("Comparator group: Inner London" in c.value for c in at.caption)
