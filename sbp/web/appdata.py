@@ -194,6 +194,7 @@ def loaded_files(inputs: str) -> pd.DataFrame:
 NOT_MONTHLY = "not monthly"  # a file with no months (populations, lookups): its first and last month
 FILES_CELL_STYLE = {  # long unbroken names and hashes wrap inside their cell rather than push the table off the page
     "File": "overflow-wrap:anywhere", "SHA-256": "word-break:break-all;font-family:monospace;font-size:0.75rem",
+    "First month": "white-space:nowrap", "Last month": "white-space:nowrap", "Loaded": "white-space:nowrap",
 }
 
 
