@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sbp.web import appdata, context
-from sbp.display import formatting, pageviews, present
+from sbp.display import boardtable, formatting, pageviews, present
 from sbp.errors import ConfigError
 
 st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
@@ -55,6 +55,7 @@ if not state["sbp_present"]:
             st.caption(formatting.literal(note))
         st.radio("Compare with", list(comparators.labels), key="g_group", format_func=comparators.labels.get, horizontal=True,
                  on_change=keep, args=("group",))
+        group_note = st.empty()  # filled once the page is known: whether this page follows the choice
         st.toggle("Presenter mode", key="g_present", on_change=keep, args=("present",),
                   help="Hide the controls and enlarge everything for screen sharing.")
 
@@ -66,6 +67,7 @@ if presenting:
 elif "present" in params:
     del params["present"]
 
+RANKINGS = "rankings"  # the one page that shows the "Compare with" subgroup
 priority_pages = context.priority_paths(config)
 # Start the server with `python -m sbp.web`: under a plain `streamlit run app.py`, the pages/ folder makes the first
 # session after a start run in Streamlit's old multipage mode, which knows none of these url_paths.
@@ -76,13 +78,19 @@ board = [overview] + [st.Page("pages/priority_page.py", title=p.title, url_path=
                       for path, p in priority_pages.items()]
 analysis = [
     st.Page("pages/explore_page.py", title="Explore", url_path="explore", icon=":material/query_stats:"),
-    st.Page("pages/rankings_page.py", title="Rankings", url_path="rankings", icon=":material/leaderboard:"),
+    st.Page("pages/rankings_page.py", title="Rankings", url_path=RANKINGS, icon=":material/leaderboard:"),
     st.Page("pages/wards_page.py", title="Wards", url_path="wards", icon=":material/location_on:"),
 ]
 data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=":material/database:"),
               overview_link]
 page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
                      position="hidden" if presenting else "sidebar")
+
+if not presenting and state["sbp_group"] != "all" and page.url_path != RANKINGS:
+    # Only Rankings shows a subgroup; every other page ranks and compares with the whole group, and says so here.
+    group_note.caption(formatting.literal(
+        f"{comparators.label(state['sbp_group'])} applies to the Rankings page only. The board tables, cards and charts "
+        f"always rank and compare with all {boardtable.areas_of(comparators.name)}."))
 
 state[context.KEY] = context.page_context(state, inputs, info, settings, config, comparators, page.url_path)
 

@@ -28,15 +28,12 @@ st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
 st.subheader("Months loaded")
 st.markdown("\n".join(f"- {literal(line)}" for line in appdata.coverage_lines(ctx.inputs)))
 
-files = appdata.loaded_files(ctx.inputs)
 st.subheader("Files loaded")
-st.dataframe(files, hide_index=True, width="stretch", column_config={
-    "file_name": "File", "file_format": "Format", "row_count": st.column_config.NumberColumn("Rows", format="localized"),
-    "first_month": st.column_config.DateColumn("First month", format="MMM YYYY"),
-    "last_month": st.column_config.DateColumn("Last month", format="MMM YYYY"),
-    "months_replaced": "Months replaced", "loaded_at": st.column_config.DatetimeColumn("Loaded", format="D MMM YYYY, HH:mm"),
-    "sha256": "SHA-256",
-})
+# A static table, not a grid: every cell is on the page (a canvas grid cuts headers and hides cells), a file with no
+# months (populations, lookups) says so, and the SHA-256 (which `python -m sbp forget` takes) wraps instead of cutting.
+st.markdown(table_html(appdata.files_table(appdata.loaded_files(ctx.inputs)), numeric=("Rows", "Months replaced"),
+                       cell_style=appdata.files_cell_style),
+            unsafe_allow_html=True)
 
 st.subheader("Objective status changes")
 changes = objective_edits.audit_log()
@@ -55,6 +52,9 @@ else:
     })), unsafe_allow_html=True)
 
 st.subheader("Load a new extract")
+st.caption("Series the MPS does not publish as a file, such as ASB calls, are loaded as long-format counts: a CSV with "
+           "the columns month,area,category,count, one row per month, area and series (for example "
+           "2023-11,Bromley,ASB calls,812). See docs/data-formats.md for every format.")
 admin = auth.admin_from_secrets(st.secrets)
 if admin is None:
     weak = auth.configured_hash_problem(st.secrets)

@@ -32,7 +32,7 @@ if ctx.present:
     st.stop()
 
 st.download_button(
-    "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_table(headline, end)),
+    "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_csv(headline, end, ctx.config.priorities)),
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander("How these figures are worked out"):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from sbp.metrics.periods import previous_year, rolling_year_label
-from sbp.config import DEFAULT_UNITS
+from sbp.config import DEFAULT_UNITS, Priority
 from sbp.display import formatting
 from sbp.metrics.figures import pct_change
 from sbp.display.htmltable import table_html
@@ -91,8 +91,9 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
 
     return pd.DataFrame({
         "Category": rows["measure_label"].to_numpy(),
-        previous_label: rows["previous"].astype("Int64").to_numpy(),
-        current_label: rows["current"].astype("Int64").to_numpy(),
+        # Whole numbers with unknowns kept as such (an Int64 column's to_numpy() is objects, read back as floats).
+        previous_label: pd.array(rows["previous"], dtype="Int64"),
+        current_label: pd.array(rows["current"], dtype="Int64"),
         "% difference": pct(rows["current"], rows["previous"]),
         "RAG": [formatting.rag_label(r) for r in rows["rag"]],
         "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
@@ -101,6 +102,25 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         f"{comparator_of(rows)} % difference": pct(rows["comparator_current"], rows["comparator_previous"]),
         "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
     })
+
+
+def board_csv(headline: pd.DataFrame, end: dt.date, priorities: Sequence[Priority]) -> pd.DataFrame:
+    """The Overview's download: its tables one after the other, as on the screen (priority by priority, each in its
+    measure order) with a Priority column; counts whole, rates to 2 places and % differences to 1 (rounded half up,
+    as shown), unknown as empty."""
+    tables = []
+    for priority in priorities:
+        table = board_table(headline[headline["measure_id"].isin(priority.measures)], end, list(priority.measures))
+        for column, kind in column_kinds(table).items():
+            if kind in ROUNDED:
+                table[column] = pd.array([None if formatting.is_missing(v) else
+                                          float(formatting.round_half_up(v, ROUNDED[kind])) for v in table[column]],
+                                         dtype="Float64")
+        tables.append(table.assign(Priority=priority.title)[["Priority", *table.columns]])
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["Priority", "Category"])
+
+
+ROUNDED = {"rate": 2, "pct": 1}  # decimal places of a board-table column kind in the CSV: as the table shows it
 
 
 def column_kinds(table: pd.DataFrame) -> dict[str, str]:

@@ -191,7 +191,7 @@ def unavailable_reason(
             where = "it is counted from police.uk street-level files"
         else:
             where = "no loaded file has the categories it counts"
-        return f"{measure.label}: no data loaded; {where}."
+        return f"{measure.label}: no data loaded{f' for {area}' if area else ''}; {where}."
     defined = set(schemes.resolve(measure, config)[2])
     months = {m: s for m, s in rows}
     wanted = [add_months(end, -i) for i in range(24)]
@@ -206,11 +206,25 @@ def unavailable_reason(
     missing = [m for m in wanted if m not in months]
     if len(missing) == 24:
         return f"{measure.label}: no data{whose} for these months."
+    earlier = wanted[12:]  # the year compared with
+    if set(earlier) <= set(missing):  # the whole previous year: said as a year, not as a list of months
+        also = [m for m in missing if m not in earlier]
+        year = f"the previous year ({_span_text(earlier)}) is not loaded{whose}"
+        if also:
+            return f"{measure.label}: {year}, nor {_months_text(also)}, so neither rolling year is known."
+        return f"{measure.label}: {year}, so the year to {month_label(end)} has nothing to compare with."
     if missing:
         them = "it" if len(missing) == 1 else "them"
         return (f"{measure.label}: no data for {_months_text(missing)} (not loaded{whose}), "
                 f"so a rolling year including {them} is unknown.")
     return None
+
+
+def _span_text(months: Sequence[dt.date]) -> str:
+    """'Jan to Dec 2022' (one calendar year), 'Dec 2021 to Nov 2022'."""
+    first, last = min(months), max(months)
+    start = f"{first:%b}" if first.year == last.year else month_label(first)
+    return f"{start} to {month_label(last)}"
 
 
 MONTHS_NAMED = 4  # a reason names every missing month up to this many; beyond, the first and the count

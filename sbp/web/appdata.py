@@ -191,6 +191,38 @@ def loaded_files(inputs: str) -> pd.DataFrame:
     return cursor(inputs).execute(store_queries.FILES_SQL).df().drop(columns="file_id")
 
 
+NOT_MONTHLY = "not monthly"  # a file with no months (populations, lookups): its first and last month
+FILES_CELL_STYLE = {  # long unbroken names and hashes wrap inside their cell rather than push the table off the page
+    "File": "overflow-wrap:anywhere", "SHA-256": "word-break:break-all;font-family:monospace;font-size:0.75rem",
+    "First month": "white-space:nowrap", "Last month": "white-space:nowrap", "Loaded": "white-space:nowrap",
+}
+
+
+def files_cell_style(column: str, _text: str) -> str:
+    """Inline CSS for a cell of files_table (table_html's cell_style)."""
+    return FILES_CELL_STYLE.get(column, "")
+
+
+def files_table(files: pd.DataFrame) -> pd.DataFrame:
+    """The provenance table as the Data page shows it: every cell text, months as 'Mar 2024' (or 'not monthly'),
+    counts with thousands separators, the load time to the minute."""
+
+    def month(value) -> str:
+        return NOT_MONTHLY if pd.isna(value) else f"{value:%b %Y}"
+
+    def count(value) -> str:
+        return "" if pd.isna(value) else f"{int(value):,}"
+
+    return pd.DataFrame({
+        "File": files["file_name"].astype(str), "Format": files["file_format"].astype(str),
+        "Rows": [count(n) for n in files["row_count"]],
+        "First month": [month(v) for v in files["first_month"]], "Last month": [month(v) for v in files["last_month"]],
+        "Months replaced": [count(n) for n in files["months_replaced"]],
+        "Loaded": ["" if pd.isna(v) else f"{v:%-d %b %Y, %H:%M}" for v in files["loaded_at"]],
+        "SHA-256": files["sha256"].astype(str),
+    })
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def coverage_lines(inputs: str) -> list[str]:
     """Each source's months per level (and police.uk force), with the months missing inside its span."""

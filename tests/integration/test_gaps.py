@@ -156,3 +156,18 @@ def test_the_data_page_lists_each_source_with_its_gaps(gap_store, monkeypatch):
     at.run()
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     assert f"- {GAP_LINE}" in [shown_text(m.value) for m in at.markdown]
+
+
+@pytest.mark.parametrize(("loaded", "whole"), [([months(2023, 1, 12)], True),                        # only 2023
+                                               ([months(2021, 1, 12), months(2023, 1, 12)], True),   # 2022 a gap
+                                               ([months(2022, 6, 12) + months(2023, 1, 12)], False)])
+def test_a_whole_missing_previous_year_is_said_as_that_year(db, tmp_path, capsys, loaded, whole):
+    ingest([borough_csv(tmp_path / f"{i}.csv", 1, m) for i, m in enumerate(loaded)], db=db)
+    assert main(["metric", "--db", str(db), "--measure", "burglary", "--area", "Bromley", "--end", "2023-12", "--json"]) == 0
+    reason = json.loads(capsys.readouterr().out)["reason"]
+    if whole:  # not "Dec 2022 is not loaded", nor "12 months from Jan 2022": the year compared with is missing
+        assert reason == ("Total burglary: the previous year (Jan to Dec 2022) is not loaded, so the year to Dec 2023 "
+                          "has nothing to compare with.")
+    else:      # only some of its months: they are listed
+        assert reason == ("Total burglary: no data for 5 months from Jan 2022 (not loaded), so a rolling year including "
+                          "them is unknown.")

@@ -618,15 +618,20 @@ def check_board(s: Store, area: str, measure_id: str, r: dict) -> None:
          (*where, "table comparator %"))
     shown = {c: boardtable.cell_text(table, c, values[c]) for c in table.columns[1:]}
     assert shown == want, (*where, "board cells", shown, want)
-    # The Overview's download: every measure of the area, numbers unrounded and unknown cells empty.
-    data = s.once(("overview csv", area), lambda: csv_rows(formatting.csv_bytes(boardtable.board_table(headline, end))))
+    # The Overview's download: every measure of every priority, counts whole, rates and % as the table rounds them,
+    # unknown cells empty.
+    data = s.once(("overview csv", area), lambda: csv_rows(formatting.csv_bytes(
+        boardtable.board_csv(headline, end, default_config().priorities))))
     cells = [c for c in data if c["Category"] == label]
-    assert len(cells) == 1, (*where, "overview CSV row")
+    assert len(cells) >= 1, (*where, "overview CSV row")
     cells = cells[0]
-    for column, value in ((prev_col, r["previous"]), (cur_col, r["current"]), ("Rate per 1,000", r["rate_per_1000"]),
-                          ("% difference", exact_pct(r["current"], r["previous"])),
-                          (comparator_col, exact_pct(r["comparator_current"], r["comparator_previous"]))):
-        same(float(cells[column]) if cells[column] else None, value, (*where, "overview CSV", column))
+    for column, value, places in ((prev_col, r["previous"], 0), (cur_col, r["current"], 0),
+                                  ("Rate per 1,000", r["rate_per_1000"], 2),
+                                  ("% difference", exact_pct(r["current"], r["previous"]), 1),
+                                  (comparator_col, exact_pct(r["comparator_current"], r["comparator_previous"]), 1)):
+        rounded = None if formatting.is_missing(value) else float(formatting.round_half_up(value, places))
+        same(float(cells[column]) if cells[column] else None, rounded, (*where, "overview CSV", column))
+        assert "." not in cells[column] or places, (*where, "overview CSV count not whole", column, cells[column])
     for column in ("RAG", "Rank", "Movement", "Significant"):
         assert cells[column] == ("" if want[column] == formatting.NA else want[column]), (*where, "overview CSV", column)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from sbp.config.objectives import flatten, objectives_for, review_warning
+from sbp.config.objectives import STATUS_TONE, flatten, objectives_for, review_warning
 from sbp.errors import ConfigError
+from tests.conftest import SHARED
 
 # (number, title, status) in the report's order: the seven objectives and objective 1's three sub-objectives.
 REPORT = [
@@ -77,3 +79,28 @@ def test_sub_objectives_must_be_numbered_under_their_objective(tmp_path):
                     'updated = "2022-03-31"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="numbered 1.1"):
         load_objectives(path)
+
+
+REFERENCE_REPORT = SHARED.parent / "reference" / "sbp_priority1_safer_neighbourhoods_2021-22_year_end_report.txt"
+
+
+def report_item_statuses(text: str) -> list[str | None]:
+    """The status line the report gives under each numbered item ('1) ...') of objective 7, None where it gives none."""
+    section = text[text.index("7. How do we know"):text.index("8. Metrics")]
+    lines = [line.strip() for line in section.splitlines() if line.strip()]
+    statuses = []
+    for i, line in enumerate(lines):
+        if re.match(r"\d\) ", line):
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            statuses.append(following if following in STATUS_TONE else None)
+    return statuses
+
+
+def test_objective_7s_items_carry_only_the_statuses_the_report_gives_them():
+    items = objectives_for("safer_neighbourhoods")[6].evidence_items
+    shown = [m.group(1) if (m := re.search(r"\(([^()]+)\)\.?$", item)) and m.group(1) in STATUS_TONE else None
+             for item in items]
+    assert shown == ["Achieved", "Achieved", None]  # the report gives the third item no status, only evidence
+    assert "consistently monitored" in items[2]
+    if REFERENCE_REPORT.exists():
+        assert shown == report_item_statuses(REFERENCE_REPORT.read_text(encoding="utf-8"))
