@@ -11,14 +11,12 @@ from sbp.metrics import ExceptionScan
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
 
 
-def scan_note(scan: ExceptionScan, level: str, configured_baseline: int) -> str:
-    """What 'unusual' means for this scan, how short the baseline is, and how many flags chance alone would give."""
+def scan_note(scan: ExceptionScan, level: str, configured_baseline: int | None = None) -> str:
+    """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give."""
     parts = [scan.basis()]
-    if not scan.seasonal and scan.baseline_months < configured_baseline:
-        parts.append(f"Only {scan.baseline_months} earlier months are loaded at {level} level, so the expected count "
-                     f"uses those instead of the configured {configured_baseline}.")
     if not scan.seasonal:
-        parts.append("Seasonality is not modelled (that needs 36 earlier months).")
+        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and {level}-level "
+                     f"data here has {scan.baseline_months} earlier months.")
     parts.append(f"In a month with nothing unusual, about {fmt_number(scan.expected_by_chance, 1)} of the "
                  f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
                  f"be flagged by chance.")
