@@ -715,6 +715,14 @@ def exception_limits(expected: np.ndarray, dispersion: np.ndarray, tail: float) 
     return lower.astype("int64"), upper.astype("int64")
 
 
+def dispersion_uncertainty(residual_months: np.ndarray, tail: float) -> np.ndarray:
+    """How much wider limits must be when the dispersion is estimated: (Student t / normal quantile) squared."""
+    from scipy.stats import norm, t
+
+    freedom = residual_months + queries.EXCEPTION_POOL_WEIGHT
+    return (t.isf(tail, freedom) / norm.isf(tail)) ** 2
+
+
 def exception_chance(expected: np.ndarray, dispersion: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                      min_count: int) -> np.ndarray:
     """Per combination, the chance a month with nothing unusual is flagged (outside the limits, at least min_count)."""
@@ -779,8 +787,10 @@ def exceptions(
     frame = frame[tested_rows].reset_index(drop=True)
     frame["offence_count"] = frame["offence_count"].astype("int64")
     expected = frame["expected"].astype("float64").to_numpy()
-    dispersion = frame["dispersion"].astype("float64").to_numpy()
     tail, min_count = float(settings["exception_probability"]) / 2, int(settings["exception_min_count"])
+    dispersion = frame["dispersion"].astype("float64").to_numpy() * dispersion_uncertainty(
+        frame["residual_months"].to_numpy(), tail)
+    frame["dispersion"] = dispersion
     lower, upper = exception_limits(expected, dispersion, tail)
     frame["expected"] = expected
     frame["baseline_mean"] = expected  # the name the panels and JSON have always used for the expected count
