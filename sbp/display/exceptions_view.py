@@ -29,11 +29,26 @@ def _rows(flags: pd.DataFrame, area_title: str | None) -> pd.DataFrame:
         "This month": [fmt_count(v) for v in flags["offence_count"]],
         "Usual (expected)": [fmt_number(v, 1) for v in flags["baseline_mean"]],
         "Expected range": [f"{fmt_count(lo)} to {fmt_count(hi)}" for lo, hi in zip(flags["lower_limit"], flags["upper_limit"])],
-        "": flags["exception"].to_numpy(),
+        "Baseline": [_baseline(first, last, known) for first, last, known in
+                     zip(flags["baseline_first"], flags["baseline_last"], flags["baseline_known"])],
+        "": [_running(text, months) for text, months in zip(flags["exception"], flags["months_running"])],
     })
     if area_title:
         table.insert(0, area_title, flags["area_name"].to_numpy())
     return table
+
+
+def _baseline(first: object, last: object, known: int) -> str:
+    """The months a flag's baseline used, e.g. 'Jul 2011 to Jun 2018 (84 months)'."""
+    return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y} ({fmt_count(known)} months)"
+
+
+def _running(exception: str, months: int) -> str:
+    """The flag with how long it has lasted: 'higher than usual, above its expected range for 3 months running'."""
+    if months <= 1:
+        return exception
+    side = "above" if exception.startswith("higher") else "below"
+    return f"{exception}, {side} its expected range for {months} months running"
 
 
 def flags_html(scan: ExceptionScan, area_title: str | None = None) -> str:

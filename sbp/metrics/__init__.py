@@ -739,6 +739,29 @@ def exception_chance(expected: np.ndarray, dispersion: np.ndarray, lower: np.nda
     return high + low
 
 
+def months_running(flags: pd.DataFrame, tail: float, min_count: int) -> np.ndarray:
+    """Per flag, the months up to the one checked that its series has been out of range in the same direction.
+
+    Earlier months use their own expected counts with the checked month's dispersion; an unknown month ends a run.
+    """
+    if flags.empty:
+        return np.zeros(0, dtype="int64")
+    width = max(len(v) for v in flags["recent_counts"])
+    def grid(column: str) -> np.ndarray:
+        return np.array([[np.nan if x is None else x for x in (list(v) + [None] * (width - len(v)))]
+                         for v in flags[column]], dtype="float64").reshape(len(flags), width)
+
+    counts, expected = grid("recent_counts"), grid("recent_expected")
+    dispersion = np.repeat(flags["dispersion"].to_numpy(dtype="float64")[:, None], width, axis=1)
+    known = ~np.isnan(counts) & ~np.isnan(expected)
+    lower, upper = exception_limits(np.where(known, expected, 1.0).ravel(), dispersion.ravel(), tail)
+    lower, upper = lower.reshape(counts.shape), upper.reshape(counts.shape)
+    higher = (flags["exception"] == "higher than usual").to_numpy()[:, None]
+    out = known & (counts >= min_count) & np.where(higher, counts > upper, counts < lower)
+    # The run: the checked month, then each earlier month while every month since has been out the same way.
+    return 1 + np.cumprod(out, axis=1).sum(axis=1).astype("int64")
+
+
 def exceptions(
     con: duckdb.DuckDBPyConnection, end: str | dt.date | None = None, level: str = "ward", within: str | None = None,
     by: str = "minor", config: Config | None = None, settings: dict[str, Any] | None = None,
@@ -802,6 +825,8 @@ def exceptions(
     chance = float(exception_chance(expected, dispersion, lower, upper, min_count)[tested].sum())
     frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
     flags = frame[frame["exception"] != ""].copy()
+    flags["months_running"] = months_running(flags, tail, min_count)
+    flags = flags.drop(columns=["recent_counts", "recent_expected"])
     flags.insert(1, "measure_label", flags["measure_id"].map(labels))
     flags["ratio_to_baseline"] = flags["offence_count"] / flags["expected"].where(flags["expected"] > 0)
     flags["end_month"] = end

@@ -286,6 +286,9 @@ HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $le
 EXCEPTION_SEASON_YEARS = 4
 EXCEPTION_RESIDUAL_MONTHS = 24
 EXCEPTION_POOL_WEIGHT = 12
+# A month far out of range (a spike, or a lasting shift) counts as 10 standard errors in the dispersion, so one
+# unusual month does not hide the next (as control charts leave out-of-control points out of their limits).
+EXCEPTION_RESIDUAL_CAP = 100
 EXCEPTION_SPAN_MONTHS = EXCEPTION_RESIDUAL_MONTHS + 12 * EXCEPTION_SEASON_YEARS + 12
 EXCEPTIONS_SQL = f"""
 WITH
@@ -357,7 +360,7 @@ expected AS (
 ),
 residuals AS (
     SELECT *, CASE WHEN n IS NOT NULL AND month >= ($end - INTERVAL {EXCEPTION_RESIDUAL_MONTHS} MONTH)::DATE
-                   THEN (n - expected) ** 2 / greatest(expected, 0.5) END AS pearson
+                   THEN least((n - expected) ** 2 / greatest(expected, 0.5), {EXCEPTION_RESIDUAL_CAP}) END AS pearson
     FROM expected
 ),
 per_series AS (
@@ -369,7 +372,12 @@ per_series AS (
            count(pearson) AS residual_months,
            count(n) AS baseline_known,
            min(month) FILTER (WHERE n IS NOT NULL) AS baseline_first,
-           max(month) FILTER (WHERE n IS NOT NULL) AS baseline_last
+           max(month) FILTER (WHERE n IS NOT NULL) AS baseline_last,
+           -- the 11 months before $end, latest first (for how many months running a flag has been out of range)
+           list(n ORDER BY month DESC) FILTER (WHERE month < $end AND month >= ($end - INTERVAL 11 MONTH)::DATE)
+               AS recent_counts,
+           list(expected ORDER BY month DESC) FILTER (WHERE month < $end AND month >= ($end - INTERVAL 11 MONTH)::DATE)
+               AS recent_expected
     FROM residuals GROUP BY ALL
 ),
 pooled AS (

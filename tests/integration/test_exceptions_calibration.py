@@ -4,6 +4,7 @@ true shifts are found; zeros before a category existed, months past a source's e
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,31 @@ def test_counts_under_the_minimum_are_never_flagged(tmp_path):
     assert scan.flags.empty and scan.cells_tested == len(BOROUGHS) * len(CATEGORIES)
     assert "under 20 are never flagged" in scan.basis()
     assert not loose.flags.empty  # the same counts do flag without the minimum
+
+
+def test_the_json_carries_each_flags_range_baseline_and_method(generated, capsys):
+    from sbp.cli import main
+
+    _, shifted = generated
+    assert main(["exceptions", "--db", str(shifted), "--level", "borough", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows
+    for row in rows:
+        assert row["lower_limit"] <= row["expected"] <= row["upper_limit"] < row["offence_count"]
+        assert row["expected"] == row["baseline_mean"] and row["dispersion"] >= 1
+        assert row["baseline_last"] == "2023-11" and row["baseline_first"] <= "2017-01" and row["baseline_known"] >= 18
+        assert row["method"] == metrics.EXCEPTION_METHOD and row["months_running"] == 1
+
+
+def test_a_shift_that_lasts_reads_as_months_running(tmp_path):
+    rng = np.random.default_rng(8)
+    means = _means(rng)
+    counts = rng.negative_binomial(SIZE, SIZE / (SIZE + means))
+    counts[0, 0, -2:] = 3 * counts[0, 0, -2:]  # Bromley burglary trebled for the last two months
+    db = tmp_path / "store" / "sbp.duckdb"
+    ingest([_wide_file(tmp_path / "boroughs.csv", counts)], db=db)
+    with store.connect_read(db) as con:
+        scan = metrics.exceptions(con, MONTHS[-1], level="borough", settings=_settings())
+    row = scan.flags[(scan.flags["area_name"] == "Bromley") & (scan.flags["measure_label"] == "Domestic Burglary")]
+    assert list(row["months_running"]) == [2]
+    assert "above its expected range for 2 months running" in exceptions_view.flags_html(scan, area_title="Borough")
