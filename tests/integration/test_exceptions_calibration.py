@@ -171,7 +171,8 @@ def test_a_shift_that_lasts_reads_as_months_running(tmp_path):
     db = tmp_path / "store" / "sbp.duckdb"
     ingest([_wide_file(tmp_path / "boroughs.csv", counts)], db=db)
     with store.connect_read(db) as con:
-        scan = metrics.exceptions(con, MONTHS[-1], level="borough", settings=_settings())
+        scan = metrics.exceptions(con, MONTHS[-1], level="borough", settings=_settings(), include_comparator=True)
     row = scan.flags[(scan.flags["area_name"] == "Bromley") & (scan.flags["measure_label"] == "Domestic Burglary")]
     assert list(row["months_running"]) == [2]
-    assert "above its expected range for 2 months running" in exceptions_view.flags_html(scan, area_title="Borough")
+    html = exceptions_view.borough_flags_html(scan, "Bromley")
+    assert "above its expected range for 2 months running" in html and "London this month" in html
