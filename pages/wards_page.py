@@ -39,7 +39,7 @@ try:
 except SbpError as exc:
     st.info(str(exc))
 else:
-    st.caption(exceptions_view.scan_note(scan, "ward", settings["exception_baseline_months"]))
+    st.caption(exceptions_view.scan_note(scan, "ward"))
     if scan.flags.empty:
         st.success("Nothing unusual: every ward and category is within its expected range this month.")
     else:
@@ -51,7 +51,7 @@ try:
 except SbpError as exc:
     st.info(str(exc))
 else:
-    st.caption(exceptions_view.scan_note(borough_scan, "borough", settings["exception_baseline_months"]))
+    st.caption(exceptions_view.scan_note(borough_scan, "borough"))
     st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:

@@ -11,7 +11,7 @@ from sbp.metrics import ExceptionScan
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
 
 
-def scan_note(scan: ExceptionScan, level: str, configured_baseline: int | None = None) -> str:
+def scan_note(scan: ExceptionScan, level: str) -> str:
     """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give."""
     parts = [scan.basis()]
     if not scan.seasonal:

@@ -104,3 +104,10 @@ def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db, monk
     assert "Seasonality is not modelled" in text and "by chance" in text
     successes = " ".join(m.value for m in at.success)
     assert "Nothing unusual" in successes or "Ward" in text
+    # The panel checks the category chosen, or every category, for the period shown.
+    scope = at.radio(key="wd_unusual_scope")
+    assert scope.options[1] == "All categories" and scope.value == scope.options[0]
+    assert "Unusual in Nov 2023" in [h.value for h in at.subheader]
+    scope.set_value("All categories").run()
+    assert not at.exception
+    assert "category x ward combinations" in " ".join(c.value for c in at.caption)
