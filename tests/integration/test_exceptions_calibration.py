@@ -176,3 +176,18 @@ def test_a_shift_that_lasts_reads_as_months_running(tmp_path):
     assert list(row["months_running"]) == [2]
     html = exceptions_view.borough_flags_html(scan, "Bromley")
     assert "above its expected range for 2 months running" in html and "London this month" in html
+
+
+def test_a_stub_month_never_enters_a_baseline(tmp_path):
+    # The file opens with a stub month (1 offence per row, as the MPS's recent ward file does): not loaded, unknown.
+    rng = np.random.default_rng(11)
+    counts = rng.negative_binomial(SIZE, SIZE / (SIZE + _means(rng)))
+    counts[:, :, 0] = 1
+    counts[0, 0, -1] = 3 * counts[0, 0, -1]
+    db = tmp_path / "store" / "sbp.duckdb"
+    ingest([_wide_file(tmp_path / "boroughs.csv", counts)], db=db)
+    with store.connect_read(db) as con:
+        scan = metrics.exceptions(con, MONTHS[-1], level="borough", settings=_settings())
+    assert not scan.flags.empty
+    assert (scan.flags["baseline_first"].dt.date == MONTHS[1]).all()  # Feb 2017: January's stub is no baseline month
+    assert (scan.flags["baseline_known"] == len(MONTHS) - 2).all()
