@@ -704,12 +704,17 @@ class ExceptionScan:
                 f"under {self.min_count} are never flagged.")
 
 
+def _count_model(expected: np.ndarray, dispersion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, over-dispersed?, negative binomial size, p) for counts with variance dispersion x mean."""
+    mean, over = np.maximum(expected, 0.5), dispersion > 1.0001
+    return mean, over, mean / np.where(over, dispersion - 1, 1.0), 1 / np.where(over, dispersion, 2.0)
+
+
 def exception_limits(expected: np.ndarray, dispersion: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper limits: the tail quantiles of a count with mean `expected` and variance dispersion x mean."""
     from scipy.stats import nbinom, poisson
 
-    mean, over = np.maximum(expected, 0.5), dispersion > 1.0001
-    size, p = mean / np.where(over, dispersion - 1, 1.0), 1 / np.where(over, dispersion, 2.0)
+    mean, over, size, p = _count_model(expected, dispersion)
     lower = np.where(over, nbinom.ppf(tail, size, p), poisson.ppf(tail, mean))
     upper = np.where(over, nbinom.isf(tail, size, p), poisson.isf(tail, mean))
     return lower.astype("int64"), upper.astype("int64")
@@ -728,8 +733,7 @@ def exception_chance(expected: np.ndarray, dispersion: np.ndarray, lower: np.nda
     """Per combination, the chance a month with nothing unusual is flagged (outside the limits, at least min_count)."""
     from scipy.stats import nbinom, poisson
 
-    mean, over = np.maximum(expected, 0.5), dispersion > 1.0001
-    size, p = mean / np.where(over, dispersion - 1, 1.0), 1 / np.where(over, dispersion, 2.0)
+    mean, over, size, p = _count_model(expected, dispersion)
 
     def cdf(k: np.ndarray) -> np.ndarray:
         return np.where(over, nbinom.cdf(k, size, p), poisson.cdf(k, mean))
@@ -747,7 +751,9 @@ def months_running(flags: pd.DataFrame, tail: float, min_count: int) -> np.ndarr
     if flags.empty:
         return np.zeros(0, dtype="int64")
     width = max(len(v) for v in flags["recent_counts"])
+
     def grid(column: str) -> np.ndarray:
+        """One row per flag, latest month first, padded with NaN (unknown)."""
         return np.array([[np.nan if x is None else x for x in (list(v) + [None] * (width - len(v)))]
                          for v in flags[column]], dtype="float64").reshape(len(flags), width)
 
