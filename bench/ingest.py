@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         _child(argv[1], argv[2])
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report", "workbook", "national"])
+    parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report", "workbook", "national", "exceptions"])
     parser.add_argument("--cases", nargs="*", help="subset of cases")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
@@ -172,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.national import bench_national
 
         bench_national()
+    elif args.suite == "exceptions":
+        from bench.exceptions import bench_exceptions
+
+        bench_exceptions()
     elif args.suite == "report":
         from bench.report import bench_report
 

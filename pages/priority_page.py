@@ -102,14 +102,13 @@ else:
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
 
-last_month = ctx.info.last_month
-with st.expander(f"Unusual in {borough} in {month_label(last_month)}"):
+with st.expander(f"Unusual in {borough} in {month_label(end)}"):
     try:
-        scan = appdata.exceptions(inputs, last_month, "borough", None, by="measure", include_comparator=True)
+        scan = appdata.exceptions(inputs, end, "borough", None, by="measure", include_comparator=True)
     except SbpError as exc:
         st.info(str(exc))
     else:
-        st.caption(exceptions_view.scan_note(scan, "borough", ctx.settings["exception_baseline_months"]))
+        st.caption(exceptions_view.scan_note(scan, "borough"))
         st.markdown(exceptions_view.borough_flags_html(scan, borough), unsafe_allow_html=True)
 
 st.header("Objectives")

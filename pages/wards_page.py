@@ -28,25 +28,30 @@ end = shown_end(ctx.end, ward_last)
 if end != ctx.end:
     st.caption(f"Ward data runs to {month_label(ward_last)}; showing the rolling year to {month_label(end)}.")
 
-st.subheader(f"Unusual in {month_label(ward_last)}")
+st.subheader(f"Unusual in {month_label(end)}")
+scope = st.radio("Categories checked", [labels[measure_id], "All categories"], key="wd_unusual_scope",
+                 horizontal=True)
 try:
-    scan = appdata.exceptions(inputs, None, "ward", borough)
+    if scope == "All categories":
+        scan = appdata.exceptions(inputs, end, "ward", borough)
+    else:
+        scan = appdata.exceptions(inputs, end, "ward", borough, by="measure", measure_ids=(measure_id,))
 except SbpError as exc:
     st.info(str(exc))
 else:
-    st.caption(exceptions_view.scan_note(scan, "ward", settings["exception_baseline_months"]))
+    st.caption(exceptions_view.scan_note(scan, "ward"))
     if scan.flags.empty:
         st.success("Nothing unusual: every ward and category is within its expected range this month.")
     else:
         st.markdown(exceptions_view.flags_html(scan, area_title="Ward"), unsafe_allow_html=True)
 
-st.subheader(f"{literal(borough)} as a whole, {month_label(ward_last)}")
+st.subheader(f"{literal(borough)} as a whole, {month_label(end)}")
 try:
-    borough_scan = appdata.exceptions(inputs, ward_last, "borough", None, include_comparator=True)
+    borough_scan = appdata.exceptions(inputs, end, "borough", None, include_comparator=True)
 except SbpError as exc:
     st.info(str(exc))
 else:
-    st.caption(exceptions_view.scan_note(borough_scan, "borough", settings["exception_baseline_months"]))
+    st.caption(exceptions_view.scan_note(borough_scan, "borough"))
     st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:

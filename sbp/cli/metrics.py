@@ -130,6 +130,14 @@ def cmd_series(args: argparse.Namespace) -> int:
 
 
 EXCEPTION_COLUMNS = ["area_name", "measure_label", "offence_count", "baseline_mean", "lower_limit", "upper_limit", "exception"]
+# --json adds, per flag, what its range came from (docs/definitions.md, Exceptions).
+EXCEPTION_JSON_COLUMNS = EXCEPTION_COLUMNS + ["expected", "dispersion", "baseline_known", "baseline_first",
+                                              "baseline_last", "seasonal_years", "months_running", "method"]
+
+
+def _month_text(value: Any) -> str | None:
+    """A month as YYYY-MM (None when unknown)."""
+    return None if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m}"
 
 
 def cmd_exceptions(args: argparse.Namespace) -> int:
@@ -140,10 +148,12 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
             level = "borough"
         within = args.within or (load_settings()["focus_borough"] if level == "ward" else None)
         scan = metrics.exceptions(con, args.end, level=level, within=within, by=args.by)
-    rows = _records(scan.flags, EXCEPTION_COLUMNS)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        flags = scan.flags.assign(baseline_first=scan.flags["baseline_first"].map(_month_text),
+                                  baseline_last=scan.flags["baseline_last"].map(_month_text))
+        print(json.dumps(_records(flags, EXCEPTION_JSON_COLUMNS), indent=2))
         return 0
+    rows = _records(scan.flags, EXCEPTION_COLUMNS)
     print(f"{pd.Timestamp(scan.end):%b %Y}. {scan.basis()} Expected by chance in a quiet month: "
           f"{formatting.fmt_number(scan.expected_by_chance, 1)} of {formatting.fmt_count(scan.cells_tested)} combinations.")
     if not rows:

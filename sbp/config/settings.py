@@ -102,9 +102,9 @@ SETTINGS = [
                                   "Red if by more (or significantly, when there is no London figure). 'significance': Red only "
                                   "for a significant change the wrong way, Amber for a non-significant one.",
             _one_of(RAG_RULES)),
-    Setting("exception_baseline_months", 24, "Months before the latest used to set control limits for exceptions.",
+    Setting("exception_baseline_months", 24, "Not used: the exception method sets its own baseline (docs/definitions.md, Exceptions).",
             _whole(3, 120)),
-    Setting("exception_probability", 0.001, "Two-sided tail probability outside which a month counts as an exception (Poisson limits).",
+    Setting("exception_probability", 0.001, "Two-sided tail probability outside which a month counts as an exception (over-dispersed limits).",
             _number(0, 1)),
     Setting("exception_min_count", 5, "Ignore exceptions whose count is below this (tiny numbers).", _whole(0, 1_000_000)),
     Setting("upload_limit_mb", 100, "Largest file the Data page accepts for upload (keep .streamlit/config.toml "

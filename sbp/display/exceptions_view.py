@@ -11,14 +11,12 @@ from sbp.metrics import ExceptionScan
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
 
 
-def scan_note(scan: ExceptionScan, level: str, configured_baseline: int) -> str:
-    """What 'unusual' means for this scan, how short the baseline is, and how many flags chance alone would give."""
+def scan_note(scan: ExceptionScan, level: str) -> str:
+    """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give."""
     parts = [scan.basis()]
-    if not scan.seasonal and scan.baseline_months < configured_baseline:
-        parts.append(f"Only {scan.baseline_months} earlier months are loaded at {level} level, so the expected count "
-                     f"uses those instead of the configured {configured_baseline}.")
     if not scan.seasonal:
-        parts.append("Seasonality is not modelled (that needs 36 earlier months).")
+        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and {level}-level "
+                     f"data here has {scan.baseline_months} earlier months.")
     parts.append(f"In a month with nothing unusual, about {fmt_number(scan.expected_by_chance, 1)} of the "
                  f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
                  f"be flagged by chance.")
@@ -31,11 +29,26 @@ def _rows(flags: pd.DataFrame, area_title: str | None) -> pd.DataFrame:
         "This month": [fmt_count(v) for v in flags["offence_count"]],
         "Usual (expected)": [fmt_number(v, 1) for v in flags["baseline_mean"]],
         "Expected range": [f"{fmt_count(lo)} to {fmt_count(hi)}" for lo, hi in zip(flags["lower_limit"], flags["upper_limit"])],
-        "": flags["exception"].to_numpy(),
+        "Baseline": [_baseline(first, last, known) for first, last, known in
+                     zip(flags["baseline_first"], flags["baseline_last"], flags["baseline_known"])],
+        "": [_running(text, months) for text, months in zip(flags["exception"], flags["months_running"])],
     })
     if area_title:
         table.insert(0, area_title, flags["area_name"].to_numpy())
     return table
+
+
+def _baseline(first: object, last: object, known: int) -> str:
+    """The months a flag's baseline used, e.g. 'Jul 2011 to Jun 2018 (84 months)'."""
+    return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y} ({fmt_count(known)} months)"
+
+
+def _running(exception: str, months: int) -> str:
+    """The flag with how long it has lasted: 'higher than usual, above its expected range for 3 months running'."""
+    if months <= 1:
+        return exception
+    side = "above" if exception.startswith("higher") else "below"
+    return f"{exception}, {side} its expected range for {months} months running"
 
 
 def flags_html(scan: ExceptionScan, area_title: str | None = None) -> str:

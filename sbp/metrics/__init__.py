@@ -685,52 +685,115 @@ def cube(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings:
 
 # --- exceptions and trend facts -------------------------------------------------------------
 
-MIN_EXCEPTION_BASELINE = 12  # fewer earlier months than this give limits too loose to mean anything
-SEASONAL_MONTHS = 36           # from this many earlier months, expect the same calendar month's average
-MAX_SEASONAL_YEARS = 5
+MIN_EXCEPTION_BASELINE = 18  # known earlier months a series needs: 12 for its level, 6 one-step residuals for its spread
+MIN_RESIDUAL_MONTHS = 6
+EXCEPTION_METHOD = "seasonal local level, over-dispersed (negative binomial) limits"
 
 
 @dataclass(frozen=True)
 class ExceptionScan:
-    """Counts outside their control limits in one month, and what the scan was based on."""
+    """Counts outside their expected range in one month, and what the scan was based on."""
 
     flags: pd.DataFrame         # one row per flagged category x area
     end: dt.date
     level: str
-    baseline_months: int        # months before `end` the expected count comes from
-    seasonal: bool              # expected = the same calendar month's average over `seasonal_years` earlier years
-    seasonal_years: int
-    cells_tested: int           # category x area combinations with any offences in the baseline or the month
+    baseline_months: int        # months before `end` the scan could draw on (loaded, up to the method's span)
+    seasonal: bool              # some series tested had a seasonal factor (2 or more earlier years of that month)
+    seasonal_years: int         # the most earlier years of the same month any tested series used
+    cells_tested: int           # category x area combinations with a known month and enough history
     expected_by_chance: float   # flags a month with nothing unusual would still give, on average
     probability: float          # two-sided tail probability of the limits
-    min_count: int              # counts below this are not flagged
+    min_count: int              # counts below this are never flagged
     # one row per category x area not tested (measure_id, measure_label, area_name, is_comparator, reason): the
-    # month checked is not known for it, or too few of its baseline months are; never counted as 0
+    # month checked is not known for it, or it has too little history; never counted as 0
     untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    method: str = EXCEPTION_METHOD
 
     def basis(self) -> str:
         """One sentence saying what 'unusual' means for this scan."""
-        if self.seasonal:
-            expected = f"the average for {self.end:%B} over the previous {self.seasonal_years} years"
-        else:
-            expected = f"the average of the previous {self.baseline_months} months"
-        return (f"Unusual means a count so far from what is expected ({expected}) that a steady Poisson count would be "
-                f"that far out less than once in {round(1 / self.probability):,} months; counts under {self.min_count} are "
-                f"not flagged.")
+        seasonal = f" and {self.end:%B} in earlier years" if self.seasonal else ""
+        return (f"Unusual means outside the range expected from the series' level over the last 12 months{seasonal}, "
+                f"widened by how much that series has varied beyond chance (over-dispersed limits, as in Laney's u' "
+                f"chart), so a steady series is flagged about once in {round(1 / self.probability):,} months; counts "
+                f"under {self.min_count} are never flagged.")
+
+
+def _count_model(expected: np.ndarray, dispersion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, over-dispersed?, negative binomial size, p) for counts with variance dispersion x mean."""
+    mean, over = np.maximum(expected, 0.5), dispersion > 1.0001
+    return mean, over, mean / np.where(over, dispersion - 1, 1.0), 1 / np.where(over, dispersion, 2.0)
+
+
+def exception_limits(expected: np.ndarray, dispersion: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper limits: the tail quantiles of a count with mean `expected` and variance dispersion x mean."""
+    from scipy.stats import nbinom, poisson
+
+    mean, over, size, p = _count_model(expected, dispersion)
+    lower = np.where(over, nbinom.ppf(tail, size, p), poisson.ppf(tail, mean))
+    upper = np.where(over, nbinom.isf(tail, size, p), poisson.isf(tail, mean))
+    return lower.astype("int64"), upper.astype("int64")
+
+
+def dispersion_uncertainty(residual_months: np.ndarray, tail: float) -> np.ndarray:
+    """How much wider limits must be when the dispersion is estimated: (Student t / normal quantile) squared."""
+    from scipy.stats import norm, t
+
+    freedom = residual_months + queries.EXCEPTION_POOL_WEIGHT
+    return (t.isf(tail, freedom) / norm.isf(tail)) ** 2
+
+
+def exception_chance(expected: np.ndarray, dispersion: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                     min_count: int) -> np.ndarray:
+    """Per combination, the chance a month with nothing unusual is flagged (outside the limits, at least min_count)."""
+    from scipy.stats import nbinom, poisson
+
+    mean, over, size, p = _count_model(expected, dispersion)
+
+    def cdf(k: np.ndarray) -> np.ndarray:
+        return np.where(over, nbinom.cdf(k, size, p), poisson.cdf(k, mean))
+
+    high = 1 - cdf(np.maximum(upper, min_count - 1))
+    low = np.where(lower > min_count, cdf(lower - 1) - cdf(min_count - 1), 0.0)
+    return high + low
+
+
+def months_running(flags: pd.DataFrame, tail: float, min_count: int) -> np.ndarray:
+    """Per flag, the months up to the one checked that its series has been out of range in the same direction.
+
+    Earlier months use their own expected counts with the checked month's dispersion; an unknown month ends a run.
+    """
+    if flags.empty:
+        return np.zeros(0, dtype="int64")
+    width = max(len(v) for v in flags["recent_counts"])
+
+    def grid(column: str) -> np.ndarray:
+        """One row per flag, latest month first, padded with NaN (unknown)."""
+        return np.array([[np.nan if x is None else x for x in (list(v) + [None] * (width - len(v)))]
+                         for v in flags[column]], dtype="float64").reshape(len(flags), width)
+
+    counts, expected = grid("recent_counts"), grid("recent_expected")
+    dispersion = np.repeat(flags["dispersion"].to_numpy(dtype="float64")[:, None], width, axis=1)
+    known = ~np.isnan(counts) & ~np.isnan(expected)
+    lower, upper = exception_limits(np.where(known, expected, 1.0).ravel(), dispersion.ravel(), tail)
+    lower, upper = lower.reshape(counts.shape), upper.reshape(counts.shape)
+    higher = (flags["exception"] == "higher than usual").to_numpy()[:, None]
+    out = known & (counts >= min_count) & np.where(higher, counts > upper, counts < lower)
+    # The run: the checked month, then each earlier month while every month since has been out the same way.
+    return 1 + np.cumprod(out, axis=1).sum(axis=1).astype("int64")
 
 
 def exceptions(
     con: duckdb.DuckDBPyConnection, end: str | dt.date | None = None, level: str = "ward", within: str | None = None,
     by: str = "minor", config: Config | None = None, settings: dict[str, Any] | None = None,
-    include_comparator: bool = False,
+    include_comparator: bool = False, measure_ids: Sequence[str] | None = None,
 ) -> ExceptionScan:
-    """A month's counts outside exact Poisson control limits (a c-chart), by category x area.
+    """A month's counts outside over-dispersed limits around a seasonal local-level expectation, by category x area.
 
-    The expected count is the mean of the known months among up to `exception_baseline_months` earlier months
-    (as many as are loaded, at least 12), or, with 36 or more earlier months loaded, the mean of the same calendar
-    month in earlier years. A month not known for an area (the one coverage rule) is never a zero: an unknown month
-    checked is not tested, an unknown baseline month is left out of the mean. by='minor' checks every MPS minor
-    category; by='measure' every configured measure. include_comparator adds each comparator group as one more area.
+    The method is in queries.EXCEPTIONS_SQL and docs/definitions.md. A month not known for an area (the one
+    coverage rule) is never a zero: an unknown month checked is not tested, an unknown baseline month is left out.
+    by='minor' checks every MPS minor category (baselines within the checked month's category scheme); by='measure'
+    every configured measure. measure_ids keeps only those. include_comparator adds each comparator group as one
+    more area.
     """
     config = config or default_config()
     settings = settings or load_settings()
@@ -742,53 +805,58 @@ def exceptions(
             f"Exceptions for {month_label(end)} need at least {MIN_EXCEPTION_BASELINE} earlier months; {level}-level "
             f"data runs {month_label(first)} to {month_label(last)}."
         )
-    baseline = min(int(settings["exception_baseline_months"]), months_before)
-    seasonal = months_before >= SEASONAL_MONTHS
-    years = min(months_before // 12, MAX_SEASONAL_YEARS) if seasonal else 1
     if by == "measure":
         measures = list(config.measures.values())
     else:
         cats = loaded_categories(con, level)
         minors = sorted(set(cats.loc[cats["source"].isin(MPS_SOURCES), "minor_category"]))
         measures = [Measure(id=f"minor:{m}", label=m, minors=(m,)) for m in minors]
+    if measure_ids is not None:
+        measures = [m for m in measures if m.id in set(measure_ids)]
+    labels = {m.id: m.label for m in measures}
     mapping, info = measure_frames(con, measures, config, level)
     frame = _run(con, queries.EXCEPTIONS_SQL, {
-        "end": end, "level": level, "within": within, "baseline": baseline, "seasonal": seasonal, "years": years,
-        "include_comparator": include_comparator,
+        "end": end, "level": level, "within": within, "include_comparator": include_comparator,
+        "same_scheme": by != "measure",
     }, mapping, info, area_groups(con, settings))
-    # Tested: the month is known and enough of the baseline is (a seasonal baseline: at least two of its years).
-    needed = min(years, 2) if seasonal else MIN_EXCEPTION_BASELINE
-    tested_rows = frame["offence_count"].notna() & (frame["baseline_known"] >= needed)
+    enough = (frame["expected"].notna() & (frame["baseline_known"] >= MIN_EXCEPTION_BASELINE)
+              & (frame["residual_months"] >= MIN_RESIDUAL_MONTHS))
+    tested_rows = frame["offence_count"].notna() & enough
     untested = frame.loc[~tested_rows, ["measure_id", "area_name", "is_comparator"]].copy()
-    untested.insert(1, "measure_label", untested["measure_id"].map({m.id: m.label for m in measures}))
-    untested["reason"] = np.where(frame.loc[~tested_rows, "offence_count"].isna(),
-                                  f"no data for {month_label(end)}", "too few earlier months loaded")
+    untested.insert(1, "measure_label", untested["measure_id"].map(labels))
+    known = frame.loc[~tested_rows, "baseline_known"].fillna(0).astype(int)
+    untested["reason"] = np.where(frame.loc[~tested_rows, "offence_count"].isna(), f"no data for {month_label(end)}",
+                                  [f"not enough history ({k} months)" for k in known])
     frame = frame[tested_rows].reset_index(drop=True)
     frame["offence_count"] = frame["offence_count"].astype("int64")
-    frame["baseline_mean"] = frame["baseline_mean"].astype("float64")
-    from scipy.stats import poisson
-
+    expected = frame["expected"].astype("float64").to_numpy()
     tail, min_count = float(settings["exception_probability"]) / 2, int(settings["exception_min_count"])
-    mean = frame["baseline_mean"].to_numpy()
-    frame["lower_limit"] = np.where(mean > 0, poisson.ppf(tail, mean), 0).astype("int64")
-    frame["upper_limit"] = np.where(mean > 0, poisson.isf(tail, mean), 0).astype("int64")
-    high = (frame["offence_count"] > frame["upper_limit"]) & (frame["offence_count"] >= min_count)
-    low = (frame["offence_count"] < frame["lower_limit"]) & (mean >= min_count)
-    # The chance a month with nothing unusual is flagged anyway, summed over every combination tested.
-    chance_high = np.where(mean > 0, poisson.sf(np.maximum(frame["upper_limit"], min_count - 1), mean), 0.0)
-    chance_low = np.where(mean >= min_count, poisson.cdf(frame["lower_limit"] - 1, mean), 0.0)
-    tested = ~frame["is_comparator"].astype(bool)
-    expected = float((chance_high + chance_low)[tested.to_numpy()].sum())
+    dispersion = frame["dispersion"].astype("float64").to_numpy() * dispersion_uncertainty(
+        frame["residual_months"].to_numpy(), tail)
+    frame["dispersion"] = dispersion
+    lower, upper = exception_limits(expected, dispersion, tail)
+    frame["expected"] = expected
+    frame["baseline_mean"] = expected  # the name the panels and JSON have always used for the expected count
+    frame["lower_limit"], frame["upper_limit"] = lower, upper
+    count = frame["offence_count"].to_numpy()
+    high = (count > upper) & (count >= min_count)
+    low = (count < lower) & (count >= min_count)
+    tested = ~frame["is_comparator"].astype(bool).to_numpy()
+    chance = float(exception_chance(expected, dispersion, lower, upper, min_count)[tested].sum())
     frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
     flags = frame[frame["exception"] != ""].copy()
-    flags.insert(1, "measure_label", flags["measure_id"].map({m.id: m.label for m in measures}))
-    flags["ratio_to_baseline"] = flags["offence_count"] / flags["baseline_mean"].where(flags["baseline_mean"] > 0)
+    flags["months_running"] = months_running(flags, tail, min_count)
+    flags = flags.drop(columns=["recent_counts", "recent_expected"])
+    flags.insert(1, "measure_label", flags["measure_id"].map(labels))
+    flags["ratio_to_baseline"] = flags["offence_count"] / flags["expected"].where(flags["expected"] > 0)
     flags["end_month"] = end
+    flags["method"] = EXCEPTION_METHOD
     flags = flags.sort_values(["ratio_to_baseline", "area_name"], ascending=[False, True]).reset_index(drop=True)
-    return ExceptionScan(flags=flags, end=end, level=level, baseline_months=baseline, seasonal=seasonal,
-                         seasonal_years=years if seasonal else 0, cells_tested=int(tested.sum()),
-                         expected_by_chance=expected, probability=2 * tail, min_count=min_count,
-                         untested=untested.reset_index(drop=True))
+    years = int(frame["seasonal_years"].max()) if len(frame) else 0
+    return ExceptionScan(flags=flags, end=end, level=level,
+                         baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS), seasonal=years >= 2,
+                         seasonal_years=years, cells_tested=int(tested.sum()), expected_by_chance=chance,
+                         probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True))
 
 
 def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:

@@ -272,18 +272,31 @@ BOROUGHS_AT_LEVEL_SQL = "SELECT DISTINCT borough FROM area_index WHERE area_leve
 MONTH_SPAN_SQL = "SELECT min(month), max(month) FROM month_index WHERE area_level = $level"
 HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $level AND ($within IS NULL OR area_name IN (SELECT area_name FROM area_index WHERE borough = $within))"
 
-# Exceptions: the month $end's count per measure/category x area against Poisson control limits around an
-# expected count: the mean of the known months among the preceding $baseline months, or (seasonal) of the same
-# calendar month in the $years years before. Months are known by the one coverage rule: an unknown month is never
-# a zero, neither the month checked (its count is NULL: not tested) nor a baseline month (left out of the mean).
-# With $include_comparator, each comparator group (borough level) is one more area, known only when all its areas are.
+# Exceptions: the month $end's count per measure/category x area against its expected count with over-dispersed
+# limits (docs/definitions.md, "Exceptions"). Per series and month t: the local level is the mean of the known months
+# among the 12 before t; the seasonal factor is the ratio of the same calendar month's counts in up to
+# EXCEPTION_SEASON_YEARS earlier years to their own local levels (ratio of sums; 1 with fewer than 2 such years);
+# expected(t) = level x seasonal factor. The dispersion is the mean squared Pearson residual of those one-step
+# expectations over the up to EXCEPTION_RESIDUAL_MONTHS known months before $end, shrunk towards the measure's pooled
+# value (weight EXCEPTION_POOL_WEIGHT months) and never below 1; the limits themselves come from the caller (numpy).
+# Baseline months are known months only (the one coverage rule: an unknown month is never a zero), from the first
+# month the measure is non-zero across the level (a category's published zeros before it existed are not a
+# baseline) and, with $same_scheme, only months of $end's category scheme. With $include_comparator, each comparator
+# group (borough level) is one more area, known only when all its areas are.
+EXCEPTION_SEASON_YEARS = 4
+EXCEPTION_RESIDUAL_MONTHS = 24
+EXCEPTION_POOL_WEIGHT = 12
+# A month far out of range (a spike, or a lasting shift) counts as 10 standard errors in the dispersion, so one
+# unusual month does not hide the next (as control charts leave out-of-control points out of their limits).
+EXCEPTION_RESIDUAL_CAP = 100
+EXCEPTION_SPAN_MONTHS = EXCEPTION_RESIDUAL_MONTHS + 12 * EXCEPTION_SEASON_YEARS + 12
 EXCEPTIONS_SQL = f"""
 WITH
 measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
-    SELECT unnest(generate_series(($end - to_months(greatest($baseline, 12 * $years)))::DATE, $end, INTERVAL 1 MONTH))::DATE AS month
+    SELECT unnest(generate_series(($end - INTERVAL {EXCEPTION_SPAN_MONTHS} MONTH)::DATE, $end, INTERVAL 1 MONTH))::DATE AS month
 ),
-{areas_step("a.source IN (SELECT source FROM measure_sources) AND a.last_month >= ($end - to_months(greatest($baseline, 12 * $years)))::DATE AND a.first_month <= $end")},
+{areas_step(f"a.source IN (SELECT source FROM measure_sources) AND a.last_month >= ($end - INTERVAL {EXCEPTION_SPAN_MONTHS} MONTH)::DATE AND a.first_month <= $end")},
 {KNOWN_MONTHS},
 {MONTHLY},
 lines AS (
@@ -295,17 +308,87 @@ lines AS (
            CASE WHEN count(offence_count) = count(*) AND sum(offence_count) >= 0 THEN sum(offence_count) END
     FROM grid WHERE $include_comparator AND $within IS NULL AND group_name <> '' GROUP BY ALL
 ),
-baseline AS (
-    SELECT *, CASE WHEN $seasonal THEN month < $end AND month(month) = month($end::DATE)
-                                      AND month >= ($end - to_months(12 * $years))::DATE
-                   ELSE month < $end AND month >= ($end - to_months($baseline))::DATE END AS in_baseline
-    FROM lines
+month_scheme AS (
+    SELECT ms.measure_id, mi.month, string_agg(DISTINCT mi.scheme, ',' ORDER BY mi.scheme) AS scheme
+    FROM measure_sources ms JOIN month_index mi ON mi.source = ms.source AND mi.area_level = $level AND mi.unit = ''
+    WHERE mi.month BETWEEN (SELECT min(month) FROM months) AND $end
+    GROUP BY ALL
+),
+same_scheme AS (
+    SELECT s.measure_id, s.month FROM month_scheme s JOIN month_scheme e ON e.measure_id = s.measure_id AND e.month = $end
+    WHERE NOT $same_scheme OR s.scheme = e.scheme
+),
+level_totals AS (
+    -- Across the whole level (every area, not only $within's): when the measure first has any offences.
+    SELECT m.measure_id, c.month, sum(c.offence_count * m.sign) AS total
+    FROM crime_counts c
+    JOIN measure_map m ON c.source = m.source AND c.major_category = m.major_category AND c.minor_category = m.minor_category
+    WHERE c.area_level = $level AND c.month BETWEEN (SELECT min(month) FROM months) AND $end AND {NOT_SUPERSEDED}
+    GROUP BY ALL
+),
+first_month AS (
+    SELECT t.measure_id, min(t.month) AS first_month FROM level_totals t JOIN same_scheme s USING (measure_id, month)
+    WHERE t.total > 0 GROUP BY ALL
+),
+series AS (
+    SELECT l.*,
+           CASE WHEN l.month < $end AND l.month >= f.first_month AND s.month IS NOT NULL THEN l.offence_count END AS n
+    FROM lines l
+    LEFT JOIN first_month f ON f.measure_id = l.measure_id
+    LEFT JOIN same_scheme s ON s.measure_id = l.measure_id AND s.month = l.month
+),
+levelled AS (
+    SELECT *, CASE WHEN count(n) OVER w12 >= 9 THEN avg(n) OVER w12 END AS local_level
+    FROM series
+    WINDOW w12 AS (PARTITION BY measure_id, area_name, is_comparator ORDER BY month ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING)
+),
+seasonal AS (
+    SELECT *,
+           count(CASE WHEN n IS NOT NULL AND local_level IS NOT NULL THEN 1 END) OVER ws AS season_years,
+           sum(CASE WHEN local_level IS NOT NULL THEN n END) OVER ws AS season_counts,
+           sum(CASE WHEN n IS NOT NULL THEN local_level END) OVER ws AS season_levels
+    FROM levelled
+    WINDOW ws AS (PARTITION BY measure_id, area_name, is_comparator, month(month) ORDER BY month
+                  ROWS BETWEEN {EXCEPTION_SEASON_YEARS} PRECEDING AND 1 PRECEDING)
+),
+expected AS (
+    SELECT *,
+           local_level * CASE WHEN season_years >= 2 AND season_levels > 0 THEN season_counts / season_levels ELSE 1 END
+               AS expected,
+           CASE WHEN season_years >= 2 AND season_levels > 0 THEN season_years ELSE 0 END AS seasonal_years_used
+    FROM seasonal
+),
+residuals AS (
+    SELECT *, CASE WHEN n IS NOT NULL AND month >= ($end - INTERVAL {EXCEPTION_RESIDUAL_MONTHS} MONTH)::DATE
+                   THEN least((n - expected) ** 2 / greatest(expected, 0.5), {EXCEPTION_RESIDUAL_CAP}) END AS pearson
+    FROM expected
+),
+per_series AS (
+    SELECT measure_id, area_name, borough, is_comparator, comparator_name,
+           any_value(offence_count) FILTER (WHERE month = $end) AS offence_count,
+           any_value(expected) FILTER (WHERE month = $end) AS expected,
+           any_value(seasonal_years_used) FILTER (WHERE month = $end) AS seasonal_years,
+           avg(pearson) AS series_dispersion,
+           count(pearson) AS residual_months,
+           count(n) AS baseline_known,
+           min(month) FILTER (WHERE n IS NOT NULL) AS baseline_first,
+           max(month) FILTER (WHERE n IS NOT NULL) AS baseline_last,
+           -- the 11 months before $end, latest first (for how many months running a flag has been out of range)
+           list(n ORDER BY month DESC) FILTER (WHERE month < $end AND month >= ($end - INTERVAL 11 MONTH)::DATE)
+               AS recent_counts,
+           list(expected ORDER BY month DESC) FILTER (WHERE month < $end AND month >= ($end - INTERVAL 11 MONTH)::DATE)
+               AS recent_expected
+    FROM residuals GROUP BY ALL
+),
+pooled AS (
+    SELECT measure_id, sum(series_dispersion * residual_months) / nullif(sum(residual_months), 0) AS pooled_dispersion
+    FROM per_series WHERE NOT is_comparator GROUP BY ALL
 )
-SELECT measure_id, area_name, borough, is_comparator, comparator_name,
-       any_value(offence_count) FILTER (WHERE month = $end) AS offence_count,
-       avg(offence_count) FILTER (WHERE in_baseline) AS baseline_mean,
-       count(offence_count) FILTER (WHERE in_baseline) AS baseline_known
-FROM baseline GROUP BY ALL
+SELECT p.* EXCLUDE (series_dispersion),
+       greatest(1.0, (coalesce(p.series_dispersion, 0) * p.residual_months
+                      + coalesce(o.pooled_dispersion, 1.0) * {EXCEPTION_POOL_WEIGHT})
+                     / (p.residual_months + {EXCEPTION_POOL_WEIGHT})) AS dispersion
+FROM per_series p LEFT JOIN pooled o USING (measure_id)
 """
 
 # The category scheme of each month loaded from some sources (why a measure is unknown in a month).

@@ -179,10 +179,10 @@ def series(
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def exceptions(inputs: str, end: dt.date | None, level: str, within: str | None, by: str = "minor",
-               include_comparator: bool = False) -> metrics.ExceptionScan:
-    """Exceptions: a month's counts outside their control limits, and what the scan was based on."""
+               include_comparator: bool = False, measure_ids: tuple[str, ...] | None = None) -> metrics.ExceptionScan:
+    """Exceptions: a month's counts outside their expected range, and what the scan was based on."""
     return metrics.exceptions(cursor(inputs), end, level=level, within=within, by=by, include_comparator=include_comparator,
-                              config=config(), settings=settings())
+                              config=config(), settings=settings(), measure_ids=measure_ids)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
