@@ -17,7 +17,9 @@ def scan_note(scan: ExceptionScan, level: str) -> str:
     if not scan.seasonal:
         parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and {level}-level "
                      f"data here has {scan.baseline_months} earlier months.")
-    parts.append(f"In a month with nothing unusual, about {fmt_number(scan.expected_by_chance, 1)} of the "
+    chance = scan.expected_by_chance
+    about = f"about {fmt_number(chance, 1)}" if chance >= 0.05 else "fewer than 0.1"
+    parts.append(f"In a month with nothing unusual, {about} of the "
                  f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
                  f"be flagged by chance.")
     return " ".join(parts)

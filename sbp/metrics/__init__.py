@@ -808,8 +808,10 @@ def exceptions(
     if by == "measure":
         measures = list(config.measures.values())
     else:
-        cats = loaded_categories(con, level)
-        minors = sorted(set(cats.loc[cats["source"].isin(MPS_SOURCES), "minor_category"]))
+        # Only the categories published around the month checked: another scheme's categories are not this month's
+        # (listing them as "not checked" would be noise), while a category missing from a loaded month still is.
+        minors = sorted(r[0] for r in con.execute(queries.CATEGORIES_IN_MONTH_SQL, {
+            "level": level, "sources": list(MPS_SOURCES), "month": end}).fetchall())
         measures = [Measure(id=f"minor:{m}", label=m, minors=(m,)) for m in minors]
     if measure_ids is not None:
         measures = [m for m in measures if m.id in set(measure_ids)]

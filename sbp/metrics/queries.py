@@ -255,6 +255,9 @@ ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 
 # What is loaded, for validating names and months.
 CATEGORIES_SQL = "SELECT DISTINCT source, major_category, minor_category FROM category_index WHERE area_level = $level"
+# The minor categories published at a level in a month's span (a category of another scheme is not one of that month's).
+CATEGORIES_IN_MONTH_SQL = """SELECT DISTINCT minor_category FROM category_index
+WHERE area_level = $level AND list_contains($sources, source) AND $month BETWEEN first_month AND last_month"""
 AREAS_SQL = """SELECT DISTINCT area_name, borough FROM area_index WHERE area_level = $level
     AND area_name NOT IN (SELECT area_name FROM area_force WHERE stray) ORDER BY area_name"""
 # Other names areas are known by ('Bristol, City of'), for matching what a user types.
