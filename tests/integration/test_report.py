@@ -136,28 +136,31 @@ def test_html_report_has_the_board_shape_and_traceable_figures(demo_report, demo
         assert name in words, f"provenance lists {name}"
     assert "Rolling year to November 2023" in words and "Dec 2022 to Nov 2023" in words
 
-    # Every figure cell and number span says what it is, where and when, and which query gave it.
+    # Every figure cell and number span says what it is, where and when; the query only in the technical report.
     assert len(page.titled_numbers) > 100
     for number, title, table in page.titled_numbers:
         assert title, f"figure {number!r} has no title"
-        if table != "provenance":
+        if table not in ("files", "provenance"):
             assert "Area: Bromley" in title and "Period: rolling year Dec 2022 to Nov 2023" in title, title
-            assert "Query: metrics.headline(con, area='Bromley', end='2023-11')" in title, title
+            assert "Query:" not in title, title
     burglary = [t for n, t, _ in page.titled_numbers if "Total burglary = Burglary (major category: all minors)" in t]
     assert burglary, "the burglary figures name their MPS category"
     assert any("offences recorded, rolling year Dec 2021 to Nov 2022" in t for t in burglary)
-    assert "metrics.league(con, measure='burglary', end='2023-11')" not in text  # burglary is not a chart measure
-    assert "metrics.league(con, measure='violence_with_injury', end='2023-11')" in words
+    assert "metrics." not in text and "sha256" not in words
+
+    technical = parse(render_html(dataclasses.replace(demo_report, technical=True)))
+    assert "metrics.league(con, measure='violence_with_injury', end='2023-11')" in " ".join(technical.text)
+    assert technical.h2[-2:] == ["Appendix", "Technical appendix"]
 
     # Self-contained: CSS inline, every image a PNG data: URI, nothing fetched.
     assert page.external == []
     assert "<style>" in text and "@page" in text
     assert len(page.images) == 8  # a trend and a league chart for each of the four priorities
     for image in page.images:
-        assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Query:" in image["title"]
-    # The appendix: definitions, caveats, each measure's definition and query.
+        assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Area: Bromley" in image["title"]
+    # The appendix: definitions, caveats, each measure's definition.
     for term in ("Rolling year", "Rate per 1,000", "Rank", "RAG", "Significance test", "Revisions", "Small numbers",
-                 "Unlocated offences", "Ward and borough totals", "sha256"):
+                 "Unlocated offences", "Ward and borough totals", "What each measure counts", "Data files loaded"):
         assert term in words, term
 
 
