@@ -63,7 +63,7 @@ section.priority, section.appendix { break-before: page; }
 .title-page dl { display: grid; grid-template-columns: 38mm 1fr; gap: 2mm 4mm; }
 .title-page dt { font-weight: bold; }
 .title-page dd { margin: 0; }
-dl.defs dt { font-weight: bold; margin-top: 0.4em; }
+dl.defs dt { font-weight: bold; margin-top: 0.4em; break-after: avoid; }
 dl.defs dd { margin: 0 0 0.3em 0; }
 .charts { margin: 0.4em 0 0.6em; break-inside: avoid; }
 figure { display: inline-block; vertical-align: top; width: 49%; margin: 0; break-inside: avoid; }
@@ -74,6 +74,7 @@ figcaption { font-size: 7.5pt; color: #555; }
 .objectives td:nth-child(3) { width: 34mm; }
 .files, .provenance, .measures, .settings { font-size: 7.5pt; table-layout: fixed; }
 .files td, .provenance td, .measures td { overflow-wrap: anywhere; }
+.files th.num, .provenance th.num { white-space: normal; }
 .provenance td.hash, .settings td:first-child { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; }
 .provenance td.hash { font-size: 7pt; white-space: nowrap; }
 .queries code, .measures code { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 7pt;
@@ -224,7 +225,8 @@ def _appendix(report: Report) -> str:
     bar = f'<div class="notice-bar">{esc(SYNTHETIC_NOTICE)}</div>' if report.synthetic else ""
     defs = "".join(f"<p><strong>{esc(term)}</strong>{esc(rest)}</p>" for term, rest in report.definitions)
     measures = "".join(
-        f"<tr><td><strong>{esc(r.label)}</strong></td><td>{esc(r.definition)}</td><td>{esc(r.sources)}</td></tr>"
+        f"<tr><td><strong>{esc(r.label)}</strong></td><td>{esc(r.definition.removeprefix(f'{r.label} = '))}</td>"
+        f"<td>{esc(r.sources)}</td></tr>"
         for r in report.all_rows())
     caveats = "".join(f"<dt>{esc(title)}</dt><dd>{esc(text)}</dd>" for title, text in report.caveats)
     files = "".join(
@@ -241,7 +243,7 @@ def _appendix(report: Report) -> str:
   <div class="defs">{defs}</div>
   <h3>What each measure counts</h3>
   <table class="measures"><colgroup><col style="width:22%"><col style="width:56%"><col style="width:22%"></colgroup>
-  <thead><tr><th>Measure</th><th>Definition</th><th>Figures from</th></tr></thead>
+  <thead><tr><th>Measure</th><th>What it counts</th><th>Figures from</th></tr></thead>
   <tbody>{measures}</tbody></table>
   <h3>Data caveats</h3>
   <dl class="defs">{caveats}</dl>
