@@ -118,6 +118,7 @@ class SourceFile:
     name: str
     file_format: str
     description: str            # what the file is, in words (texts.SOURCE_KINDS)
+    layout: str                 # how it is laid out, with its header (FORMAT_LABELS): the technical appendix only
     months: str
     first_month: dt.date | None
     last_month: dt.date | None
@@ -254,7 +255,8 @@ def _sources(con: duckdb.DuckDBPyConnection) -> tuple[SourceFile, ...]:
     out = []
     for _, name, fmt, rows, first, last, replaced, loaded_at, sha in frame:
         months = f"{month_label(first)} to {month_label(last)}" if first is not None and last is not None else ""
-        out.append(SourceFile(name=name, file_format=fmt, description=SOURCE_KINDS.get(fmt, fmt), months=months,
+        out.append(SourceFile(name=name, file_format=fmt, description=SOURCE_KINDS.get(fmt, fmt),
+                              layout=FORMAT_LABELS.get(fmt, fmt), months=months,
                               first_month=first, last_month=last,
                               rows=int(rows), months_replaced=int(replaced or 0), sha256=sha, loaded_at=loaded_at))
     return tuple(out)

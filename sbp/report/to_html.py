@@ -12,7 +12,6 @@ import base64
 import re
 
 from sbp.display.formatting import esc, fmt_count, rag_badge, rag_colours, status_badge
-from sbp.ingest.formats import FORMAT_LABELS
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
 from sbp.report.texts import SYNTHETIC_NOTICE
@@ -268,7 +267,7 @@ def _technical(report: Report) -> str:
         for r in report.all_rows())
     queries = "".join(f"<li><code>{esc(q)}</code></li>" for q in report.queries)
     files = "".join(
-        f"<tr><td>{esc(f.name)}</td><td>{esc(FORMAT_LABELS.get(f.file_format, f.file_format))}</td>"
+        f"<tr><td>{esc(f.name)}</td><td>{esc(f.layout)}</td>"
         f"<td>{esc(f.months or '-')}</td><td class=\"num\">{fmt_count(f.rows)}</td>"
         f'<td class="num">{fmt_count(f.months_replaced)}</td>'
         f'<td class="hash" title="{esc(f.sha256)}">{esc(f.sha256[:HASH_SHOWN])}</td>'
