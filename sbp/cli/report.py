@@ -18,7 +18,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         with store.connect_read(args.db) as con:
             end = metrics.default_end(con, area)
         chosen = f" (rolling year to {month_label(end)}: the latest month with every board measure known)"
-    path = build_report(args.db, end, area, args.format, args.out)
+    path = build_report(args.db, end, area, args.format, args.out, technical=args.technical)
     print(f"Report written to {path}{chosen}")
     return 0
 
@@ -32,3 +32,5 @@ def add_commands(command) -> None:
     p.add_argument("--format", choices=["html", "pdf", "pptx"], type=str.lower,
                    help="output format (default: from the --out file's extension)")
     p.add_argument("--out", required=True, help="file to write, e.g. board-report.pdf")
+    p.add_argument("--technical", action="store_true",
+                   help="add the technical appendix: each figure's query, the settings in force and the files' hashes")

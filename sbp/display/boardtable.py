@@ -49,8 +49,9 @@ def confidence_text(significance_level: float) -> str:
     return formatting.fmt_number((1 - float(significance_level)) * 100, 2).rstrip("0").rstrip(".")
 
 
-def definitions(settings: Mapping[str, Any], comparator: str = LONDON) -> tuple[tuple[str, str], ...]:
-    """The board table's definitions as (term, the rest of the sentence), for the settings and comparator in force."""
+def definitions(settings: Mapping[str, Any], comparator: str = LONDON,
+                settings_named: bool = True) -> tuple[tuple[str, str], ...]:
+    """The board table's definitions as (term, the rest of the sentence); settings_named=False leaves out setting names."""
     level = float(settings["significance_level"])
     confidence = confidence_text(level)
     if comparator == LONDON:
@@ -67,9 +68,10 @@ def definitions(settings: Mapping[str, Any], comparator: str = LONDON) -> tuple[
         ("Rate per 1,000", f" = offences / residents x 1,000 ({population})."),
         ("Rank", f" among the {areas_of(comparator)} by rate; 1 = lowest rate. Ties share the better rank."),
         (comparator, f" is {comparator_is}."),
-        ("Significant", f" means an exact test says the change is unlikely to be chance ({confidence}% level, "
-                        f"significance_level = {level:g})."),
-        ("RAG", f" (rag_rule = '{settings['rag_rule']}'): " + rag_rule_text(settings["rag_rule"], comparator)),
+        ("Significant", f" means an exact test says the change is unlikely to be chance ({confidence}% level"
+                        + (f", significance_level = {level:g})." if settings_named else ").")),
+        ("RAG", (f" (rag_rule = '{settings['rag_rule']}'): " if settings_named else ": ")
+         + rag_rule_text(settings["rag_rule"], comparator)),
     )
 
 

@@ -60,8 +60,12 @@ def render(report, fmt: str) -> bytes:
     return render_pptx(report)
 
 
-def report_bytes(db: str | os.PathLike | None, end: str | dt.date | None, area: str | None, fmt: str) -> bytes:
-    """The board report for area and the rolling year to end (None: the board's default period), rendered in fmt."""
+def report_bytes(db: str | os.PathLike | None, end: str | dt.date | None, area: str | None, fmt: str,
+                 technical: bool = False) -> bytes:
+    """The board report for area and the rolling year to end (None: the board's default period), rendered in fmt.
+
+    technical=True adds the technical appendix: queries, settings and file hashes.
+    """
     from sbp.report.model import build_model
     from sbp.store.objective_edits import current_objectives
 
@@ -71,7 +75,7 @@ def report_bytes(db: str | os.PathLike | None, end: str | dt.date | None, area: 
     with store.connect_read(db) as con:
         if end is None:
             end = metrics.default_end(con, area or load_settings()["focus_borough"])
-        report = build_model(con, end, area, objectives=objectives)
+        report = build_model(con, end, area, objectives=objectives, technical=technical)
     return render(report, fmt)
 
 
@@ -82,6 +86,7 @@ def report_file_name(area: str, end: dt.date, fmt: str) -> str:
 
 def build_report(
     db: str | os.PathLike | None, end: str | dt.date | None, area: str | None, fmt: str | None, out: str | os.PathLike,
+    technical: bool = False,
 ) -> Path:
     """Build the board report for area (default: the focus borough) and the rolling year to end; write it to out.
 
@@ -91,7 +96,7 @@ def build_report(
     out = Path(out).expanduser().absolute()
     fmt = format_for(out, fmt)
     _check_writable(out)
-    data = report_bytes(db, end, area, fmt)
+    data = report_bytes(db, end, area, fmt, technical)
     temp: Path | None = None
     try:
         with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as handle:

@@ -1,14 +1,17 @@
 """The board report's content, composed once from the store: every renderer (HTML, PDF, PPTX) reads this.
 
 Nothing here formats for a medium. Each figure is a trace.Cell with its display text and a trace: what the
-number is (the measure's MPS categories or series), the period, the area and the metrics call that produced it.
+number is (the measure's definition in words), the period and the area; with technical=True also the metrics call
+that produced it, and the report carries its technical appendix (queries, settings, file hashes).
 Paragraphs come from sbp.display.narrative, the table from sbp.display.boardtable, charts from sbp.display.charts, the report's own
 wording from texts: this module only gathers them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +28,12 @@ from sbp.metrics.figures import first_with_data
 from sbp.report import chartimg
 from sbp.store import queries as store_queries
 from sbp.report.texts import (
-    MISSING_CAVEAT, QUALITY_CAVEAT,
+    CHART_SOURCES, MISSING_CAVEAT, QUALITY_CAVEAT,
     SOURCE_KINDS,
     SYNTHETIC_CAVEAT,
     caveats_for,
     definitions,
+    technical_settings,
 )
 from sbp.report.trace import Cell, categories, cells, figures, measure_definition, value
 from sbp.config.settings import load_settings
@@ -47,9 +51,10 @@ class MeasureRow:
     id: str
     label: str
     definition: str             # 'Total burglary = Burglary (major category: all minors)'
-    categories: str             # the category pairs actually counted in this store
+    categories: str             # the category pairs actually counted in this store (technical appendix)
+    sources: str                # where its figures come from, in words: 'MPS recorded crime by borough'
     direction: str
-    query: str                  # the metrics call that produced the row
+    query: str                  # the metrics call that produced the row (technical appendix only)
     rag: str                    # 'Green' / 'Amber' / 'Red' / 'No comparison'
     has_data: bool
     cells: tuple[Cell, ...]
@@ -69,7 +74,8 @@ class ChartImage:
     chart: alt.TopLevelMixin = field(repr=False)
     plot_width: int             # the plot's width in CSS pixels, for a printed page
     plot_height: int | None     # the plot's height in CSS pixels; None keeps the dashboard's
-    query: str
+    source: str                 # the caption in words: 'MPS recorded crime by borough, Aug 2022 to Jul 2023; ...'
+    query: str                  # the metrics call (technical appendix only)
     trace: str
     _images: dict = field(default_factory=dict, repr=False)
 
@@ -111,7 +117,8 @@ class SourceFile:
 
     name: str
     file_format: str
-    description: str
+    description: str            # what the file is, in words (texts.SOURCE_KINDS)
+    layout: str                 # how it is laid out, with its header (FORMAT_LABELS): the technical appendix only
     months: str
     first_month: dt.date | None
     last_month: dt.date | None
@@ -142,6 +149,8 @@ class Report:
     caveats: tuple[tuple[str, str], ...]
     queries: tuple[str, ...]
     comparator: str = boardtable.LONDON  # the group the area is compared with: London, or its police force area
+    technical: bool = False     # with the technical appendix: queries, settings, categories and file hashes
+    settings_used: tuple[tuple[str, str], ...] = ()  # (setting, value) for the technical appendix
 
     @property
     def title(self) -> str:
@@ -159,7 +168,7 @@ class Report:
             lasts = [f.last_month for f in files if f.last_month]
             months = f", {month_label(min(firsts))} to {month_label(max(lasts))}" if firsts and lasts else ""
             names = ", ".join(f.name for f in files)
-            lines.append(f"{SOURCE_KINDS.get(fmt, FORMAT_LABELS.get(fmt, fmt))}{months} ({names})")
+            lines.append(f"{SOURCE_KINDS.get(fmt, fmt)}{months} ({names})")
         return tuple(lines)
 
     def all_rows(self) -> list[MeasureRow]:
@@ -180,8 +189,34 @@ def long_month(month: dt.date) -> str:
     return f"{narrative.MONTHS[month.month - 1]} {month.year}"
 
 
+def _sources_of(mapping: pd.DataFrame, measure: Measure) -> str:
+    """Where a measure's figures come from, in words: 'MPS recorded crime by borough and MPS Monthly Crime ...'."""
+    found = [CHART_SOURCES.get(s, s) for s in dict.fromkeys(mapping.loc[mapping["measure_id"] == measure.id, "source"])]
+    return " and ".join(found) if found else "none loaded"
+
+
+def _known_span(frame: pd.DataFrame) -> str:
+    """'Aug 2021 to Jul 2023': the first and last month with a count in a series frame."""
+    months = frame.loc[frame["offence_count"].notna(), "month"]
+    return f"{month_label(months.min())} to {month_label(months.max())}" if len(months) else ""
+
+
+def _population_source(con: duckdb.DuckDBPyConnection, area: str, comparator: str) -> str:
+    """The population the rates divide by, as a board reader names it: 'Census 2021', 'ONS mid-2022 estimates'."""
+    ons = con.execute("SELECT max(year) FROM population_ons WHERE area_name = ?", [area]).fetchone()[0]
+    if ons is not None:
+        return f"ONS mid-{ons} population estimates"
+    year = con.execute("SELECT max(year) FROM population WHERE area_name = ? AND area_level = 'borough'",
+                       [area]).fetchone()[0]
+    if year is not None:
+        return f"{year} population"
+    # An undated population file is the Census 2021 one for London (boardtable.definitions says the same).
+    return "Census 2021" if comparator == boardtable.LONDON else "the population loaded"
+
+
 def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt.date, first: dt.date,
-            config: Config, settings: dict[str, Any], base: str) -> list[ChartImage]:
+            config: Config, settings: dict[str, Any], base: str, sources: str, population: str,
+            technical: bool) -> list[ChartImage]:
     out: list[ChartImage] = []
     start, _ = trend_window(end, first)
     series = metrics.series(con, [area], [measure], start, end, config=config)
@@ -194,8 +229,8 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
             alt=f"Bar chart of monthly {measure.label.lower()} in {area} from {month_label(start)} to "
                 f"{month_label(end)}, with the rolling 12-month total as a line.",
             chart=charts.trend_chart(series, area, measure.label, units=measure.units), plot_width=CHART_WIDTH,
-            plot_height=None,
-            query=q, trace=f"{base}\nQuery: {q}"))
+            plot_height=None, source=f"{sources}, {_known_span(series)}",
+            query=q, trace=f"{base}\nQuery: {q}" if technical else base))
     league = metrics.league(con, measure, end, config=config, settings=settings)
     if not league.empty and league["rank_basis"].iloc[0] == "rate":
         league = league[league["rate_per_1000"].notna()]  # as the chart draws it: areas with a rate
@@ -209,8 +244,9 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
                 f"{measure.label.lower()} per 1,000 residents, "
                 f"{area} highlighted.",
             chart=charts.league_chart(league, focus=area), plot_width=LEAGUE_WIDTH,
-            plot_height=LEAGUE_ROW_HEIGHT * len(league), query=q,
-            trace=f"{base}\nQuery: {q}"))
+            plot_height=LEAGUE_ROW_HEIGHT * len(league),
+            source=f"{sources}, {rolling_year_span(end)}; rates per 1,000 residents, {population}", query=q,
+            trace=f"{base}\nQuery: {q}" if technical else base))
     return out
 
 
@@ -219,19 +255,59 @@ def _sources(con: duckdb.DuckDBPyConnection) -> tuple[SourceFile, ...]:
     out = []
     for _, name, fmt, rows, first, last, replaced, loaded_at, sha in frame:
         months = f"{month_label(first)} to {month_label(last)}" if first is not None and last is not None else ""
-        out.append(SourceFile(name=name, file_format=fmt, description=FORMAT_LABELS.get(fmt, fmt), months=months,
+        out.append(SourceFile(name=name, file_format=fmt, description=SOURCE_KINDS.get(fmt, fmt),
+                              layout=FORMAT_LABELS.get(fmt, fmt), months=months,
                               first_month=first, last_month=last,
                               rows=int(rows), months_replaced=int(replaced or 0), sha256=sha, loaded_at=loaded_at))
     return tuple(out)
 
 
+def _no_current_paragraph(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt.date,
+                          first: dt.date, last: dt.date, config: Config) -> str | None:
+    """When the rolling year is unknown but the measure has figures: which months are loaded, in words (else None)."""
+    loaded = _known_span(metrics.series(con, [area], [measure], first, last, config=config))
+    if not loaded:
+        return None
+    label = measure.label[:1].lower() + measure.label[1:]
+    return (f"For the rolling year to {long_month(end)}, there is no count of {label} for {area}: its figures are "
+            f"loaded for {loaded}, so not all 12 months of {rolling_year_span(end)} are known.")
+
+
+def _missing_reasons(con: duckdb.DuckDBPyConnection, measures: list[Measure], end: dt.date, area: str,
+                     negative: dict[str, bool], config: Config) -> str:
+    """Why each measure is n/a, in words, measures with the same reason together: 'A and B: no data for ...'."""
+    grouped: dict[str, list[str]] = {}
+    for measure in measures:
+        part, prefix = measure, ""
+        if measure.minus and not negative[measure.id]:  # the part that is missing, under the measure's own name
+            whole, subtracted = dataclasses.replace(measure, minus=None), config.measures[measure.minus]
+            part = whole
+            if not metrics.unavailable_reason(con, whole, end, config=config, area=area):
+                part = subtracted
+                prefix = f"it subtracts {subtracted.label[:1].lower() + subtracted.label[1:]}, and for that "
+        reason = metrics.unavailable_reason(con, part, end, config=config, negative=negative[measure.id], area=area)
+        if not reason:
+            continue
+        reason = reason.removeprefix(f"{part.label}: ").removeprefix(f"{part.label} ")
+        reason = re.sub(r" \((?:not published as a file|London Datastore)[^)]*\)", "", reason)  # how to load it
+        reason = reason.replace("its data runs only to", "figures are loaded only to")  # said of several at once
+        grouped.setdefault(prefix + reason, []).append(measure.label)
+    return " ".join(f"{_and(labels)}{' ' if reason.startswith('is ') else ': '}{reason}"
+                    for reason, labels in grouped.items())
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def build_model(
     con: duckdb.DuckDBPyConnection, end: str | dt.date, area: str | None = None, config: Config | None = None,
-    settings: dict[str, Any] | None = None, objectives=objectives_for,
+    settings: dict[str, Any] | None = None, objectives=objectives_for, technical: bool = False,
 ) -> Report:
     """Compose the whole report from a read connection. Raises SbpError for an unknown area or end month.
 
     objectives(priority_id) -> list of sbp.config.objectives.Objective; pass another source (edited statuses) to override.
+    technical=True adds the queries to every trace and the technical appendix (queries, settings, file hashes).
     """
     config = config or default_config()
     settings = settings or load_settings()
@@ -245,18 +321,26 @@ def build_model(
              "previous": f"rolling year {rolling_year_span(previous_year(end)[1])}"}
     q = f"metrics.headline(con, area={area!r}, end='{end:%Y-%m}')"
     rows_by_id = {row["measure_id"]: row for _, row in headline.iterrows()}
+    comparator = boardtable.comparator_of(headline)
+    population = _population_source(con, area, comparator)
 
     def measure_row(mid: str, table_row: pd.Series, columns: list[str]) -> MeasureRow:
         measure, row = config.measures[mid], rows_by_id[mid]
         definition = measure_definition(measure, config)
         base = f"Measure: {definition}\nArea: {area}\nPeriod: {spans['current']} against the 12 months before"
         query = f"{q} -> row measure_id={mid!r}"
+        traced = query if technical else ""
+        has_data = value(row, "current") is not None
+        paragraph = narrative.board_paragraph(row.to_dict())
+        if not has_data:
+            paragraph = _no_current_paragraph(con, measure, area, end, first, last, config) or paragraph
         return MeasureRow(
             id=mid, label=measure.label, definition=definition, categories=categories(mapping, measure),
+            sources=_sources_of(mapping, measure),
             direction=measure.direction, query=query, rag=str(table_row["RAG"]),
-            has_data=value(row, "current") is not None,
-            cells=cells(table_row, row, columns, base, query, spans, settings),
-            paragraph=narrative.board_paragraph(row.to_dict()), figures=figures(row, base, query, spans),
+            has_data=has_data,
+            cells=cells(table_row, row, columns, base, traced, spans, settings),
+            paragraph=paragraph, figures=figures(row, base, traced, spans),
             trace=base,
         )
 
@@ -269,7 +353,8 @@ def build_model(
         measure_rows = tuple(measure_row(mid, table.iloc[i], columns) for i, mid in enumerate(ids))
         chart_id = first_with_data(priority.measures, headline)
         chart_base = next((r.trace for r in measure_rows if r.id == chart_id), "")
-        images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base)
+        images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base,
+                         _sources_of(mapping, config.measures[chart_id]), population, technical)
         objectives_list = tuple(
             ObjectiveStatus(number=o.number, title=o.title, status=o.status, tone=STATUS_TONE.get(o.status, "neutral"),
                             evidence=o.evidence, updated=o.updated)
@@ -278,16 +363,15 @@ def build_model(
         sections.append(PrioritySection(id=priority.id, title=priority.title, objectives=objectives_list,
                                         columns=tuple(columns), rows=measure_rows, charts=tuple(images)))
 
-    missing = [m for m in config.measures if m in rows_by_id
-               and (value(rows_by_id[m], "current") is None or value(rows_by_id[m], "previous") is None)]
-    comparator = boardtable.comparator_of(headline)
+    shown = list(dict.fromkeys(r.id for section in sections for r in section.rows))  # the report's measures, once
+    missing = [m for m in shown
+               if value(rows_by_id[m], "current") is None or value(rows_by_id[m], "previous") is None]
     caveats = list(caveats_for(comparator))
     if missing:
-        reasons = [metrics.unavailable_reason(con, config.measures[m], end, config=config,
-                                              negative=bool(rows_by_id[m]["negative_count"]), area=area) for m in missing]
+        reasons = _missing_reasons(con, [config.measures[m] for m in missing], end, area,
+                                   {m: bool(rows_by_id[m]["negative_count"]) for m in missing}, config)
         caveats.append((MISSING_CAVEAT[0], MISSING_CAVEAT[1].format(
-            measures=", ".join(config.measures[m].label for m in missing),
-            reasons=" ".join(r for r in reasons if r))))
+            measures=_and([config.measures[m].label for m in missing]), reasons=reasons).strip()))
     warnings = store.quality_warnings(con, *two_year_window(end))
     if warnings:
         caveats.append((QUALITY_CAVEAT, " ".join(warnings)))
@@ -301,8 +385,8 @@ def build_model(
         period=f"rolling year to {long_month(end)}", span=rolling_year_span(end),
         previous_span=rolling_year_span(previous_year(end)[1]), data_from=first, data_to=last, loaded_at=loaded_at,
         synthetic=synthetic, generated_at=dt.datetime.now().replace(microsecond=0), sources=_sources(con),
-        priorities=tuple(sections), definitions=definitions(settings, config, comparator), caveats=tuple(caveats),
-        comparator=comparator,
-        queries=tuple(dict.fromkeys(queries)),
+        priorities=tuple(sections), definitions=definitions(settings, config, comparator, tuple(shown)),
+        caveats=tuple(caveats), comparator=comparator, queries=tuple(dict.fromkeys(queries)), technical=technical,
+        settings_used=technical_settings(settings),
     )
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from sbp.display import boardtable
 from sbp.config import Config
-from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_LSOA, MPS_WARD,
-                                ONS_POPULATION, POLICE_UK, POPULATION)
+from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
 from sbp.config.settings import settings_path, shown_path
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
@@ -20,7 +20,8 @@ CAVEATS = (
     ("Revisions",
      "The MPS revises past months in every new extract as crimes are recorded late, reclassified or cancelled, "
      "so figures for the same period can differ from an earlier report. The figures here come from the files "
-     "listed under Provenance; 'months replaced' says how many already-loaded months a later file revised."),
+     "listed under Data files loaded; 'months revised' says how many already-loaded months a later file "
+     "revised."),
     ("Small numbers",
      "Where counts are small (rape, knife possession or racially aggravated public order in one borough, say), "
      "a handful of offences makes a large percentage change. Read the % difference with the Significant column: "
@@ -47,8 +48,7 @@ POLICE_UK_CAVEATS = (
     ("Offences placed in no area",
      "police.uk places each crime in the LSOA where it happened. Rows with no location, and rows whose LSOA is in "
      "no lookup loaded, are counted for the force but in no area, so each area's figure can be slightly low; "
-     "crimes a force records in another force's area count for the area where they happened. The number of such "
-     "rows is given by `python -m sbp status`."),
+     "crimes a force records in another force's area count for the area where they happened."),
     ("Areas",
      "Areas are local authorities as of 2025, from the ONS LSOA (2021) lookup; authorities that merged since the "
      "population estimates (Somerset in 2023) are one area, with the sum of their parts' populations."),
@@ -69,7 +69,8 @@ SOURCE_KINDS = {
     MPS_WARD: "Metropolitan Police recorded crime by ward",
     MPS_LSOA: "Metropolitan Police recorded crime by LSOA",
     POLICE_UK: "police.uk street-level crime",
-    LONG_COUNTS: "Monthly series",
+    MPS_DASHBOARD: "MPS Monthly Crime Dashboard workbook",
+    LONG_COUNTS: "Monthly series loaded by the partnership",
     POPULATION: "Resident population",
     ONS_POPULATION: "ONS mid-year population estimates",
     LSOA_LOOKUP: "ONS LSOA to local authority lookup",
@@ -78,15 +79,25 @@ SOURCE_KINDS = {
 }
 
 SIGNIFICANCE_TEST = (
-    "An exact conditional test of two Poisson counts over equal periods: given the two years' total, this "
-    "year's count is Binomial(total, 1/2) if nothing changed. The change is significant when the two-sided "
-    "p-value is below the significance level ({level:g}, i.e. the {confidence}% level)."
+    "An exact test of two counts over equal periods. If nothing had changed, each offence of the two years "
+    "together would be as likely to fall in either year, like a fair coin toss; the change is significant when a "
+    "split at least as uneven as the one recorded would happen by chance less than {percent}% of the time (the "
+    "{confidence}% level)."
 )
+
+# What the figures under each chart come from, as a board reader names it.
+CHART_SOURCES = {
+    MPS_BOROUGH: "MPS recorded crime by borough",
+    MPS_WARD: "MPS recorded crime by ward",
+    MPS_LSOA: "MPS recorded crime by LSOA",
+    MPS_DASHBOARD: "MPS Monthly Crime Dashboard workbook",
+    POLICE_UK: "police.uk street-level crime",
+    LONG_COUNTS: "monthly series loaded by the partnership",
+}
 
 MISSING_CAVEAT = (
     "Measures shown as n/a",
-    "No comparison is available for {measures}, so they show as n/a (never as zero). {reasons} Files are loaded "
-    "with `python -m sbp ingest` or on the Data page.",
+    "No comparison is available for {measures}, so they show as n/a (never as zero). {reasons}",
 )
 QUALITY_CAVEAT = "Offences not attributed to a borough"
 SYNTHETIC_CAVEAT = (
@@ -96,15 +107,32 @@ SYNTHETIC_CAVEAT = (
 )
 
 
-def definitions(settings: dict[str, Any], config: Config, comparator: str = boardtable.LONDON) -> tuple[tuple[str, str], ...]:
-    """The board table's definitions for the settings and comparator in force, with the significance test and RAG rule."""
-    out = list(boardtable.definitions(settings, comparator))
+def definitions(settings: dict[str, Any], config: Config, comparator: str = boardtable.LONDON,
+                measure_ids: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
+    """The board table's definitions in words (no setting names), the significance test and which way is right."""
+    out = list(boardtable.definitions(settings, comparator, settings_named=False))
     level = float(settings["significance_level"])
-    out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(level=level,
-                                                                      confidence=boardtable.confidence_text(level))))
-    higher = [m.label.lower() for m in config.measures.values() if m.direction == "higher_is_better"]
-    text = f": rag_rule = '{settings['rag_rule']}', set in {shown_path(settings_path())} (see RAG above)."
+    out.append(("Significance test", ": " + SIGNIFICANCE_TEST.format(
+        percent=boardtable.confidence_text(1 - level), confidence=boardtable.confidence_text(level))))
+    shown = config.measures if measure_ids is None else {m: config.measures[m] for m in measure_ids}
+    higher = [m.label[:1].lower() + m.label[1:] for m in shown.values() if m.direction == "higher_is_better"]
     if higher:
-        text += f" Where higher is better ({', '.join(higher)}), the right way is up."
-    out.append(("RAG rule in use", text))
+        out.append(("Right way", f": down for every measure but {_joined(higher)}, where up is the aim (more "
+                                 "offences reported, more positive outcomes)."))
     return tuple(out)
+
+
+def technical_settings(settings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The settings behind the figures, by name, for the technical appendix."""
+    return (
+        ("Settings file", shown_path(settings_path())),
+        ("rag_rule", repr(settings["rag_rule"])),
+        ("significance_level", f"{float(settings['significance_level']):g}"),
+        ("focus_borough", repr(settings["focus_borough"])),
+        *((("comparator", repr(settings["comparator"])),) if "comparator" in settings else ()),
+    )
+
+
+def _joined(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,7 +1,9 @@
 """The report as one self-contained HTML page: CSS inline, charts as data: URIs, printable (A4 @page rules).
 
 Every string that comes from the data or configuration passes through esc(); every figure carries a title
-attribute (its trace: measure definition, period, area and query) so hovering a number says where it came from.
+attribute (its trace: measure definition, period and area; the query too in the technical report) so hovering a
+number says where it came from. The body is in words; queries, settings and file hashes are only in the technical
+appendix (Report.technical), on landscape pages.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ CSS = """
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 7.5pt "Liberation Sans", Arial, sans-serif; color: #555; }
 }
 @page :first { @bottom-left { content: none; } @bottom-right { content: none; } }
+@page technical { size: A4 landscape; margin: 14mm 14mm 16mm 14mm; }
 * { box-sizing: border-box; }
 html { font: 10pt/1.4 "Liberation Sans", Arial, Helvetica, sans-serif; color: #1a1a1a; background: #fff; }
 body { margin: 0 auto; max-width: 190mm; padding: 0 4mm; }
@@ -59,7 +62,7 @@ section.priority, section.appendix { break-before: page; }
 .title-page dl { display: grid; grid-template-columns: 38mm 1fr; gap: 2mm 4mm; }
 .title-page dt { font-weight: bold; }
 .title-page dd { margin: 0; }
-dl.defs dt { font-weight: bold; margin-top: 0.4em; }
+dl.defs dt { font-weight: bold; margin-top: 0.4em; break-after: avoid; }
 dl.defs dd { margin: 0 0 0.3em 0; }
 .charts { margin: 0.4em 0 0.6em; break-inside: avoid; }
 figure { display: inline-block; vertical-align: top; width: 49%; margin: 0; break-inside: avoid; }
@@ -68,13 +71,21 @@ figcaption { font-size: 7.5pt; color: #555; }
 .measure { break-inside: avoid; }
 .objectives td:nth-child(1) { width: 7mm; }
 .objectives td:nth-child(3) { width: 34mm; }
-.provenance { font-size: 7.5pt; }
-.provenance td.hash { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 6.5pt; word-break: break-all; }
-.queries code, .measures code { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
-.measures { font-size: 8pt; }
+.files, .provenance, .measures, .settings { font-size: 7.5pt; table-layout: fixed; }
+.files td, .provenance td, .measures td { overflow-wrap: anywhere; }
+.files th.num, .provenance th.num { white-space: normal; }
+.provenance td.hash, .settings td:first-child { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; }
+.provenance td.hash { font-size: 7pt; white-space: nowrap; }
+.queries code, .measures code { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 7pt;
+  overflow-wrap: anywhere; }
+section.technical { page: technical; break-before: page; }
 span.fig { border-bottom: 1px dotted #888; }
 @media screen { body { padding: 8mm; } .title-page { min-height: 0; } }
-@media print { .notice-bar { display: none; } }
+@media print {
+  body { max-width: none; padding: 0; }  /* the page's margins bound it: portrait, or the technical landscape pages */
+  .notice-bar { display: none; }
+  span.fig { border-bottom: none; }  /* the hover trace is for the screen; on paper the underline is noise */
+}
 """
 
 
@@ -125,8 +136,8 @@ def _title_page(report: Report) -> str:
     <dt>Period</dt><dd>{esc(report.period[:1].upper() + report.period[1:])}: {esc(report.span)}</dd>
     <dt>Data runs to</dt><dd>{report.data_to:%B %Y} (loaded from {report.data_from:%B %Y}{esc(loaded)})</dd>
     <dt>Data sources</dt><dd><ul style="margin:0;padding-left:1.1em">{sources}</ul></dd>
-    <dt>Produced</dt><dd>{report.generated_at:%-d %B %Y %H:%M}. Every figure is traced to its definition and query
-      in the appendix; in the HTML version, hover over a figure to see them.</dd>
+    <dt>Produced</dt><dd>{report.generated_at:%-d %B %Y %H:%M}. Every measure is defined in words in the appendix;
+      in the HTML version, hover over a figure to see what it counts, where and when.</dd>
   </dl>
   <h3>Measures by RAG status</h3>
   <table class="summary"><thead><tr><th>Priority</th>{heads}</tr></thead><tbody>{''.join(summary_rows)}</tbody></table>
@@ -135,8 +146,9 @@ def _title_page(report: Report) -> str:
 
 def _summary_trace(report: Report, section: PrioritySection, rag: str) -> str:
     measures = ", ".join(r.label for r in section.rows if r.rag == rag) or "none"
+    query = f"\nQuery: {report.queries[0]} -> rag" if report.technical else ""
     return (f"Figure: measures of {section.title} with RAG status {rag}: {measures}\nArea: {report.area}\n"
-            f"Period: rolling year {report.span} against the 12 months before\nQuery: {report.queries[0]} -> rag")
+            f"Period: rolling year {report.span} against the 12 months before{query}")
 
 
 def _board_table(section: PrioritySection) -> str:
@@ -182,7 +194,7 @@ def _figure(chart: ChartImage) -> str:
     data = base64.b64encode(png).decode("ascii")
     size = f'width="{width // SCALE}" height="{height // SCALE}"'
     return (f'<figure><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
-            f"<figcaption>Source: <code>{esc(chart.query)}</code></figcaption></figure>")
+            f"<figcaption>Source: {esc(chart.source)}</figcaption></figure>")
 
 
 def _priority(section: PrioritySection, report: Report) -> str:
@@ -212,18 +224,15 @@ def _appendix(report: Report) -> str:
     bar = f'<div class="notice-bar">{esc(SYNTHETIC_NOTICE)}</div>' if report.synthetic else ""
     defs = "".join(f"<p><strong>{esc(term)}</strong>{esc(rest)}</p>" for term, rest in report.definitions)
     measures = "".join(
-        f"<tr><td><strong>{esc(r.label)}</strong></td><td>{esc(r.definition)}"
-        f'<div class="small">Counted in this store: {esc(r.categories)}</div></td>'
-        f"<td><code>{esc(r.query)}</code></td></tr>"
+        f"<tr><td><strong>{esc(r.label)}</strong></td><td>{esc(r.definition.removeprefix(f'{r.label} = '))}</td>"
+        f"<td>{esc(r.sources)}</td></tr>"
         for r in report.all_rows())
     caveats = "".join(f"<dt>{esc(title)}</dt><dd>{esc(text)}</dd>" for title, text in report.caveats)
-    queries = "".join(f"<li><code>{esc(q)}</code></li>" for q in report.queries)
     files = "".join(
         f"<tr><td>{esc(f.name)}</td><td>{esc(f.description)}</td><td>{esc(f.months or '-')}</td>"
-        f'<td class="num" title="{esc(f"Data rows in {f.name} (source_files.row_count)")}">{fmt_count(f.rows)}</td>'
-        f'<td class="num" title="{esc(f"Months already loaded that {f.name} revised (source_files.months_replaced)")}">'
-        f'{fmt_count(f.months_replaced)}</td><td class="hash">{esc(f.sha256)}</td>'
-        f"<td>{esc(f'{f.loaded_at:%Y-%m-%d %H:%M:%S}' if f.loaded_at else '-')}</td></tr>"
+        f'<td class="num" title="{esc(f"Data rows in {f.name}")}">{fmt_count(f.rows)}</td>'
+        f'<td class="num" title="{esc(f"Months already loaded that {f.name} revised")}">{fmt_count(f.months_replaced)}</td>'
+        f"<td>{esc(f'{f.loaded_at:%-d %b %Y}' if f.loaded_at else '-')}</td></tr>"
         for f in report.sources)
     return f"""
 <section class="appendix" id="appendix">
@@ -231,17 +240,58 @@ def _appendix(report: Report) -> str:
   <h2>Appendix</h2>
   <h3>Definitions</h3>
   <div class="defs">{defs}</div>
-  <h3>Measures and the queries behind them</h3>
-  <p class="small">Each row of the board tables is one row of the query below (the <code>sbp.metrics</code> function and
-  its parameters); the charts come from the queries listed after the table.</p>
-  <table class="measures"><thead><tr><th>Measure</th><th>Definition</th><th>Query</th></tr></thead>
+  <h3>What each measure counts</h3>
+  <table class="measures"><colgroup><col style="width:22%"><col style="width:56%"><col style="width:22%"></colgroup>
+  <thead><tr><th>Measure</th><th>What it counts</th><th>Figures from</th></tr></thead>
   <tbody>{measures}</tbody></table>
-  <ul class="queries">{queries}</ul>
   <h3>Data caveats</h3>
   <dl class="defs">{caveats}</dl>
+  <h3>Data files loaded</h3>
+  <table class="files"><colgroup><col style="width:39%"><col style="width:22%"><col style="width:13%">
+  <col style="width:8%"><col style="width:8%"><col style="width:10%"></colgroup>
+  <thead><tr><th>File</th><th>What it is</th><th>Months</th><th class="num">Rows</th>
+  <th class="num">Months revised</th><th>Loaded</th></tr></thead><tbody>{files}</tbody></table>
+</section>"""
+
+
+HASH_SHOWN = 16  # hex digits of a file's SHA-256 shown: enough to tell files apart, and it fits the page
+
+
+def _technical(report: Report) -> str:
+    """The technical appendix (landscape): settings, each measure's query and categories, file hashes."""
+    if not report.technical:
+        return ""
+    settings = "".join(f"<tr><td>{esc(name)}</td><td>{esc(value)}</td></tr>" for name, value in report.settings_used)
+    measures = "".join(
+        f"<tr><td><strong>{esc(r.label)}</strong></td><td>{esc(r.categories)}</td><td><code>{esc(r.query)}</code></td></tr>"
+        for r in report.all_rows())
+    queries = "".join(f"<li><code>{esc(q)}</code></li>" for q in report.queries)
+    files = "".join(
+        f"<tr><td>{esc(f.name)}</td><td>{esc(f.layout)}</td>"
+        f"<td>{esc(f.months or '-')}</td><td class=\"num\">{fmt_count(f.rows)}</td>"
+        f'<td class="num">{fmt_count(f.months_replaced)}</td>'
+        f'<td class="hash" title="{esc(f.sha256)}">{esc(f.sha256[:HASH_SHOWN])}</td>'
+        f"<td>{esc(f'{f.loaded_at:%Y-%m-%d %H:%M:%S}' if f.loaded_at else '-')}</td></tr>"
+        for f in report.sources)
+    return f"""
+<section class="technical" id="technical">
+  <h2>Technical appendix</h2>
+  <h3>Settings in force</h3>
+  <table class="settings" style="width:auto"><thead><tr><th>Setting</th><th>Value</th></tr></thead>
+  <tbody>{settings}</tbody></table>
+  <h3>Measures: categories counted in this store and the query behind each row</h3>
+  <p class="small">Each row of the board tables is one row of the <code>sbp.metrics</code> query named; the charts
+  come from the queries listed after the table.</p>
+  <table class="measures"><colgroup><col style="width:16%"><col style="width:52%"><col style="width:32%"></colgroup>
+  <thead><tr><th>Measure</th><th>Counted in this store</th><th>Query</th></tr></thead>
+  <tbody>{measures}</tbody></table>
+  <ul class="queries">{queries}</ul>
   <h3>Provenance: every file loaded</h3>
-  <table class="provenance"><thead><tr><th>File</th><th>Format</th><th>Months</th><th class="num">Rows</th>
-  <th class="num">Months replaced</th><th>sha256</th><th>Loaded at</th></tr></thead><tbody>{files}</tbody></table>
+  <table class="provenance"><colgroup><col style="width:26%"><col style="width:24%"><col style="width:11%">
+  <col style="width:7%"><col style="width:9%"><col style="width:12%"><col style="width:11%"></colgroup>
+  <thead><tr><th>File</th><th>Format</th><th>Months</th><th class="num">Rows</th>
+  <th class="num">Months replaced</th><th>sha256 (first {HASH_SHOWN})</th><th>Loaded at</th></tr></thead>
+  <tbody>{files}</tbody></table>
 </section>"""
 
 
@@ -254,7 +304,8 @@ def render_html(report: Report) -> str:
     if report.synthetic:
         css += ("@page { @top-center { content: " + css_string(SYNTHETIC_NOTICE)
                 + "; color: #b2182b; font: bold 8pt 'Liberation Sans', Arial, sans-serif; } }\n")
-    body = _title_page(report) + "".join(_priority(s, report) for s in report.priorities) + _appendix(report)
+    body = (_title_page(report) + "".join(_priority(s, report) for s in report.priorities) + _appendix(report)
+            + _technical(report))
     return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{esc(report.partnership)}: {esc(report.title)}</title>\n"

@@ -1,7 +1,8 @@
 """The report as PowerPoint slides for the board meeting: a title slide and one slide per priority.
 
 Each priority slide has the board table as a native table (RAG cells coloured AND worded), the priority's
-trend chart as a picture, and its objectives with their statuses; the generated paragraphs go in the notes.
+trend chart as a picture with its source in words, and its objectives with their statuses; the generated
+paragraphs go in the notes. Like the report's body, no query, setting name or command appears on a slide.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.4)
 SLIDE_CHART_WIDTH = 480      # CSS pixels of the plot: the trend chart drawn wider and flatter for a slide
 SLIDE_CHART_PLOT_HEIGHT = 180
+CAPTION_HEIGHT = Inches(0.3)  # the chart's source, in words, under it
+MIN_CHART_SPACE = Inches(2.4)  # less room than this under the table: the chart goes on a continuation slide
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -204,28 +207,35 @@ def _objectives(slide, section: PrioritySection, left, top, width, height) -> No
 def _priority_slide(prs: Presentation, section: PrioritySection, report: Report) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[5])  # Title Only
     _set_title(slide, section.title)
-    _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.4),
-          f"{report.area} \u00b7 {report.period[:1].upper() + report.period[1:]} ({report.span}) against the 12 months "
-          f"before \u00b7 rank 1 = the lowest rate in {report.comparator}", 12, colour=GREY)
+    subtitle = (f"{report.area} \u00b7 {report.period[:1].upper() + report.period[1:]} ({report.span}) against the 12 "
+                f"months before \u00b7 rank 1 = the lowest rate in {report.comparator}")
+    _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.4), subtitle, 12, colour=GREY)
     bottom = _table(slide, section, Inches(1.35))
+    notes = slide.notes_slide.notes_text_frame
+    notes.text = _safe("\n\n".join(f"{row.label} ({row.rag}): {row.paragraph}" for row in section.rows))
     top = bottom + Inches(0.2)
+    if SLIDE_H - Inches(0.5) - top < MIN_CHART_SPACE:  # a long table: the chart and objectives on a slide of their own
+        _footer(slide, report)
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        _set_title(slide, f"{section.title} (continued)")
+        _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.4), subtitle, 12, colour=GREY)
+        top = Inches(1.45)
     space = SLIDE_H - Inches(0.5) - top
     chart = next((c for c in section.charts if c.kind == "trend"), section.charts[0] if section.charts else None)
     chart_right = MARGIN
     if chart is not None:
         png, w, h = chart.png(SLIDE_CHART_WIDTH, SLIDE_CHART_PLOT_HEIGHT if chart.kind == "trend" else None)
         max_w = Inches(6.6)
-        height = space
+        height = space - CAPTION_HEIGHT
         width = int(height * w / h)
         if width > max_w:
             width, height = max_w, int(max_w * h / w)
         picture = slide.shapes.add_picture(io.BytesIO(png), MARGIN, top, width=width, height=height)
         picture.name = _safe(chart.title)[:250]
+        _text(slide, MARGIN, top + height, width, CAPTION_HEIGHT, f"Source: {chart.source}", 9, colour=GREY)
         chart_right = MARGIN + width + Inches(0.3)
     _objectives(slide, section, chart_right, top, SLIDE_W - MARGIN - chart_right, space)
     _footer(slide, report)
-    notes = slide.notes_slide.notes_text_frame
-    notes.text = _safe("\n\n".join(f"{row.label} ({row.rag}): {row.paragraph}" for row in section.rows))
 
 
 def render_pptx(report: Report) -> bytes:

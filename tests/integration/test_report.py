@@ -136,28 +136,31 @@ def test_html_report_has_the_board_shape_and_traceable_figures(demo_report, demo
         assert name in words, f"provenance lists {name}"
     assert "Rolling year to November 2023" in words and "Dec 2022 to Nov 2023" in words
 
-    # Every figure cell and number span says what it is, where and when, and which query gave it.
+    # Every figure cell and number span says what it is, where and when; the query only in the technical report.
     assert len(page.titled_numbers) > 100
     for number, title, table in page.titled_numbers:
         assert title, f"figure {number!r} has no title"
-        if table != "provenance":
+        if table not in ("files", "provenance"):
             assert "Area: Bromley" in title and "Period: rolling year Dec 2022 to Nov 2023" in title, title
-            assert "Query: metrics.headline(con, area='Bromley', end='2023-11')" in title, title
+            assert "Query:" not in title, title
     burglary = [t for n, t, _ in page.titled_numbers if "Total burglary = Burglary (major category: all minors)" in t]
     assert burglary, "the burglary figures name their MPS category"
     assert any("offences recorded, rolling year Dec 2021 to Nov 2022" in t for t in burglary)
-    assert "metrics.league(con, measure='burglary', end='2023-11')" not in text  # burglary is not a chart measure
-    assert "metrics.league(con, measure='violence_with_injury', end='2023-11')" in words
+    assert "metrics." not in text and "sha256" not in words
+
+    technical = parse(render_html(dataclasses.replace(demo_report, technical=True)))
+    assert "metrics.league(con, measure='violence_with_injury', end='2023-11')" in " ".join(technical.text)
+    assert technical.h2[-2:] == ["Appendix", "Technical appendix"]
 
     # Self-contained: CSS inline, every image a PNG data: URI, nothing fetched.
     assert page.external == []
     assert "<style>" in text and "@page" in text
     assert len(page.images) == 8  # a trend and a league chart for each of the four priorities
     for image in page.images:
-        assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Query:" in image["title"]
-    # The appendix: definitions, caveats, each measure's definition and query.
+        assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Area: Bromley" in image["title"]
+    # The appendix: definitions, caveats, each measure's definition.
     for term in ("Rolling year", "Rate per 1,000", "Rank", "RAG", "Significance test", "Revisions", "Small numbers",
-                 "Unlocated offences", "Ward and borough totals", "sha256"):
+                 "Unlocated offences", "Ward and borough totals", "What each measure counts", "Data files loaded"):
         assert term in words, term
 
 
@@ -229,9 +232,13 @@ def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path
     prs = Presentation(str(out))
     titles = [slide.shapes.title.text for slide in prs.slides]
     priorities = default_config().priorities
-    assert titles == ["Bromley: partnership measures"] + [p.title for p in priorities]
+    # A priority whose table leaves too little room continues on a slide of its own with the chart and objectives.
+    assert [t for t in titles if not t.endswith(" (continued)")] == ["Bromley: partnership measures"] + [p.title for p in priorities]
     assert any(SYNTHETIC_NOTICE in shape.text_frame.text for shape in prs.slides[0].shapes if shape.has_text_frame)
-    for slide, priority in zip(list(prs.slides)[1:], priorities):
+    slides = {title: slide for title, slide in zip(titles, prs.slides)}
+    for priority in priorities:
+        slide = slides[priority.title]
+        shown = [slide] + ([slides[f"{priority.title} (continued)"]] if f"{priority.title} (continued)" in slides else [])
         tables = [shape.table for shape in slide.shapes if shape.has_table]
         assert len(tables) == 1, priority.title
         table = tables[0]
@@ -244,9 +251,14 @@ def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path
             assert cell.text in RAG_WORDS
             expected = RAG_STYLE[cell.text if cell.text in RAG_STYLE else None][0].lstrip("#").upper()
             assert str(cell.fill.fore_color.rgb) == expected, "RAG is colour as well as text"
-        assert sum(1 for shape in slide.shapes if shape.shape_type == 13) == 1, "one chart picture"
-        text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert sum(1 for s in shown for shape in s.shapes if shape.shape_type == 13) == 1, "one chart picture"
+        for s in shown:
+            for shape in s.shapes:  # nothing past the slide's edges
+                assert shape.left >= 0 and shape.top >= 0 and shape.width > 0 and shape.height > 0, shape.name
+                assert shape.left + shape.width <= prs.slide_width and shape.top + shape.height <= prs.slide_height
+        text = " ".join(shape.text_frame.text for s in shown for shape in s.shapes if shape.has_text_frame)
         assert "Objectives" in text and ("Achieved" in text or "Not started" in text or "On track" in text)
+        assert "Source: " in text and "metrics." not in text, "the chart's source in words"
         assert slide.has_notes_slide and "rolling year to November 2023" in slide.notes_slide.notes_text_frame.text
 
 

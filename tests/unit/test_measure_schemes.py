@@ -263,8 +263,10 @@ def test_the_report_definition_names_what_each_measure_counts() -> None:
             assert name in text, (m.id, name)
     assert measure_definition(config.measures["non_domestic_violence_with_injury"], config) == (
         "Non-domestic violence with injury = Violence with Injury (minor category) minus domestic abuse violence with "
-        "injury (offences, from the MPS Monthly Crime Dashboard)")
+        "injury (offences of the subtype Domestic Abuse Violence with Injury in the MPS Monthly Crime Dashboard "
+        "workbook), for the months where both are loaded")
     assert "unknown (not 0) in months of the current (2024 on) MPS category scheme" in measure_definition(
         config.measures["knife_possession"], config)
     assert measure_definition(config.measures["hate_crime_positive_outcomes"], config) == (
-        "Hate crime positive outcomes = Hate crime (positive outcomes, MPS Monthly Crime Dashboard)")
+        "Hate crime positive outcomes = positive outcomes of the subtype Hate crime in the MPS Monthly Crime Dashboard "
+        "workbook")

@@ -113,7 +113,7 @@ def test_the_card_charts_and_report_trace_name_the_unit():
     row = pd.Series(ASB)
     spans = {"current": "Jan 2023 to Dec 2023", "previous": "Jan 2022 to Dec 2022"}
     shown = dict(trace.figures(row, "base", "q", spans))
-    assert "Figure: incidents, Jan 2023 to Dec 2023 (current)" in shown["9,104"]
+    assert "Figure: incidents, Jan 2023 to Dec 2023\nQuery: q -> current" in shown["9,104"]
 
 
 def test_a_measure_without_a_unit_counts_offences():
