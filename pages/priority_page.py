@@ -38,7 +38,7 @@ if presenting:
     measure_id = st.session_state[key] or opening
     steps = pageviews.measure_steps(priority.measures, measure_id)
     with st.container(key="sbp_measure_nav", horizontal=True, vertical_alignment="center", gap="small"):
-        st.caption(f"{period} {steps.position}.", width="content")
+        st.caption(f"{borough}, rolling year {rolling_year_span(end)}. {steps.position}.", width="content")
         st.button("Previous measure", key="pr_prev_measure", icon=":material/arrow_upward:", shortcut="Up",
                   disabled=steps.previous is None, on_click=choose_measure, args=(steps.previous,))
         st.button("Next measure", key="pr_next_measure", icon=":material/arrow_downward:", shortcut="Down",
