@@ -83,11 +83,11 @@ if presenting:
             st.markdown(cards, unsafe_allow_html=True)
             left, right = st.columns(2)
             with left:
-                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 190,
+                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 125,
                                                            units=measure.units),
                                    width="stretch")
             with right:
-                st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=250),
+                st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=190),
                                    width="stretch")
     with side:
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)

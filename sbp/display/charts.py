@@ -208,7 +208,8 @@ def trend_chart(
                       symbolStrokeWidth=style.stroke * 2) if plot_height is None else
               # One entry a line: two columns cut "Same month a year earlier" short in a narrow slide column.
               _legend(style, None, orient="top", direction="vertical", symbolType="stroke",
-                      symbolStrokeWidth=style.stroke * 2, labelLimit=0, labelFontSize=round(style.label * 0.85)))
+                      symbolStrokeWidth=style.stroke * 2, labelLimit=0, labelFontSize=round(style.label * 0.85),
+                      rowPadding=0, padding=0, offset=4))
     tooltip = [
         alt.Tooltip("month:T", title="Month", format="%b %Y"),
         alt.Tooltip("offence_count_text:N", title=f"{units_cap} this month"),
