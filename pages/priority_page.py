@@ -11,7 +11,6 @@ from sbp.display import boardtable, exceptions_view, narrative, pageviews, panel
 from sbp.store import objective_edits
 from sbp.errors import SbpError
 from sbp.config.objectives import load_statuses
-from sbp.metrics.figures import first_with_data
 from sbp.metrics.periods import month_label, rolling_year_span
 from sbp.display.formatting import is_missing, literal
 
@@ -21,19 +20,38 @@ config, presenting = ctx.config, ctx.present
 key = f"pr_{priority.id}_measure"
 
 st.title(priority.title)
-st.caption(f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before.")
+period = f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before."
 
 labels = {m: config.measures[m].label for m in priority.measures}
 headline = appdata.headline(inputs, borough, end)
 rows = headline[headline["measure_id"].isin(priority.measures)]
-first = first_with_data(priority.measures, rows)  # the page opens on its first measure with a figure
-appdata.seed_from_url(key, "measure", list(priority.measures), first, "measure", labels)
+opening = pageviews.opening_measure(priority, rows)  # the headline, unless it has no figure for the period
+appdata.seed_from_url(key, "measure", list(priority.measures), opening, "measure", labels)
+
+
+def choose_measure(measure: str) -> None:
+    """Step to another of the priority's measures (presenter mode: one click or the Up/Down keys)."""
+    st.session_state[key] = measure
+
+
 if presenting:
-    measure_id = st.session_state[key] or first
+    measure_id = st.session_state[key] or opening
+    steps = pageviews.measure_steps(priority.measures, measure_id)
+    with st.container(key="sbp_measure_nav", horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(f"{borough}, rolling year {rolling_year_span(end)}. {steps.position}.", width="content")
+        st.button("Previous measure", key="pr_prev_measure", icon=":material/arrow_upward:", shortcut="Up",
+                  disabled=steps.previous is None, on_click=choose_measure, args=(steps.previous,))
+        st.button("Next measure", key="pr_next_measure", icon=":material/arrow_downward:", shortcut="Down",
+                  disabled=steps.following is None, on_click=choose_measure, args=(steps.following,))
 else:
+    st.caption(period)
     measure_id = st.segmented_control("Measure", list(priority.measures), key=key, format_func=labels.get,
-                                      label_visibility="collapsed") or first
+                                      label_visibility="collapsed") or opening
 st.query_params["measure"] = measure_id
+if measure_id == opening != priority.headline_measure:
+    st.caption(literal(pageviews.headline_note(
+        labels[priority.headline_measure], labels[measure_id],
+        appdata.unavailable_reason(inputs, priority.headline_measure, end, area=borough))))
 
 row = rows[rows["measure_id"] == measure_id].iloc[0]
 measure = config.measures[measure_id]
@@ -65,11 +83,11 @@ if presenting:
             st.markdown(cards, unsafe_allow_html=True)
             left, right = st.columns(2)
             with left:
-                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 190,
+                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 125,
                                                            units=measure.units),
                                    width="stretch")
             with right:
-                st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=250),
+                st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=190),
                                    width="stretch")
     with side:
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)

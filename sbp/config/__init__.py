@@ -74,6 +74,12 @@ class Priority:
     id: str
     title: str
     measures: tuple[str, ...]
+    headline: str = ""  # the measure its slide and page open on ('' = the first of measures)
+
+    @property
+    def headline_measure(self) -> str:
+        """The measure this priority leads with: its configured headline, else the first it lists."""
+        return self.headline or self.measures[0]
 
 
 # A London borough with its comparator and tile-map attributes and ONS code (a row of data/boroughs.csv).
@@ -100,7 +106,7 @@ MEASURE_KEYS = {"label": ("text", False), "majors": ("texts", False), "minors": 
                 "denominator": ("text", False), "parent": ("text", False), "subtypes": ("texts", False),
                 "counts": ("text", False), "published_in": ("text", False), "minus": ("text", False),
                 "police_uk": ("texts", False), "police_uk_except": ("texts", False), "unit": ("text", False)}
-PRIORITY_KEYS = {"id": ("text", True), "title": ("text", True), "measures": ("texts", True)}
+PRIORITY_KEYS = {"id": ("text", True), "title": ("text", True), "measures": ("texts", True), "headline": ("text", False)}
 ALIAS_KEYS = {"level": ("text", True), "current": ("text", True), "previous": ("texts", False)}
 
 
@@ -157,7 +163,12 @@ def load_config(path: Path | None = None) -> Config:
             raise ConfigError(f"{where}: priority {number} repeats the id {spec['id']!r}; ids must be unique")
         if missing := [m for m in spec["measures"] if m not in measures]:
             raise ConfigError(f"{where}: priority {spec['id']!r} lists unknown measures {missing}")
-        priorities.append(Priority(id=spec["id"], title=spec["title"], measures=tuple(spec["measures"])))
+        headline = spec.get("headline", "")
+        if headline and headline not in spec["measures"]:
+            raise ConfigError(f"{where}: priority {spec['id']!r} has headline = {checks.shown(headline)}, which is not one "
+                              "of its measures")
+        priorities.append(Priority(id=spec["id"], title=spec["title"], measures=tuple(spec["measures"]),
+                                   headline=headline))
     aliases: dict[str, dict[str, tuple[str, ...]]] = {}
     for number, spec in enumerate(checks.array(raw, "aliases", where), start=1):
         spec = checks.table(spec, where, f"alias {number}", ALIAS_KEYS)

@@ -101,12 +101,12 @@ def _title_text(text: Any) -> str:
     return " ".join(_MARKUP.sub(" ", str(text)).split())
 
 
-def _title(text: str, style: _Style, subtitle: str | None = None) -> alt.Title:
+def _title(text: str, style: _Style, subtitle: str | None = None, facts: str | None = None) -> alt.Title:
     # Vega cuts a long title off with an ellipsis in a narrow column; wrapped lines stay readable.
     kwargs: dict[str, Any] = {}
-    if subtitle:
-        kwargs = {"subtitle": textwrap.wrap(subtitle, style.wrap + 12), "subtitleFontSize": style.subtitle,
-                  "subtitleColor": "#444"}
+    lines = textwrap.wrap(subtitle or "", style.wrap + 12) + textwrap.wrap(facts or "", style.wrap + 12)
+    if lines:
+        kwargs = {"subtitle": lines, "subtitleFontSize": style.subtitle, "subtitleColor": "#444"}
     return alt.Title(textwrap.wrap(text, style.wrap), fontSize=style.title, anchor="start", color=INK,
                      offset=style.label // 2, **kwargs)
 
@@ -206,15 +206,20 @@ def trend_chart(
     # Below the plot, one entry a line: a horizontal legend is cut off in a half-width column.
     legend = (_legend(style, None, orient="bottom", direction="vertical", symbolType="stroke",
                       symbolStrokeWidth=style.stroke * 2) if plot_height is None else
-              _legend(style, None, orient="top", direction="horizontal", columns=2, symbolType="stroke",
-                      symbolStrokeWidth=style.stroke * 2, labelLimit=400, labelFontSize=round(style.label * 0.85)))
+              # One entry a line: two columns cut "Same month a year earlier" short in a narrow slide column.
+              _legend(style, None, orient="top", direction="vertical", symbolType="stroke",
+                      symbolStrokeWidth=style.stroke * 2, labelLimit=0, labelFontSize=round(style.label * 0.85),
+                      rowPadding=0, padding=0, offset=4))
     tooltip = [
         alt.Tooltip("month:T", title="Month", format="%b %Y"),
         alt.Tooltip("offence_count_text:N", title=f"{units_cap} this month"),
         alt.Tooltip("offence_count_year_before_text:N", title="Same month a year earlier"),
         alt.Tooltip("rolling_12_total_text:N", title="Rolling 12-month total"),
     ]
-    month_axis = _axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False, tickCount="month")
+    # Ticks only at months the data covers: a bar's band ends at the next month, which Vega would otherwise label.
+    ticks = [alt.DateTime(year=t.year, month=t.month, date=1) for t in month_ticks(data["month"].iloc[0], data["month"].iloc[-1],
+                                                                                    4 if plot_height is not None else 6)]
+    month_axis = _axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False, values=ticks)
     band_x = alt.X("yearmonth(month):T", axis=month_axis)
     mid_x = alt.X("yearmonth(month):T", bandPosition=0.5, axis=month_axis)
     left_y = alt.Scale(domain=[0, left_top], nice=False)
@@ -245,15 +250,12 @@ def trend_chart(
         tooltip=tooltip,
     ).add_params(hover)
 
-    note_layers = []
-    for note in _trend_notes(data):
-        note_base = alt.Chart(pd.DataFrame([note])).encode(x=mid_x, y=alt.Y("offence_count:Q", scale=left_y))
-        gap = style.label * 0.6
-        note_layers.append(note_base.mark_point(filled=True, color=INK, size=style.label * 6, opacity=1))
-        note_layers.append(note_base.mark_text(
-            align=note["note_align"], baseline="top" if note["note_below"] else "bottom",
-            dy=gap if note["note_below"] else -gap, fontSize=style.label, fontWeight="bold", color=INK,
-        ).encode(text="note_text:N"))
+    # The peak and latest months are marked on the bars and said in the subtitle: a label drawn in the plot ends up
+    # under the rolling line or the legend whatever the data.
+    notes = _trend_notes(data)
+    note_layers = [alt.Chart(pd.DataFrame(notes)).mark_point(filled=True, color=INK, size=style.label * 6, opacity=1)
+                   .encode(x=mid_x, y=alt.Y("offence_count:Q", scale=left_y))] if notes else []
+    facts_line = " ".join(f"{n['note_text']}." for n in notes)
 
     left = alt.layer(bars, year_before, *note_layers, hover_columns)
     # A single rolling-year value (the first full year loaded) is a line of one point: draw the point.
@@ -270,9 +272,9 @@ def trend_chart(
         tooltip=tooltip,
     )
     title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly {units}", style,
-                   f"Bars: {units} each month (left axis). Line: rolling 12-month total (right axis).")
-    if plot_height is not None:
-        title = _title(f"{_title_text(measure_label)} in {_title_text(area)}: monthly {units}", style)
+                   f"Bars: {units} each month (left axis). Line: rolling 12-month total (right axis).", facts_line)
+    if plot_height is not None:  # a slide: the cards above name the measure, so the title says what is plotted
+        title = _title(f"{_title_text(area)}: {units} each month", style, facts_line)
     # Resolve and properties are given to the constructor: each chained call would copy the whole layered spec.
     return alt.layer(
         left, rolling, resolve=alt.Resolve(scale=alt.ScaleResolveMap(y="independent")),
@@ -282,25 +284,29 @@ def trend_chart(
 
 
 def _trend_notes(data: pd.DataFrame) -> list[dict[str, Any]]:
-    """Annotation rows for the peak and latest months (one row when they are the same month)."""
+    """The peak and latest months with their words (one row when they are the same month)."""
     facts = trend_facts(data[["month", "offence_count", "rolling_12_total"]])
     if not facts:
         return []
-    first, last = data["month"].iloc[0], data["month"].iloc[-1]
     peak_month, latest_month = pd.Timestamp(facts["peak_month"]), pd.Timestamp(facts["latest_month"])
-    share = (peak_month - first) / (last - first) if last > first else 1.0
     peak_text = f"{fmt_count(facts['peak_count'])} ({_month_text(peak_month)})"
-    latest = {"month": latest_month, "offence_count": facts["latest_count"], "note_align": "right", "note_below": False,
+    latest = {"month": latest_month, "offence_count": facts["latest_count"],
               "note_text": f"Latest: {fmt_count(facts['latest_count'])} ({_month_text(latest_month)})"}
     if peak_month == latest_month:
         return [latest | {"note_text": f"Peak and latest: {peak_text}"}]
-    # The latest label ends at the right edge, so the peak label runs leftwards too (rightwards only near the
-    # start, to stay inside the plot); a late peak would still meet it, so then the latest label goes below.
-    return [
-        {"month": peak_month, "offence_count": facts["peak_count"], "note_text": f"Peak: {peak_text}",
-         "note_align": "left" if share < 0.25 else "right", "note_below": False},
-        latest | {"note_below": share > 0.6},
-    ]
+    return [latest, {"month": peak_month, "offence_count": facts["peak_count"], "note_text": f"Peak: {peak_text}"}]
+
+
+def month_ticks(first: Any, last: Any, most: int) -> list[pd.Timestamp]:
+    """At most `most` month-start ticks from first to last (inclusive), every 1, 2, 3, 4, 6 or 12 months on calendar
+    boundaries (Jan, Apr, Jul, Oct for 3): none past the last month."""
+    first, last = pd.Timestamp(first).to_period("M"), pd.Timestamp(last).to_period("M")
+    months = pd.period_range(first, last, freq="M")
+    for step in (1, 2, 3, 4, 6, 12, 24, 60):
+        ticks = [m for m in months if (m.month - 1) % step == 0 and (step < 12 or m.year % (step // 12) == 0)]
+        if len(ticks) <= most:
+            return [m.to_timestamp() for m in (ticks or months[:1])]
+    return [months[0].to_timestamp()]
 
 
 # --- league ---------------------------------------------------------------------------------
@@ -326,6 +332,10 @@ def league_chart(
     rows = league[league[value].notna()].copy()
     rows["_value"] = rows[value].astype("float64")
     rows = rows.sort_values(["_value", "area_name"], kind="stable")
+    compact = plot_height is not None
+    full_count = len(rows)
+    if compact:  # a slide: the focus and the areas ranked either side of it, each named
+        rows = league_window(rows, focus)
     names = rows["area_name"].astype(str)
     if "borough" in rows.columns and names.duplicated(keep=False).any():
         # Ward names can repeat across boroughs: say which borough, so the bars stay apart.
@@ -346,6 +356,8 @@ def league_chart(
         "league_order": range(len(rows)),
     })
     data["value_text"] = data["current_text"] if by_count else data["rate_text"]
+    if compact:  # a slide names each bar with its value beside the axis: no label in the plot meets the comparator's line
+        data["area_name"] = data["area_name"] + "  " + data["value_text"]
     order = ["Selected area", "Comparator group", "Other areas"]
     present = [g for g in order if g in set(groups)]
     colours = dict(zip(order, [FOCUS_COLOUR, COMPARATOR_COLOUR, OTHER_COLOUR]))
@@ -356,13 +368,12 @@ def league_chart(
     top = max([*data[value].dropna().astype(float), london_rate or 0.0, 0.0]) or 1.0
 
     x_title = counted if by_count else "Rate per 1,000 residents"
-    compact = plot_height is not None
     y = alt.Y("area_name:N", sort=alt.EncodingSortField(field="league_order", op="min", order="ascending"),
-              axis=_axis(style, None, labels=False, ticks=False, domain=False) if compact
-              else _axis(style, None, labelLimit=400, ticks=False))
+              axis=_axis(style, None, labelLimit=400, ticks=False))
     number = {"format": COUNT_FORMAT, "tickMinStep": 1} if by_count else {"format": RATE_FORMAT}
-    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, top * (1.8 if compact else 1.18)], nice=False),
-              axis=_axis(style, x_title, grid=True, **number))
+    # Room past the longest bar for its value label ("12.34"), and no more: the bars use the width.
+    x = alt.X(f"{value}:Q", scale=alt.Scale(domain=[0, top * 1.18], nice=False),
+              axis=_axis(style, x_title, grid=True, **({"tickCount": 4} if compact else {}), **number))
     value_title = counted if by_count else "Rate per 1,000"
     tooltip = [
         alt.Tooltip("area_name:N", title="Area"),
@@ -375,18 +386,15 @@ def league_chart(
     bars = base.mark_bar().encode(
         x=x,
         color=alt.Color("highlight_group:N", scale=alt.Scale(domain=present, range=[colours[g] for g in present]),
-                        legend=_legend(style, None, orient="top", direction="horizontal") if len(present) > 1 else None),
+                        legend=_legend(style, None, orient="top", direction="horizontal")
+                        if len(present) > 1 and not compact else None),
         tooltip=tooltip,
     )
     # Values beside the bars: all of them in a short league, else the highlighted bars only.
-    labelled = base.transform_filter("datum.highlight_group != 'Other areas'") if len(data) > 15 or compact else base
-    if compact:
-        labelled = base.transform_filter("datum.highlight_group == 'Selected area'").transform_calculate(
-            bar_text="datum.area_name + ' ' + datum.value_text + ' (' + datum.rank_text + ')'")
-    labels = labelled.mark_text(align="left", baseline="middle", dx=4, fontSize=style.label * 0.9, color=INK,
-                                fontWeight="bold" if compact else "normal").encode(
-        x=alt.X(f"{value}:Q"), text="bar_text:N" if compact else "value_text:N")
-    layers: list[alt.Chart] = [bars, labels]
+    labelled = base.transform_filter("datum.highlight_group != 'Other areas'") if len(data) > 15 else base
+    labels = labelled.mark_text(align="left", baseline="middle", dx=4, fontSize=style.label * 0.9, color=INK).encode(
+        x=alt.X(f"{value}:Q"), text="value_text:N")
+    layers: list[alt.Chart] = [bars] if compact else [bars, labels]
     if london_rate is not None:
         london_data = pd.DataFrame({"comparator_rate_per_1000": [london_rate],
                                     "london_label": [f"{comparator} {fmt_rate(london_rate)}"]})
@@ -407,11 +415,26 @@ def league_chart(
         text = f"{measure}: rate per 1,000 residents, rolling year to {end}"
         subtitle = "Rank 1 = the lowest rate, at the top." + (f" Dashed line: {comparator}." if london_rate is not None else "")
     if compact:
-        text, subtitle = f"{measure}: {units if by_count else 'rate per 1,000'} by area, lowest at the top", None
+        at = league.loc[league["area_name"] == focus, ["rank", "rank_of"]]
+        place = rank_text(at["rank"].iloc[0], at["rank_of"].iloc[0], na=None) if len(at) else None
+        basis = units if by_count else "rate per 1,000"
+        text = (f"{_title_text(focus)}: {place} by {basis}, lowest at the top" if place
+                else f"{measure}: {basis} by area, lowest at the top")
+        subtitle = (f"The {len(data)} areas ranked nearest {_title_text(focus)}, of {full_count}."
+                    if len(data) < full_count else None)
     return alt.layer(
         *layers, title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=plot_height or style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
     )
+
+
+def league_window(rows: pd.DataFrame, focus: str, either_side: int = 3) -> pd.DataFrame:
+    """The league rows (in rank order) of the focus and up to either_side areas each side of it, as many as fit when it
+    is near the top or bottom; the first 2 * either_side + 1 rows when the focus is not in the league."""
+    size = 2 * either_side + 1
+    at = [i for i, name in enumerate(rows["area_name"]) if name == focus]
+    start = 0 if not at else max(0, min(at[0] - either_side, len(rows) - size))
+    return rows.iloc[start:start + size]
 
 
 # --- tile map -------------------------------------------------------------------------------

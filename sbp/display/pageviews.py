@@ -4,18 +4,19 @@ the page scripts only arrange them (free of Streamlit, like the rest of sbp/disp
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from sbp.config import DEFAULT_UNITS, Config
+from sbp.config import DEFAULT_UNITS, UNITS, Config, Priority
 from sbp.config.objectives import Objective, flatten, review_warning
 from sbp.display import formatting
-from sbp.display.boardtable import areas_of, metric_cards
+from sbp.display.boardtable import areas_of, metric_cards, units_of
 from sbp.display.charts import value_title
 from sbp.display.panels import card_html
-from sbp.metrics.figures import comparator_pct_change, ranked_in_group
+from sbp.metrics.figures import comparator_pct_change, first_with_data, ranked_in_group
 from sbp.metrics import PeriodCoverage
 from sbp.metrics.periods import month_label, rolling_year, rolling_year_span
 
@@ -73,15 +74,56 @@ def comparator_caption(league: pd.DataFrame, comparator: str, units: str) -> str
 
 # --- Priority pages --------------------------------------------------------------------------
 
+def measure_phrase(label: str, units: str) -> str:
+    """What a measure counts, as its cards name it: 'Hate crime offences', 'ASB calls', 'ASB incidents (police.uk)'."""
+    core = re.sub(r"\s*\([^()]*\)$", "", label).lower()
+    return label if core.endswith((units, *UNITS)) else f"{label} {units}"
+
+
 def cards_html(row: pd.Series, comparator: str) -> str:
-    """The priority page's metric cards for one measure's comparison row: count, rate, rank and RAG status."""
-    cards = [card_html(card.label, card.value, card.delta, card.tone) for card in metric_cards(row.to_dict())]
+    """The priority page's metric cards for one measure's comparison row: count, rate, rank and RAG status, each
+    naming the measure it is of (a slide read on its own says what it counts)."""
+    label = str(row.get("measure_label") or row.get("measure_id") or "")
+    phrase = measure_phrase(label, units_of(row.to_dict()))
+    count, rate, rank = metric_cards(row.to_dict())
+    labels = (f"{phrase}, rolling year", f"{phrase} per 1,000 residents", f"{label}: {rank.label[:1].lower()}{rank.label[1:]}")
+    cards = [card_html(text, card.value, card.delta, card.tone) for text, card in zip(labels, (count, rate, rank))]
     pct = comparator_pct_change(row)  # exact, as in the board table
     significant = formatting.known(row["significant"]) is True
     delta = None if pct is None else (f"{comparator} {formatting.fmt_pct(pct, signed=True)}"
                                       + ("; significant change" if significant else ""))
-    cards.append(card_html("RAG status", "", delta, value_html=formatting.rag_badge(formatting.known(row["rag"]))))
+    cards.append(card_html(f"{label}: RAG status", "", delta, value_html=formatting.rag_badge(formatting.known(row["rag"]))))
     return f'<div class="sbp-cards">{"".join(cards)}</div>'
+
+
+def opening_measure(priority: Priority, rows: pd.DataFrame) -> str:
+    """The measure a priority's page opens on: its headline, else (no figure for the period) the next of its measures
+    after the headline with one."""
+    order = list(priority.measures)
+    start = order.index(priority.headline_measure)
+    return first_with_data(order[start:] + order[:start], rows)
+
+
+@dataclass(frozen=True)
+class MeasureSteps:
+    """Where a measure sits among its priority's measures, and the ones before and after it (None at either end)."""
+
+    previous: str | None
+    following: str | None
+    position: str  # 'Measure 2 of 10'
+
+
+def measure_steps(measures: Sequence[str], current: str) -> MeasureSteps:
+    """The measures a presenter steps to from current, in the priority's order."""
+    index = list(measures).index(current)
+    return MeasureSteps(measures[index - 1] if index > 0 else None,
+                        measures[index + 1] if index + 1 < len(measures) else None,
+                        f"Measure {index + 1} of {len(measures)}")
+
+
+def headline_note(headline_label: str, shown_label: str, reason: str) -> str:
+    """Said when a page opens on another measure than its headline, which has no figure for the period."""
+    return f"Showing {shown_label}: {headline_label}, the headline measure, has no figure for this period. {reason}"
 
 
 @dataclass(frozen=True)

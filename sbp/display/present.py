@@ -24,6 +24,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .st-key-sbp_slide_nav > div:has(.sbp-stamp) { order: 9; flex-basis: 100%; text-align: right; }
 .st-key-sbp_slide_nav .sbp-stamp { font-size: 0.85rem; margin: 0; }
 .st-key-sbp_slide_nav p { font-size: 0.9rem; }
+.st-key-sbp_measure_nav { max-width: calc(100% - 400px); }
+.st-key-sbp_measure_nav button { min-height: 2rem; padding: 0.1rem 0.6rem; }
+.st-key-sbp_measure_nav [data-testid="stCaptionContainer"] p { margin: 0; }
 </style>
 """
 
@@ -39,7 +42,9 @@ BASE_CSS = """
 .sbp-card-label { font-size: 0.9rem; color: #31333f; }
 .sbp-card-value { font-size: 1.9rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }
 .sbp-card-delta { font-size: 0.9rem; font-weight: 600; }
-.sbp-card .sbp-badge { white-space: normal; max-width: 100%; }  /* "No comparison" wraps inside a narrow card */
+/* "No comparison" wraps between its words inside a narrow card, never inside one ("compariso / n"). */
+.sbp-card .sbp-badge { white-space: normal; max-width: 100%; overflow-wrap: normal; word-break: normal; }
+.sbp-card-value .sbp-badge { font-size: clamp(1rem, 2.2vw, 0.8em); }
 .sbp-objective p { margin: 0.2rem 0 0.4rem 0; }
 .sbp-objective ul { margin: 0.1rem 0 0.3rem 1.1rem; padding: 0; }
 .sbp-objective-head { margin-bottom: 0.2rem; }

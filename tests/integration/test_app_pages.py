@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sbp import metrics, store
+from sbp.display.formatting import shown_text
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = ["pages/overview_page.py", "pages/priority_page.py", "pages/explore_page.py", "pages/rankings_page.py",
@@ -125,7 +126,12 @@ def test_priority_page_shows_cards_summary_and_objectives(demo_db, app):
     no_errors(at)
     assert at.title[0].value == "Safer Neighbourhoods"
     cards = next(m.value for m in at.markdown if '<div class="sbp-cards">' in m.value)
-    assert all(label in cards for label in ("Offences, rolling year", "Rate per 1,000 residents", "RAG status"))
+    assert all(label in cards for label in ("offences, rolling year", "offences per 1,000 residents", "RAG status"))
+    # Each card names its measure. The demo has no non-domestic violence with injury (the headline, as the partnership's
+    # report leads): the page opens on the next measure with a figure and says so.
+    assert cards.count('sbp-card-label">Residential burglary') == 4
+    assert any("Non-domestic violence with injury, the headline measure, has no figure" in shown_text(c.value)
+               for c in at.caption)
     assert any("Improve partnership and stakeholder engagement" in m.value for m in at.markdown)
     assert any("Achieved and continues" in m.value for m in at.markdown)
     assert any("rose" in m.value or "fell" in m.value or "unchanged" in m.value for m in at.markdown)

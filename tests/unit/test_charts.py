@@ -145,18 +145,43 @@ def test_trend_puts_the_rolling_total_on_its_own_right_hand_axis():
     assert dashed[0]["mark"]["strokeDash"]
 
 
-def test_trend_annotates_the_peak_and_latest_months_from_the_data():
-    spec = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary").to_dict()
-    notes = [row for u, d in units(spec) if mark(u) == "text" for row in rows(spec, d)]
-    assert {n["note_text"] for n in notes} == {"Peak: 212 (Feb 2022)", "Latest: 146 (Dec 2023)"}
-    peak = next(n for n in notes if n["note_text"].startswith("Peak"))
-    assert peak["offence_count"] == 212 and peak["month"].startswith("2022-02-01")
+def subtitle(spec: dict) -> str:
+    return " ".join(spec["title"].get("subtitle", []))
+
+
+@pytest.mark.parametrize("plot_height", [None, 190])
+def test_trend_says_the_peak_and_latest_months_in_the_subtitle_and_marks_them_on_the_bars(plot_height):
+    # A value label inside the plot ran under the rolling line or the legend: the words go in the subtitle.
+    spec = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary", presenter=plot_height is not None,
+                              plot_height=plot_height).to_dict()
+    assert "Latest: 146 (Dec 2023). Peak: 212 (Feb 2022)." in subtitle(spec)
+    assert not [u for u, _ in units(spec) if mark(u) == "text"]
+    points = [row for u, d in units(spec) if mark(u) == "point" for row in rows(spec, d)]
+    assert {(p["offence_count"], p["month"][:10]) for p in points} == {(212, "2022-02-01"), (146, "2023-12-01")}
 
 
 def test_trend_says_so_when_the_latest_month_is_the_peak():
     spec = charts.trend_chart(series_frame([10, 20, 1234]), "Bromley", "Total burglary").to_dict()
-    notes = [row["note_text"] for u, d in units(spec) if mark(u) == "text" for row in rows(spec, d)]
-    assert notes == ["Peak and latest: 1,234 (Mar 2022)"]
+    assert "Peak and latest: 1,234 (Mar 2022)." in subtitle(spec)
+
+
+@pytest.mark.parametrize("first,last,most,ticks", [
+    ("2023-01", "2023-12", 4, ["2023-01", "2023-04", "2023-07", "2023-10"]),
+    ("2023-01", "2023-12", 6, ["2023-01", "2023-03", "2023-05", "2023-07", "2023-09", "2023-11"]),
+    ("2020-08", "2023-07", 4, ["2021-01", "2022-01", "2023-01"]),
+    ("2023-11", "2023-12", 4, ["2023-11", "2023-12"]),
+])
+def test_month_ticks_stay_within_the_data(first, last, most, ticks):
+    assert [t.strftime("%Y-%m") for t in charts.month_ticks(first, last, most)] == ticks
+
+
+def test_trend_labels_no_month_past_the_last_one_loaded():
+    # Bristol: 12 months to Dec 2023 put a "Jan 2024" tick at the end of the last bar.
+    spec = charts.trend_chart(series_frame(COUNTS_24[:12], area="Bristol", measure_label="All crime", start="2023-01-01"),
+                              "Bristol", "All crime", presenter=True,
+                              plot_height=190).to_dict()
+    values = [v for p, v in walk(spec) if "axis" in p and "values" in p and isinstance(v, int) and p[-1] == "year"]
+    assert values and max(values) == 2023
 
 
 def test_trend_tooltips_give_the_month_and_counts_with_thousands_separators():
@@ -370,3 +395,23 @@ def test_trend_chart_draws_a_lone_rolling_year_as_a_point():
     spec = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary").to_dict()
     rolling = [u for u, _ in units(spec) if mark(u) == "line" and u["encoding"]["y"]["field"] == "rolling_12_total"]
     assert not rolling[0]["mark"].get("point")
+
+
+def test_a_slide_league_names_the_focus_and_its_neighbours_and_scales_to_them():
+    rates = {f"Area {i:02d}": 1.0 + i / 10 for i in range(32)} | {"Bromley": 1.94}
+    spec = charts.league_chart(league_frame(rates), "Bromley", presenter=True, plot_height=250).to_dict()
+    bars = next((u, d) for u, d in units(spec) if mark(u) == "bar")
+    shown = [r["area_name"] for r in rows(spec, bars[1])]
+    assert len(shown) == 7 and shown[3] == "Bromley  1.94"  # three ranked either side, each with its value
+    assert not [u for u, _ in units(spec) if mark(u) == "text" and u["encoding"]["text"]["field"] == "value_text"]
+    assert bars[0]["encoding"]["y"]["axis"].get("labels", True) is not False  # every bar named on the axis
+    top = max(r["rate_per_1000"] for r in rows(spec, bars[1]))
+    assert bars[0]["encoding"]["x"]["scale"]["domain"][1] <= max(top, 6.41) * 1.2  # was 1.8x the largest of all 32
+    assert "Bromley" in title_lines(spec)
+
+
+def test_league_window_keeps_seven_areas_at_either_end():
+    frame = pd.DataFrame({"area_name": [f"A{i}" for i in range(10)]})
+    assert list(charts.league_window(frame, "A0")["area_name"]) == [f"A{i}" for i in range(7)]
+    assert list(charts.league_window(frame, "A9")["area_name"]) == [f"A{i}" for i in range(3, 10)]
+    assert list(charts.league_window(frame.head(5), "A2")["area_name"]) == [f"A{i}" for i in range(5)]
