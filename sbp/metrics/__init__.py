@@ -191,7 +191,8 @@ def unavailable_reason(
             where = "it is counted from police.uk street-level files"
         else:
             where = "no loaded file has the categories it counts"
-        return f"{measure.label}: no data loaded{f' for {area}' if area else ''}; {where}."
+        # The same words for every area (a league's rows and one area's card share the reason).
+        return f"{measure.label}: no data loaded; {where}."
     defined = set(schemes.resolve(measure, config)[2])
     months = {m: s for m, s in rows}
     wanted = [add_months(end, -i) for i in range(24)]

@@ -76,7 +76,7 @@ def test_the_asb_slide_says_it_is_not_loaded_and_the_data_page_says_how_to_load_
     at.switch_page("pages/priority_page.py").run()
     assert not at.exception, [e.value for e in at.exception]
     said = [shown_text(i.value) for i in at.info]
-    assert "ASB calls: no data loaded for Bromley; it comes from the MPS ASB calls series." in said, said
+    assert "ASB calls: no data loaded; it comes from the MPS ASB calls series." in said, said
     slide = " ".join(said + [shown_text(m.value) for m in at.markdown] + [shown_text(c.value) for c in at.caption])
     for instruction in ("reshape", "long format", "month,area", "python -m"):  # no loading instructions on a slide
         assert instruction not in slide
