@@ -24,7 +24,7 @@ from sbp.config import Config, Measure, Priority, default_config
 from sbp.ingest.formats import FORMAT_LABELS
 from sbp.config.objectives import STATUS_TONE, flatten, objectives_for
 from sbp.metrics.periods import month_label, parse_month, previous_year, rolling_year_span, trend_window, two_year_window
-from sbp.metrics.figures import first_with_data
+from sbp.display.pageviews import opening_measure
 from sbp.report import chartimg
 from sbp.store import queries as store_queries
 from sbp.report.texts import (
@@ -351,7 +351,7 @@ def build_model(
         columns = list(table.columns)
         ids = [m for m in priority.measures if m in rows_by_id]
         measure_rows = tuple(measure_row(mid, table.iloc[i], columns) for i, mid in enumerate(ids))
-        chart_id = first_with_data(priority.measures, headline)
+        chart_id = opening_measure(priority, headline)  # the slide's measure: its headline, else the next with data
         chart_base = next((r.trace for r in measure_rows if r.id == chart_id), "")
         images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base,
                          _sources_of(mapping, config.measures[chart_id]), population, technical)
