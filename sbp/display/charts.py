@@ -402,7 +402,11 @@ def league_chart(
         london_tooltip = [alt.Tooltip("london_label:N", title=f"{comparator} rate per 1,000")]
         layers.append(london_base.mark_rule(color=INK, strokeWidth=style.stroke, strokeDash=[6, 3]).encode(
             tooltip=london_tooltip))
-        layers.append(london_base.mark_text(align="center", baseline="bottom", dy=-4, fontSize=style.label,
+        # Past the middle of the axis the label ends at the rule, else it starts there: centred on a rule near the
+        # right edge, its second half was cut off ("Avon and Somerset 77.2").
+        right_half = london_rate > top * 1.18 / 2
+        layers.append(london_base.mark_text(align="right" if right_half else "left", dx=4 if right_half else -4,
+                                            baseline="bottom", dy=-4, fontSize=style.label,
                                             fontWeight="bold", color=INK).encode(
             text="london_label:N", y=alt.value(0), tooltip=london_tooltip))
 

@@ -50,6 +50,8 @@ BASE_CSS = """
 .sbp-objective-head { margin-bottom: 0.2rem; }
 .sbp-sub { margin: 0.5rem 0 0.3rem 1.2rem; padding-left: 0.7rem; border-left: 3px solid #d0d3da; }
 .sbp-objective-note, .sbp-review { color: #7a4b00; font-size: 0.85rem; }
+/* As for the cards: without this the Details box below covers the review line's last words. */
+[data-testid="stMarkdownContainer"]:has(> .sbp-review) { margin-bottom: 0.4rem !important; }
 .sbp-side-title { font-weight: 700; font-size: 1.2rem; margin-bottom: 0.2rem; }
 ul.sbp-brief { list-style: none; margin: 0; padding: 0; }
 ul.sbp-brief li { margin: 0 0 0.3rem 0; font-size: 0.92rem; line-height: 1.3; }
