@@ -515,14 +515,19 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
     if tiles["has_rate"].any():
         layers.append(base.transform_filter("datum.has_rate").mark_rect(cornerRadius=3).encode(
             color=alt.Color("rate_per_1000:Q", scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[low, high]),
+                            # Below the map: beside it, it took a fifth of a half-width column from the tiles.
                             legend=_legend(style, "Rate per 1,000", format=RATE_FORMAT, gradientLength=style.height(200),
-                                           gradientThickness=style.label))))
+                                           gradientThickness=style.label, orient="bottom", direction="horizontal"))))
     if not tiles["has_rate"].all():
         layers.append(base.transform_filter("!datum.has_rate").mark_rect(cornerRadius=3, color=NO_DATA_COLOUR))
     text_colour = alt.when(alt.datum.dark_tile).then(alt.value("#ffffff")).otherwise(alt.value(INK))
-    layers.append(base.mark_text(baseline="bottom", dy=-1, fontSize=style.label, fontWeight="bold").encode(
+    # Type sized to the tile's width (a name is 4 letters, a rate up to 6 characters), so neighbours' labels never
+    # run into each other ("HammKens") in a narrow column.
+    layers.append(base.mark_text(baseline="bottom", dy=-1, fontWeight="bold",
+                                 fontSize=alt.ExprRef(expr=f"min({style.label}, bandwidth('x') / 2.7)")).encode(
         text="short_name:N", color=text_colour))
-    layers.append(base.mark_text(baseline="top", dy=2, fontSize=round(style.label * 0.85)).encode(
+    layers.append(base.mark_text(baseline="top", dy=2,
+                                 fontSize=alt.ExprRef(expr=f"min({round(style.label * 0.85)}, bandwidth('x') / 3.5)")).encode(
         text="rate_text:N", color=text_colour))
     if tiles["is_focus"].any():
         layers.append(base.transform_filter("datum.is_focus").mark_rect(
