@@ -38,6 +38,8 @@ ul.sbp-brief li { margin-bottom: 0.15rem; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-sbp_slide_charts) { flex: 1 1 0; min-height: 0; }
 .st-key-sbp_slide > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"],
 .st-key-sbp_slide [data-testid="stColumn"] > [data-testid="stVerticalBlock"], .st-key-sbp_slide_charts { height: 100%; }
+/* A long objectives list scrolls in its column rather than stretching the row, and the charts with it, off the screen. */
+.st-key-sbp_slide [data-testid="stColumn"] { max-height: 100%; overflow-y: auto; }
 </style>
 """
 
