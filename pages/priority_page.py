@@ -7,7 +7,7 @@ in brief fit one screen (1366x768 and up); the objectives' details are one click
 import streamlit as st
 
 from sbp.web import appdata, auth, context
-from sbp.display import boardtable, exceptions_view, narrative, pageviews, panels
+from sbp.display import boardtable, charts, exceptions_view, narrative, pageviews, panels
 from sbp.store import objective_edits
 from sbp.errors import SbpError
 from sbp.config.objectives import load_statuses
@@ -74,21 +74,20 @@ cards = pageviews.cards_html(row, ctx.comparator)
 objectives = [o for o, _ in objective_edits.current_objectives(priority.id)]
 reviews = pageviews.reviews(objectives, end)
 
-if presenting:
-    main, side = st.columns([3.2, 1.1], gap="medium")
+if presenting:  # the slide fills the screen below its title: the charts take the height the cards leave
+    main, side = st.container(key="sbp_slide", height="stretch").columns([3.2, 1.1], gap="medium")
     with main:
         if unavailable:
             show_unavailable()
         else:
             st.markdown(cards, unsafe_allow_html=True)
-            left, right = st.columns(2)
-            with left:
-                st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, True, 125,
-                                                           units=measure.units),
-                                   width="stretch")
-            with right:
-                st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, True, plot_height=190),
-                                   width="stretch")
+            with st.container(key="sbp_slide_charts", horizontal=True, height="stretch"):
+                st.vega_lite_chart(spec=charts.fill_height(appdata.trend_spec(inputs, borough, measure_id, measure.label,
+                                                                              end, True, 125, units=measure.units)),
+                                   width="stretch", height="stretch")
+                st.vega_lite_chart(spec=charts.fill_height(appdata.league_spec(inputs, measure_id, end, borough, True,
+                                                                               plot_height=190)),
+                                   width="stretch", height="stretch")
     with side:
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
         if objectives:

@@ -156,6 +156,28 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict(validate=False)
 
 
+_FONT_KEYS = frozenset({"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"})
+# A slide chart's type grows with its container: presenter sizes in a 480px-high chart (1366x768), up to 35% larger.
+_FONT_SCALE = "clamp(containerSize()[1] / 480, 1, 1.35)"
+
+
+def _scaled_fonts(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: {"expr": f"{v} * {_FONT_SCALE}"} if k in _FONT_KEYS and isinstance(v, int | float) else _scaled_fonts(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_scaled_fonts(v) for v in node]
+    return node
+
+
+def fill_height(spec: dict) -> dict:
+    """A slide's chart spec whose whole height (titles, legend and plot) is its container's (height="stretch"), with
+    type scaled to that height."""
+    data = {"datasets": spec["datasets"]} if "datasets" in spec else {}
+    rest = {k: v for k, v in spec.items() if k != "datasets"}
+    return _scaled_fonts(rest) | data | {"autosize": {"type": "fit", "contains": "padding"}, "height": "container"}
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -220,6 +242,8 @@ def trend_chart(
     ticks = [alt.DateTime(year=t.year, month=t.month, date=1) for t in month_ticks(data["month"].iloc[0], data["month"].iloc[-1],
                                                                                     4 if plot_height is not None else 6)]
     month_axis = _axis(style, "Month", format="%b %Y", labelAngle=0, labelOverlap=True, grid=False, values=ticks)
+    # A slide's plot grows with the screen: a tick every 40px would print every 5 offences.
+    slide_ticks = {"tickCount": 5} if plot_height is not None else {}
     band_x = alt.X("yearmonth(month):T", axis=month_axis)
     mid_x = alt.X("yearmonth(month):T", bandPosition=0.5, axis=month_axis)
     left_y = alt.Scale(domain=[0, left_top], nice=False)
@@ -232,7 +256,7 @@ def trend_chart(
     bars = named(series_names[0]).mark_bar(opacity=0.9).encode(
         x=band_x,
         y=alt.Y("offence_count:Q", scale=left_y,
-                axis=_axis(style, f"{units_cap} per month", format=COUNT_FORMAT, tickMinStep=1)),
+                axis=_axis(style, f"{units_cap} per month", format=COUNT_FORMAT, tickMinStep=1, **slide_ticks)),
         color=alt.Color("trend_series:N", scale=colours, legend=legend),
         tooltip=tooltip,
     )
@@ -267,7 +291,7 @@ def trend_chart(
         x=mid_x,
         y=alt.Y("rolling_12_total:Q", scale=alt.Scale(domain=[0, right_top], nice=False),
                 axis=_axis(style, "Rolling 12-month total", orient="right", format=COUNT_FORMAT, grid=False,
-                           titleColor=ROLLING_COLOUR)),
+                           titleColor=ROLLING_COLOUR, **slide_ticks)),
         color=alt.Color("trend_series:N"),
         tooltip=tooltip,
     )
@@ -402,7 +426,11 @@ def league_chart(
         london_tooltip = [alt.Tooltip("london_label:N", title=f"{comparator} rate per 1,000")]
         layers.append(london_base.mark_rule(color=INK, strokeWidth=style.stroke, strokeDash=[6, 3]).encode(
             tooltip=london_tooltip))
-        layers.append(london_base.mark_text(align="center", baseline="bottom", dy=-4, fontSize=style.label,
+        # Past the middle of the axis the label ends at the rule, else it starts there: centred on a rule near the
+        # right edge, its second half was cut off ("Avon and Somerset 77.2").
+        right_half = london_rate > top * 1.18 / 2
+        layers.append(london_base.mark_text(align="right" if right_half else "left", dx=4 if right_half else -4,
+                                            baseline="bottom", dy=-4, fontSize=style.label,
                                             fontWeight="bold", color=INK).encode(
             text="london_label:N", y=alt.value(0), tooltip=london_tooltip))
 
@@ -487,14 +515,19 @@ def tile_map(league: pd.DataFrame, presenter: bool = False, focus: str | None = 
     if tiles["has_rate"].any():
         layers.append(base.transform_filter("datum.has_rate").mark_rect(cornerRadius=3).encode(
             color=alt.Color("rate_per_1000:Q", scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[low, high]),
+                            # Below the map: beside it, it took a fifth of a half-width column from the tiles.
                             legend=_legend(style, "Rate per 1,000", format=RATE_FORMAT, gradientLength=style.height(200),
-                                           gradientThickness=style.label))))
+                                           gradientThickness=style.label, orient="bottom", direction="horizontal"))))
     if not tiles["has_rate"].all():
         layers.append(base.transform_filter("!datum.has_rate").mark_rect(cornerRadius=3, color=NO_DATA_COLOUR))
     text_colour = alt.when(alt.datum.dark_tile).then(alt.value("#ffffff")).otherwise(alt.value(INK))
-    layers.append(base.mark_text(baseline="bottom", dy=-1, fontSize=style.label, fontWeight="bold").encode(
+    # Type sized to the tile's width (a name is 4 letters, a rate up to 6 characters), so neighbours' labels never
+    # run into each other ("HammKens") in a narrow column.
+    layers.append(base.mark_text(baseline="bottom", dy=-1, fontWeight="bold",
+                                 fontSize=alt.ExprRef(expr=f"min({style.label}, bandwidth('x') / 2.7)")).encode(
         text="short_name:N", color=text_colour))
-    layers.append(base.mark_text(baseline="top", dy=2, fontSize=round(style.label * 0.85)).encode(
+    layers.append(base.mark_text(baseline="top", dy=2,
+                                 fontSize=alt.ExprRef(expr=f"min({round(style.label * 0.85)}, bandwidth('x') / 3.5)")).encode(
         text="rate_text:N", color=text_colour))
     if tiles["is_focus"].any():
         layers.append(base.transform_filter("datum.is_focus").mark_rect(

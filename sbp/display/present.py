@@ -4,9 +4,10 @@ PRESENTER_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"] { display: none !important; }
-html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
+/* Type grows with the screen: 18px at 1366x768, about 21px at 1920x1080 (rem sizes below follow it). */
+html, body, [data-testid="stAppViewContainer"] { font-size: clamp(18px, calc(0.9vw + 0.35vh), 24px); }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 0.6rem 1.4rem 1rem 1.4rem; }
-[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; max-width: calc(100% - 400px); }
+[data-testid="stMain"] h1 { font-size: 2.0rem; padding: 0 0 0.1rem 0; max-width: calc(100% - 22rem); }
 [data-testid="stMain"] h2 { font-size: 1.6rem; padding: 0.4rem 0 0.2rem 0; }
 [data-testid="stMain"] h3 { font-size: 1.35rem; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.05rem; line-height: 1.4; }
@@ -18,15 +19,27 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 .sbp-card-delta { font-size: 0.9rem; }
 .sbp-table { font-size: 1.05rem; }
 .st-key-sbp_slide_nav { position: fixed; top: 0.4rem; right: 1rem; z-index: 1000; width: auto !important;
-  max-width: 380px; flex-wrap: wrap; justify-content: flex-end; row-gap: 0.1rem;
+  max-width: 21rem; flex-wrap: wrap; justify-content: flex-end; row-gap: 0.1rem;
   background: rgba(255,255,255,0.92); align-items: center; gap: 0.5rem; }
 /* The date stamp goes under the slide buttons, so the title keeps all but the buttons' width of the first line. */
 .st-key-sbp_slide_nav > div:has(.sbp-stamp) { order: 9; flex-basis: 100%; text-align: right; }
 .st-key-sbp_slide_nav .sbp-stamp { font-size: 0.85rem; margin: 0; }
 .st-key-sbp_slide_nav p { font-size: 0.9rem; }
-.st-key-sbp_measure_nav { max-width: calc(100% - 400px); }
+.st-key-sbp_measure_nav { max-width: calc(100% - 22rem); }
+ul.sbp-brief li { margin-bottom: 0.15rem; }
 .st-key-sbp_measure_nav button { min-height: 2rem; padding: 0.1rem 0.6rem; }
 .st-key-sbp_measure_nav [data-testid="stCaptionContainer"] p { margin: 0; }
+/* A priority slide is one screen high: the block under the title (sbp_slide) takes the height the title leaves, and
+   its charts (sbp_slide_charts, height="stretch", a spec sized by its container) the height the cards leave. */
+[data-testid="stMainBlockContainer"]:has(.st-key-sbp_slide) { height: 100vh; display: flex; flex-direction: column;
+  box-sizing: border-box; }
+[data-testid="stMainBlockContainer"]:has(.st-key-sbp_slide) > [data-testid="stVerticalBlock"],
+[data-testid="stLayoutWrapper"]:has(> .st-key-sbp_slide), .st-key-sbp_slide > [data-testid="stLayoutWrapper"],
+[data-testid="stLayoutWrapper"]:has(> .st-key-sbp_slide_charts) { flex: 1 1 0; min-height: 0; }
+.st-key-sbp_slide > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"],
+.st-key-sbp_slide [data-testid="stColumn"] > [data-testid="stVerticalBlock"], .st-key-sbp_slide_charts { height: 100%; }
+/* A long objectives list scrolls in its column rather than stretching the row, and the charts with it, off the screen. */
+.st-key-sbp_slide [data-testid="stColumn"] { max-height: 100%; overflow-y: auto; }
 </style>
 """
 
@@ -50,6 +63,8 @@ BASE_CSS = """
 .sbp-objective-head { margin-bottom: 0.2rem; }
 .sbp-sub { margin: 0.5rem 0 0.3rem 1.2rem; padding-left: 0.7rem; border-left: 3px solid #d0d3da; }
 .sbp-objective-note, .sbp-review { color: #7a4b00; font-size: 0.85rem; }
+/* As for the cards: without this the Details box below covers the review line's last words. */
+[data-testid="stMarkdownContainer"]:has(> .sbp-review) { margin-bottom: 0.4rem !important; }
 .sbp-side-title { font-weight: 700; font-size: 1.2rem; margin-bottom: 0.2rem; }
 ul.sbp-brief { list-style: none; margin: 0; padding: 0; }
 ul.sbp-brief li { margin: 0 0 0.3rem 0; font-size: 0.92rem; line-height: 1.3; }

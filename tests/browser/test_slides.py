@@ -139,3 +139,21 @@ def test_the_presenter_league_names_the_focus_and_its_neighbours(servers, browse
         assert any(focus in n for n in names) and len(names) >= 4, text
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("area", ["london", "bristol"])
+def test_a_slide_fills_the_screen_and_fits_it(servers, browser, area, size):  # noqa: F811
+    path = SLIDES[area][0]
+    page = visit(browser, f"{servers[area]}/{path}?present=1", size, f"{area}-fill")
+    try:
+        boxes = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid=stVegaLiteChart], [data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg,'
+            + ' .sbp-cards, ul.sbp-brief, [data-testid=stExpander]')].map(e => e.getBoundingClientRect().bottom)""")
+        bottom = max(boxes)
+        assert bottom <= size[1], (bottom, size)  # one screen at 1366x768 and 1920x1080
+        if size[1] >= 1080:
+            assert bottom >= 0.8 * size[1], (bottom, size)  # and most of a large one (was about 55% of it)
+        assert page.evaluate("document.scrollingElement.scrollHeight") <= size[1]
+    finally:
+        page.close()

@@ -415,3 +415,41 @@ def test_league_window_keeps_seven_areas_at_either_end():
     assert list(charts.league_window(frame, "A0")["area_name"]) == [f"A{i}" for i in range(7)]
     assert list(charts.league_window(frame, "A9")["area_name"]) == [f"A{i}" for i in range(3, 10)]
     assert list(charts.league_window(frame.head(5), "A2")["area_name"]) == [f"A{i}" for i in range(5)]
+
+
+def test_tile_map_labels_are_sized_to_the_tile_and_the_legend_leaves_the_tiles_the_width():
+    for presenter in (False, True):
+        spec = charts.tile_map(league_frame(RATES), presenter=presenter, focus="Bromley").to_dict()
+        texts = [u["mark"] for u, _ in units(spec) if mark(u) == "text"]
+        assert len(texts) == 2 and all("bandwidth('x')" in t["fontSize"]["expr"] for t in texts)
+        legend = next(u for u, _ in units(spec) if mark(u) == "rect" and "color" in u.get("encoding", {})
+                      and "legend" in u["encoding"]["color"])["encoding"]["color"]["legend"]
+        assert legend["orient"] == "bottom"
+
+
+def test_a_slide_chart_fills_its_container_with_type_scaled_to_it():
+    spec = charts.to_spec(charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary", presenter=True,
+                                             plot_height=125))
+    filled = charts.fill_height(spec)
+    assert filled["height"] == "container" and filled["autosize"] == {"type": "fit", "contains": "padding"}
+    assert filled["datasets"] == spec["datasets"]
+    sizes = [(p, v) for p, v in walk(filled) if "FontSize" in str(p[-2:]) or "fontSize" in str(p[-2:])]
+    assert sizes and all(p[-1] == "expr" and "containerSize()" in v for p, v in sizes)
+
+
+@pytest.mark.parametrize("london_rate", [6.41, 77.26, 1.5], ids=["london", "bristol-like", "low-comparator"])
+def test_a_slides_text_never_sits_in_the_plot_under_a_line_or_legend(london_rate):
+    trend = charts.trend_chart(series_frame(COUNTS_24), "Bromley", "Total burglary", presenter=True,
+                               plot_height=125).to_dict()
+    assert not [u for u, _ in units(trend) if mark(u) == "text"]  # peak and latest are said in the subtitle
+    legends = [v for p, v in walk(trend) if p[-2:] == ("legend", "orient")]
+    assert legends and set(legends) <= {"top", "bottom", "left", "right"}  # outside the plot
+    rates = {"Bristol": 113.3, "North Somerset": 66.9, "Somerset": 65.63, "Bath": 63.0, "South Glos": 58.99}
+    league = charts.league_chart(league_frame(rates, london_rate=london_rate), "Bristol", presenter=True,
+                                 plot_height=190).to_dict()
+    texts = [u for u, _ in units(league) if mark(u) == "text"]
+    assert texts  # the comparator's label: above the plot, reaching inwards from its rule
+    for unit in texts:
+        assert unit["encoding"]["y"] == {"value": 0} and unit["mark"]["baseline"] == "bottom" and unit["mark"]["dy"] < 0
+        top = league["layer"][0]["encoding"]["x"]["scale"]["domain"][1]
+        assert unit["mark"]["align"] == ("right" if london_rate > top / 2 else "left")
