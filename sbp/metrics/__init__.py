@@ -769,7 +769,7 @@ def months_running(flags: pd.DataFrame, tail: float, min_count: int) -> np.ndarr
 
     def grid(column: str) -> np.ndarray:
         """One row per flag, latest month first, padded with NaN (unknown)."""
-        return np.array([[np.nan if x is None else x for x in (list(v) + [None] * (width - len(v)))]
+        return np.array([[np.nan if x is None or x is np.ma.masked else x for x in (list(v) + [None] * (width - len(v)))]
                          for v in flags[column]], dtype="float64").reshape(len(flags), width)
 
     counts, expected = grid("recent_counts"), grid("recent_expected")
@@ -818,6 +818,11 @@ def exceptions(
         measures = [m for m in measures if m.id in set(measure_ids)]
     labels = {m.id: m.label for m in measures}
     mapping, info = measure_frames(con, measures, config, level)
+    if by != "measure":
+        # A category is checked as published: not widened to the crosswalk's comparable group, which would count
+        # STALKING AND HARASSMENT as VIOLENCE WITHOUT INJURY, or a renamed category's old name, under its label.
+        own = mapping["minor_category"].str.lower() == mapping["measure_id"].str.removeprefix("minor:").str.lower()
+        mapping = mapping[own.fillna(False)]
     frame = _run(con, queries.EXCEPTIONS_SQL, {
         "end": end, "level": level, "within": within, "include_comparator": include_comparator,
         "same_scheme": by != "measure",
