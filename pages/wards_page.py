@@ -51,7 +51,7 @@ try:
 except SbpError as exc:
     st.info(str(exc))
 else:
-    st.caption(exceptions_view.scan_note(borough_scan, "borough"))
+    st.caption(exceptions_view.scan_note(borough_scan, "borough", borough))
     st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sbp.display.htmltable import table_html
@@ -11,18 +12,44 @@ from sbp.metrics import ExceptionScan
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
 
 
-def scan_note(scan: ExceptionScan, level: str) -> str:
-    """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give."""
+def scan_note(scan: ExceptionScan, level: str, area: str | None = None) -> str:
+    """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give.
+
+    With area (a borough panel of a London-wide scan), the chance is that borough's own, with London's beside it.
+    """
     parts = [scan.basis()]
     if not scan.seasonal:
-        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and {level}-level "
-                     f"data here has {scan.baseline_months} earlier months.")
-    chance = scan.expected_by_chance
-    about = f"about {fmt_number(chance, 1)}" if chance >= 0.05 else "fewer than 0.1"
-    parts.append(f"In a month with nothing unusual, {about} of the "
-                 f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
-                 f"be flagged by chance.")
+        history = scan.longest_history or scan.baseline_months
+        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and the {level} "
+                     f"series here have at most {history} earlier months.")
+    parts.append(chance_sentence(scan, level, area))
     return " ".join(parts)
+
+
+def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) -> str:
+    """How many flags a month with nothing unusual would give by chance: for the area's own series, else the scan's."""
+    what, whats = ("measure", "measures") if scan.by == "measure" else ("category", "categories")
+    combos = f"{what} x {AREA_WORDS.get(level, level)} combinations"
+    if area is None:
+        cells, chance, tested = scan.cells_tested, scan.expected_by_chance, f"the {fmt_count(scan.cells_tested)} {combos}"
+        london = ""
+    else:
+        (cells, chance), tested = scan.chance_in(area), f"{area}'s {fmt_count(scan.chance_in(area)[0])} {whats}"
+        london = (f" (across London, {_about(scan.expected_by_chance)} of {fmt_count(scan.cells_tested)} {combos} "
+                  f"a month)")
+    if cells == 0:
+        return f"No {what} could be tested for {area} this month{london}."
+    if chance >= 0.5:
+        return f"In a month with nothing unusual, {_about(chance)} of {tested} tested would be flagged by chance{london}."
+    # Under one flag a month: how often a month would show one reads better than 'about 0.03 flags'.
+    months = max(2, round(1 / -np.expm1(-chance))) if chance > 0 else 0
+    often = f"about one month in {fmt_count(months)}" if months else "almost never"
+    return f"With nothing unusual, one of {tested} tested would be flagged by chance {often}{london}."
+
+
+def _about(chance: float) -> str:
+    """'about 1.7', or 'fewer than 0.1' (never 'about 0.0')."""
+    return f"about {fmt_number(chance, 1)}" if chance >= 0.05 else "fewer than 0.1"
 
 
 def _rows(flags: pd.DataFrame, area_title: str | None) -> pd.DataFrame:

@@ -709,6 +709,15 @@ class ExceptionScan:
     # month checked is not known for it, or it has too little history; never counted as 0
     untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     method: str = EXCEPTION_METHOD
+    longest_history: int = 0    # the most known baseline months any tested series had (its own scheme, known months)
+    by: str = "minor"           # what each series is: an MPS minor category ('minor') or a configured measure
+    # one row per tested area (not comparators): area_name, cells (combinations tested), chance (flags by chance)
+    by_area: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+
+    def chance_in(self, area: str) -> tuple[int, float]:
+        """(combinations tested, flags expected by chance in a month with nothing unusual) for one area."""
+        row = self.by_area[self.by_area["area_name"] == area] if len(self.by_area) else self.by_area
+        return (int(row["cells"].iloc[0]), float(row["chance"].iloc[0])) if len(row) else (0, 0.0)
 
     def basis(self) -> str:
         """One sentence saying what 'unusual' means for this scan."""
@@ -850,7 +859,10 @@ def exceptions(
     high = (count > upper) & (count >= min_count)
     low = (count < lower) & (count >= min_count)
     tested = ~frame["is_comparator"].astype(bool).to_numpy()
-    chance = float(exception_chance(expected, dispersion, lower, upper, min_count)[tested].sum())
+    chances = exception_chance(expected, dispersion, lower, upper, min_count)
+    chance = float(chances[tested].sum())
+    by_area = (pd.DataFrame({"area_name": frame["area_name"].to_numpy()[tested], "chance": chances[tested]})
+               .groupby("area_name", as_index=False).agg(cells=("chance", "size"), chance=("chance", "sum")))
     frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
     flags = frame[frame["exception"] != ""].copy()
     flags["months_running"] = months_running(flags, tail, min_count)
@@ -864,7 +876,9 @@ def exceptions(
     return ExceptionScan(flags=flags, end=end, level=level,
                          baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS), seasonal=years >= 2,
                          seasonal_years=years, cells_tested=int(tested.sum()), expected_by_chance=chance,
-                         probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True))
+                         probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True),
+                         longest_history=int(frame["baseline_known"].max()) if len(frame) else 0,
+                         by="measure" if by == "measure" else "minor", by_area=by_area)
 
 
 def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:
