@@ -7,7 +7,8 @@ import pandas as pd
 
 from sbp.display.htmltable import table_html
 from sbp.display.formatting import esc, fmt_count, fmt_number
-from sbp.metrics import ExceptionScan
+from sbp.metrics import MIN_EXCEPTION_BASELINE, ExceptionScan
+from sbp.metrics.periods import month_label
 
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
 
@@ -38,7 +39,7 @@ def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) ->
         london = (f" (across London, {_about(scan.expected_by_chance)} of {fmt_count(scan.cells_tested)} {combos} "
                   f"a month)")
     if cells == 0:
-        return f"No {what} could be tested for {area} this month{london}."
+        return f"No {what} could be tested{f' for {area}' if area else ''} this month{london}."
     if chance >= 0.5:
         return f"In a month with nothing unusual, {_about(chance)} of {tested} tested would be flagged by chance{london}."
     # Under one flag a month: how often a month would show one reads better than 'about 0.03 flags'.
@@ -109,3 +110,13 @@ def untested_note(scan: ExceptionScan, area: str) -> str:
     mine = rows[(rows["area_name"] == area) & ~rows["is_comparator"].astype(bool)]
     parts = [f"{esc(reason)}: {esc(', '.join(group['measure_label']))}" for reason, group in mine.groupby("reason")]
     return f"<p style='color:#555'>Not checked in {esc(area)} ({'; '.join(parts)}).</p>" if parts else ""
+
+
+def nothing_flagged(scan: ExceptionScan, level: str) -> tuple[bool, str]:
+    """(anything tested?, what to say when no count is flagged): 'nothing unusual', or why nothing could be checked."""
+    area = AREA_WORDS.get(level, level)
+    if scan.cells_tested:
+        return True, f"Nothing unusual: every {area} and category tested is within its expected range this month."
+    return False, (f"Nothing could be checked for {month_label(scan.end)}: the method needs {MIN_EXCEPTION_BASELINE} "
+                   f"known earlier months of a series, and the {area} series here have at most "
+                   f"{scan.longest_history}.")

@@ -709,7 +709,7 @@ class ExceptionScan:
     # month checked is not known for it, or it has too little history; never counted as 0
     untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     method: str = EXCEPTION_METHOD
-    longest_history: int = 0    # the most known baseline months any tested series had (its own scheme, known months)
+    longest_history: int = 0    # the most known baseline months any series had (its own scheme, known months only)
     by: str = "minor"           # what each series is: an MPS minor category ('minor') or a configured measure
     # one row per tested area (not comparators): area_name, cells (combinations tested), chance (flags by chance)
     by_area: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
@@ -825,6 +825,11 @@ def exceptions(
         measures = [Measure(id=f"minor:{m}", label=m, minors=(m,)) for m in minors]
     if measure_ids is not None:
         measures = [m for m in measures if m.id in set(measure_ids)]
+        if by == "measure":
+            # A whole MPS category chosen as the measure ('minor:Shoplifting', as the Wards page offers)
+            for kind, _, name in (i.partition(":") for i in measure_ids if i not in config.measures):
+                if kind in ("major", "minor") and name:
+                    measures += resolve_measures(con, config=config, level=level, **{kind: name})
     labels = {m.id: m.label for m in measures}
     mapping, info = measure_frames(con, measures, config, level)
     if by != "measure":
@@ -844,6 +849,7 @@ def exceptions(
     known = frame.loc[~tested_rows, "baseline_known"].fillna(0).astype(int)
     untested["reason"] = np.where(frame.loc[~tested_rows, "offence_count"].isna(), f"no data for {month_label(end)}",
                                   [f"not enough history ({k} months)" for k in known])
+    longest = int(frame["baseline_known"].max()) if frame["baseline_known"].notna().any() else 0
     frame = frame[tested_rows].reset_index(drop=True)
     frame["offence_count"] = frame["offence_count"].astype("int64")
     expected = frame["expected"].astype("float64").to_numpy()
@@ -877,7 +883,7 @@ def exceptions(
                          baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS), seasonal=years >= 2,
                          seasonal_years=years, cells_tested=int(tested.sum()), expected_by_chance=chance,
                          probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True),
-                         longest_history=int(frame["baseline_known"].max()) if len(frame) else 0,
+                         longest_history=longest,
                          by="measure" if by == "measure" else "minor", by_area=by_area)
 
 

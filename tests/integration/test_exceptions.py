@@ -115,3 +115,26 @@ def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db, monk
     scope.set_value("All categories").run()
     assert not at.exception
     assert "category x ward combinations" in " ".join(c.value for c in at.caption)
+
+
+def test_a_whole_category_chosen_on_the_wards_page_is_checked_ward_by_ward(real_db):
+    with store.connect_read(real_db) as con:
+        scan = metrics.exceptions(con, "2023-11", level="ward", within="Bromley", by="measure",
+                                  measure_ids=("minor:Shoplifting",))
+    assert scan.cells_tested == 22 and set(scan.flags["measure_label"]) <= {"Shoplifting"}
+    assert "the 22 measure x ward combinations tested" in exceptions_view.scan_note(scan, "ward")
+
+
+def test_a_month_with_too_little_ward_history_says_nothing_was_checked(real_db):
+    import dataclasses
+
+    # As with the workbook's earlier ward months loaded: the month is in range, but no MPS ward series has 18 months
+    with store.connect_read(real_db) as con:
+        full = metrics.exceptions(con, "2023-11", level="ward", within="Bromley")
+    scan = dataclasses.replace(full, end=dt.date(2023, 5, 1), cells_tested=0, expected_by_chance=0.0,
+                               longest_history=17, flags=full.flags.iloc[:0], by_area=full.by_area.iloc[:0])
+    tested, message = exceptions_view.nothing_flagged(scan, "ward")
+    assert not tested and scan.cells_tested == 0
+    assert message == ("Nothing could be checked for May 2023: the method needs 18 known earlier months of a series, "
+                       "and the ward series here have at most 17.")
+    assert "Nothing unusual" not in exceptions_view.scan_note(scan, "ward")
