@@ -30,7 +30,9 @@ def scan_note(scan: ExceptionScan, level: str, area: str | None = None) -> str:
 def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) -> str:
     """How many flags a month with nothing unusual would give by chance: for the area's own series, else the scan's."""
     what, whats = ("measure", "measures") if scan.by == "measure" else ("category", "categories")
-    combos = f"{what} x {AREA_WORDS.get(level, level)} combinations"
+    place = AREA_WORDS.get(level, level)
+    # One category checked area by area (the Wards page's choice): its combinations are simply the areas
+    combos = f"{place}s" if scan.series_tested == 1 and area is None else f"{what} x {place} combinations"
     if area is None:
         cells, chance, tested = scan.cells_tested, scan.expected_by_chance, f"the {fmt_count(scan.cells_tested)} {combos}"
         london = ""
@@ -53,9 +55,9 @@ def _about(chance: float) -> str:
     return f"about {fmt_number(chance, 1)}" if chance >= 0.05 else "fewer than 0.1"
 
 
-def _rows(flags: pd.DataFrame, area_title: str | None) -> pd.DataFrame:
+def _rows(flags: pd.DataFrame, area_title: str | None, by: str = "minor") -> pd.DataFrame:
     table = pd.DataFrame({
-        "Category": flags["measure_label"].to_numpy(),
+        "Measure" if by == "measure" else "Category": flags["measure_label"].to_numpy(),
         "This month": [fmt_count(v) for v in flags["offence_count"]],
         "Usual (expected)": [fmt_number(v, 1) for v in flags["baseline_mean"]],
         "Expected range": [f"{fmt_count(lo)} to {fmt_count(hi)}" for lo, hi in zip(flags["lower_limit"], flags["upper_limit"])],
@@ -83,7 +85,7 @@ def _running(exception: str, months: int) -> str:
 
 def flags_html(scan: ExceptionScan, area_title: str | None = None) -> str:
     """The scan's flagged counts as a static table (area column titled area_title, or none)."""
-    return table_html(_rows(scan.flags, area_title), numeric=("This month", "Usual (expected)"))
+    return table_html(_rows(scan.flags, area_title, scan.by), numeric=("This month", "Usual (expected)"))
 
 
 def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
@@ -96,7 +98,7 @@ def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
                 f"range.</p>{untested}")
     comparator = mine["comparator_name"].iloc[0]
     theirs = flags[flags["is_comparator"] & (flags["area_name"] == comparator)].set_index("measure_id")["exception"]
-    table = _rows(mine, None)
+    table = _rows(mine, None, scan.by)
     table[f"{comparator} this month"] = [f"also {theirs[m]}" if m in theirs.index else "within its usual range"
                                          for m in mine["measure_id"]]
     return table_html(table, numeric=("This month", "Usual (expected)")) + untested

@@ -710,6 +710,7 @@ class ExceptionScan:
     untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     method: str = EXCEPTION_METHOD
     longest_history: int = 0    # the most known baseline months any series had (its own scheme, known months only)
+    series_tested: int = 0      # distinct categories (or measures) among the combinations tested
     by: str = "minor"           # what each series is: an MPS minor category ('minor') or a configured measure
     # one row per tested area (not comparators): area_name, cells (combinations tested), chance (flags by chance)
     by_area: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
@@ -883,7 +884,7 @@ def exceptions(
                          baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS), seasonal=years >= 2,
                          seasonal_years=years, cells_tested=int(tested.sum()), expected_by_chance=chance,
                          probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True),
-                         longest_history=longest,
+                         longest_history=longest, series_tested=int(frame.loc[tested, "measure_id"].nunique()),
                          by="measure" if by == "measure" else "minor", by_area=by_area)
 
 
