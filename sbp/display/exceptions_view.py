@@ -118,7 +118,8 @@ def nothing_flagged(scan: ExceptionScan, level: str) -> tuple[bool, str]:
     """(anything tested?, what to say when no count is flagged): 'nothing unusual', or why nothing could be checked."""
     area = AREA_WORDS.get(level, level)
     if scan.cells_tested:
-        return True, f"Nothing unusual: every {area} and category tested is within its expected range this month."
+        what = "measure" if scan.by == "measure" else "category"
+        return True, f"Nothing unusual: every {area} and {what} tested is within its expected range this month."
     return False, (f"Nothing could be checked for {month_label(scan.end)}: the method needs {MIN_EXCEPTION_BASELINE} "
                    f"known earlier months of a series, and the {area} series here have at most "
                    f"{scan.longest_history}.")
