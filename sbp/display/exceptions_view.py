@@ -34,16 +34,18 @@ def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) ->
     # One category checked area by area (the Wards page's choice): its combinations are simply the areas
     combos = f"{place}s" if scan.series_tested == 1 and area is None else f"{what} x {place} combinations"
     if area is None:
-        cells, chance, tested = scan.cells_tested, scan.expected_by_chance, f"the {fmt_count(scan.cells_tested)} {combos}"
-        london = ""
+        cells, chance, london = scan.cells_tested, scan.expected_by_chance, ""
+        tested = f"the {fmt_count(cells)} {combos}"
     else:
-        (cells, chance), tested = scan.chance_in(area), f"{area}'s {fmt_count(scan.chance_in(area)[0])} {whats}"
+        cells, chance = scan.chance_in(area)
+        tested = f"{area}'s {fmt_count(cells)} {whats}"
         london = (f" (across London, {_about(scan.expected_by_chance)} of {fmt_count(scan.cells_tested)} {combos} "
                   f"a month)")
     if cells == 0:
         return f"No {what} could be tested{f' for {area}' if area else ''} this month{london}."
     if chance >= 0.5:
-        return f"In a month with nothing unusual, {_about(chance)} of {tested} tested would be flagged by chance{london}."
+        return (f"In a month with nothing unusual, {_about(chance)} of {tested} tested would be flagged by "
+                f"chance{london}.")
     # Under one flag a month: how often a month would show one reads better than 'about 0.03 flags'.
     months = max(2, round(1 / -np.expm1(-chance))) if chance > 0 else 0
     often = f"about one month in {fmt_count(months)}" if months else "almost never"
@@ -94,7 +96,8 @@ def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
     mine = flags[(flags["area_name"] == borough) & ~flags["is_comparator"]]
     untested = untested_note(scan, borough)
     if mine.empty:
-        return (f"<p>Nothing unusual in {esc(borough)} as a whole: every category checked is within its expected "
+        what = "measure" if scan.by == "measure" else "category"
+        return (f"<p>Nothing unusual in {esc(borough)} as a whole: every {what} checked is within its expected "
                 f"range.</p>{untested}")
     comparator = mine["comparator_name"].iloc[0]
     theirs = flags[flags["is_comparator"] & (flags["area_name"] == comparator)].set_index("measure_id")["exception"]

@@ -779,7 +779,8 @@ def months_running(flags: pd.DataFrame, tail: float, min_count: int) -> np.ndarr
 
     def grid(column: str) -> np.ndarray:
         """One row per flag, latest month first, padded with NaN (unknown)."""
-        return np.array([[np.nan if x is None or x is np.ma.masked else x for x in (list(v) + [None] * (width - len(v)))]
+        return np.array([[np.nan if x is None or x is np.ma.masked else x
+                          for x in (list(v) + [None] * (width - len(v)))]
                          for v in flags[column]], dtype="float64").reshape(len(flags), width)
 
     counts, expected = grid("recent_counts"), grid("recent_expected")

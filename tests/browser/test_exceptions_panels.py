@@ -125,5 +125,6 @@ def test_the_priority_panel_shows_each_flag_with_its_range_and_baseline(shared_s
     try:
         panel = page.locator("[data-testid=stExpander]", has_text="Unusual in Bromley in Jul 2023").inner_text()
         assert METHOD in panel and CHANCE.search(panel) and not NOTHING.search(panel), panel
+        assert "every measure checked is within its expected range" in panel, panel
     finally:
         page.close()
