@@ -20,6 +20,7 @@ CASES = [  # (name, file, level, by, first month, last month)
     ("borough x category", HISTORY, "borough", "minor", "2016-01", "2019-12"),
     ("borough x measure", HISTORY, "borough", "measure", "2016-01", "2019-12"),
     ("ward x category", WARDS, "ward", "minor", "2022-12", "2023-11"),
+    ("ward x measure", WARDS, "ward", "measure", "2022-12", "2023-11"),
 ]
 
 

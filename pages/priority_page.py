@@ -125,7 +125,7 @@ with st.expander(f"Unusual in {borough} in {month_label(end)}"):
     except SbpError as exc:
         st.info(str(exc))
     else:
-        st.caption(exceptions_view.scan_note(scan, "borough"))
+        st.caption(exceptions_view.scan_note(scan, "borough", borough))
         st.markdown(exceptions_view.borough_flags_html(scan, borough), unsafe_allow_html=True)
 
 st.header("Objectives")

@@ -41,7 +41,8 @@ except SbpError as exc:
 else:
     st.caption(exceptions_view.scan_note(scan, "ward"))
     if scan.flags.empty:
-        st.success("Nothing unusual: every ward and category is within its expected range this month.")
+        tested, message = exceptions_view.nothing_flagged(scan, "ward")
+        (st.success if tested else st.info)(message)
     else:
         st.markdown(exceptions_view.flags_html(scan, area_title="Ward"), unsafe_allow_html=True)
 
@@ -51,7 +52,7 @@ try:
 except SbpError as exc:
     st.info(str(exc))
 else:
-    st.caption(exceptions_view.scan_note(borough_scan, "borough"))
+    st.caption(exceptions_view.scan_note(borough_scan, "borough", borough))
     st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:

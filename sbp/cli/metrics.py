@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sbp import metrics, store
-from sbp.display import formatting
+from sbp.display import exceptions_view, formatting
 from sbp.metrics.figures import pct_change
 from sbp.config.settings import load_settings
 
@@ -154,10 +154,9 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
         print(json.dumps(_records(flags, EXCEPTION_JSON_COLUMNS), indent=2))
         return 0
     rows = _records(scan.flags, EXCEPTION_COLUMNS)
-    print(f"{pd.Timestamp(scan.end):%b %Y}. {scan.basis()} Expected by chance in a quiet month: "
-          f"{formatting.fmt_number(scan.expected_by_chance, 1)} of {formatting.fmt_count(scan.cells_tested)} combinations.")
+    print(f"{pd.Timestamp(scan.end):%b %Y}. {scan.basis()} {exceptions_view.chance_sentence(scan, level)}")
     if not rows:
-        print("No exceptions: every count is within its control limits.")
+        print(exceptions_view.nothing_flagged(scan, level)[1])
     else:
         print(_table(rows, EXCEPTION_COLUMNS))
     return 0

@@ -2,32 +2,64 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sbp.display.htmltable import table_html
 from sbp.display.formatting import esc, fmt_count, fmt_number
-from sbp.metrics import ExceptionScan
+from sbp.metrics import MIN_EXCEPTION_BASELINE, ExceptionScan
+from sbp.metrics.periods import month_label
 
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
 
 
-def scan_note(scan: ExceptionScan, level: str) -> str:
-    """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give."""
+def scan_note(scan: ExceptionScan, level: str, area: str | None = None) -> str:
+    """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give.
+
+    With area (a borough panel of a London-wide scan), the chance is that borough's own, with London's beside it.
+    """
     parts = [scan.basis()]
     if not scan.seasonal:
-        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and {level}-level "
-                     f"data here has {scan.baseline_months} earlier months.")
-    chance = scan.expected_by_chance
-    about = f"about {fmt_number(chance, 1)}" if chance >= 0.05 else "fewer than 0.1"
-    parts.append(f"In a month with nothing unusual, {about} of the "
-                 f"{fmt_count(scan.cells_tested)} category x {AREA_WORDS.get(level, level)} combinations tested would "
-                 f"be flagged by chance.")
+        history = scan.longest_history or scan.baseline_months
+        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and the {level} "
+                     f"series here have at most {history} earlier months.")
+    parts.append(chance_sentence(scan, level, area))
     return " ".join(parts)
 
 
-def _rows(flags: pd.DataFrame, area_title: str | None) -> pd.DataFrame:
+def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) -> str:
+    """How many flags a month with nothing unusual would give by chance: for the area's own series, else the scan's."""
+    what, whats = ("measure", "measures") if scan.by == "measure" else ("category", "categories")
+    place = AREA_WORDS.get(level, level)
+    # One category checked area by area (the Wards page's choice): its combinations are simply the areas
+    combos = f"{place}s" if scan.series_tested == 1 and area is None else f"{what} x {place} combinations"
+    if area is None:
+        cells, chance, london = scan.cells_tested, scan.expected_by_chance, ""
+        tested = f"the {fmt_count(cells)} {combos}"
+    else:
+        cells, chance = scan.chance_in(area)
+        tested = f"{area}'s {fmt_count(cells)} {whats}"
+        london = (f" (across London, {_about(scan.expected_by_chance)} of {fmt_count(scan.cells_tested)} {combos} "
+                  f"a month)")
+    if cells == 0:
+        return f"No {what} could be tested{f' for {area}' if area else ''} this month{london}."
+    if chance >= 0.5:
+        return (f"In a month with nothing unusual, {_about(chance)} of {tested} tested would be flagged by "
+                f"chance{london}.")
+    # Under one flag a month: how often a month would show one reads better than 'about 0.03 flags'.
+    months = max(2, round(1 / -np.expm1(-chance))) if chance > 0 else 0
+    often = f"about one month in {fmt_count(months)}" if months else "almost never"
+    return f"With nothing unusual, one of {tested} tested would be flagged by chance {often}{london}."
+
+
+def _about(chance: float) -> str:
+    """'about 1.7', or 'fewer than 0.1' (never 'about 0.0')."""
+    return f"about {fmt_number(chance, 1)}" if chance >= 0.05 else "fewer than 0.1"
+
+
+def _rows(flags: pd.DataFrame, area_title: str | None, by: str = "minor") -> pd.DataFrame:
     table = pd.DataFrame({
-        "Category": flags["measure_label"].to_numpy(),
+        "Measure" if by == "measure" else "Category": flags["measure_label"].to_numpy(),
         "This month": [fmt_count(v) for v in flags["offence_count"]],
         "Usual (expected)": [fmt_number(v, 1) for v in flags["baseline_mean"]],
         "Expected range": [f"{fmt_count(lo)} to {fmt_count(hi)}" for lo, hi in zip(flags["lower_limit"], flags["upper_limit"])],
@@ -55,7 +87,7 @@ def _running(exception: str, months: int) -> str:
 
 def flags_html(scan: ExceptionScan, area_title: str | None = None) -> str:
     """The scan's flagged counts as a static table (area column titled area_title, or none)."""
-    return table_html(_rows(scan.flags, area_title), numeric=("This month", "Usual (expected)"))
+    return table_html(_rows(scan.flags, area_title, scan.by), numeric=("This month", "Usual (expected)"))
 
 
 def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
@@ -64,11 +96,12 @@ def borough_flags_html(scan: ExceptionScan, borough: str) -> str:
     mine = flags[(flags["area_name"] == borough) & ~flags["is_comparator"]]
     untested = untested_note(scan, borough)
     if mine.empty:
-        return (f"<p>Nothing unusual in {esc(borough)} as a whole: every category checked is within its expected "
+        what = "measure" if scan.by == "measure" else "category"
+        return (f"<p>Nothing unusual in {esc(borough)} as a whole: every {what} checked is within its expected "
                 f"range.</p>{untested}")
     comparator = mine["comparator_name"].iloc[0]
     theirs = flags[flags["is_comparator"] & (flags["area_name"] == comparator)].set_index("measure_id")["exception"]
-    table = _rows(mine, None)
+    table = _rows(mine, None, scan.by)
     table[f"{comparator} this month"] = [f"also {theirs[m]}" if m in theirs.index else "within its usual range"
                                          for m in mine["measure_id"]]
     return table_html(table, numeric=("This month", "Usual (expected)")) + untested
@@ -82,3 +115,14 @@ def untested_note(scan: ExceptionScan, area: str) -> str:
     mine = rows[(rows["area_name"] == area) & ~rows["is_comparator"].astype(bool)]
     parts = [f"{esc(reason)}: {esc(', '.join(group['measure_label']))}" for reason, group in mine.groupby("reason")]
     return f"<p style='color:#555'>Not checked in {esc(area)} ({'; '.join(parts)}).</p>" if parts else ""
+
+
+def nothing_flagged(scan: ExceptionScan, level: str) -> tuple[bool, str]:
+    """(anything tested?, what to say when no count is flagged): 'nothing unusual', or why nothing could be checked."""
+    area = AREA_WORDS.get(level, level)
+    if scan.cells_tested:
+        what = "measure" if scan.by == "measure" else "category"
+        return True, f"Nothing unusual: every {area} and {what} tested is within its expected range this month."
+    return False, (f"Nothing could be checked for {month_label(scan.end)}: the method needs {MIN_EXCEPTION_BASELINE} "
+                   f"known earlier months of a series, and the {area} series here have at most "
+                   f"{scan.longest_history}.")

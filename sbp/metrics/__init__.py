@@ -709,6 +709,16 @@ class ExceptionScan:
     # month checked is not known for it, or it has too little history; never counted as 0
     untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     method: str = EXCEPTION_METHOD
+    longest_history: int = 0    # the most known baseline months any series had (its own scheme, known months only)
+    series_tested: int = 0      # distinct categories (or measures) among the combinations tested
+    by: str = "minor"           # what each series is: an MPS minor category ('minor') or a configured measure
+    # one row per tested area (not comparators): area_name, cells (combinations tested), chance (flags by chance)
+    by_area: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+
+    def chance_in(self, area: str) -> tuple[int, float]:
+        """(combinations tested, flags expected by chance in a month with nothing unusual) for one area."""
+        row = self.by_area[self.by_area["area_name"] == area] if len(self.by_area) else self.by_area
+        return (int(row["cells"].iloc[0]), float(row["chance"].iloc[0])) if len(row) else (0, 0.0)
 
     def basis(self) -> str:
         """One sentence saying what 'unusual' means for this scan."""
@@ -769,7 +779,8 @@ def months_running(flags: pd.DataFrame, tail: float, min_count: int) -> np.ndarr
 
     def grid(column: str) -> np.ndarray:
         """One row per flag, latest month first, padded with NaN (unknown)."""
-        return np.array([[np.nan if x is None else x for x in (list(v) + [None] * (width - len(v)))]
+        return np.array([[np.nan if x is None or x is np.ma.masked else x
+                          for x in (list(v) + [None] * (width - len(v)))]
                          for v in flags[column]], dtype="float64").reshape(len(flags), width)
 
     counts, expected = grid("recent_counts"), grid("recent_expected")
@@ -816,8 +827,18 @@ def exceptions(
         measures = [Measure(id=f"minor:{m}", label=m, minors=(m,)) for m in minors]
     if measure_ids is not None:
         measures = [m for m in measures if m.id in set(measure_ids)]
+        if by == "measure":
+            # A whole MPS category chosen as the measure ('minor:Shoplifting', as the Wards page offers)
+            for kind, _, name in (i.partition(":") for i in measure_ids if i not in config.measures):
+                if kind in ("major", "minor") and name:
+                    measures += resolve_measures(con, config=config, level=level, **{kind: name})
     labels = {m.id: m.label for m in measures}
     mapping, info = measure_frames(con, measures, config, level)
+    if by != "measure":
+        # A category is checked as published: not widened to the crosswalk's comparable group, which would count
+        # STALKING AND HARASSMENT as VIOLENCE WITHOUT INJURY, or a renamed category's old name, under its label.
+        own = mapping["minor_category"].str.lower() == mapping["measure_id"].str.removeprefix("minor:").str.lower()
+        mapping = mapping[own.fillna(False)]
     frame = _run(con, queries.EXCEPTIONS_SQL, {
         "end": end, "level": level, "within": within, "include_comparator": include_comparator,
         "same_scheme": by != "measure",
@@ -830,6 +851,7 @@ def exceptions(
     known = frame.loc[~tested_rows, "baseline_known"].fillna(0).astype(int)
     untested["reason"] = np.where(frame.loc[~tested_rows, "offence_count"].isna(), f"no data for {month_label(end)}",
                                   [f"not enough history ({k} months)" for k in known])
+    longest = int(frame["baseline_known"].max()) if frame["baseline_known"].notna().any() else 0
     frame = frame[tested_rows].reset_index(drop=True)
     frame["offence_count"] = frame["offence_count"].astype("int64")
     expected = frame["expected"].astype("float64").to_numpy()
@@ -845,7 +867,10 @@ def exceptions(
     high = (count > upper) & (count >= min_count)
     low = (count < lower) & (count >= min_count)
     tested = ~frame["is_comparator"].astype(bool).to_numpy()
-    chance = float(exception_chance(expected, dispersion, lower, upper, min_count)[tested].sum())
+    chances = exception_chance(expected, dispersion, lower, upper, min_count)
+    chance = float(chances[tested].sum())
+    by_area = (pd.DataFrame({"area_name": frame["area_name"].to_numpy()[tested], "chance": chances[tested]})
+               .groupby("area_name", as_index=False).agg(cells=("chance", "size"), chance=("chance", "sum")))
     frame["exception"] = np.select([high, low], ["higher than usual", "lower than usual"], "")
     flags = frame[frame["exception"] != ""].copy()
     flags["months_running"] = months_running(flags, tail, min_count)
@@ -859,7 +884,9 @@ def exceptions(
     return ExceptionScan(flags=flags, end=end, level=level,
                          baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS), seasonal=years >= 2,
                          seasonal_years=years, cells_tested=int(tested.sum()), expected_by_chance=chance,
-                         probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True))
+                         probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True),
+                         longest_history=longest, series_tested=int(frame.loc[tested, "measure_id"].nunique()),
+                         by="measure" if by == "measure" else "minor", by_area=by_area)
 
 
 def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:

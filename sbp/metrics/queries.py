@@ -362,7 +362,9 @@ expected AS (
     FROM seasonal
 ),
 residuals AS (
-    SELECT *, CASE WHEN n IS NOT NULL AND month >= ($end - INTERVAL {EXCEPTION_RESIDUAL_MONTHS} MONTH)::DATE
+    -- least() skips NULLs, so a month without an expectation (the first months of a series) must be left out here
+    SELECT *, CASE WHEN n IS NOT NULL AND expected IS NOT NULL
+                        AND month >= ($end - INTERVAL {EXCEPTION_RESIDUAL_MONTHS} MONTH)::DATE
                    THEN least((n - expected) ** 2 / greatest(expected, 0.5), {EXCEPTION_RESIDUAL_CAP}) END AS pearson
     FROM expected
 ),

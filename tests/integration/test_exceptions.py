@@ -38,11 +38,15 @@ def test_the_published_ward_file_gives_a_scan_for_bromley_wards(real_db):
 def test_the_borough_scan_lists_flags_with_london_beside_them(real_db):
     with store.connect_read(real_db) as con:
         scan = metrics.exceptions(con, "2023-11", level="borough", include_comparator=True)
-    # With 23 earlier months London's own theft from the person is out of range; no borough's count is.
+    # With 23 earlier months London's own theft from the person is out of range, and so is Westminster's (the
+    # central London protests of Nov 2023 show too); Bromley has nothing unusual.
     london = scan.flags[scan.flags["is_comparator"]]
     assert set(london["area_name"]) == {"London"} and "Theft from Person" in set(london["measure_label"])
-    assert scan.flags["is_comparator"].all()
+    boroughs = scan.flags[~scan.flags["is_comparator"]]
+    assert "Bromley" not in set(boroughs["area_name"]) and len(boroughs) < 0.01 * scan.cells_tested
     assert "Nothing unusual in Bromley" in exceptions_view.borough_flags_html(scan, "Bromley")
+    westminster = exceptions_view.borough_flags_html(scan, "Westminster")
+    assert "Theft from Person" in westminster and "also higher than usual" in westminster
 
 
 def test_the_over_dispersed_limits_hold_for_every_flag(real_db):
@@ -111,3 +115,26 @@ def test_wards_page_shows_ward_and_borough_flags_on_the_real_files(real_db, monk
     scope.set_value("All categories").run()
     assert not at.exception
     assert "category x ward combinations" in " ".join(c.value for c in at.caption)
+
+
+def test_a_whole_category_chosen_on_the_wards_page_is_checked_ward_by_ward(real_db):
+    with store.connect_read(real_db) as con:
+        scan = metrics.exceptions(con, "2023-11", level="ward", within="Bromley", by="measure",
+                                  measure_ids=("minor:Shoplifting",))
+    assert scan.cells_tested == 22 and set(scan.flags["measure_label"]) <= {"Shoplifting"}
+    assert "one of the 22 wards tested would be flagged by chance" in exceptions_view.scan_note(scan, "ward")
+
+
+def test_a_month_with_too_little_ward_history_says_nothing_was_checked(real_db):
+    import dataclasses
+
+    # As with the workbook's earlier ward months loaded: the month is in range, but no MPS ward series has 18 months
+    with store.connect_read(real_db) as con:
+        full = metrics.exceptions(con, "2023-11", level="ward", within="Bromley")
+    scan = dataclasses.replace(full, end=dt.date(2023, 5, 1), cells_tested=0, expected_by_chance=0.0,
+                               longest_history=17, flags=full.flags.iloc[:0], by_area=full.by_area.iloc[:0])
+    tested, message = exceptions_view.nothing_flagged(scan, "ward")
+    assert not tested and scan.cells_tested == 0
+    assert message == ("Nothing could be checked for May 2023: the method needs 18 known earlier months of a series, "
+                       "and the ward series here have at most 17.")
+    assert "Nothing unusual" not in exceptions_view.scan_note(scan, "ward")
