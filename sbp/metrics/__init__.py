@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-SUBMODULES = frozenset({"core", "figures", "groups", "materialized", "periods", "queries"})
+SUBMODULES = frozenset({"core", "figures", "groups", "materialized", "periods", "queries", "rules"})
 
 
 def __getattr__(name: str) -> Any:
