@@ -46,7 +46,8 @@ def lsoa_wide_file(areas: int = 5000, categories: int = 50, months: int = 120) -
     cells = ", ".join(f"(hash(a * 1000003 + c * 7919 + {i}) % 23)::INTEGER AS \"{m}\"" for i, m in enumerate(month_names))
     sql = f"""
     COPY (
-      SELECT printf('E01%06d', a) AS "LSOA Code", printf('%s %03d%s', {borough}, a // 33 % 1000, chr((65 + a % 6)::INTEGER)) AS "LSOA Name",
+      SELECT printf('E01%06d', a) AS "LSOA Code",
+             printf('%s %03d%s', {borough}, a // 33 % 1000, chr((65 + a % 6)::INTEGER)) AS "LSOA Name",
              {borough} AS "Borough", printf('Major %02d', c // 5) AS "Major Category",
              printf('Minor category number %02d', c) AS "Minor Category", {cells}
       FROM range({areas}) r(a), range({categories}) k(c)

@@ -1,4 +1,5 @@
-"""The metrics layer's implementation (reached as sbp.metrics): rolling-year comparisons, rates, ranks, significance, RAG, series and exceptions."""
+"""The metrics layer's implementation, reached as sbp.metrics: comparisons, rates, ranks, significance, RAG, series
+and exceptions."""
 
 from __future__ import annotations
 
@@ -283,7 +284,7 @@ def _significance(current: pd.Series, previous: pd.Series, alpha: float) -> tupl
 
 
 def _rag(frame: pd.DataFrame, rule: str) -> pd.Series:
-    """Green / Amber / Red by the configured rule and each measure's direction (rules.rag); None without a comparison."""
+    """Green / Amber / Red by the rule and each measure's direction (rules.rag); None without a comparison."""
     def floats(column: str) -> np.ndarray:
         return frame[column].to_numpy(dtype="float64", na_value=np.nan)
 
