@@ -28,7 +28,7 @@ REAL_MPS = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data
 
 
 # The suites with a smoke mode (`--smoke`), run by tests/integration/test_bench_smoke.py so a broken case fails CI.
-SMOKE_SUITES = ("ingest", "metrics")
+SMOKE_SUITES = ("ingest", "metrics", "workbook", "exceptions")
 
 
 # --- generated inputs -----------------------------------------------------------------------
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.suite == "workbook":
         from bench.workbook import bench_workbook
 
-        bench_workbook()
+        bench_workbook(smoke=smoke)
     elif args.suite == "national":
         from bench.national import bench_national
 
@@ -189,15 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.suite == "exceptions":
         from bench.exceptions import bench_exceptions
 
-        bench_exceptions()
+        bench_exceptions(smoke=smoke)
     elif args.suite == "report":
         from bench.report import bench_report
 
-        bench_report()
+        bench_report(smoke=smoke)
     else:
         from bench.pages import bench_pages
 
-        bench_pages()
+        bench_pages(smoke=smoke)
     return 0
 
 

