@@ -68,6 +68,7 @@ def test_rag_green_when_better_and_none_when_unknown() -> None:
     ("sbp.ingest.load", ("pandas", "scipy", "pyarrow")),   # an ingest of CSV files
     ("sbp.cli", ("pandas", "scipy", "pyarrow", "numpy")),  # every command's start-up (status, ingest, ...)
     ("sbp.metrics.materialized", ("pandas", "scipy")),
+    ("sbp.store.status", ("pandas", "scipy", "pyarrow", "numpy")),  # what `status` reads with
 ])
 def test_start_up_imports_stay_light(module: str, absent: tuple[str, ...]) -> None:
     """The command line and an ingest start without the heavy libraries (what fast start rests on)."""
