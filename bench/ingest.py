@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from bench import machine
+from sbp.config import london_boroughs
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("SBP_BENCH_DIR", "/tmp/sbp-bench"))
@@ -26,20 +27,28 @@ REAL_MPS = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data
 
 
 
+# The suites with a smoke mode (`--smoke`), run by tests/integration/test_bench_smoke.py so a broken case fails CI.
+SMOKE_SUITES = ("ingest", "metrics", "workbook", "exceptions")
+
+
 # --- generated inputs -----------------------------------------------------------------------
 
 def lsoa_wide_file(areas: int = 5000, categories: int = 50, months: int = 120) -> Path:
     """A wide MPS-LSOA-layout file of areas x categories rows and `months` month columns."""
-    path = BENCH_DIR / f"lsoa_wide_{areas}x{categories}x{months}.csv"
+    path = BENCH_DIR / f"lsoa_wide_{areas}x{categories}x{months}_named.csv"
     if path.exists():
         return path
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     month_names = [f"{2014 + i // 12}{i % 12 + 1:02d}" for i in range(months)]
+    # Real borough names: ingest refuses an unknown borough (generated names once broke this case unnoticed).
+    names = "[" + ", ".join("'" + b.name.replace("'", "''") + "'" for b in london_boroughs()) + "]"
+    borough = f"{names}[a % {len(london_boroughs())} + 1]"
     cells = ", ".join(f"(hash(a * 1000003 + c * 7919 + {i}) % 23)::INTEGER AS \"{m}\"" for i, m in enumerate(month_names))
     sql = f"""
     COPY (
-      SELECT printf('E01%06d', a) AS "LSOA Code", printf('Borough%02d %03d%s', a % 33, a // 33 % 1000, chr((65 + a % 6)::INTEGER)) AS "LSOA Name",
-             printf('Borough%02d', a % 33) AS "Borough", printf('Major %02d', c // 5) AS "Major Category",
+      SELECT printf('E01%06d', a) AS "LSOA Code",
+             printf('%s %03d%s', {borough}, a // 33 % 1000, chr((65 + a % 6)::INTEGER)) AS "LSOA Name",
+             {borough} AS "Borough", printf('Major %02d', c // 5) AS "Major Category",
              printf('Minor category number %02d', c) AS "Minor Category", {cells}
       FROM range({areas}) r(a), range({categories}) k(c)
     ) TO '{path}.tmp' (HEADER, DELIMITER ',')"""
@@ -120,12 +129,12 @@ def run_child(kind: str, path: Path) -> dict:
     return result
 
 
-def bench_ingest(cases: list[str]) -> list[dict]:
-    """Time ingest beside DuckDB's read_csv + UNPIVOT floor for each case."""
+def bench_ingest(cases: list[str], smoke: bool = False) -> list[dict]:
+    """Time ingest beside DuckDB's read_csv + UNPIVOT floor for each case; smoke: tiny generated files, one run each."""
     available = {
         "real": lambda: REAL_MPS,
-        "lsoa": lsoa_wide_file,
-        "police_uk": police_uk_file,
+        "lsoa": (lambda: lsoa_wide_file(areas=60, categories=5, months=24)) if smoke else lsoa_wide_file,
+        "police_uk": (lambda: police_uk_file(rows=2000)) if smoke else police_uk_file,
     }
     results = []
     for case in cases:
@@ -134,8 +143,9 @@ def bench_ingest(cases: list[str]) -> list[dict]:
             print(f"{case}: skipped, {path} not found")
             continue
         size_mb = path.stat().st_size / 1e6
-        ours = min((run_child("ingest", path) for _ in range(3 if case == "real" else 1)), key=lambda r: r["seconds"])
-        floor = min((run_child("floor", path) for _ in range(3 if case == "real" else 1)), key=lambda r: r["seconds"])
+        runs = 3 if case == "real" and not smoke else 1
+        ours = min((run_child("ingest", path) for _ in range(runs)), key=lambda r: r["seconds"])
+        floor = min((run_child("floor", path) for _ in range(runs)), key=lambda r: r["seconds"])
         row = {
             "case": case, "file_mb": round(size_mb, 1), "input_rows": ours["rows"],
             "seconds": round(ours["seconds"], 3), "input_rows_per_s": round(ours["rows"] / ours["seconds"]),
@@ -156,18 +166,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report", "workbook", "national", "exceptions"])
     parser.add_argument("--cases", nargs="*", help="subset of cases")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few seconds: tiny inputs and one run per case, to check every case and baseline runs "
+                             "(also SBP_BENCH_SMOKE=1); its figures are not benchmarks")
     args = parser.parse_args(argv)
-    print(f"machine: {machine()}")
+    smoke = args.smoke or os.environ.get("SBP_BENCH_SMOKE") == "1"
+    print(f"machine: {machine()}" + (" (smoke mode: figures are not benchmarks)" if smoke else ""))
     if args.suite == "ingest":
-        bench_ingest(args.cases or ["real", "lsoa", "police_uk"])
+        bench_ingest(args.cases or ["real", "lsoa", "police_uk"], smoke=smoke)
     elif args.suite == "metrics":
         from bench.metrics import bench_metrics
 
-        bench_metrics()
+        bench_metrics(smoke=smoke)
     elif args.suite == "workbook":
         from bench.workbook import bench_workbook
 
-        bench_workbook()
+        bench_workbook(smoke=smoke)
     elif args.suite == "national":
         from bench.national import bench_national
 
@@ -175,15 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.suite == "exceptions":
         from bench.exceptions import bench_exceptions
 
-        bench_exceptions()
+        bench_exceptions(smoke=smoke)
     elif args.suite == "report":
         from bench.report import bench_report
 
-        bench_report()
+        bench_report(smoke=smoke)
     else:
         from bench.pages import bench_pages
 
-        bench_pages()
+        bench_pages(smoke=smoke)
     return 0
 
 

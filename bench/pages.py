@@ -23,8 +23,9 @@ PAGES = {
 }
 
 
-def bench_pages(repeat: int = 5) -> list[dict]:
-    """Print JSON lines: first-load and warm seconds per page."""
+def bench_pages(repeat: int = 5, smoke: bool = False) -> list[dict]:
+    """Print JSON lines: first-load and warm seconds per page (smoke: one warm rerun)."""
+    repeat = 1 if smoke else repeat
     from streamlit.testing.v1 import AppTest
 
     results = []

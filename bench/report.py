@@ -69,8 +69,11 @@ def _breakdown(db: Path, end: str) -> dict:
     return {k: round(v, 3) for k, v in out.items()}
 
 
-def bench_report() -> list[dict]:
-    """Time each format end to end on the 14-year demo store; print one JSON line per format and a breakdown."""
+def bench_report(smoke: bool = False) -> list[dict]:
+    """Time each format end to end on the 14-year demo store; print one JSON line per format and a breakdown.
+
+    smoke: one run per format instead of the best of 3.
+    """
     from sbp import metrics, store
     from sbp.ingest.demo import build_demo
 
@@ -84,7 +87,7 @@ def bench_report() -> list[dict]:
         months = (last.year - first.year) * 12 + last.month - first.month + 1
         for fmt in FORMATS:
             out = Path(tmp) / f"report.{fmt}"
-            runs = [_run(fmt, db, end, out) for _ in range(3)]
+            runs = [_run(fmt, db, end, out) for _ in range(1 if smoke else 3)]
             best = min(runs, key=lambda r: r["seconds"])
             row = {
                 "case": f"report {fmt} ({AREA}, rolling year to {end}, demo store {months} months)",

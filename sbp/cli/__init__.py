@@ -48,37 +48,38 @@ def _print_police_uk_quality(db: str | None) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from sbp.store.status import coverage_lines, gaps_json, load_status
+    from sbp.store.status import coverage_lines, gaps_json, json_value, query_rows, status_rows
 
-    frame = load_status(args.db)
+    rows = status_rows(args.db)
     if args.json:
         from sbp.ingest.geography import QUALITY_SQL
 
         with store.connect_read(args.db) as con:
             warnings = store.quality_warnings(con)
-            police_uk = con.execute(QUALITY_SQL).df()
+            police_uk = query_rows(con, QUALITY_SQL)
             gaps = gaps_json(con)
         none_missing = {"missing_months": [], "missing_runs": [], "coverage": []}
-        sources = [entry | gaps.get(entry["source"], none_missing)
-                   for entry in json.loads(frame.to_json(orient="records", date_format="iso"))]
+        sources = [{k: json_value(v) for k, v in entry.items()} | gaps.get(entry["source"], none_missing)
+                   for entry in rows]
         print(json.dumps({
             "store": str(store.resolve_db_path(args.db)),
             "sources": sources,  # each with its missing_months (yyyy-mm), missing_runs and per-level coverage
             "warnings": warnings,  # the data-quality warnings the text output prints
-            POLICE_UK: json.loads(police_uk.to_json(orient="records", date_format="iso")),
+            POLICE_UK: [{k: json_value(v) for k, v in row.items()} for row in police_uk],
             "last_failure": store.last_failure(args.db),
         }, indent=2, default=str))
         return 0
-    if frame.empty:
+    if not rows:
         print("The store is empty.")
         return 0
     with store.connect_read(args.db) as con:
-        for row in frame.itertuples():
-            span = f"{row.first_month:%b %Y} to {row.last_month:%b %Y}" if row.first_month is not None and str(row.first_month) != "NaT" else "no months"
+        for row in rows:
+            first, last = row["first_month"], row["last_month"]
+            span = f"{first:%b %Y} to {last:%b %Y}" if first is not None else "no months"
             # A source with months says them per level (and police.uk force), with the months missing inside.
-            print("\n".join(coverage_lines(con, [row.source]) or [f"{row.source}: {span}"]))
-            print(f"    {row.files} file(s), last loaded {row.last_loaded_at:%Y-%m-%d %H:%M}")
-            print(f"    {row.file_names}")
+            print("\n".join(coverage_lines(con, [row["source"]]) or [f"{row['source']}: {span}"]))
+            print(f"    {row['files']} file(s), last loaded {row['last_loaded_at']:%Y-%m-%d %H:%M}")
+            print(f"    {row['file_names']}")
         for warning in store.quality_warnings(con):
             print(f"WARNING {warning}")
     _print_police_uk_quality(args.db)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from sbp import metrics, store
-from sbp.display import exceptions_view, formatting
-from sbp.metrics.figures import pct_change
+from sbp import store
 from sbp.config.settings import load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, the metrics layer and the formatting module are imported by the commands that use them, so `sbp status`
+# and `sbp ingest` (which register these commands) start without pandas.
 
 
 def _add_selector(p: argparse.ArgumentParser) -> None:
@@ -23,6 +25,8 @@ def _add_selector(p: argparse.ArgumentParser) -> None:
 
 
 def _json_value(value: Any) -> Any:
+    from sbp.display import formatting
+
     if formatting.is_missing(value):
         return None
     if hasattr(value, "isoformat"):
@@ -38,6 +42,9 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 def _fmt(value: Any, column: str = "", row: dict[str, Any] | None = None) -> str:
     """A value as the dashboard shows it: percentages exact from the counts when the row has them, rates to 2 places."""
+    from sbp.display import formatting
+    from sbp.metrics.figures import pct_change
+
     value = _json_value(value)
     if column.endswith("pct_change"):
         prefix = column.removesuffix("pct_change")  # '', 'london_' or 'comparator_'
@@ -64,12 +71,16 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def _default_end(con, level: str, area: str | None = None):
     """The default period end: the board's for area (every board measure known) at borough level, else the latest."""
+    from sbp import metrics
+
     if level == "borough":
         return metrics.default_end(con, area or load_settings()["focus_borough"])
     return metrics.latest_month(con, level)
 
 
 def cmd_metric(args: argparse.Namespace) -> int:
+    """Run `sbp metric`."""
+    from sbp import metrics
     with store.connect_read(args.db) as con:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
@@ -88,6 +99,10 @@ RANK_COLUMNS = ["area", "current", "previous", "pct_change", "rate_per_1000", "r
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
+    """Run `sbp rank`."""
+    import pandas as pd
+
+    from sbp import metrics
     with store.connect_read(args.db) as con:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         end = args.end or _default_end(con, args.level)
@@ -111,6 +126,9 @@ SERIES_COLUMNS = ["month", "offence_count", "rolling_12_total", "offence_count_y
 
 
 def cmd_series(args: argparse.Namespace) -> int:
+    """Run `sbp series`."""
+    from sbp import metrics
+
     with store.connect_read(args.db) as con:
         measure = metrics.resolve_measures(con, args.measure, args.major, args.minor, level=args.level)[0]
         area = args.area or load_settings()["focus_borough"]
@@ -137,10 +155,17 @@ EXCEPTION_JSON_COLUMNS = EXCEPTION_COLUMNS + ["expected", "dispersion", "baselin
 
 def _month_text(value: Any) -> str | None:
     """A month as YYYY-MM (None when unknown)."""
+    import pandas as pd
+
     return None if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m}"
 
 
 def cmd_exceptions(args: argparse.Namespace) -> int:
+    """Run `sbp exceptions`."""
+    import pandas as pd
+
+    from sbp import metrics
+    from sbp.display import exceptions_view, formatting
     with store.connect_read(args.db) as con:
         level = args.level
         if level == "ward" and "ward" not in metrics.levels_loaded(con):

@@ -13,15 +13,17 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from sbp import store
 from sbp.config import areas, london_boroughs
 from sbp.errors import IngestError
 from sbp.ingest.textfile import TextFile, find_line
+
+if TYPE_CHECKING:  # pyarrow is imported where a workbook is read: a CSV load starts without it
+    import pyarrow as pa
 
 SHEET = "MPS_MonthlyCrimeDashboard_Other"
 # Role -> the header name with case, spaces and underscores removed (the publisher varies them).
@@ -58,6 +60,8 @@ def roles(header: list[str]) -> dict[str, str] | None:
 @functools.cache
 def ward_lookup() -> pa.Table:
     """London ward code -> ONS ward name and borough (areas.london_wards(), data/london_wards.csv) as a table to join."""
+    import pyarrow as pa
+
     wards = areas.london_wards()
     return pa.table({"ward_code": list(wards), "ward_name": [name for name, _ in wards.values()],
                      "borough": [borough for _, borough in wards.values()]})
@@ -66,11 +70,16 @@ def ward_lookup() -> pa.Table:
 @functools.cache
 def borough_lookup() -> pa.Table:
     """London borough ONS code -> name (data/boroughs.csv), as a table to join."""
+    import pyarrow as pa
+
     boroughs = london_boroughs()
     return pa.table({"borough_code": [b.code for b in boroughs], "borough": [b.name for b in boroughs]})
 
 
 def _text_column(values: tuple) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:  # the usual sheet: every cell text or empty, converted in one step
         return pc.fill_null(pa.array(values, pa.string()), "")
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -84,6 +93,9 @@ def _cell_text(value: object) -> str:
 
 
 def _month_column(values: tuple) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:  # the usual sheet: every month an Excel date (or empty), formatted in one step
         dates = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -104,6 +116,8 @@ def _month_column(values: tuple) -> pa.Array:
 
 
 def _count_column(values: tuple) -> pa.Array:
+    import pyarrow as pa
+
     try:
         return pa.array(values, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -117,6 +131,8 @@ def _count_column(values: tuple) -> pa.Array:
 
 def read_xlsx(path: Path, progress: Callable[[str], None] | None = None) -> tuple[list[str], pa.Table]:
     """The dashboard sheet of a workbook as (header, table of text columns + line), read with python-calamine."""
+    import pyarrow as pa
+
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:

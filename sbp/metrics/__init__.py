@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import importlib
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from sbp.metrics import materialized as stored_cube
 from sbp.metrics import queries
@@ -22,6 +22,29 @@ from sbp.errors import AmbiguousNameError, PeriodError, SbpError, UnknownNameErr
 from sbp.metrics.periods import add_months, month_label, months_between, parse_month, rolling_year_ends
 from sbp.config.settings import load_settings
 from sbp.config.sources import MPS_SOURCES, POLICE_UK, SERIES_SOURCES
+
+
+class _Deferred:
+    """A module imported where first used, then bound in its place: pandas and numpy take about 0.4 s to import,
+    and what imports this package's pandas-free modules (an ingest, `sbp status`) never uses them."""
+
+    def __init__(self, name: str, alias: str) -> None:
+        self._name, self._alias = name, alias
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self._name)
+        globals()[self._alias] = module
+        return getattr(module, attribute)
+
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from sbp.metrics import rules
+else:
+    np, pd = _Deferred("numpy", "np"), _Deferred("pandas", "pd")
+    rules = _Deferred("sbp.metrics.rules", "rules")  # numpy: `sbp status` reads periods from this package without it
 
 CONTRACT_FIELDS = (
     "area", "end", "measure", "current", "previous", "change", "pct_change", "rate_per_1000",
@@ -76,6 +99,36 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute(store_queries.DATABASE_PATH_SQL).fetchone()[0]
 
 
+_FACTS: dict[tuple, Any] = {}
+
+
+def _fact(version: str | None, name: tuple, compute: Callable[[], Any]) -> Any:
+    """What compute() reads from a store version, kept per version file (a published version never changes).
+
+    version: the read-only version file's path (_version), or None to always compute (a store being written).
+    """
+    if version is None:
+        return compute()
+    key = (version, *name)
+    if key not in _FACTS:
+        if len(_FACTS) > 1024:
+            _FACTS.clear()
+        _FACTS[key] = compute()
+    return _FACTS[key]
+
+
+_VERSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The path of the store version con reads when it is a file opened read-only, else None (asked once per con)."""
+    try:
+        return _VERSIONS[con]
+    except KeyError:
+        version = _VERSIONS[con] = con.execute(store_queries.READ_ONLY_PATH_SQL).fetchone()[0]
+        return version
+
+
 def measure_frames(
     con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config | None = None, level: str = "borough"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,7 +175,8 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict, mapping: pd.Dat
 
 def month_span(con: duckdb.DuckDBPyConnection, level: str = "borough") -> tuple[dt.date, dt.date]:
     """First and last month loaded at a level."""
-    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": level}).fetchone()
+    first, last = _fact(_version(con), ("month_span", level),
+                        lambda: con.execute(queries.MONTH_SPAN_SQL, {"level": level}).fetchone())
     if first is None:
         raise PeriodError(f"No {level}-level data is loaded yet; load an extract with `python -m sbp ingest`.")
     return first, last
@@ -243,35 +297,22 @@ def _months_text(months: Sequence[dt.date]) -> str:
 # --- comparisons ----------------------------------------------------------------------------
 
 def _significance(current: pd.Series, previous: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
-    """Exact conditional test of two Poisson counts over equal periods: current | total ~ Binomial(total, 1/2)."""
-    from scipy.stats import binom  # imported here: scipy takes ~0.5 s to import, and ingest imports this module
-
-    cur = current.to_numpy(dtype="float64", na_value=np.nan)
-    prev = previous.to_numpy(dtype="float64", na_value=np.nan)
-    total = cur + prev
-    valid = ~np.isnan(total)
-    p = np.full(len(cur), np.nan)
-    n, x = total[valid], cur[valid]
-    # n = 0 (none in either year) gives p = 1: no change, not significant.
-    p[valid] = np.minimum(1.0, 2.0 * np.minimum(binom.cdf(x, n, 0.5), binom.sf(x - 1, n, 0.5)))
-    significant = pd.Series(pd.array(np.where(valid, p < alpha, False), dtype="boolean"), index=current.index)
-    significant[~valid] = pd.NA
-    return pd.Series(p, index=current.index), significant
+    """Exact conditional test of two Poisson counts over equal periods (rules.significance): p-value, significant."""
+    p, significant = rules.significance(current.to_numpy(dtype="float64", na_value=np.nan),
+                                        previous.to_numpy(dtype="float64", na_value=np.nan), alpha)
+    flags = pd.arrays.BooleanArray(significant == 1, np.isnan(significant))
+    return pd.Series(p, index=current.index), pd.Series(flags, index=current.index)
 
 
 def _rag(frame: pd.DataFrame, rule: str) -> pd.Series:
-    """Green / Amber / Red by the configured rule and each measure's direction; None without a comparison."""
-    sign = np.where(frame["direction"] == "higher_is_better", -1.0, 1.0)
-    worse = frame["change"].astype("float64") * sign > 0
-    pct, london = frame["pct_change"].astype("float64") * sign, frame["comparator_pct_change"].astype("float64") * sign
-    significant = frame["significant"].fillna(False).astype(bool)
-    if rule == "significance":
-        red = worse & significant
-    else:
-        compare = pct.notna() & london.notna()
-        red = worse & ((compare & (pct > london)) | (~compare & significant))
-    rag = np.select([frame["previous"].isna() | frame["current"].isna(), ~worse, red], [None, "Green", "Red"], "Amber")
-    return pd.Series(rag, index=frame.index, dtype="object").where(lambda s: s != "None", None)
+    """Green / Amber / Red by the rule and each measure's direction (rules.rag); None without a comparison."""
+    def floats(column: str) -> np.ndarray:
+        return frame[column].to_numpy(dtype="float64", na_value=np.nan)
+
+    significant = frame["significant"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(rules.rag(floats("current"), floats("previous"), floats("change"), floats("pct_change"),
+                               floats("comparator_pct_change"), significant, frame["direction"].to_numpy(dtype=object),
+                               rule), index=frame.index, dtype="object")
 
 
 def comparisons(
@@ -292,22 +333,29 @@ def comparisons(
     config = config or default_config()
     settings = settings or load_settings()
     last_end = last_end or first_end
-    groups = area_groups(con, settings)
-    if level == "borough" and within is None and stored_cube.usable(con, measures, config, groups):
-        rank_by_rate = True
-        info = pd.DataFrame({"measure_id": [m.id for m in measures], "direction": [m.direction for m in measures]})
-        frame = con.execute(queries.CACHED_COMPARISONS_SQL, {
+    version = _version(con)
+    grouping = (repr(settings.get("comparator", "force")), settings.get("comparator_name"))
+    groups = _fact(version, ("groups", *grouping), lambda: area_groups(con, settings))
+    cached = level == "borough" and within is None and stored_cube.usable(
+        con, measures, config, groups, settings, _fact(version, ("cube_key",), lambda: stored_cube.stored_key(con)))
+    parents = {m.id: m.parent for m in measures if m.parent}
+    if cached:  # the stored cube holds every column, the rules' computed at ingest by the same rules.finish
+        if area is not None and first_end == last_end:
+            raw = con.execute(queries.CACHED_AREA_MONTH_SQL, {"area": area, "end": first_end}).fetchnumpy()
+            rows = np.flatnonzero(np.isin(raw["measure_id"], np.array([m.id for m in measures], dtype=object)))
+            rows = rows[np.argsort(raw["measure_id"][rows], kind="stable")]  # as the query's order: one row a measure
+            return _cube_frame({k: v[rows] for k, v in raw.items()}, measures, parents)
+        return _cube_frame(con.execute(queries.CACHED_COMPARISONS_SQL, {
             "measure_ids": [m.id for m in measures], "first_end": first_end, "last_end": last_end, "area": area,
-        }).df()
-    else:
-        mapping, info = measure_frames(con, measures, config, level)
-        rank_by_rate = level == "borough" or bool(
-            con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
-        frame = _run(con, queries.COMPARISON_SQL, {
-            "first_end": first_end, "last_end": last_end, "level": level, "within": within, "rank_by_rate": rank_by_rate,
-        }, mapping, info, groups)
-        if area is not None:
-            frame = frame[frame["area_name"] == area].reset_index(drop=True)
+        }).fetchnumpy(), measures, parents)
+    mapping, info = measure_frames(con, measures, config, level)
+    rank_by_rate = level == "borough" or bool(
+        con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
+    frame = _run(con, queries.COMPARISON_SQL, {
+        "first_end": first_end, "last_end": last_end, "level": level, "within": within, "rank_by_rate": rank_by_rate,
+    }, mapping, info, groups)
+    if area is not None:
+        frame = frame[frame["area_name"] == area].reset_index(drop=True)
     frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
     frame["negative_count"] = frame["negative_count"].fillna(False).astype(bool)
     for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "rank_of_previous",
@@ -316,33 +364,81 @@ def comparisons(
     if level != "borough":
         for col in ("comparator_current", "comparator_previous", "comparator_rate_per_1000", "comparator_rate_per_1000_previous"):
             frame[col] = pd.NA
-    lp = frame["comparator_previous"].astype("Float64")
-    frame["comparator_pct_change"] = ((frame["comparator_current"] - lp) * 100.0 / lp.where(lp > 0)).astype("Float64")
-    frame["p_value"], frame["significant"] = _significance(frame["current"], frame["previous"], settings["significance_level"])
-    frame["direction"] = frame["measure_id"].map(dict(zip(info["measure_id"], info["direction"])))
-    frame["rag"] = _rag(frame, settings["rag_rule"])
+    columns = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in RULE_NUMBERS}
+    columns |= {c: frame[c].to_numpy(dtype=object) for c in ("measure_id", "area_name", "borough", "end_month")}
+    directions = {m.id: m.direction for m in measures}
+    columns["direction"] = [directions[m] for m in columns["measure_id"]]
+    done = rules.finish(columns, parents, settings["significance_level"], settings["rag_rule"])
+    frame["comparator_pct_change"] = pd.array(done["comparator_pct_change"], dtype="Float64")
+    frame["p_value"] = done["p_value"]
+    frame["significant"] = pd.arrays.BooleanArray(done["significant"] == 1, np.isnan(done["significant"]))
+    frame["direction"] = frame["measure_id"].map(directions)
+    frame["rag"] = pd.Series(done["rag"], index=frame.index, dtype="object")
     frame["rank_basis"] = "rate" if rank_by_rate else "count"
-    frame["places_moved"] = (frame["rank_previous"] - frame["rank"]).astype("Int64")  # positive: moved up the table
-    labels = {m.id: m.label for m in measures}
-    frame.insert(1, "measure_label", frame["measure_id"].map(labels))
+    frame["places_moved"] = pd.array(done["places_moved"], dtype="Int64")  # positive: moved up the table
+    frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
     frame.insert(2, "measure_unit", frame["measure_id"].map({m.id: m.units for m in measures}))
-    parents = {m.id: m.parent for m in measures if m.parent}
     if parents:
         frame["parent_id"] = frame["measure_id"].map(parents)
-        keys = pd.MultiIndex.from_frame(frame[["measure_id", "area_name", "borough", "end_month"]])
-        current = pd.Series(frame["current"].astype("Float64").to_numpy(), index=keys)
-        parent_keys = pd.MultiIndex.from_arrays([frame["parent_id"], frame["area_name"], frame["borough"], frame["end_month"]])
-        pc = pd.Series(current.reindex(parent_keys).to_numpy(), index=frame.index, dtype="Float64")
-        frame["share_of_parent_pct"] = (frame["current"].astype("Float64") * 100.0 / pc.where(pc > 0)).astype("Float64")
+        frame["share_of_parent_pct"] = pd.array(done["share_of_parent_pct"], dtype="Float64")
+    else:
+        frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    return frame
+
+
+# The numbers the rules read from a comparison (as float64, NaN unknown).
+RULE_NUMBERS = ("current", "previous", "change", "pct_change", "comparator_current", "comparator_previous", "rank",
+                "rank_previous")
+
+
+# How comparisons() types each column (the live path's types; _cube_frame builds the same from the stored cube).
+INT_COLUMNS = frozenset({"current", "previous", "change", "population", "rank", "rank_of", "rank_previous",
+                         "rank_of_previous", "comparator_current", "comparator_previous", "places_moved"})
+MASKED_FLOAT_COLUMNS = frozenset({"comparator_pct_change", "share_of_parent_pct"})
+FLOAT_COLUMNS = frozenset({"pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_rate_per_1000",
+                           "comparator_rate_per_1000_previous", "p_value"})
+
+
+def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents: dict[str, str]) -> pd.DataFrame:
+    """The stored cube's rows (fetchnumpy) as comparisons() gives them, built column by column without conversions.
+
+    A share of a parent is kept only when the parent was asked for too (as the live path computes it).
+    """
+    columns: dict[str, Any] = {}
+    for name, values in raw.items():
+        mask, data = np.ma.getmaskarray(values), np.ma.getdata(values)
+        if name in INT_COLUMNS:
+            columns[name] = pd.arrays.IntegerArray(np.where(mask, 0, data).astype("int64"), mask)
+        elif name in FLOAT_COLUMNS:
+            columns[name] = np.where(mask, np.nan, data).astype("float64")
+        elif name in MASKED_FLOAT_COLUMNS:
+            columns[name] = pd.arrays.FloatingArray(np.where(mask, 0.0, data).astype("float64"), mask)
+        elif name == "significant":
+            columns[name] = pd.arrays.BooleanArray(np.where(mask, False, data).astype(bool), mask)
+        elif name in ("negative_count", "rank_tied"):
+            columns[name] = np.where(mask, False, data).astype(bool)
+        elif name == "end_month":
+            columns[name] = data.astype("datetime64[D]").astype(object)
+        elif name == "rag":
+            columns[name] = pd.Series(np.where(mask, None, data), dtype="object")
+        else:
+            columns[name] = pd.array(np.where(mask, None, data).astype(object), dtype="str")
+    frame = pd.DataFrame(columns)
+    if parents:
+        asked = np.isin(frame["parent_id"].to_numpy(dtype=object), [m.id for m in measures])
+        frame["share_of_parent_pct"] = frame["share_of_parent_pct"].where(asked, pd.NA)
     else:
         frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
     return frame
 
 
 def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
-    areas = [r[0] for r in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()]
+    version = _version(con)
+    areas = _fact(version, ("areas", level),
+                  lambda: [r[0] for r in con.execute(queries.AREAS_SQL, {"level": level}).fetchall()])
     # At borough level an area may go by another name, e.g. the ONS 'Bristol, City of'.
-    aliases = con.execute(queries.AREA_ALIASES_SQL).fetchall() if level == "borough" else ()
+    aliases = _fact(version, ("aliases",), lambda: con.execute(queries.AREA_ALIASES_SQL).fetchall()) \
+        if level == "borough" else ()
     match = find_area(area, areas, aliases)
     if match is None:
         raise UnknownNameError("area", area, areas)
@@ -390,7 +486,8 @@ def headline(
     ids = list(measure_ids or config.measures)
     rows = comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings, area=area)
     order = {m: i for i, m in enumerate(ids)}
-    return rows.sort_values("measure_id", key=lambda s: s.map(order)).reset_index(drop=True)
+    places = np.argsort([order[m] for m in rows["measure_id"]], kind="stable")  # one row per measure
+    return rows.take(places).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -707,13 +804,13 @@ class ExceptionScan:
     min_count: int              # counts below this are never flagged
     # one row per category x area not tested (measure_id, measure_label, area_name, is_comparator, reason): the
     # month checked is not known for it, or it has too little history; never counted as 0
-    untested: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    untested: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame())
     method: str = EXCEPTION_METHOD
     longest_history: int = 0    # the most known baseline months any series had (its own scheme, known months only)
     series_tested: int = 0      # distinct categories (or measures) among the combinations tested
     by: str = "minor"           # what each series is: an MPS minor category ('minor') or a configured measure
     # one row per tested area (not comparators): area_name, cells (combinations tested), chance (flags by chance)
-    by_area: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    by_area: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame())
 
     def chance_in(self, area: str) -> tuple[int, float]:
         """(combinations tested, flags expected by chance in a month with nothing unusual) for one area."""

@@ -22,8 +22,8 @@ from sbp.metrics.periods import add_months
 # How the Monthly Crime Dashboard's Measure column is stored (as major_category) for each `counts` setting.
 DASHBOARD_COUNTS = {"offences": "Offences", "positive_outcomes": "Positive Outcomes"}
 MAP_COLUMNS = ("measure_id", "source", "major_category", "minor_category", "sign")
-# A cube built by another version of the query (other columns, another coverage rule) is never read.
-QUERY_KEY = hashlib.sha256(queries.CUBE_CREATE_SQL.encode()).hexdigest()[:12]
+# A cube built by another version of the queries (other columns, another coverage rule) is never read.
+QUERY_KEY = hashlib.sha256((queries.CUBE_CREATE_SQL + queries.CUBE_FINISH_SQL).encode()).hexdigest()[:12]
 
 
 def measure_rows(
@@ -76,7 +76,8 @@ def info_rows(measures: Sequence[Measure], config: Config) -> list[tuple[str, st
 def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict | None = None) -> int:
     """Store the cube (inside an ingest's transaction); returns its row count, 0 without a full borough year."""
     config = config or default_config()
-    groups = area_groups(con, settings or load_settings())
+    settings = settings or load_settings()
+    groups = area_groups(con, settings)
     con.execute(queries.CUBE_DROP_SQL)
     first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
     if first is None or add_months(first, 11) > last:
@@ -91,13 +92,60 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, se
         "first_end": add_months(first, 11), "last_end": last, "level": "borough", "within": None, "rank_by_rate": True,
     })
     con.execute(queries.CUBE_DROP_MEASURE_TABLES_SQL)
-    con.execute(queries.CUBE_SET_KEY_SQL, {"key": config_fingerprint(config) + groups_key(groups) + QUERY_KEY})
+    _store_rules(con, measures, settings)
+    con.execute(queries.CUBE_SET_KEY_SQL, {"key": cube_key(config, groups, settings)})
     return con.execute(queries.CUBE_ROWS_SQL).fetchone()[0]
 
 
-def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, groups) -> bool:
-    """Whether the stored cube answers for these measures under this configuration and comparator grouping."""
+def _store_rules(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], settings: dict) -> None:
+    """Add the rules' columns (significance, RAG, places moved, ...) to the cube, computed as live queries compute them."""
+    import numpy as np  # here: only a load that builds a cube needs it
+
+    from sbp.metrics import rules
+
+    raw = con.execute(queries.CUBE_RULE_INPUTS_SQL).fetchnumpy()
+    cols = {k: (np.ma.filled(v.astype("float64"), np.nan) if v.dtype.kind in "fiu" and k != "rid" else v)
+            for k, v in raw.items()}
+    cols["direction"] = [m.direction for m in _by_id(measures, cols["measure_id"])]
+    parents = {m.id: m.parent for m in measures if m.parent}
+    done = rules.finish(cols, parents, settings["significance_level"], settings["rag_rule"])
+    chosen = _by_id(measures, cols["measure_id"])
+    con.execute(queries.CUBE_RULES_SQL, {
+        "rid": np.asarray(cols["rid"]).tolist(), "measure_label": [m.label for m in chosen],
+        "measure_unit": [m.units for m in chosen], "direction": cols["direction"], "rag": done["rag"],
+        "parent_id": done["parent_id"],
+        **{k: done[k].tolist() for k in ("comparator_pct_change", "p_value", "significant", "places_moved",
+                                          "share_of_parent_pct")},
+    })
+    con.execute(queries.CUBE_FINISH_SQL)
+
+
+def _by_id(measures: Sequence[Measure], ids: Sequence[str]) -> list[Measure]:
+    """The measure of each id, in order."""
+    known = {m.id: m for m in measures}
+    return [known[i] for i in ids]
+
+
+def cube_key(config: Config, groups, settings: dict) -> str:
+    """What the stored cube depends on: the measures, the comparator grouping, the rules' settings and the queries."""
+    rules_key = f"{settings['significance_level']!r}/{settings['rag_rule']}"
+    return config_fingerprint(config) + groups_key(groups) + rules_key + QUERY_KEY
+
+
+def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: Config, groups,
+           settings: dict | None = None, key: str | None = None) -> bool:
+    """Whether the stored cube answers for these measures under this configuration, grouping and settings.
+
+    key: the cube's stored key when the caller already has it (stored_key), saving a query.
+    """
+    settings = settings or load_settings()
     if any(config.measures.get(m.id) != m for m in measures):
         return False
+    key = stored_key(con) if key is None else key
+    return key == cube_key(config, groups, settings)
+
+
+def stored_key(con: duckdb.DuckDBPyConnection) -> str:
+    """The key the stored cube was built under ('' without a cube)."""
     row = con.execute(queries.CUBE_KEY_SQL).fetchone()
-    return row is not None and row[0] == config_fingerprint(config) + groups_key(groups) + QUERY_KEY
+    return row[0] if row else ""

@@ -241,11 +241,50 @@ CREATE OR REPLACE TEMP TABLE measure_info (measure_id VARCHAR, direction VARCHAR
                                            schemes VARCHAR[], parts INTEGER);
 CREATE OR REPLACE TEMP TABLE area_group (area_name VARCHAR, group_name VARCHAR);
 """
-CUBE_CREATE_SQL = f"CREATE TABLE comparison_cache AS {COMPARISON_SQL}"
+CUBE_CREATE_SQL = f"CREATE TEMP TABLE comparison_counts AS {COMPARISON_SQL}"
+# What the rules (sbp/metrics/rules.py) read from each stored comparison: numbers as DOUBLE (NULL: unknown).
+CUBE_RULE_INPUTS_SQL = """
+SELECT rowid AS rid, measure_id, area_name, borough, end_month, current::DOUBLE AS current,
+       previous::DOUBLE AS previous, change::DOUBLE AS change, pct_change, comparator_current::DOUBLE AS comparator_current,
+       comparator_previous::DOUBLE AS comparator_previous, rank::DOUBLE AS rank, rank_previous::DOUBLE AS rank_previous
+FROM comparison_counts
+"""
+# The rules' columns per row (lists bound in the order of CUBE_RULE_INPUTS_SQL's rows; NaN: unknown).
+CUBE_RULES_SQL = """
+CREATE OR REPLACE TEMP TABLE comparison_rules AS
+SELECT unnest($rid::BIGINT[]) AS rid, unnest($measure_label::VARCHAR[]) AS measure_label,
+       unnest($measure_unit::VARCHAR[]) AS measure_unit, unnest($comparator_pct_change::DOUBLE[]) AS comparator_pct_change,
+       unnest($p_value::DOUBLE[]) AS p_value, unnest($significant::DOUBLE[]) AS significant,
+       unnest($direction::VARCHAR[]) AS direction, unnest($rag::VARCHAR[]) AS rag,
+       unnest($places_moved::DOUBLE[]) AS places_moved, unnest($parent_id::VARCHAR[]) AS parent_id,
+       unnest($share_of_parent_pct::DOUBLE[]) AS share_of_parent_pct
+"""
+# The stored cube: the comparison's columns and the rules', in the order comparisons() gives them, sorted so that one
+# area's rows sit together (a headline reads a few row groups).
+CUBE_FINISH_SQL = """
+CREATE TABLE comparison_cache AS
+SELECT c.measure_id, r.measure_label, r.measure_unit, c.area_name, c.borough, c.end_month, c.current, c.previous,
+       c.change, c.comparator_name, c.pct_change, c.population, c.rate_per_1000, c.rate_per_1000_previous,
+       c.negative_count, c.rank, c.rank_of, c.rank_tied, c.rank_previous, c.rank_of_previous, c.comparator_current,
+       c.comparator_previous, c.comparator_rate_per_1000, c.comparator_rate_per_1000_previous,
+       CASE WHEN NOT isnan(r.comparator_pct_change) THEN r.comparator_pct_change END AS comparator_pct_change,
+       CASE WHEN NOT isnan(r.p_value) THEN r.p_value END AS p_value,
+       CASE WHEN NOT isnan(r.significant) THEN r.significant = 1 END AS significant,
+       r.direction, r.rag, 'rate' AS rank_basis,
+       CASE WHEN NOT isnan(r.places_moved) THEN r.places_moved::BIGINT END AS places_moved, r.parent_id,
+       CASE WHEN NOT isnan(r.share_of_parent_pct) THEN r.share_of_parent_pct END AS share_of_parent_pct
+FROM comparison_counts c JOIN comparison_rules r ON r.rid = c.rowid
+ORDER BY c.area_name, c.end_month, c.measure_id;
+DROP TABLE comparison_counts;
+DROP TABLE comparison_rules;
+"""
 CUBE_DROP_MEASURE_TABLES_SQL = "DROP TABLE measure_map; DROP TABLE measure_info; DROP TABLE area_group"
 CUBE_SET_KEY_SQL = "INSERT INTO store_meta VALUES ('comparison_cache_key', $key)"
 CUBE_KEY_SQL = "SELECT value FROM store_meta WHERE key = 'comparison_cache_key'"
 CUBE_ROWS_SQL = "SELECT count(*) FROM comparison_cache"
+# One area's rows at one end month (a headline, a metric): the cube is sorted by area and month, so this reads little;
+# the measures asked for are picked and ordered by the caller.
+CACHED_AREA_MONTH_SQL = "SELECT * FROM comparison_cache WHERE area_name = $area AND end_month = $end"
 CACHED_COMPARISONS_SQL = """
 SELECT * FROM comparison_cache
 WHERE list_contains($measure_ids, measure_id) AND end_month BETWEEN $first_end AND $last_end

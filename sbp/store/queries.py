@@ -137,6 +137,9 @@ LEVELS_LOADED_SQL = "SELECT DISTINCT area_level FROM month_index ORDER BY area_l
 AREAS_ALL_LEVELS_SQL = "SELECT DISTINCT area_level, area_name, borough FROM area_index"
 # The file a connection reads (each store version is its own file).
 DATABASE_PATH_SQL = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+# A published store version (a file opened read-only) never changes, so what is read from it may be kept per path.
+READ_ONLY_PATH_SQL = """SELECT CASE WHEN readonly AND path IS NOT NULL AND path <> '' THEN path END
+FROM duckdb_databases() WHERE database_name = current_database()"""
 
 # Months whose offences are largely not attributed to a borough or ward, between $first and $last (NULL: open).
 QUALITY_SQL = """

@@ -179,3 +179,20 @@ def test_changed_configuration_is_not_served_from_the_cache(db, write_csv):
         assert not cube.usable(con, [changed.measures["burglary"]], changed, area_groups(con, load_settings()))
         rows = by_area(metrics.comparisons(con, [changed.measures["burglary"]], DEC_2023, config=changed))
     assert rows["A"]["current"] == 144  # domestic only, not the 156 of the configured measure
+
+
+def test_headline_from_the_cube_equals_the_live_headline(demo_store, monkeypatch):
+    """One area's month read from the cube (rules stored at ingest) is the live computation, column by column; a
+    share of a parent not asked for stays unknown, as live."""
+    from sbp.config import default_config
+
+    config = default_config()
+    child = next(m for m in config.measures.values() if m.parent)
+    with store.connect_read(demo_store) as con:
+        end = metrics.latest_month(con)
+        cached = [metrics.headline(con, "Bromley", end), metrics.headline(con, "Bromley", end, [child.id])]
+        monkeypatch.setattr(cube, "usable", lambda *a: False)
+        live = [metrics.headline(con, "Bromley", end), metrics.headline(con, "Bromley", end, [child.id])]
+    for got, want in zip(cached, live):
+        pd.testing.assert_frame_equal(got, want)
+    assert cached[1]["share_of_parent_pct"].isna().all()

@@ -1,0 +1,27 @@
+"""Every benchmark suite with a smoke mode runs in it: a broken case or baseline fails the build, not the next benchmark."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.ingest import SMOKE_SUITES
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("suite", SMOKE_SUITES)
+def test_bench_suite_runs_in_smoke_mode(suite: str, tmp_path: Path) -> None:
+    """`python -m bench SUITE --smoke` exits 0 and prints its results (JSON lines, or a table for exceptions)."""
+    env = os.environ | {"SBP_BENCH_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "bench", suite, "--smoke"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    rows = [json.loads(line) for line in lines if line.startswith("{")]
+    assert rows or any(line.startswith("|") for line in lines), done.stdout[-2000:]
