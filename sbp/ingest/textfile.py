@@ -130,6 +130,8 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
 def find_line(text: TextFile, predicate, stop_after: int | None = None) -> int | None:
     """The file line number of the first data row for which predicate(row: list[str]) is true (None if none by stop_after)."""
     encoding = "utf-8-sig" if text.encoding == "utf-8-sig" else "utf-8"
+    # DuckDB's reader takes lines up to 1 MB (reading.read_csv's max_line_size); Python's stops fields at 128 KB.
+    csv.field_size_limit(max(csv.field_size_limit(), 2 << 20))
     with open(text.readable, encoding=encoding, newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)

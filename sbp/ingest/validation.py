@@ -34,8 +34,9 @@ def count_problem(cell: str | None, level: str) -> str | None:
         if re.fullmatch(r"-?[0-9]*\.[0-9]+", text) and value != int(value):
             return f"count {text} is not a whole number"
         return f"count {text!r} is not written as plain digits (no signs, exponents, separators or decimals)"
-    if int(text) > MAX_COUNT[level]:
-        return f"count {int(text):,} is too large for one {level} in one month (the limit is {MAX_COUNT[level]:,})"
+    if len(text) > 15 or int(text) > MAX_COUNT[level]:  # length first: int() refuses strings of over 4,300 digits
+        shown = f"{int(text):,}" if len(text) <= 15 else f"{text[:6]}... ({len(text):,} digits)"
+        return f"count {shown} is too large for one {level} in one month (the limit is {MAX_COUNT[level]:,})"
     return None
 
 

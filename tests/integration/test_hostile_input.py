@@ -115,3 +115,26 @@ def test_shipped_streamlit_config_is_safe():
     assert not (REPO / ".streamlit" / "secrets.toml").exists() or os.environ.get("CI") is None
     example = tomllib.loads((REPO / ".streamlit" / "secrets.example.toml").read_text())
     assert "<" in example["admin"]["password_hash"], "the example must not carry a usable hash"
+
+
+@pytest.mark.parametrize("field,problem", [
+    ("9" * 300_000, "count 999999... (300,000 digits) is too large for one borough in one month"),
+    ("4,5", "too many fields on this row (an unquoted comma?)"),
+])
+def test_a_huge_or_split_count_is_one_line_naming_it(db, write_csv, field, problem):
+    path = write_csv("long.csv", "month,area,category,count\n2023-01,Bromley,ASB calls,3\n2023-02,Bromley,ASB calls,"
+                     + field + "\n")
+    with pytest.raises(IngestError) as caught:
+        ingest([path], db=db)
+    assert str(caught.value).startswith("long.csv, line 3") and problem in str(caught.value), str(caught.value)
+
+
+def test_a_file_malformed_from_its_start_is_refused_before_the_bulk_read(db, write_csv, monkeypatch):
+    from sbp.ingest import reading
+
+    header = "MajorText,MinorText,LookUp_BoroughName,202201,202202\n"
+    path = write_csv("short.csv", header + "Burglary,Domestic Burglary,Bromley\n" * 50)
+    monkeypatch.setattr(reading, "csv_errors", None)  # DuckDB's reader is never reached
+    with pytest.raises(IngestError) as caught:
+        ingest([path], db=db)
+    assert str(caught.value) == "short.csv, line 2: too few fields on this row (is the file truncated?)"
