@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import shutil
 from collections.abc import Iterable
@@ -13,9 +12,7 @@ import duckdb
 
 from sbp import store
 from sbp.ingest.context import Context
-from sbp.errors import IngestError
 from sbp.ingest.errortext import csv_errors
-from sbp.ingest.textfile import find_line
 
 
 def save_uploads(uploads: Iterable[BinaryIO], folder: Path) -> list[Path]:
@@ -61,38 +58,10 @@ def read_csv(columns: dict[str, str]) -> str:
     )
 
 
-FIRST_ROWS = 1000  # rows read in Python before the bulk read, so a file malformed from its start never reaches it
-
-
 def read_into(ctx: Context, sql: str) -> None:
     """Run one statement that reads the file; the first malformed row stops it and is reported by line."""
-    _check_first_rows(ctx)
     with csv_errors(ctx):
         ctx.con.execute(sql, {"path": str(ctx.text.readable)})
-
-
-def _check_first_rows(ctx: Context) -> None:
-    """Refuse a file whose first rows do not have the header's number of fields, before DuckDB reads it in bulk.
-
-    DuckDB's parallel reader stops at such a row too, but only after its threads have buffered their share of the
-    file: on a loaded machine a 50 MB file of short rows took it past 1 GB before the error came back.
-    """
-    width, found = len(ctx.text.header), []
-
-    def wrong(row: list[str]) -> bool:
-        if len(row) != width:
-            found.append(len(row))
-            return True
-        return False
-
-    try:
-        line = find_line(ctx.text, wrong, stop_after=FIRST_ROWS + 1)
-    except csv.Error:  # a row Python's reader cannot take (a field over its limit): DuckDB's reader says what is wrong
-        return
-    if line is not None:
-        problem = ("too few fields on this row (is the file truncated?)" if found[0] < width
-                   else "too many fields on this row (an unquoted comma?)")
-        raise IngestError(ctx.text.original, problem, line=line)
 
 
 def reset_scratch(con: duckdb.DuckDBPyConnection) -> None:

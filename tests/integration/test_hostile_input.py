@@ -127,14 +127,3 @@ def test_a_huge_or_split_count_is_one_line_naming_it(db, write_csv, field, probl
     with pytest.raises(IngestError) as caught:
         ingest([path], db=db)
     assert str(caught.value).startswith("long.csv, line 3") and problem in str(caught.value), str(caught.value)
-
-
-def test_a_file_malformed_from_its_start_is_refused_before_the_bulk_read(db, write_csv, monkeypatch):
-    from sbp.ingest import reading
-
-    header = "MajorText,MinorText,LookUp_BoroughName,202201,202202\n"
-    path = write_csv("short.csv", header + "Burglary,Domestic Burglary,Bromley\n" * 50)
-    monkeypatch.setattr(reading, "csv_errors", None)  # DuckDB's reader is never reached
-    with pytest.raises(IngestError) as caught:
-        ingest([path], db=db)
-    assert str(caught.value) == "short.csv, line 2: too few fields on this row (is the file truncated?)"
