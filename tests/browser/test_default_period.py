@@ -9,31 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_browser import ARTIFACTS, browser, settle, start_server  # noqa: F401 (fixture)
-from tests.conftest import REAL_POPULATION, SHARED
+from tests.browser.test_browser import ARTIFACTS, browser, settle  # noqa: F401 (fixture)
+# One definition of the shared-files store (every MPS file, the workbook, the Census; the ward file changes no board figure).
+from tests.browser.test_exceptions_panels import shared_server  # noqa: F401 (fixture)
 
-FILES = [SHARED / "mps" / name for name in (
-    "mps_borough_level_crime_2010-04_to_2021-11.csv", "mps_borough_level_crime_2021-12_to_2023-11.csv",
-    "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv", "MPS_MonthlyCrimeDashboard_OtherCrimeData_2021-08_to_2023-07.xlsx")]
 SHOTS = ARTIFACTS / "default-period"
 
 
-@pytest.fixture(scope="module")
-def today_server(tmp_path_factory):
-    from sbp.ingest import ingest
-
-    if not all(f.exists() for f in [*FILES, REAL_POPULATION]):
-        pytest.skip(f"the shared MPS files and workbook are not all under {SHARED} (set SBP_SHARED_DATA)")
-    db = tmp_path_factory.mktemp("default-period") / "sbp.duckdb"
-    ingest([*FILES, REAL_POPULATION], db=db)
-    yield from start_server(db)
-
-
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_board_opens_where_every_measure_is_known(today_server, browser, size):  # noqa: F811
+def test_the_board_opens_where_every_measure_is_known(shared_server, browser, size):  # noqa: F811
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     try:
-        page.goto(f"{today_server}/overview")
+        page.goto(f"{shared_server}/overview")
         settle(page)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"overview-{size[0]}x{size[1]}.png"))
@@ -55,10 +42,10 @@ def test_the_board_opens_where_every_measure_is_known(today_server, browser, siz
         page.close()
 
 
-def test_a_later_month_says_what_it_lacks(today_server, browser):  # noqa: F811
+def test_a_later_month_says_what_it_lacks(shared_server, browser):  # noqa: F811
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
-        page.goto(f"{today_server}/overview?end=2026-02")
+        page.goto(f"{shared_server}/overview?end=2026-02")
         settle(page)
         page.screenshot(path=str(SHOTS / "later-month-1366x768.png"))
         sidebar = page.locator("[data-testid=stSidebar]").inner_text()
