@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sbp.metrics import materialized as stored_cube
-from sbp.metrics import queries
+from sbp.metrics import intervals, queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
 from sbp.config.areas import find_area
@@ -362,18 +362,23 @@ def comparisons(
                 "comparator_current", "comparator_previous", "population"):
         frame[col] = frame[col].astype("Int64")
     if level != "borough":
-        for col in ("comparator_current", "comparator_previous", "comparator_rate_per_1000", "comparator_rate_per_1000_previous"):
+        for col in ("comparator_current", "comparator_previous", "comparator_rate_per_1000",
+                    "comparator_rate_per_1000_previous", *intervals.limit_names("comparator_rate")):
             frame[col] = pd.NA
     columns = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in RULE_NUMBERS}
     columns |= {c: frame[c].to_numpy(dtype=object) for c in ("measure_id", "area_name", "borough", "end_month")}
     directions = {m.id: m.direction for m in measures}
     columns["direction"] = [directions[m] for m in columns["measure_id"]]
-    done = rules.finish(columns, parents, settings["significance_level"], settings["rag_rule"])
+    done = rules.finish(columns, parents, settings["significance_level"], settings["rag_rule"],
+                        settings["benchmark_confidence"])
     frame["comparator_pct_change"] = pd.array(done["comparator_pct_change"], dtype="Float64")
     frame["p_value"] = done["p_value"]
     frame["significant"] = pd.arrays.BooleanArray(done["significant"] == 1, np.isnan(done["significant"]))
     frame["direction"] = frame["measure_id"].map(directions)
     frame["rag"] = pd.Series(done["rag"], index=frame.index, dtype="object")
+    frame["benchmark"] = pd.Series(done["benchmark"], index=frame.index, dtype="object")
+    frame["trend"] = pd.Series(done["trend"], index=frame.index, dtype="object")
+    frame["trend_p_value"] = done["trend_p_value"]
     frame["rank_basis"] = "rate" if rank_by_rate else "count"
     frame["places_moved"] = pd.array(done["places_moved"], dtype="Int64")  # positive: moved up the table
     frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
@@ -388,7 +393,7 @@ def comparisons(
 
 # The numbers the rules read from a comparison (as float64, NaN unknown).
 RULE_NUMBERS = ("current", "previous", "change", "pct_change", "comparator_current", "comparator_previous", "rank",
-                "rank_previous")
+                "rank_previous", "comparator_rate_per_1000", *intervals.limit_names(), "trend_z")
 
 
 # How comparisons() types each column (the live path's types; _cube_frame builds the same from the stored cube).
@@ -396,7 +401,8 @@ INT_COLUMNS = frozenset({"current", "previous", "change", "population", "rank", 
                          "rank_of_previous", "comparator_current", "comparator_previous", "places_moved"})
 MASKED_FLOAT_COLUMNS = frozenset({"comparator_pct_change", "share_of_parent_pct"})
 FLOAT_COLUMNS = frozenset({"pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_rate_per_1000",
-                           "comparator_rate_per_1000_previous", "p_value"})
+                           "comparator_rate_per_1000_previous", "p_value", "trend_z", "trend_p_value",
+                           *intervals.limit_names(), *intervals.limit_names("comparator_rate")})
 
 
 def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents: dict[str, str]) -> pd.DataFrame:
@@ -419,7 +425,7 @@ def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents
             columns[name] = np.where(mask, False, data).astype(bool)
         elif name == "end_month":
             columns[name] = data.astype("datetime64[D]").astype(object)
-        elif name == "rag":
+        elif name in ("rag", "benchmark", "trend"):
             columns[name] = pd.Series(np.where(mask, None, data), dtype="object")
         else:
             columns[name] = pd.array(np.where(mask, None, data).astype(object), dtype="str")
@@ -645,11 +651,13 @@ def comparator_metric(
     row = frame.iloc[[0]].copy()
     for key in COMPARATOR_FIELDS:
         row[key] = row[f"comparator_{key}"]
+    for own, theirs in zip(intervals.limit_names(), intervals.limit_names("comparator_rate")):
+        row[own] = row[theirs]
     row["area_name"], row["borough"] = group, None
     row["change"] = row["current"] - row["previous"]
     row["population"] = frame.loc[frame["current"].notna(), "population"].sum(min_count=1)
     for key in ("rank", "rank_of", "rank_previous", "rank_of_previous", "rank_tied", "places_moved",
-                "share_of_parent_pct", "rank_basis"):
+                "share_of_parent_pct", "rank_basis", "benchmark", "trend", "trend_p_value", "trend_z"):
         row[key] = pd.NA
     row["negative_count"] = bool(frame["negative_count"].any())
     row["p_value"], row["significant"] = _significance(row["current"], row["previous"], settings["significance_level"])
@@ -724,7 +732,8 @@ def record(row: pd.Series) -> dict[str, Any]:
         out[name] = clean(row[name])
     for extra in ("p_value", "population", "comparator_rate_per_1000", "comparator_rate_per_1000_previous",
                   "rank_of_previous", "rank_tied", "places_moved", "share_of_parent_pct", "direction", "borough",
-                  "rank_basis", "negative_count"):
+                  "rank_basis", "negative_count", *intervals.limit_names(), *intervals.limit_names("comparator_rate"),
+                  "benchmark", "trend", "trend_p_value"):
         out[extra] = clean(row[extra]) if extra in row.index else None
     # The documented alias: london_* carry the comparator's figures only when the comparator is London.
     for key in COMPARATOR_FIELDS:
