@@ -344,10 +344,10 @@ def comparisons(
             raw = con.execute(queries.CACHED_AREA_MONTH_SQL, {"area": area, "end": first_end}).fetchnumpy()
             rows = np.flatnonzero(np.isin(raw["measure_id"], np.array([m.id for m in measures], dtype=object)))
             rows = rows[np.argsort(raw["measure_id"][rows], kind="stable")]  # as the query's order: one row a measure
-            return _cube_frame({k: v[rows] for k, v in raw.items()}, measures, parents)
-        return _cube_frame(con.execute(queries.CACHED_COMPARISONS_SQL, {
+            return _at_level(_cube_frame({k: v[rows] for k, v in raw.items()}, measures, parents), settings)
+        return _at_level(_cube_frame(con.execute(queries.CACHED_COMPARISONS_SQL, {
             "measure_ids": [m.id for m in measures], "first_end": first_end, "last_end": last_end, "area": area,
-        }).fetchnumpy(), measures, parents)
+        }).fetchnumpy(), measures, parents), settings)
     mapping, info = measure_frames(con, measures, config, level)
     rank_by_rate = level == "borough" or bool(
         con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
@@ -388,6 +388,12 @@ def comparisons(
         frame["share_of_parent_pct"] = pd.array(done["share_of_parent_pct"], dtype="Float64")
     else:
         frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    return _at_level(frame, settings)
+
+
+def _at_level(frame: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    """Name the confidence level (%) the benchmark word and trend were decided at (benchmark_confidence) on each row."""
+    frame["benchmark_confidence"] = float(settings["benchmark_confidence"])
     return frame
 
 
@@ -568,7 +574,7 @@ def league(
         if areas:
             frame = pd.concat([_unknown_row(frame, a, b, groups.get(a), end, measure) for a, b in areas],
                               ignore_index=True)
-    frame = frame.reset_index(drop=True)
+    frame = _at_level(frame.reset_index(drop=True), settings)
     unknown = (frame["current"].isna() | frame["previous"].isna()).to_numpy()
     negative = frame["negative_count"].fillna(False).astype(bool).to_numpy()
     why = {n: unavailable_reason(con, measure, end, level, config, n) for n in set(negative[unknown])}  # per measure
@@ -672,6 +678,7 @@ def _result(
 ) -> dict[str, Any]:
     """A one-area comparison frame's row as metric() gives it: with a reason when unknown, and unplaced rows."""
     out = record(frame.iloc[0])
+    out["benchmark_confidence"] = float(settings["benchmark_confidence"])
     if out["current"] is None or out["previous"] is None:
         out["reason"] = _reason(con, measure, end, level, config, bool(out["negative_count"]), out["area"])
     out.update(unplaced(con, frame, end, settings))
@@ -733,7 +740,7 @@ def record(row: pd.Series) -> dict[str, Any]:
     for extra in ("p_value", "population", "comparator_rate_per_1000", "comparator_rate_per_1000_previous",
                   "rank_of_previous", "rank_tied", "places_moved", "share_of_parent_pct", "direction", "borough",
                   "rank_basis", "negative_count", *intervals.limit_names(), *intervals.limit_names("comparator_rate"),
-                  "benchmark", "trend", "trend_p_value"):
+                  "benchmark", "trend", "trend_p_value", "benchmark_confidence"):
         out[extra] = clean(row[extra]) if extra in row.index else None
     # The documented alias: london_* carry the comparator's figures only when the comparator is London.
     for key in COMPARATOR_FIELDS:
