@@ -103,8 +103,10 @@ def ingest(
         raise IngestError("(no files)", "name at least one CSV file to load")
     summaries: list[FileSummary] = []
     with store.new_version(db, fresh=fresh) as con, store.scratch_dir(db) as workdir:
-        # Bounded memory on any input: DuckDB spills to disk beyond this instead of growing.
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET temp_directory = '{workdir}'")
+        # Bounded memory on any input: DuckDB spills to disk beyond this instead of growing. The spill stays in
+        # DuckDB's own folder beside the version being built (removed with it): the scratch folder is removed before
+        # the version commits, and a commit whose spill file went with it fails ("Could not remove file").
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
         con.execute("SET preserve_insertion_order = false")
         if progress_bar:
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = true; SET progress_bar_time = 500")
