@@ -73,10 +73,10 @@ elif not st.session_state.get("data_admin"):
                 st.session_state["data_admin"] = username.strip()
                 st.rerun()
             else:
-                st.error(refusal)
+                st.error(literal(refusal))
 else:
     limit_mb, xlsx_limit_mb = upload_limit_mb(ctx.settings, ".csv"), upload_limit_mb(ctx.settings, ".xlsx")
-    st.caption(f"Signed in as {st.session_state['data_admin']}. MPS borough/ward/LSOA extracts, police.uk street-level "
+    st.caption(f"Signed in as {literal(st.session_state['data_admin'])}. MPS borough/ward/LSOA extracts, police.uk street-level "
                f"files, long-format counts or populations (CSV, up to {limit_mb} MB each), and the MPS Monthly Crime "
                f"Dashboard workbook (.xlsx up to {xlsx_limit_mb} MB, or its CSV export). All files load or none do.")
     uploads = st.file_uploader("CSV or .xlsx files", type=["csv", "xlsx"], accept_multiple_files=True, key="data_uploads",

@@ -31,7 +31,7 @@ if "ex_measures" not in st.session_state:
                             ex_view=view, ex_unit=unit, ex_london=urlstate.is_on(q.get("london")))
     for notice in (n1, n2, n3, n4):
         if notice:
-            st.info(notice, icon=":material/link_off:")
+            st.info(formatting.literal(notice), icon=":material/link_off:")
 
 if st.session_state.get("ex_period_end") != ctx.end:
     # The sidebar's period end moved: the month range follows it (keeping its length where the data allows).
