@@ -94,11 +94,11 @@ else:
                         paths = save_uploads(uploads, tmp)
                         summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)))
                     except SbpError as exc:
-                        box.update(label="Nothing was loaded", state="error")
+                        box.update(label="Nothing was loaded", state="error", expanded=True)  # the reason is inside
                         st.error(literal(exc) if isinstance(exc, StoreWriteError)  # which says so itself
                                  else f"{literal(exc)}. The data shown is unchanged.")
                     else:
-                        box.update(label="Loaded", state="complete")
+                        box.update(label="Loaded", state="complete", expanded=True)  # the summary is inside
                         names = [s.file_name for s in summaries]
                         for number, summary in enumerate(summaries, 1):
                             again = f"upload {number} of {len(summaries)}: " if names.count(summary.file_name) > 1 else ""
