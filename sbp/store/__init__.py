@@ -3,8 +3,9 @@
 Layout for a store path P (default data/sbp.duckdb):
   P                  a symlink to the current version, e.g. P.versions/v1764078000000000000.duckdb
   P.versions/        immutable version files, the write lock and the last-failure record; also a writer's
-                     build (building-*), its scratch folder (scratch-*: transcoded copies) and Data-page
-                     uploads (upload-PID-*), all removed on every exit path and, after a kill, by the next writer
+                     build (building-*), its scratch folder (scratch-*: transcoded copies and DuckDB's spill files,
+                     kept until the build is published) and Data-page uploads (upload-PID-*), all removed on
+                     every exit path and, after a kill, by the next writer
 
 A writer copies the current version to a new file, loads into it, checkpoints, then swaps the
 symlink with os.replace. Readers open the version the symlink points at, read-only, by its own
