@@ -45,7 +45,7 @@ with left:
                    max_selections=6, placeholder="Choose one or more")
     st.multiselect("Boroughs" if ctx.comparator == "London" else "Areas", list(info.boroughs), key="ex_areas",
                    max_selections=12)
-    st.multiselect(f"Wards in {ctx.borough}", wards, key="ex_wards", max_selections=12,
+    st.multiselect(f"Wards in {formatting.literal(ctx.borough)}", wards, key="ex_wards", max_selections=12,
                    disabled=not wards, help="Ward figures come from the MPS ward-level extract.")
 with right:
     # A range slider is a range only when given a (start, end) value, so the default goes in value=, not state.

@@ -119,7 +119,7 @@ else:
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
 
-with st.expander(f"Unusual in {borough} in {month_label(end)}"):
+with st.expander(f"Unusual in {literal(borough)} in {month_label(end)}"):
     try:
         scan = appdata.exceptions(inputs, end, "borough", None, by="measure", include_comparator=True)
     except SbpError as exc:
