@@ -73,11 +73,14 @@ def load_errors(path: Path, db: str | os.PathLike | None, budget_mb: int) -> Ite
             raise store.write_error(exc, store.resolve_db_path(db).parent) from None
         raise IngestError(path, f"the file could not be read ({exc.strerror or type(exc).__name__})") from None
     except duckdb.Error as exc:
+        # The store's disk, not the file: an I/O error, or a full disk whatever DuckDB calls it (spilling past the
+        # memory budget onto a full disk is an OutOfMemoryException naming max_temp_directory_size).
+        written = store.write_error(exc, store.resolve_db_path(db).parent)
+        if written is not None:
+            raise written from None
         if isinstance(exc, duckdb.OutOfMemoryException):
             raise IngestError(path, f"loading this file needs more than the {budget_mb} MB memory budget; "
                               "split it into smaller files") from None
-        if isinstance(exc, duckdb.IOException):
-            raise (store.write_error(exc, store.resolve_db_path(db).parent) or exc) from None  # the store's disk, not the file
         # A CSV shape our own checks did not foresee: still one line naming the file, never a traceback.
         detail = str(exc).strip().splitlines()[0]
         raise IngestError(path, f"the file could not be read as CSV ({detail})") from exc

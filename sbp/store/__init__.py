@@ -211,10 +211,12 @@ def write_error(exc: BaseException, folder: Path) -> StoreWriteError | None:
     """One line for a failure to write the store (read-only folder, full disk), or None for any other error.
 
     DuckDB reports a full disk at COMMIT as a TransactionException and at CHECKPOINT as a FatalException, each
-    with the system's "No space left on device" in its text: the text decides, whatever the exception's class."""
+    with the system's "No space left on device" in its text, and a full scratch folder (beside the store, so on its
+    disk) as an OutOfMemoryException naming max_temp_directory_size: the text decides, whatever the class."""
     code = getattr(exc, "errno", None)
     text = str(exc).lower()
-    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "disk quota" in text:
+    if (code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "disk quota" in text
+            or "max_temp_directory_size" in text):
         problem = "the disk is full; free space there and load again"
     elif code == errno.EROFS or "read-only file system" in text:
         problem = ("the folder is on a read-only file system; make it writable (or set SBP_DB to a store in a "

@@ -255,3 +255,17 @@ def test_a_file_in_one_encoding_reads_as_written_and_says_which(base_store, tmp_
     assert names == [("CAFÉ théft",)]
     said = "read as Windows-1252 text: the file is not UTF-8"
     assert (said in summary.notes) == (encoding == "cp1252"), summary.notes
+
+
+def test_a_spill_onto_a_full_disk_is_the_disk_not_the_memory_budget(tmp_path):
+    """DuckDB says "Out of Memory ... max_temp_directory_size" when its scratch folder's disk fills."""
+    from sbp.ingest.errortext import load_errors
+
+    with small_disk(2, tmp_path / "disk") as disk:
+        con = duckdb.connect(config={"temp_directory": str(disk)})
+        con.execute("SET memory_limit = '60MB'; SET preserve_insertion_order = false")
+        db = tmp_path / "s" / "sbp.duckdb"
+        with pytest.raises(StoreWriteError) as caught, load_errors(tmp_path / "big.csv", db, 60):
+            con.execute("CREATE TABLE t AS SELECT i, md5(i::VARCHAR) AS h FROM range(5000000) r(i) ORDER BY h")
+        con.close()
+    assert str(caught.value).startswith(f"Cannot write the store in {db.parent}: {DISK_FULL}"), caught.value
