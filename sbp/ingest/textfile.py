@@ -50,7 +50,7 @@ def _scan(path: Path) -> _Scan:
     bad = utf8_text = None
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
-            if utf8_text is None and (found := UTF8_MULTIBYTE.search(chunk)):
+            if utf8_text is None and not chunk.isascii() and (found := UTF8_MULTIBYTE.search(chunk)):
                 utf8_text = line + chunk[: found.start()].count(b"\n")
             if bad is None:
                 try:
