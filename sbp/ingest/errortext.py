@@ -62,8 +62,6 @@ def fail_at(ctx: Context, problem: str, predicate: Callable[[list[str]], bool], 
 
 
 @contextlib.contextmanager
-
-
 def load_errors(path: Path, db: str | os.PathLike | None, budget_mb: int) -> Iterator[None]:
     """Turn a failure while loading path into one line: the file unreadable, over the memory budget, or the store's disk."""
     try:
