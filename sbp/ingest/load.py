@@ -56,6 +56,8 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
         text = open_text(path, workdir=workdir)
         detected = detect(text)
         summary.file_format = detected.file_format
+        if text.encoding == "cp1252":
+            summary.notes.append("read as Windows-1252 text: the file is not UTF-8")
     digest = sha256_of(path)
     if digest in seen or con.execute(queries.FILE_LOADED_SQL, {"d": digest}).fetchone():
         summary.skipped = "this exact file is already loaded"
@@ -102,10 +104,9 @@ def ingest(
     if not paths:
         raise IngestError("(no files)", "name at least one CSV file to load")
     summaries: list[FileSummary] = []
-    with store.new_version(db, fresh=fresh) as con, store.scratch_dir(db) as workdir:
-        # Bounded memory on any input: DuckDB spills to disk beyond this instead of growing. The spill stays in
-        # DuckDB's own folder beside the version being built (removed with it): the scratch folder is removed before
-        # the version commits, and a commit whose spill file went with it fails ("Could not remove file").
+    with store.new_version(db, fresh=fresh) as con:
+        workdir = store.scratch_folder(con)  # kept until after COMMIT: DuckDB spills there
+        # Bounded memory on any input: DuckDB spills to disk beyond this instead of growing.
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
         con.execute("SET preserve_insertion_order = false")
         if progress_bar:
