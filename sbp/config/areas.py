@@ -86,3 +86,40 @@ def unknown_area_problem(kind: str, names: list[str], known: frozenset[str] | se
         f"unknown {kind} {', '.join(hints)}{more}; if it is really a new area, load again with "
         f"--new-area {shown[0]!r}"
     )
+
+
+@functools.cache
+def police_forces() -> dict[str, str]:
+    """Each spelling of a police force (police.uk's name, the ONS force-area name, a former name), keyed by
+    force_key, -> the force as police.uk names it (data/police_forces.csv)."""
+    known: dict[str, str] = {}
+    for r in _rows("police_forces.csv"):
+        for name in (r["force"], r["pfa_name"], *r["other_names"].split(";")):
+            if name.strip():
+                known[force_key(name)] = r["force"]
+    return known
+
+
+FORCE_WORDS = ("constabulary", "police", "service", "force")  # words every force name may carry or drop
+
+
+def force_key(name: str) -> str:
+    """A force's name as compared: case, punctuation, '&'/'and', word order and the words of FORCE_WORDS ignored
+    ("Avon & Somerset Constabulary" = "AVON AND SOMERSET CONSTABULARY" = the ONS "Avon and Somerset")."""
+    words = re.sub(r"[^a-z ]", " ", name.lower().replace("&", " and ")).split()
+    return " ".join(sorted(w for w in words if w not in FORCE_WORDS))
+
+
+def published_key(name: str) -> str:
+    """An area name as the MPS workbook may publish it, reduced to compare with its code's name: case, a trailing
+    "(...)", apostrophes, full stops and '&'/'and' ignored ("St Jamess" = "St James's", "W&le" = "Wandle",
+    "Fairfield (Croydon)" = "Fairfield")."""
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", name.strip()).lower().replace("&", "and")
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", re.sub(r"['’.]", "", text)).split())
+
+
+def borough_in(text: str) -> str | None:
+    """The London borough a name such as an MPS team ("Tower Hamlets Bromley North") starts with, longest first."""
+    lowered = text.strip().lower()
+    names = sorted((b.name for b in london_boroughs()), key=len, reverse=True)
+    return next((b for b in names if lowered.startswith(b.lower())), None)

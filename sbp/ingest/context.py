@@ -79,3 +79,5 @@ class Context:
     summary: FileSummary = field(default=None)  # type: ignore[assignment]
     sheet: object = None  # the workbook sheet as a pyarrow Table, for .xlsx files
     new_areas: frozenset[str] = frozenset()   # names the user added on purpose (--new-area)
+    force: bool = False           # replace months even with a much smaller file (--force)
+    replace_lookup: bool = False  # replace a lookup even with one that places far fewer rows (--replace-lookup)

@@ -41,7 +41,8 @@ LOADERS = {POPULATION: load_population, POLICE_UK: load_police_uk, LSOA_LOOKUP: 
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
-             progress: Callable[[str], None] | None = None, new_areas: frozenset[str] = frozenset()) -> FileSummary:
+             progress: Callable[[str], None] | None = None, new_areas: frozenset[str] = frozenset(),
+             force: bool = False, replace_lookup: bool = False) -> FileSummary:
     """Detect, check and load one file into the open version, and record it in source_files."""
     summary = FileSummary(file_name=path.name)
     sheet = None
@@ -67,7 +68,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
         summary.rows, year = geography.load_workbook(con, path, file_id)
         summary.areas, summary.note = summary.rows, f"mid-{year} estimates"
     else:
-        ctx = Context(con, text, detected, file_id, summary, sheet, new_areas)
+        ctx = Context(con, text, detected, file_id, summary, sheet, new_areas, force, replace_lookup)
         reset_scratch(con)
         if detected.file_format in LOADERS:
             LOADERS[detected.file_format](ctx)
@@ -92,11 +93,15 @@ def ingest(
     fresh: bool = False,
     progress_bar: bool = False,
     new_areas: Iterable[str] = (),
+    force: bool = False,
+    replace_lookup: bool = False,
 ) -> list[FileSummary]:
     """Load every file into a new version of the store, all or none; raise IngestError on the first bad file.
 
     progress_bar=True lets DuckDB draw its progress bar on the terminal for steps that take over half a second.
-    new_areas names areas (boroughs, ward codes, wards) the user adds on purpose; any other unknown area is refused.
+    new_areas names areas (boroughs, ward codes, wards, police forces) the user adds on purpose; any other unknown
+    area is refused. force replaces months with a file of under half their offences, replace_lookup a lookup with one
+    placing under half the rows the current one places; without them such a file raises ConfirmationNeeded.
     """
     paths = [Path(p) for p in paths]
     if not paths:
@@ -119,7 +124,8 @@ def ingest(
                 size = path.stat().st_size if path.exists() else 0
                 progress(f"[{number}/{len(paths)}] loading {path.name} ({size / 1e6:,.1f} MB)")
             with load_errors(path, db, MEMORY_LIMIT_MB):
-                summaries.append(load_one(con, path, seen, Path(workdir), progress, frozenset(new_areas)))
+                summaries.append(load_one(con, path, seen, Path(workdir), progress, frozenset(new_areas), force,
+                                          replace_lookup))
         if any(not s.skipped for s in summaries):
             refresh_derived(con)
             for s in summaries:
