@@ -9,7 +9,7 @@ from sbp.web import appdata, auth, context
 from sbp import store
 from sbp.store import objective_edits
 from sbp.display.htmltable import table_html
-from sbp.errors import SbpError
+from sbp.errors import ConfirmationNeeded, SbpError
 from sbp.ingest import ingest, save_uploads
 from sbp.display.formatting import data_stamp, literal
 from sbp.config.settings import too_large, upload_limit_mb
@@ -81,7 +81,17 @@ else:
                f"Dashboard workbook (.xlsx up to {xlsx_limit_mb} MB, or its CSV export). All files load or none do.")
     uploads = st.file_uploader("CSV or .xlsx files", type=["csv", "xlsx"], accept_multiple_files=True, key="data_uploads",
                                max_upload_size=max(limit_mb, xlsx_limit_mb))
+    # A file held for confirmation (much smaller than the months it replaces, a lookup placing far fewer rows) is
+    # loaded only when the same files are loaded again with "Replace anyway" ticked.
+    upload_key = [(u.name, u.size) for u in uploads or []]
+    held = st.session_state.get("data_held")
+    replace_anyway = False
+    if held and held[0] == upload_key:
+        st.warning(literal(held[1]), icon=":material/warning:")
+        replace_anyway = st.checkbox("Replace anyway", key="data_replace_anyway",
+                                     help="Load these files even though they replace more than they bring.")
     if uploads and st.button("Load these files", type="primary", key="data_load"):
+        st.session_state.pop("data_held", None)
         too_big = [u.name for u in uploads if too_large(ctx.settings, u.name, u.size)]
         if too_big:
             st.error(f"{literal(', '.join(too_big))}: larger than the {upload_limit_mb(ctx.settings, too_big[0])} MB "
@@ -92,7 +102,11 @@ else:
                     # Each upload in its own folder: two files with the same name are both kept, loaded and reported.
                     paths = save_uploads(uploads, tmp)
                     try:
-                        summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)))
+                        summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)),
+                                           force=replace_anyway, replace_lookup=replace_anyway)
+                    except ConfirmationNeeded as exc:
+                        box.update(label="Held: nothing was loaded", state="error")
+                        st.session_state["data_held"] = (upload_key, str(exc))
                     except SbpError as exc:
                         box.update(label="Nothing was loaded", state="error")
                         st.error(f"{literal(exc)}. The data shown is unchanged.")
@@ -105,6 +119,8 @@ else:
                         st.success("Every page now shows the new data.")
             except SbpError as exc:  # the data folder could not be written (read-only, disk full)
                 st.error(literal(exc))
+            if "data_held" in st.session_state:
+                st.rerun()  # the warning and "Replace anyway" stand above the button
     if st.button("Sign out", key="data_signout", type="tertiary"):
         st.session_state.pop("data_admin", None)
         st.rerun()

@@ -17,6 +17,9 @@ from sbp.config.settings import DATA_DIR
 
 LSOA_NAME = re.compile(r"^\S.* [0-9]{3}[A-Z]$")          # ONS LSOA names: district name, space, NNNX
 LSOA_CODE = re.compile(r"^[EW]01[0-9]{6}$")
+LAD_CODE = re.compile(r"^(E0[6-9]|W06)[0-9]{6}$")      # local authority districts: unitary, district, met., London
+PFA_CODE = re.compile(r"^(E23|W15)[0-9]{6}$")           # police force areas
+ANY_CODE = re.compile(r"^[EWSNK][0-9]{8}$")             # any ONS (GSS) code: what a name column never holds
 
 
 def _rows(name: str) -> list[dict[str, str]]:

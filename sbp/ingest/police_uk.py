@@ -8,6 +8,7 @@ from sbp.ingest import geography
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import csv_errors, fail_at
 from sbp.ingest.reading import read_csv, read_into
+from sbp.ingest.textfile import find_line
 from sbp.ingest.validation import SHRINK_FLOOR, SHRINK_SHARE, check_months
 
 # The columns besides month, force, LSOA and crime type that make two rows with no Crime ID the same row.
@@ -98,9 +99,12 @@ def load_police_uk(ctx: Context) -> None:
 def load_lookup(ctx: Context) -> None:
     """Replace the ONS lookup table this file is (LSOA to ward and district, LSOA 2011 to 2021, or district to force)."""
     types = {name: "VARCHAR" for name in ctx.text.header}
+    def line_of(column: str, value: str) -> int | None:
+        return find_line(ctx.text, lambda r, i=ctx.text.index(column): r[i] == value)
+
     with csv_errors(ctx):
         ctx.summary.rows = geography.load_lookup(ctx.con, ctx.detected.file_format, ctx.text.readable, read_csv(types),
-                                                 ctx.detected.columns, ctx.file_id)
+                                                 ctx.detected.columns, ctx.file_id, line_of, ctx.replace_lookup)
 
 
 def _check_repeats(ctx: Context) -> None:
