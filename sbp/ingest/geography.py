@@ -30,12 +30,12 @@ LOCATED = ("code", "lsoa11", "lsoa11_lad", "name", "no_lookup")
 
 # The district a police.uk or ONS LSOA name carries: "Mendip 001A" -> "Mendip".
 DISTRICT_SQL = r"regexp_replace({c}, '\s+[0-9]{{3}}[A-Z]$', '')"
-# A force's name reduced to compare police.uk's "Reported by" with the lookup's PFA name:
+# A force's name reduced to compare police.uk's "Reported by" with the lookup's PFA name, as areas.force_key does:
 # "Avon and Somerset Constabulary" ~ "Avon and Somerset", "City of London Police" ~ "London, City of".
 FORCE_KEY_SQL = (
-    r"array_to_string(list_sort(list_filter(string_split(regexp_replace(replace(lower({c}), '&', ' and '), "
-    r"'[^a-z ]', ' ', 'g'), ' '), lambda w: w <> '' AND w NOT IN ('constabulary', 'police', 'service', 'force'))), ' ')"
-)
+    r"array_to_string(list_sort(list_filter(string_split(regexp_replace(replace(lower({{c}}), '&', ' and '), "
+    r"'[^a-z ]', ' ', 'g'), ' '), lambda w: w <> '' AND w NOT IN ({words}))), ' ')"
+).format(words=", ".join(f"'{w}'" for w in areas.FORCE_WORDS))
 # The comparator a force's areas form is named after the force area; the Met's is London.
 FORCE_DISPLAY_SQL = (
     r"CASE WHEN {key} = 'metropolitan' THEN 'London' "

@@ -30,20 +30,24 @@ def load_police_uk(ctx: Context) -> None:
     """
     con = ctx.con
     types = {name: "VARCHAR" for name in ctx.text.header}
-    # Repeats are counted in the same read, within each month, force, LSOA and crime type (a repeated row is
-    # always in its original's group): rows whose Crime ID another row has, and identical rows with no ID.
+    # Repeats are counted in the same read, within each month, force, LSOA and crime type (a repeated row is always
+    # in its original's group): each row is first grouped with its Crime ID's hash, or, with no ID, the hash of its
+    # other fields, so k - 1 of a group of k are repeats. (Two plain GROUP BYs: about half the CPU of DISTINCT
+    # aggregates per group.)
     crime_id = "nullif(trim(\"Crime ID\"), '')"
     rest = ", ".join(f'coalesce(trim("{c}"), \'\')' for c in IDENTICAL_COLUMNS)
     read_into(ctx, f"""CREATE OR REPLACE TEMP TABLE sbp_raw AS
-        SELECT trim("Month") AS raw_month, coalesce(trim("Reported by"), '') AS force,
-              coalesce(trim("LSOA code"), '') AS lsoa_code,
-              coalesce(trim("LSOA name"), '') AS lsoa_name, trim("Crime type") AS crime_type, count(*) AS n,
-              count({crime_id}) - count(DISTINCT {crime_id}) AS repeated_ids, count({crime_id}) AS with_id,
-              count(*) FILTER (WHERE {crime_id} IS NULL)
-                  - count(DISTINCT ({rest})) FILTER (WHERE {crime_id} IS NULL) AS repeated_rows
-        FROM {read_csv(types)}
-        GROUP BY trim("Month"), coalesce(trim("Reported by"), ''), coalesce(trim("LSOA code"), ''),
-                 coalesce(trim("LSOA name"), ''), trim("Crime type")""")
+        SELECT raw_month, force, lsoa_code, lsoa_name, crime_type, sum(k) AS n,
+               coalesce(sum(k - 1) FILTER (WHERE id_hash IS NOT NULL), 0) AS repeated_ids,
+               coalesce(sum(k) FILTER (WHERE id_hash IS NOT NULL), 0) AS with_id,
+               coalesce(sum(k - 1) FILTER (WHERE id_hash IS NULL), 0) AS repeated_rows
+        FROM (
+            SELECT trim("Month") AS raw_month, coalesce(trim("Reported by"), '') AS force,
+                   coalesce(trim("LSOA code"), '') AS lsoa_code, coalesce(trim("LSOA name"), '') AS lsoa_name,
+                   trim("Crime type") AS crime_type, CASE WHEN {crime_id} IS NOT NULL THEN hash({crime_id}) END AS id_hash,
+                   CASE WHEN {crime_id} IS NULL THEN hash({rest}) END AS row_hash, count(*) AS k
+            FROM {read_csv(types)} GROUP BY ALL)
+        GROUP BY ALL""")
     months, empty_types = con.execute(
         "SELECT list(DISTINCT raw_month), count(*) FILTER (WHERE coalesce(crime_type, '') = '') FROM sbp_raw").fetchone()
     bad = [m for m in months if m is None or not _is_yyyy_mm(m)]
