@@ -317,15 +317,19 @@ def check_identity(con: duckdb.DuckDBPyConnection, found: dict[str, str], fail: 
                  "another name would count the area twice)", line, found["area_name"], name)
     # A row with no code is London's unattributed count: one that names a borough (or nearly) would count it twice.
     named = con.execute(
-        f"""SELECT x.given, x.role, min(x.line) FROM (
-            SELECT area_name_given AS given, 'area_name' AS role, line FROM sbp_dash_raw
-            WHERE NOT regexp_full_match(coalesce(area_code_given, ''), '{AREA_CODE}')
-            UNION ALL
-            SELECT borough_snt, 'borough_snt', line FROM sbp_dash_raw
-            WHERE NOT regexp_full_match(coalesce(area_code_given, ''), '{AREA_CODE}')
-        ) x JOIN (SELECT unnest($names::VARCHAR[]) AS borough) b
+        f"""WITH uncoded AS (
+            SELECT area_name_given, borough_snt, min(line) AS line FROM sbp_dash_raw
+            WHERE NOT regexp_full_match(coalesce(area_code_given, ''), '{AREA_CODE}') GROUP BY ALL
+        ),
+        given AS (
+            SELECT given, role, min(line) AS line FROM (
+                SELECT area_name_given AS given, 'area_name' AS role, line FROM uncoded
+                UNION ALL SELECT borough_snt, 'borough_snt', line FROM uncoded)
+            WHERE coalesce(given, '') <> '' GROUP BY ALL
+        )
+        SELECT DISTINCT x.given, x.role, x.line FROM given x JOIN (SELECT unnest($names::VARCHAR[]) AS borough) b
           ON starts_with(lower(x.given), lower(b.borough)) OR levenshtein(lower(x.given), lower(b.borough)) <= 2
-        GROUP BY ALL ORDER BY 3, 1 LIMIT 1""",
+        ORDER BY 3, 1 LIMIT 1""",
         {"names": list(boroughs.values())},
     ).fetchone()
     if named is not None:
