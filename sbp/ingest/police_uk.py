@@ -16,7 +16,8 @@ IDENTICAL_COLUMNS = ("Falls within", "Longitude", "Latitude", "Location", "Last 
 # Repeats beyond these shares are a file with its rows in it twice. In the 2023 Avon and Somerset files 0.06-0.16%
 # of the rows with a Crime ID repeat another's within their month, LSOA and crime type (7 to 18 a month; 0.3-0.5%
 # across the file), and 27-32% of the rows without one (anti-social behaviour, located to the same point) are
-# copies of another row; the same file twice has 50% and about 65%. Under REPEAT_FLOOR repeated rows a file is not judged (hand-made test files).
+# copies of another row; the same file twice has 50% and about 65%. A file with under REPEAT_FLOOR repeated rows is
+# not judged (hand-made files of a few rows).
 REPEATED_ID_SHARE = 0.02
 REPEATED_ROW_SHARE = 0.5
 REPEAT_FLOOR = 10
@@ -103,6 +104,7 @@ def load_police_uk(ctx: Context) -> None:
 def load_lookup(ctx: Context) -> None:
     """Replace the ONS lookup table this file is (LSOA to ward and district, LSOA 2011 to 2021, or district to force)."""
     types = {name: "VARCHAR" for name in ctx.text.header}
+
     def line_of(column: str, value: str) -> int | None:
         return find_line(ctx.text, lambda r, i=ctx.text.index(column): r[i] == value)
 
