@@ -305,7 +305,8 @@ def check_identity(con: duckdb.DuckDBPyConnection, found: dict[str, str], fail: 
             known = boroughs.get(code)
             if known is None and name not in areas.non_borough_areas():
                 near = areas.closest(name or "", frozenset(boroughs.values()))
-                fail(f"{code} is not a London borough's code" + _hint(near, boroughs), line, found["area_code"], code)
+                fail(f"{code} is not a London borough's code" + _hint(near, boroughs)
+                     + " (a new borough is added to data/boroughs.csv)", line, found["area_code"], code)
         else:
             known, borough = wards.get(code, (None, None))
             stated = areas.borough_in(team or "")
