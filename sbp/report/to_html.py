@@ -67,6 +67,7 @@ dl.defs dd { margin: 0 0 0.3em 0; }
 .charts { margin: 0.4em 0 0.6em; break-inside: avoid; }
 figure { display: inline-block; vertical-align: top; width: 49%; margin: 0; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; }
+figure.wide { display: block; width: 100%; margin: 0.3em 0 0.8em; }
 figcaption { font-size: 7.5pt; color: #555; }
 .measure { break-inside: avoid; }
 .objectives td:nth-child(1) { width: 7mm; }
@@ -189,11 +190,12 @@ def _objectives(section: PrioritySection) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _figure(chart: ChartImage) -> str:
+def _figure(chart: ChartImage, wide: bool = False) -> str:
     png, width, height = chart.png()
     data = base64.b64encode(png).decode("ascii")
     size = f'width="{width // SCALE}" height="{height // SCALE}"'
-    return (f'<figure><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
+    kind = ' class="wide"' if wide else ""
+    return (f'<figure{kind}><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
             f"<figcaption>Source: {esc(chart.source)}</figcaption></figure>")
 
 
@@ -214,10 +216,23 @@ def _priority(section: PrioritySection, report: Report) -> str:
   {_objectives(section)}
   <h3>Measures: {esc(report.area)}, {esc(report.period)}</h3>
   {_board_table(section)}
+  {_spine(section, report)}
   <h3>Commentary</h3>
   {commentary}
   {charts}
 </section>"""
+
+
+def _spine(section: PrioritySection, report: Report) -> str:
+    """The priority's spine chart under its table, with what it shows in words."""
+    if section.spine is None:
+        return ""
+    return (f"<h3>Against {esc(report.comparator)}</h3>"
+            f'<p class="small">Each row runs from the worst of the {esc(report.comparator)} areas (left) to the best '
+            f"(right), the middle half darker; the line in the middle is {esc(report.comparator)}'s rate and the dot "
+            f"{esc(report.area)}'s, coloured by whether it is significantly higher, similar or significantly lower. "
+            f"The figures are {esc(report.area)}'s rate per 1,000 and, in brackets, {esc(report.comparator)}'s.</p>"
+            f"{_figure(section.spine, wide=True)}")
 
 
 def _appendix(report: Report) -> str:

@@ -1,4 +1,4 @@
-"""The report as PowerPoint slides for the board meeting: a title slide and one slide per priority.
+"""The report as PowerPoint slides for the board meeting: a title slide, then per priority a slide and its spine chart.
 
 Each priority slide has the board table as a native table (RAG cells coloured AND worded), the priority's
 trend chart as a picture with its source in words, and its objectives with their statuses; the generated
@@ -238,6 +238,26 @@ def _priority_slide(prs: Presentation, section: PrioritySection, report: Report)
     _footer(slide, report)
 
 
+def _spine_slide(prs: Presentation, section: PrioritySection, report: Report) -> None:
+    """The priority's spine chart on a slide of its own: every measure against the comparator's areas."""
+    if section.spine is None:
+        return
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # Title Only
+    _set_title(slide, f"{section.title}: against {report.comparator}")
+    _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.4),
+          f"{report.area} \u00b7 {report.span} \u00b7 each row from the worst area (left) to the best (right); the line "
+          f"is {report.comparator}, the dot {report.area}", 12, colour=GREY)
+    png, w, h = section.spine.png()
+    top, space = Inches(1.4), SLIDE_H - Inches(1.9) - CAPTION_HEIGHT
+    width, height = SLIDE_W - 2 * MARGIN, int((SLIDE_W - 2 * MARGIN) * h / w)
+    if height > space:
+        width, height = int(space * w / h), space
+    picture = slide.shapes.add_picture(io.BytesIO(png), MARGIN, top, width=width, height=height)
+    picture.name = _safe(section.spine.title)[:250]
+    _text(slide, MARGIN, top + height, width, CAPTION_HEIGHT, f"Source: {section.spine.source}", 9, colour=GREY)
+    _footer(slide, report)
+
+
 def render_pptx(report: Report) -> bytes:
     """PPTX bytes: a title slide and one slide per priority, 16:9."""
     prs = Presentation()
@@ -247,6 +267,7 @@ def render_pptx(report: Report) -> bytes:
     _title_slide(prs, report)
     for section in report.priorities:
         _priority_slide(prs, section, report)
+        _spine_slide(prs, section, report)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
