@@ -33,7 +33,7 @@ with bar_col:
                        width="stretch")
 
 table = pageviews.rankings_table(league, ctx.group_areas, ctx.comparator, units)
-st.dataframe(formatting.styled(table, pageviews.rankings_kinds(units), missing_as_text=True),
+st.dataframe(formatting.styled(table, pageviews.rankings_kinds(units, ctx.comparator), missing_as_text=True),
              hide_index=True, width="stretch", column_config={
     "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })
