@@ -20,7 +20,8 @@ from sbp.config import london_boroughs
 from sbp.config import DEFAULT_UNITS
 from sbp.display.boardtable import comparator_of, units_of
 from sbp.metrics import trend_facts
-from sbp.display.formatting import RAG_STYLE, fmt_count, fmt_pct, fmt_rate, is_missing, rank_text
+from sbp.display.formatting import (RAG_STYLE, benchmark_colours, benchmark_label, fmt_count, fmt_pct, fmt_rate,
+                                    is_missing, rank_text)
 
 # The RAG badge colours, so charts and badges agree; labels always accompany them.
 RAG_COLOURS: dict[str | None, str] = {rag: background for rag, (background, _) in RAG_STYLE.items()}
@@ -610,12 +611,10 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
 
 # --- spine chart ----------------------------------------------------------------------------
 
-# The focus area's marker by its comparison with the comparator (Okabe-Ito; every marker has a dark outline, so the
-# yellow holds on white). Higher and lower are words, not judgements: the row's direction puts worse on the left.
-COMPARISON_COLOURS = {
-    "significantly higher": "#0072B2", "similar": "#F0E442", "significantly lower": "#56B4E9",
-    "not compared": "#ffffff",
-}
+# The legend's order of the comparison labels (formatting.benchmark_label's): worse, similar, better, not compared.
+_COMPARISON_ORDER = [benchmark_label(word, direction) for word, direction in (
+    ("significantly higher", "lower_is_better"), ("significantly lower", "higher_is_better"), ("similar", None),
+    ("significantly lower", "lower_is_better"), ("significantly higher", "higher_is_better"), ("not compared", None))]
 RANGE_COLOUR = "#d9d9d9"
 QUARTILE_COLOUR = "#8c8c8c"
 SPINE_VALUES_AT = 1.04   # where the rates are written, past the row's best end (1)
@@ -637,7 +636,9 @@ def spine_chart(
                      "comparison"), "spine_chart")
     if spine.empty:
         raise ValueError("spine_chart: no measures")
-    words = [w if w in COMPARISON_COLOURS else "not compared" for w in spine["comparison"]]
+    # The comparison as the board table and cards say and colour it: 'Significantly higher (worse)' in red, ...
+    words = [benchmark_label(w if isinstance(w, str) else "not compared", d)
+             for w, d in zip(spine["comparison"], _column(spine, "direction").fillna("lower_is_better"))]
     data = pd.DataFrame({
         "measure_label": spine["measure_label"].astype(str).to_numpy(),
         "row_order": range(len(spine)),
@@ -680,11 +681,11 @@ def spine_chart(
     middle = drawn.mark_bar(color=QUARTILE_COLOUR, height=band).encode(
         x=alt.X("worst_quartile_position:Q"), x2="best_quartile_position:Q")
     centre = drawn.mark_tick(color=INK, thickness=style.stroke, size=band * 1.5).encode(x=alt.datum(0.5))
-    present = [w for w in COMPARISON_COLOURS if w in set(words)]
+    present = sorted(set(words), key=_COMPARISON_ORDER.index)
     marker = base.transform_filter("isValid(datum.area_position)").mark_point(
         filled=True, shape="circle", size=style.label * 14, stroke=INK, strokeWidth=style.stroke * 0.6, opacity=1,
     ).encode(x=alt.X("area_position:Q"), color=alt.Color(
-        "comparison:N", scale=alt.Scale(domain=present, range=[COMPARISON_COLOURS[w] for w in present]),
+        "comparison:N", scale=alt.Scale(domain=present, range=[benchmark_colours(w)[0] for w in present]),
         legend=_legend(style, f"{area_name} compared with {comparator_name}", orient="top", direction="horizontal",
                        symbolStrokeColor=INK, symbolType="circle", titleLimit=0)))
     values = base.mark_text(align="left", baseline="middle", fontSize=style.label, color=INK).encode(

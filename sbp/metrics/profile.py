@@ -23,15 +23,14 @@ import pandas as pd
 from sbp import metrics
 from sbp.config import Config, Measure, default_config
 from sbp.config.settings import load_settings
-from sbp.metrics import queries
+from sbp.metrics import queries, rules
 from sbp.metrics.groups import area_groups
 
 SPINE_COLUMNS = ("measure_id", "measure_label", "direction", "areas", "area_rate", "comparator_rate", "lowest",
                  "lower_quartile", "upper_quartile", "highest", "worst", "worst_quartile", "best_quartile", "best",
                  "worst_position", "worst_quartile_position", "best_quartile_position", "best_position",
                  "area_position", "comparison", "reason")
-NOT_COMPARED = "not compared"
-# The comparison word's column in a comparison row (sbp.metrics adds it); rows without it read "not compared".
+# The comparison word's column in a comparison row (rules.benchmark's words); an area without one reads "not compared".
 COMPARISON_COLUMN = "benchmark"
 
 
@@ -70,7 +69,7 @@ def spine_summary(rows: pd.DataFrame, area: str, group: str | None, measures: Se
     out.insert(1, "measure_label", [m.label for m in measures])
     mine = rows[rows["area_name"] == area].drop_duplicates("measure_id").set_index("measure_id")
     words = mine[COMPARISON_COLUMN] if COMPARISON_COLUMN in mine.columns else pd.Series(dtype="object")
-    out["comparison"] = [words.get(m) if isinstance(words.get(m), str) else NOT_COMPARED for m in out["measure_id"]]
+    out["comparison"] = [words.get(m) if isinstance(words.get(m), str) else rules.NOT_COMPARED for m in out["measure_id"]]
     out["reason"] = [_spine_reason(r, area, group) for r in out.itertuples()]
     return out[list(SPINE_COLUMNS)]
 

@@ -4,6 +4,7 @@ Spiegelhalter's over-dispersion on a hand-worked example, and the spine summarie
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -153,3 +154,51 @@ def test_no_funnel_without_a_comparator_rate_or_two_areas():
         "no comparator rate for this period"
     assert profile.funnel_of(rows.iloc[:1], measure, end, "London", False).reason == \
         "fewer than two areas have a rate for this period"
+
+
+def test_the_spine_carries_each_areas_comparison_word():
+    rows = comparison_rows({"crime": [2.0, 4.0, 6.0, 8.0, 9.0]}, {"crime": 5.0}).assign(
+        benchmark=["significantly lower", "similar", None, "significantly higher", "not compared"])
+    measures = [Measure(id="crime", label="Crime")]
+    words = [profile.spine_summary(rows, a, "London", measures).loc[0, "comparison"] for a in "ABCDE"]
+    assert words == ["significantly lower", "similar", "not compared", "significantly higher", "not compared"]
+
+
+def spine_frame(label: str = "Crime") -> pd.DataFrame:
+    measures = [Measure(id="crime", label=label), Measure(id="reports", label="Reports", direction="higher_is_better")]
+    rows = comparison_rows({"crime": [2.0, 4.0, 6.0, 8.0, None], "reports": [1.0, 2.0, 3.0, 4.0, 10.0]},
+                           {"crime": 5.0, "reports": 4.0}).assign(
+        benchmark=["significantly lower"] * 5 + ["significantly lower"] * 5)
+    return profile.spine_summary(rows, "A", "London", measures)
+
+
+def layer_data(spec: dict, field: str) -> list[dict]:
+    """The rows of the spec's dataset that has field."""
+    return next(rows for rows in spec["datasets"].values() if rows and field in rows[0])
+
+
+def test_the_spine_chart_colours_the_marker_as_the_board_table_words_it():
+    from sbp.display import charts, formatting
+
+    spec = charts.to_spec(charts.spine_chart(spine_frame("<b>Crime</b>"), "<i>A</i>", "London"))
+    rows = layer_data(spec, "comparison")
+    # lower crime is better, fewer reports worse: the same word, opposite meanings, as the board table says them
+    assert [r["comparison"] for r in rows] == ["Significantly lower (better)", "Significantly lower (worse)"]
+    marker = next(layer for layer in spec["layer"] if layer["mark"].get("type") == "point")
+    scale = marker["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["Significantly lower (worse)", "Significantly lower (better)"]
+    assert scale["range"] == [formatting.RAG_STYLE["Red"][0], formatting.RAG_STYLE["Green"][0]]
+    assert rows[0]["measure_label"] == "<b>Crime</b>"  # a name from the data stays data
+    assert "<i>" not in json.dumps(spec["title"]) and [r["values_text"] for r in rows] == ["2.00  (5.00)", "1.00  (4.00)"]
+
+
+def test_the_funnel_chart_names_only_the_focus_and_states_its_limits():
+    from sbp.display import charts
+
+    rows = funnel_rows([100, 119, 125, 140, 60], [100_000, 90_000, 110_000, 120_000, 80_000], 1.0)
+    shown = profile.funnel_of(rows, Measure(id="m", label="M"), dt.date(2023, 7, 1), "London", overdispersed=True)
+    spec = charts.to_spec(charts.funnel_chart(shown, "Area 2"))
+    labels = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text"]
+    assert len(labels) == 1 and [r["area_name"] for r in spec["datasets"][labels[0]["data"]["name"]]] == ["Area 2"]
+    assert f"phi = {shown.dispersion:,.1f}, multiplicative" in " ".join(spec["title"]["subtitle"])
+    assert set(r["limit"] for r in layer_data(spec, "limit")) == {"95% limits", "99.8% limits"}
