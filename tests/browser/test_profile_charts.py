@@ -197,6 +197,8 @@ def test_the_rankings_page_draws_a_funnel_plot_naming_the_focus(london, browser,
             assert names.count(AREA) == 1 and "Southwark" not in names, names  # the focus named, the rest on hover
             assert overlaps(boxes) == [], overlaps(boxes)
         page.get_by_text("Allow for over-dispersion").click()
+        page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('negative binomial')",
+                               timeout=30_000)
         settle(page)
         text = page.locator("[data-testid=stMain]").inner_text()
         assert "phi =" in text and "negative binomial" in text, text[-800:]
