@@ -49,17 +49,19 @@ def spine(
                                config=config, settings=settings)
     area = metrics._check_area(con, area, "borough")
     group = dict(area_groups(con, settings)).get(area)
-    return spine_summary(rows, area, group, [config.measures[i] for i in ids])
+    return spine_summary(rows, area, group, [config.measures[i] for i in ids], con)
 
 
-def spine_summary(rows: pd.DataFrame, area: str, group: str | None, measures: Sequence[Measure]) -> pd.DataFrame:
-    """SPINE_SQL over comparison rows (one end month): the spine's figures for area within its comparator group."""
+def spine_summary(rows: pd.DataFrame, area: str, group: str | None, measures: Sequence[Measure],
+                  con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+    """SPINE_SQL over comparison rows (one end month): the spine's figures for area within its comparator group
+    (run on a cursor of con, else on a connection of its own)."""
     measure_frame = pd.DataFrame({"measure_id": [m.id for m in measures], "measure_order": range(len(measures)),
                                   "direction": [m.direction for m in measures]})
-    wanted = ["measure_id", "area_name", "comparator_name", "rate_per_1000", "comparator_rate_per_1000"]
-    data = rows[wanted].astype({"measure_id": "string", "area_name": "string", "comparator_name": "string",
-                                "rate_per_1000": "Float64", "comparator_rate_per_1000": "Float64"})
-    cur = duckdb.connect()
+    data = pd.DataFrame({name: rows[name].to_numpy(dtype=object) for name in ("measure_id", "area_name", "comparator_name")}
+                        | {name: rows[name].to_numpy(dtype="float64", na_value=np.nan)
+                           for name in ("rate_per_1000", "comparator_rate_per_1000")})
+    cur = con.cursor() if con is not None else duckdb.connect()
     try:
         cur.register("spine_measures", measure_frame)
         cur.register("spine_rows", data)

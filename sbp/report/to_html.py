@@ -230,7 +230,8 @@ def _spine(section: PrioritySection, report: Report) -> str:
     return (f"<h3>Against {esc(report.comparator)}</h3>"
             f'<p class="small">Each row runs from the worst of the {esc(report.comparator)} areas (left) to the best '
             f"(right), the middle half darker; the line in the middle is {esc(report.comparator)}'s rate and the dot "
-            f"{esc(report.area)}'s, coloured by whether it is significantly higher, similar or significantly lower. "
+            f"{esc(report.area)}'s: red when significantly worse than {esc(report.comparator)}, amber when similar, "
+            "green when significantly better, grey when the counts are too small to compare. "
             f"The figures are {esc(report.area)}'s rate per 1,000 and, in brackets, {esc(report.comparator)}'s.</p>"
             f"{_figure(section.spine, wide=True)}")
 
