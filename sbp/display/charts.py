@@ -682,11 +682,14 @@ def spine_chart(
         x=alt.X("worst_quartile_position:Q"), x2="best_quartile_position:Q")
     centre = drawn.mark_tick(color=INK, thickness=style.stroke, size=band * 1.5).encode(x=alt.datum(0.5))
     present = sorted(set(words), key=_COMPARISON_ORDER.index)
+    level = _column(spine, "confidence").dropna()
+    confidence = f" ({float(level.iloc[0]):g}% confidence)" if len(level) else ""
     marker = base.transform_filter("isValid(datum.area_position)").mark_point(
         filled=True, shape="circle", size=style.label * 14, stroke=INK, strokeWidth=style.stroke * 0.6, opacity=1,
     ).encode(x=alt.X("area_position:Q"), color=alt.Color(
         "comparison:N", scale=alt.Scale(domain=present, range=[benchmark_colours(w)[0] for w in present]),
-        legend=_legend(style, f"{area_name} compared with {comparator_name}", orient="top", direction="horizontal",
+        legend=_legend(style, f"{area_name} compared with {comparator_name}{confidence}", orient="top",
+                       direction="horizontal",
                        symbolStrokeColor=INK, symbolType="circle", titleLimit=0)))
     values = base.mark_text(align="left", baseline="middle", fontSize=style.label, color=INK).encode(
         x=alt.X("values_at:Q"), text="values_text:N")

@@ -29,7 +29,7 @@ from sbp.metrics.groups import area_groups
 SPINE_COLUMNS = ("measure_id", "measure_label", "direction", "areas", "area_rate", "comparator_rate", "lowest",
                  "lower_quartile", "upper_quartile", "highest", "worst", "worst_quartile", "best_quartile", "best",
                  "worst_position", "worst_quartile_position", "best_quartile_position", "best_position",
-                 "area_position", "comparison", "reason")
+                 "area_position", "comparison", "confidence", "reason")
 # The comparison word's column in a comparison row (rules.benchmark's words); an area without one reads "not compared".
 COMPARISON_COLUMN = "benchmark"
 
@@ -72,6 +72,9 @@ def spine_summary(rows: pd.DataFrame, area: str, group: str | None, measures: Se
     mine = rows[rows["area_name"] == area].drop_duplicates("measure_id").set_index("measure_id")
     words = mine[COMPARISON_COLUMN] if COMPARISON_COLUMN in mine.columns else pd.Series(dtype="object")
     out["comparison"] = [words.get(m) if isinstance(words.get(m), str) else rules.NOT_COMPARED for m in out["measure_id"]]
+    # The confidence level (%) the comparison words were decided at (the benchmark_confidence setting), if given.
+    out["confidence"] = (float(rows["benchmark_confidence"].iloc[0]) if "benchmark_confidence" in rows.columns
+                         and len(rows) else np.nan)
     out["reason"] = [_spine_reason(r, area, group) for r in out.itertuples()]
     return out[list(SPINE_COLUMNS)]
 

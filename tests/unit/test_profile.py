@@ -168,7 +168,7 @@ def spine_frame(label: str = "Crime") -> pd.DataFrame:
     measures = [Measure(id="crime", label=label), Measure(id="reports", label="Reports", direction="higher_is_better")]
     rows = comparison_rows({"crime": [2.0, 4.0, 6.0, 8.0, None], "reports": [1.0, 2.0, 3.0, 4.0, 10.0]},
                            {"crime": 5.0, "reports": 4.0}).assign(
-        benchmark=["significantly lower"] * 5 + ["significantly lower"] * 5)
+        benchmark=["significantly lower"] * 5 + ["significantly lower"] * 5, benchmark_confidence=99.8)
     return profile.spine_summary(rows, "A", "London", measures)
 
 
@@ -188,6 +188,7 @@ def test_the_spine_chart_colours_the_marker_as_the_board_table_words_it():
     scale = marker["encoding"]["color"]["scale"]
     assert scale["domain"] == ["Significantly lower (worse)", "Significantly lower (better)"]
     assert scale["range"] == [formatting.RAG_STYLE["Red"][0], formatting.RAG_STYLE["Green"][0]]
+    assert marker["encoding"]["color"]["legend"]["title"] == "A compared with London (99.8% confidence)"
     assert rows[0]["measure_label"] == "<b>Crime</b>"  # a name from the data stays data
     assert "<i>" not in json.dumps(spec["title"]) and [r["values_text"] for r in rows] == ["2.00  (5.00)", "1.00  (4.00)"]
 
