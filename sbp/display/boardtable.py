@@ -191,6 +191,31 @@ def column_kinds(table: pd.DataFrame) -> dict[str, str]:
     return counts | pcts | {"Rate per 1,000": "rate"} | limits | compared
 
 
+def without_limits(table: pd.DataFrame) -> pd.DataFrame:
+    """The board table without its confidence-limit columns (the report gives the limits in its appendix)."""
+    return table.drop(columns=[c for c in table.columns if c.startswith(("Lower ", "Upper ")) and c.endswith("%")])
+
+
+def interval_rows(rows: pd.DataFrame) -> list[dict[str, str]]:
+    """Per headline row, the rate with both levels' intervals, the comparator's rate, the comparison and the trend,
+    as shown (the report's appendix table)."""
+    comparator = comparator_of(rows)
+    out = []
+    for _, r in rows.iterrows():
+        levels = {f"{level_text(c)}% interval": formatting.interval_text(r.get(f"rate_lower_{k}_per_1000"),
+                                                                        r.get(f"rate_upper_{k}_per_1000"))
+                  for k, c in intervals.CONFIDENCE.items()}
+        p = formatting.known(r.get("trend_p_value"))
+        trend = formatting.trend_label(r.get("trend")) + ("" if p is None else " (p < 0.001)" if p < 0.001
+                                                          else f" (p = {float(p):.3f})")
+        out.append({"Measure": str(r["measure_label"]), "Rate per 1,000": formatting.fmt_rate(r.get("rate_per_1000")),
+                    **levels, f"{comparator} rate": formatting.fmt_rate(r.get("comparator_rate_per_1000")),
+                    benchmark_column(comparator): formatting.benchmark_label(r.get("benchmark"),
+                                                                             r.get("direction") or "lower_is_better"),
+                    TREND_COLUMN: trend})
+    return out
+
+
 def cell_text(table: pd.DataFrame, column: str, value: object) -> str:
     """How one board-table cell is shown, in the dashboard and the report alike."""
     return formatting.FORMATTERS[column_kinds(table).get(column, "text")](value)

@@ -153,6 +153,7 @@ class Report:
     caveats: tuple[tuple[str, str], ...]
     queries: tuple[str, ...]
     comparator: str = boardtable.LONDON  # the group the area is compared with: London, or its police force area
+    intervals: tuple[dict[str, str], ...] = ()  # per measure shown: its rate's intervals, comparison and trend, as shown
     technical: bool = False     # with the technical appendix: queries, settings, categories and file hashes
     settings_used: tuple[tuple[str, str], ...] = ()  # (setting, value) for the technical appendix
 
@@ -373,7 +374,7 @@ def build_model(
     sections = []
     for priority in config.priorities:
         rows = headline[headline["measure_id"].isin(priority.measures)]
-        table = boardtable.board_table(rows, end, list(priority.measures))
+        table = boardtable.without_limits(boardtable.board_table(rows, end, list(priority.measures)))
         columns = list(table.columns)
         ids = [m for m in priority.measures if m in rows_by_id]
         measure_rows = tuple(measure_row(mid, table.iloc[i], columns) for i, mid in enumerate(ids))
@@ -414,7 +415,8 @@ def build_model(
         previous_span=rolling_year_span(previous_year(end)[1]), data_from=first, data_to=last, loaded_at=loaded_at,
         synthetic=synthetic, generated_at=dt.datetime.now().replace(microsecond=0), sources=_sources(con),
         priorities=tuple(sections), definitions=definitions(settings, config, comparator, tuple(shown)),
-        caveats=tuple(caveats), comparator=comparator, queries=tuple(dict.fromkeys(queries)), technical=technical,
+        caveats=tuple(caveats), comparator=comparator,
+        intervals=tuple(boardtable.interval_rows(headline.set_index("measure_id").loc[shown].reset_index())), queries=tuple(dict.fromkeys(queries)), technical=technical,
         settings_used=technical_settings(settings),
     )
 

@@ -106,9 +106,10 @@ def _title_slide(prs: Presentation, report: Report) -> None:
     _footer(slide, report)
 
 
-# Column widths (inches) for the board's ten columns: Category, two rolling years, % difference, RAG, rate,
-# rank, movement, London % difference, significant. Other shapes share the width after Category.
-COLUMN_INCHES = (2.85, 1.05, 1.05, 1.0, 1.15, 0.95, 1.1, 1.3, 1.05, 1.03)
+# Column widths (inches) for the board's twelve columns: Category, two rolling years, % difference, RAG, rate,
+# rank, movement, London % difference, significant, rate against the comparator's, 5-year trend. Other shapes share
+# the width after Category.
+COLUMN_INCHES = (2.2, 0.9, 0.9, 0.85, 1.0, 0.75, 0.95, 1.0, 1.0, 0.85, 1.2, 0.93)
 BODY_PT, HEAD_PT = 11, 10
 CHAR_EM = 0.6          # average character width in ems: errs wide, so rows are never taller than planned
 
@@ -169,8 +170,8 @@ def _table(slide, section: PrioritySection, top: int) -> int:
     for i, row in enumerate(section.rows, start=1):
         background = "ffffff" if i % 2 else "eef3f8"
         for j, cell in enumerate(row.cells):
-            if cell.rag is not None:
-                bg, fg = rag_colours(cell.rag)
+            if cell.rag is not None or cell.colours is not None:
+                bg, fg = rag_colours(cell.rag) if cell.rag is not None else cell.colours
                 fill(table.cell(i, j), cell.text, BODY_PT, bold=True, colour=fg, background=bg, align=PP_ALIGN.CENTER)
             else:
                 fill(table.cell(i, j), cell.text, BODY_PT, bold=j == 0, colour=INK, background=background,
