@@ -261,9 +261,10 @@ def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def spine(inputs: str, area: str, end: dt.date, measure_ids: tuple[str, ...]) -> pd.DataFrame:
-    """The spine chart's figures for an area's measures (sbp.metrics.profile.spine)."""
-    return profile.spine(cursor(inputs), area, end, measure_ids, config=config(), settings=settings())
+def spine(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
+    """The spine chart's figures for every board measure of an area (sbp.metrics.profile.spine), one query for the
+    Overview's charts and the priority pages' (each row is its measure's alone)."""
+    return profile.spine(cursor(inputs), area, end, config=config(), settings=settings())
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -271,8 +272,9 @@ def spine_spec(inputs: str, area: str, end: dt.date, measure_ids: tuple[str, ...
                title: str | None = None) -> dict:
     """The spine chart of an area's measures against its comparator group, as a Vega-Lite spec."""
     comparator = store_info(inputs).forces.get(area, "London")
-    return charts.to_spec(charts.spine_chart(spine(inputs, area, end, measure_ids), area, comparator,
-                                             presenter=presenter, title=title))
+    board = spine(inputs, area, end)
+    rows = board.set_index("measure_id").loc[list(measure_ids)].reset_index()  # the measures asked for, in order
+    return charts.to_spec(charts.spine_chart(rows, area, comparator, presenter=presenter, title=title))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
