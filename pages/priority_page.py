@@ -116,6 +116,10 @@ else:
     with right:
         st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, False), width="stretch")
 
+# Every measure of the priority against the comparator's areas (a spine chart).
+st.vega_lite_chart(spec=appdata.spine_spec(inputs, borough, end, tuple(priority.measures), False,
+                                           f"{priority.title}: {borough} against {ctx.comparator}"), width="stretch")
+
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
 

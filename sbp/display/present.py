@@ -47,7 +47,7 @@ BASE_CSS = """
 <style>
 .sbp-badge { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.4em; font-weight: 600; white-space: nowrap; }
 .sbp-stamp { color: #555; font-size: 0.9rem; }
-.sbp-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.2rem; }
+.sbp-cards { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.2rem; }
 /* Streamlit pulls a Markdown block's bottom up by 1rem (for a trailing paragraph's margin); the cards have none,
    so without this the next chart covers their bottom edge. */
 [data-testid="stMarkdownContainer"]:has(> .sbp-cards) { margin-bottom: 0 !important; }

@@ -128,6 +128,7 @@ def technical_settings(settings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         ("Settings file", shown_path(settings_path())),
         ("rag_rule", repr(settings["rag_rule"])),
         ("significance_level", f"{float(settings['significance_level']):g}"),
+        ("benchmark_confidence", f"{float(settings['benchmark_confidence']):g}"),
         ("focus_borough", repr(settings["focus_borough"])),
         *((("comparator", repr(settings["comparator"])),) if "comparator" in settings else ()),
     )

@@ -157,7 +157,7 @@ def test_html_report_has_the_board_shape_and_traceable_figures(demo_report, demo
     # Self-contained: CSS inline, every image a PNG data: URI, nothing fetched.
     assert page.external == []
     assert "<style>" in text and "@page" in text
-    assert len(page.images) == 8  # a trend and a league chart for each of the four priorities
+    assert len(page.images) == 12  # a trend, a league and a spine chart for each of the four priorities
     for image in page.images:
         assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Area: Bromley" in image["title"]
     # The appendix: definitions, caveats, each measure's definition.
@@ -235,7 +235,8 @@ def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path
     titles = [slide.shapes.title.text for slide in prs.slides]
     priorities = default_config().priorities
     # A priority whose table leaves too little room continues on a slide of its own with the chart and objectives.
-    assert [t for t in titles if not t.endswith(" (continued)")] == ["Bromley: partnership measures"] + [p.title for p in priorities]
+    assert [t for t in titles if not t.endswith(" (continued)")] == ["Bromley: partnership measures"] + [
+        title for p in priorities for title in (p.title, f"{p.title}: against London")]
     assert any(SYNTHETIC_NOTICE in shape.text_frame.text for shape in prs.slides[0].shapes if shape.has_text_frame)
     slides = {title: slide for title, slide in zip(titles, prs.slides)}
     for priority in priorities:
@@ -262,6 +263,10 @@ def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path
         assert "Objectives" in text and ("Achieved" in text or "Not started" in text or "On track" in text)
         assert "Source: " in text and "metrics." not in text, "the chart's source in words"
         assert slide.has_notes_slide and "rolling year to November 2023" in slide.notes_slide.notes_text_frame.text
+        spine = slides[f"{priority.title}: against London"]  # the priority's spine chart on a slide of its own
+        assert sum(1 for shape in spine.shapes if shape.shape_type == 13) == 1
+        assert all(shape.left + shape.width <= prs.slide_width and shape.top + shape.height <= prs.slide_height
+                   for shape in spine.shapes)
 
 
 def test_chart_images_are_real_pngs(demo_report):
@@ -313,7 +318,7 @@ def test_report_on_the_real_extract(real_files, real_store):
     # Charts fall back to the first measure with data: knife possession for young people, not knife crime.
     young = next(s for s in report.priorities if s.id == "young_people")
     assert {c.measure_label for c in young.charts} == {"Knife possession"}
-    assert len(page.images) == 8
+    assert len(page.images) == 12  # each priority has a measure with a rate for its spine chart
     pptx = render(report, "pptx")
     assert pptx[:2] == b"PK"
 
