@@ -10,13 +10,14 @@ import duckdb
 
 from sbp import store
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
-                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK,
+                                POPULATION)
 from sbp.errors import IngestError
-from sbp.ingest import dashboard, geography
+from sbp.ingest import dashboard, geography, partner
 from sbp.ingest.completeness import drop_incomplete_months
 from sbp.ingest.context import Context, FileSummary
 from sbp.ingest.errortext import load_errors
-from sbp.ingest.formats import Detected, detect
+from sbp.ingest.formats import Detected, detect, partner_columns
 from sbp.ingest.long_counts import stage_long
 from sbp.ingest.mps_wide import stage_wide
 from sbp.ingest.police_uk import load_lookup, load_police_uk
@@ -37,7 +38,7 @@ STAGERS = {MPS_DASHBOARD: stage_dashboard, MPS_BOROUGH: stage_wide, MPS_WARD: st
            LONG_COUNTS: stage_long}
 # Formats kept in their own tables (not staged into crime_counts directly).
 LOADERS = {POPULATION: load_population, POLICE_UK: load_police_uk, LSOA_LOOKUP: load_lookup,
-           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup}
+           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup, PARTNER: partner.load_partner}
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
@@ -48,6 +49,11 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
     workbook = geography.is_workbook(path)  # the ONS estimates come as legacy .xls
     if workbook:
         summary.file_format = ONS_POPULATION
+    elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file() and (found := partner.read_xlsx(path)) is not None:
+        header, sheet = found
+        text = TextFile(path, path, "xlsx", header)
+        detected = detect_partner(text)
+        summary.file_format = detected.file_format
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
         text, detected = TextFile(path, path, "xlsx", header), Detected(MPS_DASHBOARD, header)
@@ -82,6 +88,13 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
          "first": summary.first_month, "last": summary.last_month, "replaced": summary.months_replaced},
     )
     return summary
+
+
+def detect_partner(text: TextFile) -> Detected:
+    """A workbook sheet read as a partner-measures file (its header already has the partner columns)."""
+    detected = partner_columns(text)
+    assert detected is not None  # read_xlsx returns only a sheet with the partner columns
+    return detected
 
 
 def ingest(
