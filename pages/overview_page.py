@@ -3,7 +3,8 @@
 import streamlit as st
 
 from sbp import store
-from sbp.web import appdata, context
+from sbp.web import appdata, context, partnerdata
+from sbp.display.htmltable import table_html
 from sbp.display import boardtable, formatting
 from sbp.errors import SbpError
 from sbp.metrics.periods import rolling_year_span
@@ -27,6 +28,9 @@ for priority in ctx.config.priorities:
     for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
         st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx.inputs, row.measure_id, end,
                                                                            negative=bool(row.negative_count), area=ctx.borough)))
+    partners = partnerdata.view(ctx.inputs, borough, end, priority.id)
+    if not partners.table.empty:
+        st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
 if ctx.present:
     st.stop()

@@ -55,6 +55,7 @@ BASE_CSS = """
 .sbp-card-label { font-size: 0.9rem; color: #31333f; }
 .sbp-card-value { font-size: 1.9rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }
 .sbp-card-delta { font-size: 0.9rem; font-weight: 600; }
+.sbp-card-source, .sbp-card-target, .sbp-brief-source { font-size: 0.85rem; color: #555; }
 /* "No comparison" wraps between its words inside a narrow card, never inside one ("compariso / n"). */
 .sbp-card .sbp-badge { white-space: normal; max-width: 100%; overflow-wrap: normal; word-break: normal; }
 .sbp-card-value .sbp-badge { font-size: clamp(1rem, 2.2vw, 0.8em); }

@@ -121,7 +121,10 @@ POPULATION_FILE = "population_demo.csv"
 BOROUGH_FILE = "mps_borough_level_crime_demo.csv"
 WARD_FILE = "mps_ward_level_crime_demo.csv"
 _LONG_NAMES = tuple(name for name, _, _ in LONG_SERIES)
-DEMO_FILES = (POPULATION_FILE, BOROUGH_FILE, WARD_FILE, *_LONG_NAMES)
+# The partner figures of the Safer Bromley Partnership's 2021/22 Priority 1 report, as the partnership wrote them: not
+# synthetic, shipped in data/ and loaded with the demo so its objectives are evidenced (docs/data-formats.md).
+PARTNER_FILE = "partner_priority1_2021-22.csv"
+DEMO_FILES = (POPULATION_FILE, BOROUGH_FILE, WARD_FILE, *_LONG_NAMES, PARTNER_FILE)
 
 
 def build_demo(
@@ -145,7 +148,7 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="sbp-demo-") as tmp:
         if progress:
             progress(f"writing synthetic extracts (seed {seed})")
-        paths = write_demo_extracts(Path(tmp), seed=seed)
+        paths = [*write_demo_extracts(Path(tmp), seed=seed), DATA_DIR / PARTNER_FILE]
         meta = {"is_synthetic": "true", "demo_seed": str(seed)}
         return ingest(paths, path, progress=progress, meta=meta, fresh=True)
 

@@ -30,12 +30,11 @@ COLUMNS = ["measure_id", "label", "unit", "period", "period_kind", "period_start
 
 
 def period_label(kind: str, start: dt.date, end: dt.date) -> str:
-    """A period in words: 'Jun 2021', 'Apr-Jun 2021', 'Jan-Dec 2021', '2021/22 (Apr 2021-Mar 2022)'."""
+    """A period in words, as the board reads it: 'Jun 2021', 'Apr-Jun 2021', 'Jan-Dec 2021', 'Apr 2021-Mar 2022'
+    (a financial year, by its months: unambiguous to every reader)."""
     first, last = MONTHS[start.month - 1], MONTHS[end.month - 1]
     if kind == "month":
         return f"{first} {start.year}"
-    if kind == "financial_year":
-        return f"{start.year}/{(start.year + 1) % 100:02d} ({first} {start.year}-{last} {end.year})"
     if start.year == end.year:
         return f"{first}-{last} {start.year}"
     return f"{first} {start.year}-{last} {end.year}"
@@ -51,7 +50,8 @@ def partner_figures(con: duckdb.DuckDBPyConnection, area: str, as_of: str | dt.d
     ids = [m.id for m in measures]
     found = con.execute(queries.PARTNER_FIGURES_SQL, {"ids": ids, "directions": [m.direction for m in measures],
                                                       "area": area, "as_of": as_of}).df()
-    frame = pd.DataFrame({"measure_id": ids}).merge(found, on="measure_id", how="left")
+    frame = pd.DataFrame({"measure_id": pd.Series(ids, dtype=object)}).merge(found.astype({"measure_id": object}),
+                                                                            on="measure_id", how="left")
     for column in COLUMNS:
         if column not in frame:
             frame[column] = None

@@ -136,3 +136,7 @@ def technical_settings(settings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 def _joined(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+# Under each priority's partner figures (HTML, PDF and PPTX).
+PARTNER_NOTE = ("As each partner reports them, in their own units and for the period named, with the same period a "
+                "year earlier where loaded. Not police counts: never added to them or shown per 1,000 residents.")
