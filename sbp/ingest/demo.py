@@ -17,6 +17,7 @@ from sbp import store
 from sbp.errors import SbpError
 from sbp.ingest.context import FileSummary
 from sbp.ingest.load import ingest
+from sbp.config.sources import PARTNER
 
 DEMO_SEED = 2022
 AIRPORTS = "London Heathrow and London City Airports"
@@ -158,7 +159,8 @@ def _not_demo(con: duckdb.DuckDBPyConnection) -> str:
     if not store.is_synthetic(con):
         return "a store that is not the synthetic demo"
     # Belt and braces: ingest() replaces the demo when real files arrive, so this should never match.
-    rows = con.execute("SELECT DISTINCT file_name FROM source_files ORDER BY 1").fetchall()
+    # Partner figures may be loaded beside the demo (they never replace it); they are not real police data.
+    rows = con.execute(f"SELECT DISTINCT file_name FROM source_files WHERE file_format <> '{PARTNER}' ORDER BY 1").fetchall()
     others = [name for (name,) in rows if name not in DEMO_FILES]
     return f"real data ({others[0]}) loaded on top of the demo" if others else ""
 

@@ -121,7 +121,8 @@ def ingest(
         con.execute("SET preserve_insertion_order = false")
         if progress_bar:
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = true; SET progress_bar_time = 500")
-        if not (meta or {}).get("is_synthetic") and store.is_synthetic(con):
+        if (not (meta or {}).get("is_synthetic") and store.is_synthetic(con)
+                and not all(partner.is_partner_file(p) for p in paths)):  # partner figures may sit beside the demo's
             # Real extracts never mix with the synthetic demo: they replace it, within this same version.
             store.clear_all(con)
             if progress:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,23 +135,116 @@ def rows_of(ctx: Context) -> Iterator[tuple[int, list[str]]]:
                 yield reader.line_num, row
 
 
-def read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
-    """A workbook's partner sheet as (header, [(line, cells)]), or None when no sheet has the partner columns."""
+def _first_rows(path: Path) -> dict[str, list[str]]:
+    """Each worksheet's first row as text, read from the workbook's XML without loading any sheet (a Monthly Crime
+    Dashboard workbook's sheet takes seconds to load): worksheet part -> cells (shared strings looked up)."""
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    rows: dict[str, list[tuple[str, str]]] = {}  # part -> [(type, raw value)]
+    try:
+        with zipfile.ZipFile(path) as book:
+            for part in sorted(n for n in book.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)):
+                cells: list[tuple[str, str]] = []
+                with book.open(part) as sheet:
+                    for _, element in iterparse(sheet):
+                        tag = element.tag.rsplit("}", 1)[-1]
+                        if tag == "c":
+                            text = "".join(t.text or "" for t in element.iter() if t.tag.rsplit("}", 1)[-1] in ("v", "t"))
+                            cells.append((element.get("t", ""), text))
+                        elif tag == "row":
+                            break
+                rows[part] = cells
+            wanted = {int(v) for cells in rows.values() for t, v in cells if t == "s" and v.isdigit()}
+            shared: dict[int, str] = {}
+            if wanted and "xl/sharedStrings.xml" in book.namelist():
+                with book.open("xl/sharedStrings.xml") as strings:
+                    index = 0
+                    for _, element in iterparse(strings):
+                        if element.tag.rsplit("}", 1)[-1] == "si":
+                            if index in wanted:
+                                shared[index] = "".join(t.text or "" for t in element.iter()
+                                                        if t.tag.rsplit("}", 1)[-1] == "t")
+                            index += 1
+                            element.clear()
+                            if index > max(wanted):
+                                break
+    except (zipfile.BadZipFile, OSError, SyntaxError):  # SyntaxError: xml.etree's ParseError
+        return {}
+    return {part: [shared.get(int(v), "") if t == "s" and v.isdigit() else v for t, v in cells]
+            for part, cells in rows.items()}
+
+
+def _workbook_sheet(path: Path):
+    """The first sheet of a workbook whose header row has the partner columns, or None."""
     from python_calamine import CalamineError, CalamineWorkbook
 
+    if not any(all(c in [h.strip().lower() for h in header] for c in PARTNER_REQUIRED)
+               for header in _first_rows(path).values()):
+        return None
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError):
         return None  # not ours to explain: the dashboard reader says why the workbook cannot be opened
     for name in book.sheet_names:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if not rows:
-            continue
-        header = [_cell(c) for c in rows[0]]
-        if all(c in [h.lower() for h in header] for c in PARTNER_REQUIRED):
-            body = [(number, [_cell(c) for c in r]) for number, r in enumerate(rows[1:], 2)
-                    if any(_cell(c) for c in r)]
-            return header, body
+        sheet = book.get_sheet_by_name(name)
+        header = [_cell(c).strip().lower() for c in next(iter(sheet.iter_rows()), [])]
+        if all(c in header for c in PARTNER_REQUIRED):
+            return sheet
+    return None
+
+
+def is_partner_file(path: Path) -> bool:
+    """Whether a file is a partner-measures file, from its header alone (a CSV's first line, a workbook's first rows):
+    cheap, so a load can tell before it starts whether it holds any police data."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return path.is_file() and _workbook_sheet(path) is not None
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(64 * 1024).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False
+    header = [c.strip().lower() for c in next(csv.reader(io.StringIO(first)), [])]
+    return all(c in header for c in PARTNER_REQUIRED)
+
+
+def read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """A workbook's partner sheet as (header, [(line, cells)]), or None when no sheet has the partner columns (the
+    Monthly Crime Dashboard workbook is then read by sbp.ingest.dashboard, this having read only its first rows)."""
+    sheet = _workbook_sheet(path)
+    if sheet is None:
+        return None
+    rows = sheet.to_python(skip_empty_area=False)
+    header = [_cell(c).strip() for c in rows[0]]
+    if (formula := formula_cell(path)) is not None:
+        line, index = formula
+        raise IngestError(path, "this cell holds a spreadsheet formula; partner files hold values only (copy "
+                          "the cells and paste them as values)", line=line or None,
+                          column=header[index] if 0 <= index < len(header) else None)
+    body = [(number, [_cell(c) for c in r]) for number, r in enumerate(rows[1:], 2) if any(_cell(c) for c in r)]
+    return header, body
+
+
+def formula_cell(path: Path) -> tuple[int, int] | None:
+    """(line, column index) of the first cell of any sheet that holds a formula, else None: a workbook's reader sees
+    only a formula's last computed value, so a partner workbook must hold values only."""
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    with zipfile.ZipFile(path) as book:
+        for name in sorted(n for n in book.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)):
+            with book.open(name) as sheet:
+                for _, element in iterparse(sheet):
+                    if element.tag.endswith("}c"):
+                        if any(child.tag.endswith("}f") for child in element):
+                            ref = re.fullmatch(r"([A-Z]+)([0-9]+)", element.get("r", ""))
+                            if ref is None:  # a cell without its reference: the sheet, not the cell, is named
+                                return 0, -1
+                            index = 0
+                            for letter in ref[1]:
+                                index = index * 26 + ord(letter) - 64
+                            return int(ref[2]), index - 1
+                        element.clear()
     return None
 
 
@@ -193,7 +287,7 @@ def load_partner(ctx: Context) -> None:
                      "hold values only (remove the leading character)", ctx.text.header[index])
         cell = {name: raw[index].strip() for name, index in col.items()}
         for name in PARTNER_REQUIRED:
-            if not cell[name]:
+            if not cell[name] and name != "label":  # an empty label is the configured one
                 fail(f"the {name} is empty", ctx.text.header[col[name]])
         measure = measures.get(cell["measure_id"])
         if measure is None:
@@ -238,7 +332,7 @@ def load_partner(ctx: Context) -> None:
             fail(f"{measure.id!r} for {place[1]} in {period.text} from {cell['source']!r} appears twice "
                  f"(also line {seen[key]})")
         seen[key] = line
-        staged.append((measure.id, cell["label"], unit, period.text, period.kind, period.start, period.end, place[0],
+        staged.append((measure.id, cell["label"] or measure.label, unit, period.text, period.kind, period.start, period.end, place[0],
                        place[1], place[2], value, cell["source"], target, direction, cell.get("note", ""),
                        ctx.file_id, line))
     if not staged:
@@ -285,8 +379,6 @@ def _merge(ctx: Context, staged: list[tuple]) -> None:
 
 def template_csv() -> str:
     """The partner-measures template a partner fills in: the header and three example rows (docs/data-formats.md)."""
-    import io
-
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(PARTNER_REQUIRED + PARTNER_OPTIONAL)
