@@ -17,12 +17,11 @@ from pathlib import Path
 
 from sbp import store
 from sbp.config import areas, london_boroughs
-from sbp.config.partner import DIRECTIONS, PARTNER_UNITS, PartnerMeasure, load_partner_measures
+from sbp.config.partner import DIRECTIONS, PARTNER_UNITS, load_partner_measures
 from sbp.errors import IngestError
 from sbp.ingest.context import Context
 from sbp.ingest.formats import PARTNER_OPTIONAL, PARTNER_REQUIRED
 
-SHEET = "partner_measures"     # the template's sheet; any sheet with the partner columns is read
 MAX_ROWS = 50_000              # far above a partnership's figures; a bigger file is not a partner file
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
@@ -385,7 +384,3 @@ def template_csv() -> str:
     writer.writerows(TEMPLATE_ROWS)
     return out.getvalue()
 
-
-def measure_of(measure_id: str) -> PartnerMeasure | None:
-    """The configured partner measure of an id, or None."""
-    return load_partner_measures().get(measure_id)
