@@ -316,3 +316,88 @@ def test_a_store_from_before_partner_measures_is_upgraded_keeping_its_data(db, w
         assert con.execute("SELECT count(*) FROM partner_values").fetchone()[0] == 0
     ingest([write_csv("p.csv", HEADER + CCTV)], db=db)
     assert len(values(db)) == 1
+
+
+# --- the pages, in Streamlit's AppTest: the demo, and the real extract with the shipped partner file -------------
+
+@pytest.fixture(scope="module")
+def real_with_partners(tmp_path_factory) -> Path:
+    """The real MPS borough extract, the Census populations and the shipped partner file, loaded together (or skip)."""
+    from tests.conftest import _require_real_files
+
+    db = tmp_path_factory.mktemp("real-partner") / "sbp.duckdb"
+    ingest([*_require_real_files(), SHIPPED], db=db)
+    return db
+
+
+def open_page(monkeypatch, db: Path, page: str, **query: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SBP_DB", str(db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    return at.run()
+
+
+@pytest.mark.parametrize("which", ["demo", "real"])
+@pytest.mark.parametrize("present", ["", "1"])
+def test_the_safer_neighbourhoods_page_shows_cctv_and_trading_standards_with_source_and_period(
+        which, present, request, monkeypatch):
+    db = request.getfixturevalue("demo_store" if which == "demo" else "real_with_partners")
+    at = open_page(monkeypatch, db, "pages/priority_page.py", **({"present": "1"} if present else {}))
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert at.title[0].value == "Safer Neighbourhoods"
+    html = " ".join(m.value for m in at.markdown)
+    if present:  # the slide: one line each under the objectives
+        assert "264 incidents</strong> Incidents where CCTV assisted police, leading to arrests" in html
+        assert "(CCTV control room, Jan-Dec 2021)" in html and "(Trading Standards, Apr 2021-Mar 2022)" in html
+        return
+    cards = next(m.value for m in at.markdown if "sbp-partner-cards" in m.value)
+    for expected in ('sbp-card-value">264 incidents<', "CCTV control room, Jan-Dec 2021", 'sbp-card-value">£507,157<',
+                     "Trading Standards, Apr 2021-Mar 2022", "n/a: no Jan-Dec 2020 value loaded", "Target 12 days:"):
+        assert expected in cards, expected
+    assert "Partner figures</em><ul><li>Incidents where CCTV assisted police, leading to arrests: 264 incidents (CCTV " \
+           "control room, Jan-Dec 2021)</li>" in html  # objective 5's evidence
+    assert "Savings from Trading Standards interventions: £507,157 (Trading Standards, Apr 2021-Mar 2022)" in html
+
+
+def test_the_data_page_offers_the_template_and_an_admin_enters_a_value_with_its_audit(demo_db, monkeypatch):
+    from sbp.web.auth import hash_password
+
+    monkeypatch.setenv("SBP_DB", str(demo_db))
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
+    at.secrets["admin"] = {"username": "analyst", "password_hash": hash_password("a long enough password")}
+    at.run()
+    at.switch_page("pages/data_page.py").run()
+    assert at.get("download_button"), "the template is offered to everyone"
+    at.text_input[0].input("analyst")
+    at.text_input[1].input("a long enough password")
+    at.button[[b.label for b in at.button].index("Sign in")].click().run()
+    boxes = {t.label: t for t in at.text_input}
+    [s for s in at.selectbox if s.label == "Partner measure"][0].set_value("cctv_arrest_assists")
+    boxes["Period"].input("2021")
+    boxes["Value (in the measure's unit)"].input("-1")
+    at.button[[b.label for b in at.button].index("Save this value")].click().run()
+    assert any("column 'value': value '-1' is negative" in shown(e.value) and "Nothing was changed" in e.value
+               for e in at.error)
+    assert audit_log(demo_db) == []
+    boxes = {t.label: t for t in at.text_input}
+    boxes["Value (in the measure's unit)"].input("270")
+    at.button[[b.label for b in at.button].index("Save this value")].click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [(r["changed_by"], r["source"], r["old_value"], r["new_value"]) for r in audit_log(demo_db)] == [
+        ("analyst", "CCTV control room", 264, 270)]
+    at.run()
+    table = next(m.value for m in at.markdown if "Old value</th>" in m.value)
+    assert "analyst" in table and "264 incidents" in table and "270 incidents" in table
+
+
+def shown(markdown: str) -> str:
+    from sbp.display.formatting import shown_text
+
+    return shown_text(markdown)
