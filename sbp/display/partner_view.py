@@ -150,12 +150,16 @@ class PartnerView:
     evidence: dict[str, list[str]]      # objective number -> evidence lines
     brief: str                          # one line per value, for a slide's side column
     table: pd.DataFrame                 # the board table's partner rows (TABLE_COLUMNS)
+    missing: str = ""                   # why there is nothing to show although the priority has partner measures
 
 
 def priority_view(frame: pd.DataFrame, measures: Mapping[str, PartnerMeasure], area: str) -> PartnerView:
     """Everything a priority shows of its partner measures, from sbp.metrics.partner.partner_figures' frame."""
-    if frame.empty:
-        return PartnerView("", {}, "", pd.DataFrame(columns=TABLE_COLUMNS))
+    if frame.empty or frame["value"].isna().all():
+        missing = "" if frame.empty else (
+            f"Partner figures: none loaded for {area} ({len(frame)} partner measures of this priority are defined in "
+            "data/partner_measures.toml; a partner-measures file loaded on the Data page adds them).")
+        return PartnerView("", {}, "", pd.DataFrame(columns=TABLE_COLUMNS), missing)
     return PartnerView(cards_html(frame, measures, area), evidence_by_objective(frame, measures),
                        brief_html(frame, measures), table(frame, measures, area))
 

@@ -370,7 +370,7 @@ def build_model(
         )
         sections.append(PrioritySection(
             id=priority.id, title=priority.title, objectives=objectives_list, columns=tuple(columns), rows=measure_rows,
-            charts=tuple(images), partner_columns=tuple(partner.table.columns) if partners else (),
+            charts=tuple(images), partner_columns=tuple(partner.table.columns) if not partner.table.empty else (),
             partner_rows=tuple(tuple(str(c) for c in r) for r in partner.table.itertuples(index=False))))
 
     shown = list(dict.fromkeys(r.id for section in sections for r in section.rows))  # the report's measures, once

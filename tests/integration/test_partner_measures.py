@@ -272,7 +272,12 @@ def test_a_measure_without_a_value_for_the_area_is_n_a_never_zero(db, write_csv)
     assert found["value"].isna().all()
     measures = {m.id: m for m in for_priority("safer_neighbourhoods")}
     view = partner_view.priority_view(found.reset_index().loc[lambda f: f.measure_id.isin(measures)], measures, "Bexley")
-    assert set(view.table["Value"]) == {"n/a: no value loaded for Bexley"} and view.evidence == {} and view.brief == ""
+    assert (view.cards, view.evidence, view.brief, len(view.table)) == ("", {}, "", 0)
+    assert view.missing.startswith("Partner figures: none loaded for Bexley (11 partner measures of this priority")
+    found = figures(db, "2023-11", area="Bromley").reset_index().loc[lambda f: f.measure_id.isin(measures)]
+    view = partner_view.priority_view(found, measures, "Bromley")  # one loaded: the others are n/a, never 0
+    assert view.table["Value"].tolist().count("n/a: no value loaded for Bromley") == 10
+    assert "264 incidents" in view.table["Value"].tolist() and view.missing == ""
 
 
 # --- the Data page entry and its audit trail -------------------------------------------------------------------
