@@ -61,11 +61,10 @@ def missing_text(area: str) -> str:
     return f"n/a: no value loaded for {area}"
 
 
-def _tone(row: Mapping, measure: PartnerMeasure) -> str:
-    direction = row.get("direction") or measure.direction
-    if is_missing(row.get("change")) or not direction or float(row["change"]) == 0:
+def _tone(row: Mapping) -> str:
+    better = row.get("better")
+    if better is None or is_missing(better):
         return "#555555"
-    better = (float(row["change"]) > 0) == (direction == "higher_is_better")
     return "#1b7837" if better else "#b2182b"
 
 
@@ -80,7 +79,7 @@ def cards_html(frame: pd.DataFrame, measures: Mapping[str, PartnerMeasure], area
             lines.append(f'<div class="sbp-card-source">{esc(missing_text(area))}</div>')
         else:
             lines.append(f'<div class="sbp-card-source">{esc(provenance(row))}</div>')
-            lines.append(f'<div class="sbp-card-delta" style="color:{_tone(row, measure)}">'
+            lines.append(f'<div class="sbp-card-delta" style="color:{_tone(row)}">'
                          f"{esc(change_text(row, measure))}</div>")
             if target := target_text(row, measure):
                 lines.append(f'<div class="sbp-card-target">{esc(target.rsplit(": ", 1)[0])}: '

@@ -26,7 +26,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 SUGGESTED = {"met": "Achieved", "not met": "At risk", "not due": "On track"}
 COLUMNS = ["measure_id", "label", "unit", "period", "period_kind", "period_start", "period_end", "area_name", "value",
            "source", "target", "direction", "note", "file_name", "loaded_at", "previous_value", "previous_period",
-           "previous_start", "previous_end", "change", "pct_change", "target_status"]
+           "previous_start", "previous_end", "change", "pct_change", "better", "target_status"]
 
 
 def period_label(kind: str, start: dt.date, end: dt.date) -> str:
@@ -43,7 +43,8 @@ def period_label(kind: str, start: dt.date, end: dt.date) -> str:
 def partner_figures(con: duckdb.DuckDBPyConnection, area: str, as_of: str | dt.date,
                     measures: Sequence[PartnerMeasure]) -> pd.DataFrame:
     """One row per measure (in the order given) for the area: its latest value by as_of, the same period a year
-    earlier, the change and the target status; a measure with no value loaded has value NaN (unknown, never 0)."""
+    earlier, the change (better: whether it is an improvement by the direction; None for no change, no direction or
+    no earlier value) and the target status; a measure with no value loaded has value NaN (unknown, never 0)."""
     import pandas as pd
 
     as_of = parse_month(as_of)

@@ -473,6 +473,8 @@ SELECT l.measure_id, l.label, l.unit, l.period, l.period_kind, l.period_start, l
        (l.period_start - INTERVAL 12 MONTH)::DATE AS previous_start, (l.period_end - INTERVAL 12 MONTH)::DATE AS previous_end,
        l.value - p.value AS change,
        CASE WHEN p.value <> 0 THEN 100.0 * (l.value - p.value) / p.value END AS pct_change,
+       CASE WHEN l.value = p.value OR l.rule = '' THEN NULL
+            ELSE (l.value > p.value) = (l.rule = 'higher_is_better') END AS better,
        CASE WHEN l.target IS NULL THEN ''
             WHEN l.period_end > $as_of THEN 'not due'
             WHEN l.rule = 'higher_is_better' AND l.value >= l.target THEN 'met'

@@ -115,6 +115,7 @@ def test_the_template_loads_as_it_is_and_filled_with_three_measures_over_two_yea
     # template's own 2021/22 Q1 row, replaced by the filled file's 2021-Q2 (the same months, the same source).
     assert (found.loc["cctv_arrest_assists", "change"], found.loc["cctv_arrest_assists", "pct_change"]) == (24, 10.0)
     assert found.loc["ts_total_savings", "change"] == 107157
+    assert found.loc["cctv_arrest_assists", "better"] == True  # noqa: E712 (higher is better, and it rose)
     assert found.loc["ts_total_savings", "pct_change"] == pytest.approx(26.78925)
     cids = found.loc["cid_days"]
     assert (cids["period"], cids["value"], cids["previous_value"], cids["target_status"]) == ("2021/22 Q1", 3, 2, "met")
