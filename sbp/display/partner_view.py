@@ -84,10 +84,10 @@ def cards_html(frame: pd.DataFrame, measures: Mapping[str, PartnerMeasure], area
             if target := target_text(row, measure):
                 lines.append(f'<div class="sbp-card-target">{esc(target.rsplit(": ", 1)[0])}: '
                              f"{status_badge(row['target_status'], STATUS_TONE[row['target_status']])}</div>")
-        cards.append(f'<div class="sbp-card sbp-partner-card"><div class="sbp-card-label">{esc(measure.label)}</div>'
-                     f'<div class="sbp-card-value">{esc(value_text(row["value"], measure.unit, measure.words))}</div>'
+        cards.append(f'<div class="sbp-card sbp-partner-card"><div class="sbp-partner-label">{esc(measure.label)}</div>'
+                     f'<div class="sbp-partner-value">{esc(value_text(row["value"], measure.unit, measure.words))}</div>'
                      + "".join(lines) + "</div>")
-    return f'<div class="sbp-cards sbp-partner-cards">{"".join(cards)}</div>'
+    return f'<div class="sbp-partner-cards">{"".join(cards)}</div>'
 
 
 def evidence_line(row: Mapping, measure: PartnerMeasure) -> str:
@@ -113,7 +113,7 @@ def brief_html(frame: pd.DataFrame, measures: Mapping[str, PartnerMeasure]) -> s
     items = [f"<li><strong>{esc(value_text(r['value'], measures[r['measure_id']].unit, measures[r['measure_id']].words))}"
              f"</strong> {esc(measures[r['measure_id']].label)} <span class='sbp-brief-source'>({esc(provenance(r))})</span></li>"
              for r in frame.to_dict("records") if not is_missing(r["value"])]
-    return f'<ul class="sbp-brief sbp-partner-brief">{"".join(items)}</ul>' if items else ""
+    return f'<ul class="sbp-partner-brief">{"".join(items)}</ul>' if items else ""
 
 
 def table(frame: pd.DataFrame, measures: Mapping[str, PartnerMeasure], area: str) -> pd.DataFrame:

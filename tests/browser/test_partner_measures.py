@@ -57,10 +57,10 @@ def test_the_priority_page_shows_partner_cards_with_source_and_period(servers, b
         cctv = cards.filter(has_text="Incidents where CCTV assisted police").first
         cctv.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"{which}-normal-cards.png"))
-        assert cctv.locator(".sbp-card-value").inner_text() == "264 incidents"
+        assert cctv.locator(".sbp-partner-value").inner_text() == "264 incidents"
         assert cctv.locator(".sbp-card-source").inner_text() == "CCTV control room, Jan-Dec 2021"
         savings = cards.filter(has_text="Savings from Trading Standards interventions").first
-        assert savings.locator(".sbp-card-value").inner_text() == "£507,157"
+        assert savings.locator(".sbp-partner-value").inner_text() == "£507,157"
         assert savings.locator(".sbp-card-source").inner_text() == "Trading Standards, Apr 2021-Mar 2022"
         # Four cards a row at 1366 px, each inside the page: nothing cut off at the right edge.
         boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
@@ -94,3 +94,39 @@ def test_the_slide_lists_the_partner_figures_under_the_objectives(servers, brows
         page.screenshot(path=str(SHOTS / f"{which}-presenter-partner.png"))
     finally:
         page.close()
+
+
+def test_the_template_downloads_from_the_data_page_and_loads_filled_with_three_measures_over_two_years(
+        servers, browser, tmp_path):  # noqa: F811
+    import csv
+
+    from sbp import store
+    from sbp.ingest import ingest
+
+    page = visit(browser, f"{servers['demo']}/data", "data-page", full=True)
+    try:
+        with page.expect_download() as waiting:
+            page.get_by_role("button", name="Download the partner-measures template (CSV)").click()
+        template = tmp_path / waiting.value.suggested_filename
+        waiting.value.save_as(template)
+    finally:
+        page.close()
+    assert template.name == "partner_measures_template.csv"
+    with open(template, newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    with open(template, "w", newline="", encoding="utf-8") as handle:  # the examples replaced by a partner's figures
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for measure, unit, source, periods, values in (
+                ("cctv_arrest_assists", "count", "CCTV control room", ("2020", "2021"), ("251", "264")),
+                ("ts_alert_recipients", "people", "Trading Standards", ("2020/21", "2021/22"), ("410", "650")),
+                ("ts_total_savings", "pounds", "Trading Standards", ("2020/21", "2021/22"), ("£398,000", "507157"))):
+            for period, value in zip(periods, values):
+                row = dict.fromkeys(header, "") | {"measure_id": measure, "unit": unit, "period": period,
+                                                   "area": "Bromley", "value": value, "source": source}
+                writer.writerow([row[c] for c in header])
+    db = tmp_path / "store" / "sbp.duckdb"
+    summary = ingest([template], db=db)[0]
+    assert (summary.rows, summary.categories) == (6, 3)
+    with store.connect_read(db) as con:
+        assert con.execute("SELECT sum(value) FROM partner_values").fetchone()[0] == 251 + 264 + 410 + 650 + 398000 + 507157

@@ -361,8 +361,8 @@ def test_the_safer_neighbourhoods_page_shows_cctv_and_trading_standards_with_sou
         assert "264 incidents</strong> Incidents where CCTV assisted police, leading to arrests" in html
         assert "(CCTV control room, Jan-Dec 2021)" in html and "(Trading Standards, Apr 2021-Mar 2022)" in html
         return
-    cards = next(m.value for m in at.markdown if "sbp-partner-cards" in m.value)
-    for expected in ('sbp-card-value">264 incidents<', "CCTV control room, Jan-Dec 2021", 'sbp-card-value">£507,157<',
+    cards = next(m.value for m in at.markdown if '<div class="sbp-partner-cards">' in m.value)
+    for expected in ('sbp-partner-value">264 incidents<', "CCTV control room, Jan-Dec 2021", 'sbp-partner-value">£507,157<',
                      "Trading Standards, Apr 2021-Mar 2022", "n/a: no Jan-Dec 2020 value loaded", "Target 12 days:"):
         assert expected in cards, expected
     assert "Partner figures</em><ul><li>Incidents where CCTV assisted police, leading to arrests: 264 incidents (CCTV " \
