@@ -126,7 +126,7 @@ if partners.cards:
                "Not police counts: never added to them or shown per 1,000 residents.")
     st.markdown(partners.cards, unsafe_allow_html=True)
 elif partners.missing:
-    st.caption(partners.missing)
+    st.caption(literal(partners.missing))
 
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)

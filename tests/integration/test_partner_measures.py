@@ -407,3 +407,16 @@ def shown(markdown: str) -> str:
     from sbp.display.formatting import shown_text
 
     return shown_text(markdown)
+
+
+def test_text_from_a_partner_file_is_shown_literally(db, write_csv):
+    ingest([write_csv("p.csv", HEADER + CCTV.replace("CCTV control room", "<img src=x onerror=alert(1)>"))], db=db)
+    measures = {m.id: m for m in for_priority("safer_neighbourhoods")}
+    found = figures(db, "2023-11").reset_index().loc[lambda f: f.measure_id.isin(measures)]
+    view = partner_view.priority_view(found, measures, "Bromley")
+    from sbp.display.panels import objective_html
+    from sbp.config.objectives import objectives_for
+
+    cctv = next(o for o in objectives_for("safer_neighbourhoods") if o.number == "5")
+    for html in (view.cards, view.brief, objective_html(cctv, "", view.evidence)):
+        assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;, Jan-Dec 2021" in html
