@@ -10,8 +10,7 @@ import duckdb
 
 from sbp import store
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
-                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK,
-                                POPULATION)
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard, geography, partner
 from sbp.ingest.completeness import drop_incomplete_months
@@ -52,7 +51,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file() and (found := partner.read_xlsx(path)) is not None:
         header, sheet = found
         text = TextFile(path, path, "xlsx", header)
-        detected = detect_partner(text)
+        detected = partner_columns(text) or Detected(PARTNER, header)  # refuses a column not of the format
         summary.file_format = detected.file_format
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
@@ -88,13 +87,6 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
          "first": summary.first_month, "last": summary.last_month, "replaced": summary.months_replaced},
     )
     return summary
-
-
-def detect_partner(text: TextFile) -> Detected:
-    """A workbook sheet read as a partner-measures file (its header already has the partner columns)."""
-    detected = partner_columns(text)
-    assert detected is not None  # read_xlsx returns only a sheet with the partner columns
-    return detected
 
 
 def ingest(
