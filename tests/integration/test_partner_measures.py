@@ -420,3 +420,22 @@ def test_text_from_a_partner_file_is_shown_literally(db, write_csv):
     cctv = next(o for o in objectives_for("safer_neighbourhoods") if o.number == "5")
     for html in (view.cards, view.brief, objective_html(cctv, "", view.evidence)):
         assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;, Jan-Dec 2021" in html
+
+
+def test_the_signed_in_admin_is_offered_the_status_partner_targets_suggest(demo_store, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from sbp.web.auth import hash_password
+
+    monkeypatch.setenv("SBP_DB", str(demo_store))  # nothing is saved: the session's demo store
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
+    at.secrets["admin"] = {"username": "analyst", "password_hash": hash_password("a long enough password")}
+    at.run()
+    at.switch_page("pages/data_page.py").run()
+    at.text_input[0].input("analyst")
+    at.text_input[1].input("a long enough password")
+    at.button[[b.label for b in at.button].index("Sign in")].click().run()
+    at.switch_page("pages/priority_page.py").run()
+    offered = [shown(c.value) for c in at.caption if "Suggested by its partner targets" in c.value]
+    assert offered == ["Suggested by its partner targets: Achieved (Community Impact Days held: target met). Choose it "
+                       "above and save to confirm."]  # sub-objective 1.2 only: the one partner measure with a target
