@@ -166,3 +166,5 @@ FILE_ROW_COUNT_SQL = ("SELECT (SELECT count(*) FROM crime_counts WHERE file_id =
 # What forgetting file $id deletes (table names are constants, never user input).
 FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in ("crime_counts", "population", "partner_values",
                                                                             "source_files"))
+
+TEMP_DIRECTORY_SQL = "SELECT current_setting('temp_directory')"
