@@ -122,7 +122,7 @@ else:
 
 if partners.cards:
     st.subheader("Partner figures")
-    st.caption(f"{borough}: what partners report, each with its source and period, beside the police measures. "
+    st.caption(f"{literal(borough)}: what partners report, each with its source and period, beside the police measures. "
                "Not police counts: never added to them or shown per 1,000 residents.")
     st.markdown(partners.cards, unsafe_allow_html=True)
 elif partners.missing:
