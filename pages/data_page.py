@@ -5,9 +5,12 @@ import secrets
 import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata, auth, context
+from sbp.web import appdata, auth, context, partnerdata
 from sbp import store
-from sbp.store import objective_edits
+from sbp.store import objective_edits, partner_edits
+from sbp.display import partner_view
+from sbp.ingest.partner import template_csv
+from sbp.ingest.partner_entry import enter_value
 from sbp.display.htmltable import table_html
 from sbp.errors import ConfirmationNeeded, SbpError, StoreWriteError
 from sbp.ingest import ingest, save_uploads
@@ -50,6 +53,19 @@ else:
                    for c in changes],
         "Evidence changed": ["Yes" if c["old_evidence"] != c["new_evidence"] else "No" for c in changes],
     })), unsafe_allow_html=True)
+
+st.subheader("Partner measures")
+st.caption("What partners count (CCTV, Trading Standards, council services) is loaded as a partner-measures file: one "
+           "row per measure, period, area and source, in the measure's own unit (count, pounds, people or percent). "
+           "Fill in the template (CSV; Excel opens it, and a workbook saved as .xlsx loads too) and load it below. The "
+           "measures are defined in data/partner_measures.toml; docs/data-formats.md describes every column.")
+st.download_button("Download the partner-measures template (CSV)", template_csv().encode("utf-8"),
+                   file_name="partner_measures_template.csv", mime="text/csv", key="data_partner_template",
+                   icon=":material/download:")
+partner_changes = partner_edits.audit_log()
+if partner_changes:
+    st.markdown("**Partner values entered or corrected on this page**")
+    st.markdown(table_html(partner_view.audit_table(partner_changes, partnerdata.measures())), unsafe_allow_html=True)
 
 st.subheader("Load a new extract")
 st.caption("Series the MPS does not publish as a file, such as ASB calls, are loaded as long-format counts: a CSV with "
@@ -122,6 +138,27 @@ else:
                 st.error(literal(exc))  # the status box is not drawn: upload_dir() failed before it
             if "data_held" in st.session_state:
                 st.rerun()  # the warning and "Replace anyway" stand above the button
+    choices = partnerdata.measures()
+    if choices:
+        st.markdown("**Add or correct one partner value**")
+        with st.form("data_partner_entry"):
+            entry_measure = st.selectbox("Partner measure", list(choices), format_func=lambda m: choices[m].label)
+            entry_period = st.text_input("Period", placeholder="2021-06, 2021/22 Q1, 2021/22 or 2021")
+            entry_area = st.text_input("Area (borough or ward, name or ONS code)", value=ctx.borough)
+            entry_value = st.text_input("Value (in the measure's unit)")
+            entry_source = st.text_input("Source (the partner; empty: the measure's own)")
+            entry_target = st.text_input("Target (optional)")
+            entry_note = st.text_input("Note (optional)")
+            if st.form_submit_button("Save this value"):
+                try:
+                    done = enter_value(entry_measure, entry_period, entry_area, entry_value,
+                                       entry_source or choices[entry_measure].source, st.session_state["data_admin"],
+                                       note=entry_note, target=entry_target)
+                except SbpError as exc:
+                    st.error(f"{literal(exc)}. Nothing was changed.")
+                else:
+                    st.success(f"Saved: {literal(done)}. Every page now shows it; the change is in the audit trail "
+                               "above.")
     if st.button("Sign out", key="data_signout", type="tertiary"):
         st.session_state.pop("data_admin", None)
         st.rerun()

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from sbp import store
-from sbp.web import appdata, context
+from sbp.web import appdata, context, partnerdata
+from sbp.display.htmltable import table_html
 from sbp.display import boardtable, formatting
 from sbp.errors import SbpError
 from sbp.metrics import board_measure_ids
@@ -31,6 +32,9 @@ for priority in ctx.config.priorities:
     # The priority's measures against the comparator's areas (a spine chart), under its table.
     st.vega_lite_chart(spec=appdata.spine_spec(ctx.inputs, borough, end, tuple(priority.measures), ctx.present),
                        width="stretch")
+    partners = partnerdata.view(ctx.inputs, borough, end, priority.id)
+    if not partners.table.empty:
+        st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
 if ctx.present:
     st.stop()

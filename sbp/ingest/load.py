@@ -10,13 +10,13 @@ import duckdb
 
 from sbp import store
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
-                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
-from sbp.ingest import dashboard, geography
+from sbp.ingest import dashboard, geography, partner
 from sbp.ingest.completeness import drop_incomplete_months
 from sbp.ingest.context import Context, FileSummary
 from sbp.ingest.errortext import load_errors
-from sbp.ingest.formats import Detected, detect
+from sbp.ingest.formats import Detected, detect, partner_columns
 from sbp.ingest.long_counts import stage_long
 from sbp.ingest.mps_wide import stage_wide
 from sbp.ingest.police_uk import load_lookup, load_police_uk
@@ -37,7 +37,7 @@ STAGERS = {MPS_DASHBOARD: stage_dashboard, MPS_BOROUGH: stage_wide, MPS_WARD: st
            LONG_COUNTS: stage_long}
 # Formats kept in their own tables (not staged into crime_counts directly).
 LOADERS = {POPULATION: load_population, POLICE_UK: load_police_uk, LSOA_LOOKUP: load_lookup,
-           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup}
+           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup, PARTNER: partner.load_partner}
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
@@ -49,6 +49,11 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
     workbook = geography.is_workbook(path)  # the ONS estimates come as legacy .xls
     if workbook:
         summary.file_format = ONS_POPULATION
+    elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file() and (found := partner.read_xlsx(path)) is not None:
+        header, sheet = found
+        text = TextFile(path, path, "xlsx", header)
+        detected = partner_columns(text) or Detected(PARTNER, header)  # refuses a column not of the format
+        summary.file_format = detected.file_format
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
         text, detected = TextFile(path, path, "xlsx", header), Detected(MPS_DASHBOARD, header)
@@ -116,7 +121,8 @@ def ingest(
         con.execute("SET preserve_insertion_order = false")
         if progress_bar:
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = true; SET progress_bar_time = 500")
-        if not (meta or {}).get("is_synthetic") and store.is_synthetic(con):
+        if (not (meta or {}).get("is_synthetic") and store.is_synthetic(con)
+                and not all(partner.is_partner_file(p) for p in paths)):  # partner figures may sit beside the demo's
             # Real extracts never mix with the synthetic demo: they replace it, within this same version.
             store.clear_all(con)
             if progress:

@@ -554,3 +554,41 @@ SELECT measure_id, direction, areas, area_rate, comparator_rate, lowest, lower_q
 FROM ends
 ORDER BY measure_order
 """
+
+
+# Partner measures (partner_values): per measure, the latest value for the area among periods begun by $as_of (the
+# latest period end first; of two ending together, the longer), the same period a year earlier from the same source,
+# the change, and the status against a target: 'not due' while the period runs past $as_of, else met or not met by
+# the row's direction (or the measure's, $directions). $ids and $directions are parallel lists; a measure with no value
+# has no row. Never joined to crime_counts or population: a partner value is never a police count or a rate.
+PARTNER_FIGURES_SQL = """
+WITH wanted AS (
+    SELECT unnest($ids) AS measure_id, unnest($directions) AS configured_direction
+),
+ranked AS (
+    SELECT v.*, w.configured_direction,
+           row_number() OVER (PARTITION BY v.measure_id ORDER BY v.period_end DESC, v.period_start, v.source) AS n
+    FROM partner_values v JOIN wanted w USING (measure_id)
+    WHERE v.area_name = $area AND v.period_start <= $as_of
+),
+latest AS (
+    SELECT r.*, coalesce(nullif(r.direction, ''), r.configured_direction) AS rule FROM ranked r WHERE n = 1
+)
+SELECT l.measure_id, l.label, l.unit, l.period, l.period_kind, l.period_start, l.period_end, l.area_name, l.value,
+       l.source, l.target, l.rule AS direction, l.note, f.file_name, f.loaded_at,
+       p.value AS previous_value, p.period AS previous_period,
+       (l.period_start - INTERVAL 12 MONTH)::DATE AS previous_start, (l.period_end - INTERVAL 12 MONTH)::DATE AS previous_end,
+       l.value - p.value AS change,
+       CASE WHEN p.value <> 0 THEN 100.0 * (l.value - p.value) / p.value END AS pct_change,
+       CASE WHEN l.value = p.value OR l.rule = '' THEN NULL
+            ELSE (l.value > p.value) = (l.rule = 'higher_is_better') END AS better,
+       CASE WHEN l.target IS NULL THEN ''
+            WHEN l.period_end > $as_of THEN 'not due'
+            WHEN l.rule = 'higher_is_better' AND l.value >= l.target THEN 'met'
+            WHEN l.rule = 'lower_is_better' AND l.value <= l.target THEN 'met'
+            ELSE 'not met' END AS target_status
+FROM latest l JOIN source_files f USING (file_id)
+LEFT JOIN partner_values p ON p.measure_id = l.measure_id AND p.area_name = l.area_name
+     AND p.period_kind = l.period_kind AND p.period_start = (l.period_start - INTERVAL 12 MONTH)::DATE
+     AND lower(p.source) = lower(l.source)
+"""

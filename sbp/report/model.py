@@ -18,7 +18,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from sbp.display import boardtable, charts, narrative
+from sbp.display import boardtable, charts, narrative, partner_view
+from sbp.config import partner as partner_measures
+from sbp.metrics.partner import partner_figures
 from sbp import metrics, store
 from sbp.metrics import profile
 from sbp.config import Config, Measure, Priority, default_config
@@ -100,6 +102,7 @@ class ObjectiveStatus:
     tone: str                   # sbp.config.objectives.STATUS_TONE: good / continuing / bad / neutral
     evidence: str
     updated: dt.date
+    partner_evidence: tuple[str, ...] = ()  # the partner figures linked to it, each with its source and period
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class PrioritySection:
     rows: tuple[MeasureRow, ...]
     charts: tuple[ChartImage, ...]
     spine: ChartImage | None = None  # every measure of the priority against the comparator's areas
+    partner_columns: tuple[str, ...] = ()              # partner_view.TABLE_COLUMNS when the priority has partner measures
+    partner_rows: tuple[tuple[str, ...], ...] = ()     # each partner measure's cells, source and period included
 
 
 @dataclass(frozen=True)
@@ -382,15 +387,21 @@ def build_model(
         chart_base = next((r.trace for r in measure_rows if r.id == chart_id), "")
         images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base,
                          _sources_of(mapping, config.measures[chart_id]), population, technical)
+        partners = partner_measures.for_priority(priority.id)
+        partner = partner_view.priority_view(partner_figures(con, area, end, partners), {m.id: m for m in partners}, area)
         objectives_list = tuple(
             ObjectiveStatus(number=o.number, title=o.title, status=o.status, tone=STATUS_TONE.get(o.status, "neutral"),
-                            evidence=o.evidence, updated=o.updated)
+                            evidence=o.evidence, updated=o.updated,
+                            partner_evidence=tuple(partner.evidence.get(o.number, ())))
             for o in flatten(objectives(priority.id))
         )
         spine = _spine(con, priority, area, end, comparator, config, settings, mapping, population,
                        f"Measures: {priority.title}\nArea: {area}\nPeriod: {spans['current']}", technical)
-        sections.append(PrioritySection(id=priority.id, title=priority.title, objectives=objectives_list,
-                                        columns=tuple(columns), rows=measure_rows, charts=tuple(images), spine=spine))
+        sections.append(PrioritySection(
+            id=priority.id, title=priority.title, objectives=objectives_list, columns=tuple(columns), rows=measure_rows,
+            charts=tuple(images), spine=spine,
+            partner_columns=tuple(partner.table.columns) if not partner.table.empty else (),
+            partner_rows=tuple(tuple(str(c) for c in r) for r in partner.table.itertuples(index=False))))
 
     shown = list(dict.fromkeys(r.id for section in sections for r in section.rows))  # the report's measures, once
     missing = [m for m in shown

@@ -14,7 +14,7 @@ import re
 from sbp.display.formatting import esc, fmt_count, rag_badge, rag_colours, status_badge
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
-from sbp.report.texts import SYNTHETIC_NOTICE
+from sbp.report.texts import PARTNER_NOTE, SYNTHETIC_NOTICE
 
 # A figure as sbp.display.narrative writes it: an ordinal, a count with thousands commas, a decimal or a percentage.
 _NUMBER = re.compile(r"(?<![\w.,])(\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\d+(?:\.\d+)?%?)")
@@ -177,6 +177,17 @@ def _board_table(section: PrioritySection) -> str:
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
+def _partner_table(section: PrioritySection, report: Report) -> str:
+    """The priority's partner measures: each value in its own unit with its source and period (never a police count)."""
+    if not section.partner_columns:
+        return ""
+    heads = "".join(f"<th>{esc(c)}</th>" for c in section.partner_columns)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in section.partner_rows)
+    return (f"<h3>Partner figures: {esc(report.area)}</h3>"
+            f'<p class="small">{esc(PARTNER_NOTE)}</p>'
+            f'<table class="board partner"><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>')
+
+
 def _widths(n: int) -> list[float]:
     """Column widths (%) for the board table: a wide Category column, the rest shared."""
     if n == 10:  # Category, two rolling years, % difference, RAG, rate, rank, movement, London %, significant
@@ -192,6 +203,9 @@ def _objectives(section: PrioritySection) -> str:
     rows = []
     for o in section.objectives:
         evidence = f'<div class="small">{esc(o.evidence)}</div>' if o.evidence else ""
+        if o.partner_evidence:
+            evidence += ('<div class="small partner-evidence"><em>Partner figures</em><ul>'
+                         + "".join(f"<li>{esc(line)}</li>" for line in o.partner_evidence) + "</ul></div>")
         rows.append(f"<tr><td>{esc(o.number)}</td><td><strong>{esc(o.title)}</strong>{evidence}</td>"
                     f'<td>{status_badge(o.status, o.tone)}<div class="small">updated {o.updated:%-d %b %Y}</div></td></tr>')
     return ('<table class="objectives"><thead><tr><th>#</th><th>Objective and evidence</th><th>Status</th></tr></thead>'
@@ -225,6 +239,7 @@ def _priority(section: PrioritySection, report: Report) -> str:
   <h3>Measures: {esc(report.area)}, {esc(report.period)}</h3>
   {_board_table(section)}
   {_spine(section, report)}
+  {_partner_table(section, report)}
   <h3>Commentary</h3>
   {commentary}
   {charts}
