@@ -19,6 +19,7 @@ from sbp.display.charts import value_title
 from sbp.display.panels import card_html
 from sbp.metrics.figures import comparator_pct_change, first_with_data, ranked_in_group
 from sbp.metrics import PeriodCoverage, intervals
+from sbp.metrics.profile import Funnel
 from sbp.metrics.periods import month_label, rolling_year, rolling_year_span
 
 TABLE_ROW_PX = 36  # a st.dataframe row's height: the wards table shows every row without scrolling
@@ -79,6 +80,31 @@ def comparator_caption(league: pd.DataFrame, comparator: str, units: str) -> str
 
 
 # --- Priority pages --------------------------------------------------------------------------
+
+def funnel_caption(funnel: Funnel) -> str:
+    """How the funnel's limits were drawn, with the method's reference, and where the focus area falls."""
+    if funnel.overdispersed:
+        how = (f"The limits allow for the areas varying more than chance alone (over-dispersion factor phi = "
+               f"{funnel.dispersion:,.1f}): each is the quantile of a negative binomial count with variance phi times "
+               "its expected count, Spiegelhalter's multiplicative adjustment (Statistics in Medicine, 2005).")
+    else:
+        how = ("The limits are exact Poisson limits around the comparator's rate (Spiegelhalter, Statistics in "
+               "Medicine, 2005): the range a count has 95% or 99.8% chance of falling in at that population if every "
+               "area shared the comparator's rate.")
+        if funnel.dispersion > 1.0001:
+            how += (f" These areas vary about {funnel.dispersion:,.1f} times as much as chance allows (phi), so many "
+                    "fall outside by more than chance: widen the limits to allow for it.")
+    return how
+
+
+def funnel_positions(funnel: Funnel, focus: str) -> str:
+    """Where the focus area falls against the limits, and how many areas fall outside them."""
+    points = funnel.points
+    outside = int((~points["position"].str.startswith("within")).sum())
+    mine = points.loc[points["area_name"] == focus, "position"]
+    where = f"{focus} is {mine.iloc[0]}. " if len(mine) else f"{focus} has no rate for this period. "
+    return f"{where}{outside} of {len(points)} areas fall outside the 95% limits."
+
 
 def measure_phrase(label: str, units: str) -> str:
     """What a measure counts, as its cards name it: 'Hate crime offences', 'ASB calls', 'ASB incidents (police.uk)'."""

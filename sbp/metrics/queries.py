@@ -497,3 +497,101 @@ SELECT any_value(f.force) FROM area_index a
 JOIN area_force f ON f.area_name = CASE WHEN $level = 'borough' THEN a.area_name ELSE a.borough END AND NOT f.stray
 WHERE a.area_level = $level AND a.area_name = $area
 """
+
+
+
+def _spine_position(figure: str) -> str:
+    """A figure's place on its spine row: 0.5 + better x (figure - comparator) / (2 x half width); a row whose areas
+    all have the comparator's rate is a point in the middle."""
+    return (f"CASE WHEN half_width > 0 THEN 0.5 + better * ({figure} - comparator_rate) / (2 * half_width) "
+            f"WHEN {figure} IS NOT NULL AND half_width = 0 THEN 0.5 END")
+
+
+# The spine chart's figures per measure (docs/definitions.md, "Spine chart"): over the rates of the areas of one
+# comparator group ($group, those with a rate), the lowest, the quartiles (linear interpolation between order
+# statistics, as pandas' and numpy's default), the highest, the comparator's rate and the focus area's ($area); worst
+# and best by the measure's direction; and each figure's place on the row, 0 (worst) to 1 (best) with the
+# comparator at 0.5 and the row scaled so that the farther of worst and best from it touches its edge (as the
+# Fingertips spine charts centre each indicator on England). Reads spine_measures (measure_id, measure_order,
+# direction) and spine_rows (measure_id, area_name, comparator_name, rate_per_1000, comparator_rate_per_1000).
+SPINE_SQL = f"""
+WITH
+rated AS (
+    SELECT * FROM spine_rows
+    WHERE comparator_name = $group AND rate_per_1000 IS NOT NULL AND NOT isnan(rate_per_1000)
+),
+summary AS (
+    SELECT measure_id, count(*) AS areas, min(rate_per_1000) AS lowest,
+           quantile_cont(rate_per_1000, 0.25) AS lower_quartile, quantile_cont(rate_per_1000, 0.75) AS upper_quartile,
+           max(rate_per_1000) AS highest, any_value(rate_per_1000) FILTER (WHERE area_name = $area) AS area_rate
+    FROM rated GROUP BY measure_id
+),
+comparator AS (
+    SELECT measure_id, any_value(comparator_rate_per_1000) AS comparator_rate FROM spine_rows
+    WHERE comparator_name = $group AND comparator_rate_per_1000 IS NOT NULL AND NOT isnan(comparator_rate_per_1000)
+    GROUP BY measure_id
+),
+oriented AS (
+    -- better: +1 when a higher rate is better, -1 when lower is (the rows read worst on the left, best on the right)
+    SELECT m.measure_id, m.measure_order, m.direction, coalesce(s.areas, 0) AS areas, s.area_rate, c.comparator_rate,
+           s.lowest, s.lower_quartile, s.upper_quartile, s.highest,
+           CASE WHEN m.direction = 'higher_is_better' THEN 1 ELSE -1 END AS better,
+           greatest(abs(s.highest - c.comparator_rate), abs(c.comparator_rate - s.lowest)) AS half_width
+    FROM spine_measures m LEFT JOIN summary s USING (measure_id) LEFT JOIN comparator c USING (measure_id)
+),
+ends AS (
+    SELECT *,
+           CASE WHEN better = 1 THEN lowest ELSE highest END AS worst,
+           CASE WHEN better = 1 THEN lower_quartile ELSE upper_quartile END AS worst_quartile,
+           CASE WHEN better = 1 THEN upper_quartile ELSE lower_quartile END AS best_quartile,
+           CASE WHEN better = 1 THEN highest ELSE lowest END AS best
+    FROM oriented
+)
+SELECT measure_id, direction, areas, area_rate, comparator_rate, lowest, lower_quartile, upper_quartile, highest,
+       worst, worst_quartile, best_quartile, best,
+       {_spine_position("worst")} AS worst_position,
+       {_spine_position("worst_quartile")} AS worst_quartile_position,
+       {_spine_position("best_quartile")} AS best_quartile_position,
+       {_spine_position("best")} AS best_position,
+       {_spine_position("area_rate")} AS area_position
+FROM ends
+ORDER BY measure_order
+"""
+
+
+# Partner measures (partner_values): per measure, the latest value for the area among periods begun by $as_of (the
+# latest period end first; of two ending together, the longer), the same period a year earlier from the same source,
+# the change, and the status against a target: 'not due' while the period runs past $as_of, else met or not met by
+# the row's direction (or the measure's, $directions). $ids and $directions are parallel lists; a measure with no value
+# has no row. Never joined to crime_counts or population: a partner value is never a police count or a rate.
+PARTNER_FIGURES_SQL = """
+WITH wanted AS (
+    SELECT unnest($ids) AS measure_id, unnest($directions) AS configured_direction
+),
+ranked AS (
+    SELECT v.*, w.configured_direction,
+           row_number() OVER (PARTITION BY v.measure_id ORDER BY v.period_end DESC, v.period_start, v.source) AS n
+    FROM partner_values v JOIN wanted w USING (measure_id)
+    WHERE v.area_name = $area AND v.period_start <= $as_of
+),
+latest AS (
+    SELECT r.*, coalesce(nullif(r.direction, ''), r.configured_direction) AS rule FROM ranked r WHERE n = 1
+)
+SELECT l.measure_id, l.label, l.unit, l.period, l.period_kind, l.period_start, l.period_end, l.area_name, l.value,
+       l.source, l.target, l.rule AS direction, l.note, f.file_name, f.loaded_at,
+       p.value AS previous_value, p.period AS previous_period,
+       (l.period_start - INTERVAL 12 MONTH)::DATE AS previous_start, (l.period_end - INTERVAL 12 MONTH)::DATE AS previous_end,
+       l.value - p.value AS change,
+       CASE WHEN p.value <> 0 THEN 100.0 * (l.value - p.value) / p.value END AS pct_change,
+       CASE WHEN l.value = p.value OR l.rule = '' THEN NULL
+            ELSE (l.value > p.value) = (l.rule = 'higher_is_better') END AS better,
+       CASE WHEN l.target IS NULL THEN ''
+            WHEN l.period_end > $as_of THEN 'not due'
+            WHEN l.rule = 'higher_is_better' AND l.value >= l.target THEN 'met'
+            WHEN l.rule = 'lower_is_better' AND l.value <= l.target THEN 'met'
+            ELSE 'not met' END AS target_status
+FROM latest l JOIN source_files f USING (file_id)
+LEFT JOIN partner_values p ON p.measure_id = l.measure_id AND p.area_name = l.area_name
+     AND p.period_kind = l.period_kind AND p.period_start = (l.period_start - INTERVAL 12 MONTH)::DATE
+     AND lower(p.source) = lower(l.source)
+"""

@@ -14,7 +14,7 @@ import re
 from sbp.display.formatting import esc, fmt_count, rag_badge, rag_colours, status_badge
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
-from sbp.report.texts import SYNTHETIC_NOTICE
+from sbp.report.texts import PARTNER_NOTE, SYNTHETIC_NOTICE
 
 # A figure as sbp.display.narrative writes it: an ordinal, a count with thousands commas, a decimal or a percentage.
 _NUMBER = re.compile(r"(?<![\w.,])(\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\d+(?:\.\d+)?%?)")
@@ -70,6 +70,7 @@ dl.defs dd { margin: 0 0 0.3em 0; }
 .charts { margin: 0.4em 0 0.6em; break-inside: avoid; }
 figure { display: inline-block; vertical-align: top; width: 49%; margin: 0; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; }
+figure.wide { display: block; width: 100%; margin: 0.3em 0 0.8em; }
 figcaption { font-size: 7.5pt; color: #555; }
 .measure { break-inside: avoid; }
 .objectives td:nth-child(1) { width: 7mm; }
@@ -176,6 +177,17 @@ def _board_table(section: PrioritySection) -> str:
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
+def _partner_table(section: PrioritySection, report: Report) -> str:
+    """The priority's partner measures: each value in its own unit with its source and period (never a police count)."""
+    if not section.partner_columns:
+        return ""
+    heads = "".join(f"<th>{esc(c)}</th>" for c in section.partner_columns)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in section.partner_rows)
+    return (f"<h3>Partner figures: {esc(report.area)}</h3>"
+            f'<p class="small">{esc(PARTNER_NOTE)}</p>'
+            f'<table class="board partner"><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>')
+
+
 def _widths(n: int) -> list[float]:
     """Column widths (%) for the board table: a wide Category column, the rest shared."""
     if n == 10:  # Category, two rolling years, % difference, RAG, rate, rank, movement, London %, significant
@@ -191,17 +203,21 @@ def _objectives(section: PrioritySection) -> str:
     rows = []
     for o in section.objectives:
         evidence = f'<div class="small">{esc(o.evidence)}</div>' if o.evidence else ""
+        if o.partner_evidence:
+            evidence += ('<div class="small partner-evidence"><em>Partner figures</em><ul>'
+                         + "".join(f"<li>{esc(line)}</li>" for line in o.partner_evidence) + "</ul></div>")
         rows.append(f"<tr><td>{esc(o.number)}</td><td><strong>{esc(o.title)}</strong>{evidence}</td>"
                     f'<td>{status_badge(o.status, o.tone)}<div class="small">updated {o.updated:%-d %b %Y}</div></td></tr>')
     return ('<table class="objectives"><thead><tr><th>#</th><th>Objective and evidence</th><th>Status</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _figure(chart: ChartImage) -> str:
+def _figure(chart: ChartImage, wide: bool = False) -> str:
     png, width, height = chart.png()
     data = base64.b64encode(png).decode("ascii")
     size = f'width="{width // SCALE}" height="{height // SCALE}"'
-    return (f'<figure><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
+    kind = ' class="wide"' if wide else ""
+    return (f'<figure{kind}><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
             f"<figcaption>Source: {esc(chart.source)}</figcaption></figure>")
 
 
@@ -222,10 +238,25 @@ def _priority(section: PrioritySection, report: Report) -> str:
   {_objectives(section)}
   <h3>Measures: {esc(report.area)}, {esc(report.period)}</h3>
   {_board_table(section)}
+  {_spine(section, report)}
+  {_partner_table(section, report)}
   <h3>Commentary</h3>
   {commentary}
   {charts}
 </section>"""
+
+
+def _spine(section: PrioritySection, report: Report) -> str:
+    """The priority's spine chart under its table, with what it shows in words."""
+    if section.spine is None:
+        return ""
+    return (f"<h3>Against {esc(report.comparator)}</h3>"
+            f'<p class="small">Each row runs from the worst of the {esc(report.comparator)} areas (left) to the best '
+            f"(right), the middle half darker; the line in the middle is {esc(report.comparator)}'s rate and the dot "
+            f"{esc(report.area)}'s: red when significantly worse than {esc(report.comparator)}, amber when similar, "
+            "green when significantly better, grey when the counts are too small to compare. "
+            f"The figures are {esc(report.area)}'s rate per 1,000 and, in brackets, {esc(report.comparator)}'s.</p>"
+            f"{_figure(section.spine, wide=True)}")
 
 
 NUM_CLASS = ' class="num"'

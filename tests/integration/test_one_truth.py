@@ -343,6 +343,7 @@ def write_files(world: World, folder: Path) -> list[Path]:
                 rows += [f"x,{month},{force.reported_by},{force.reported_by},,,No location,,,Drugs,,\n"] * \
                     max(world.unlocated[force.name][i], 1)  # a force's month file is never empty
             path = folder / f"{force.name.lower().replace(' ', '-').replace('&', 'and')}-street-{number}.csv"
+            rows[1:] = [f"c{n}{row[1:]}" for n, row in enumerate(rows[1:])]  # every crime its own Crime ID
             path.write_text("".join(rows), encoding="utf-8")
             paths.append(path)
     lsoa = [LSOA_HEADER]
