@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench import machine
+from bench import machine, print_result
 from sbp.config import london_boroughs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def _child(kind: str, path: str) -> None:
             con.close()
             rows = 0
         seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "rows": rows}))
+    print_result({"seconds": seconds, "rows": rows})
 
 
 def run_child(kind: str, path: Path) -> dict:
@@ -121,12 +121,9 @@ def run_child(kind: str, path: Path) -> dict:
         stdout=subprocess.PIPE, cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)},
     )
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
+    if proc.wait() != 0:
         raise SystemExit(f"benchmark child failed: {kind} {path}")
-    result = json.loads(out)
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    return json.loads(out)
 
 
 def bench_ingest(cases: list[str], smoke: bool = False) -> list[dict]:
@@ -185,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.suite == "national":
         from bench.national import bench_national
 
-        bench_national()
+        bench_national(smoke=smoke)
     elif args.suite == "exceptions":
         from bench.exceptions import bench_exceptions
 
