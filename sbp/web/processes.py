@@ -51,8 +51,10 @@ CSP = ("default-src 'self'; script-src 'self' {script_hashes}; style-src 'self' 
 
 
 def haproxy_binary() -> str:
-    """The haproxy executable, or ServeError saying how to install it."""
-    found = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy") if os.access(p, os.X_OK)), None)
+    """The haproxy executable (env SBP_HAPROXY, else on PATH or in /usr/sbin), or ServeError saying how to install it."""
+    chosen = os.environ.get("SBP_HAPROXY")
+    candidates = [chosen] if chosen else [shutil.which("haproxy"), "/usr/sbin/haproxy", "/usr/local/sbin/haproxy"]
+    found = next((p for p in candidates if p and os.access(p, os.X_OK)), None)
     if found is None:
         raise ServeError("HAProxy is not installed: `apt-get install haproxy` (Debian), or run one server with "
                          "`python -m sbp.web` without --processes.")
