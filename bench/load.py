@@ -1,19 +1,26 @@
-"""Load test at the protocol level: simulated users speak Streamlit's own websocket protocol to one server.
+"""Load test at the protocol level: simulated users speak Streamlit's own websocket protocol to the dashboard.
 
     python -m bench.load [--sessions 1 10 30 100] [--rounds 1] [--top-rounds 3] [--duration-s 120] [--think-s 5]
-                         [--arrival-s 30] [--store real|demo] [--json PATH]
+                         [--arrival-s 30] [--store real|demo] [--processes 1 2] [--json PATH] [--smoke]
+
+--processes 1 2: each round runs on one server and on two servers behind HAProxy (`python -m sbp.web --processes 2`),
+in alternating order, both started before the first round; a session then carries the proxy's cookie as a browser
+does, and one that is answered by two servers is an error.
 
 No browser runs: each simulated session does what a browser tab does on the wire. It fetches the page's HTML
 (`GET /<page>?<query>`), opens `/_stcore/stream`, sends a `BackMsg.rerun_script` with the page name, query string
 and widget states, and reads `ForwardMsg`s until `script_finished`. It keeps the widgets the server drew (ids,
 options, current values) so later reruns carry every widget's state, as the frontend does. Workload per session:
-open a priority page, then every `think_s` (5 s) either change a control on the current page (a selectbox or radio
-picked at random, set to another option) or switch to another page, for `duration_s` (2 minutes); sessions arrive
-evenly over `arrival_s` (30 s). The "partnership" workload (default) keeps the focus borough and period the session
-opened with, as a partnership's own users do; "random" changes those too, so nearly every view is a cache miss.
+open a priority page, then, after a think time drawn uniformly from 0.5 to 1.5 times `think_s` (2.5-7.5 s for 5 s),
+switch to another page (half the actions), change one of the current page's own controls (42%: a selectbox or radio
+set to another option) or change the sidebar's comparator (8%), for `duration_s` (2 minutes); sessions arrive one
+in each of N equal slots of `arrival_s` (30 s), at a random moment of it. The "partnership" workload (default)
+keeps the focus borough and period the session opened with, as a partnership's own users do; "random" changes
+those too, so nearly every view is a cache miss.
 
-Measured per N: time from sending a rerun to its `script_finished` (p50/p95/p99), errors (exception elements,
-"page not found", compile errors, closed sockets, timeouts), the server's CPU and memory sampled from /proc,
+Measured per N: views a second, time from sending a rerun to its `script_finished` (p50/p95/p99), errors (exception
+elements, "page not found", compile errors, closed sockets, timeouts, a session moved between servers), the CPU
+and memory of the whole server tree (every server, HAProxy and the supervisor) sampled from /proc, CPU per view,
 memory per session (peak minus idle, over N), and memory after the sessions close *and* Streamlit's 120 s expiry
 of disconnected sessions has passed (`server.disconnectedSessionTTL`), round after round. The generator runs on
 the same 2 cores, so its own CPU is reported too.

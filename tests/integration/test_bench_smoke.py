@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.ingest import SMOKE_SUITES
+from bench.national import SHARED
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,9 +19,11 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("suite", SMOKE_SUITES)
 def test_bench_suite_runs_in_smoke_mode(suite: str, tmp_path: Path) -> None:
     """`python -m bench SUITE --smoke` exits 0 and prints its results (JSON lines, or a table for exceptions)."""
+    if suite == "national" and not (SHARED / "geography").is_dir():
+        pytest.skip(f"the national bench places its generated rows with the ONS lookups under {SHARED} (absent)")
     env = os.environ | {"SBP_BENCH_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "bench", suite, "--smoke"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     rows = [json.loads(line) for line in lines if line.startswith("{")]
