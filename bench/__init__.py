@@ -1,6 +1,6 @@
-"""Benchmarks and the load script, outside the shipped package: `python -m bench ingest|metrics|pages|report`,
+"""Benchmarks and the load script, outside the shipped package: `python -m bench ingest|metrics|pages|report|...`,
 `python -m bench.load`. Figures are recorded in BENCHMARKS.md. `--smoke` (or SBP_BENCH_SMOKE=1) runs a suite's cases
-in seconds, to check they still run (tests/integration/test_bench_smoke.py runs ingest, metrics, workbook and exceptions).
+in seconds, to check they still run (tests/integration/test_bench_smoke.py runs every suite in SMOKE_SUITES).
 """
 
 from __future__ import annotations
