@@ -456,6 +456,10 @@ def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds
     measured = [r for r in rows if "skipped" not in r]
     summary = {"summary": True, "machine": info["machine"], "rss_mb_idle": {p: round(v, 1) for p, v in idle.items()},
                "top_n": top, "server_log_errors": {p: e[:20] for p, e in server_errors.items()}, "server_gone": gone}
+    # One line per round, the figures the target names, for reading pairs side by side.
+    summary["table"] = [{k: r[k] for k in ("n", "round", "processes", "loadavg_before", "views", "views_per_s", "errors",
+                                           "p50_s", "p95_s", "p99_s", "cpu_s_per_view", "cpu_pct_mean", "rss_mb_peak",
+                                           "sessions_per_server")} for r in measured]
     for p in processes:
         after = [r["rss_mb_after_expiry"] for r in measured if r["n"] == top and r["processes"] == p]
         summary[f"processes_{p}"] = {"top_rss_mb_after_expiry_per_round": after,

@@ -41,11 +41,14 @@ TEMPLATE = REPO / "deploy" / "haproxy.cfg"
 MAX_PROCESSES = 16
 READY_TIMEOUT_S = 90.0
 STOP_WAIT_S = 10.0
-# What Streamlit's frontend needs, found by loading every page in Chromium with the policy on and reading the console:
-# its styles are inline (emotion), charts and images use data: and blob: URLs, Vega compiles chart expressions with
-# Function() ('unsafe-eval'), and the websocket is same-origin ('self' covers ws:/wss: to the same host in current
-# browsers). index.html's one inline script is allowed by its hash, computed from the installed Streamlit.
-CSP = ("default-src 'self'; script-src 'self' {script_hashes}; style-src 'self' 'unsafe-inline'; "
+MAX_RESTARTS, RESTART_WINDOW_S = 5, 60.0  # a server that keeps dying is a fault to report, not to retry forever
+# What Streamlit's frontend needs, found by loading every page in Chromium under the policy and recording every
+# violation (tests/browser/test_proxy_browser.py): its styles are inline (emotion); images come as data: and blob:
+# URLs, and the page icon from fonts.gstatic.com; protobuf's Long.js compiles a small WebAssembly module
+# ('wasm-unsafe-eval', which allows no JavaScript eval); the websocket is same-origin ('self' covers ws:/wss: to
+# the same host in current browsers). Charts draw without 'unsafe-eval'. index.html's one inline script is allowed
+# by its hash, computed from the installed Streamlit.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {script_hashes}; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob: https://fonts.gstatic.com; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
        "frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
@@ -107,8 +110,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _start(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+def _start(cmd: list[str], env: dict[str, str] | None = None, quiet: bool = False) -> subprocess.Popen:
+    """Start cmd in its own process group; quiet: drop its standard output (a server's own "open this URL" banner,
+    which names a port that bypasses the proxy), keeping its errors."""
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL if quiet else None,
+                            preexec_fn=_die_with_parent)
 
 
 def _stop(procs: Sequence[subprocess.Popen]) -> None:
@@ -176,7 +182,8 @@ def serve(processes: int, options: list[str]) -> int:
 
     stopping: list[int] = []
     previous = {sig: signal.signal(sig, lambda signum, frame: stopping.append(signum)) for sig in (signal.SIGINT, signal.SIGTERM)}
-    servers = [_start(server_cmd(p), env) for p in ports]
+    servers = [_start(server_cmd(p), env, quiet=True) for p in ports]
+    restarts: list[float] = []
     proxy: subprocess.Popen | None = None
     status = 0
     with tempfile.TemporaryDirectory(prefix="sbp-haproxy-") as tmp:
@@ -190,18 +197,22 @@ def serve(processes: int, options: list[str]) -> int:
                 time.sleep(0.3)
             config = Path(tmp) / "haproxy.cfg"
             config.write_text(haproxy_config(f"{address}:{port}", [("127.0.0.1", p) for p in ports]), encoding="utf-8")
-            proxy = _start([haproxy, "-db", "-f", str(config)])
             if not stopping:
+                proxy = _start([haproxy, "-db", "-f", str(config)])
                 print(f"Dashboard: http://{'localhost' if address in ('0.0.0.0', '') else address}:{port} "
                       f"({processes} servers on ports {', '.join(map(str, ports))} behind HAProxy)", flush=True)
             while not stopping:
                 if proxy.poll() is not None:
                     raise ServeError(f"HAProxy exited with status {proxy.returncode} (is port {port} in use?).")
                 for i, server in enumerate(servers):
-                    if server.poll() is not None:  # HAProxy's checks take it out meanwhile
+                    if server.poll() is not None and not stopping:  # HAProxy's checks take it out meanwhile
+                        restarts = [t for t in restarts if t > time.monotonic() - RESTART_WINDOW_S] + [time.monotonic()]
+                        if len(restarts) > MAX_RESTARTS:
+                            raise ServeError(f"servers exited {len(restarts)} times within {RESTART_WINDOW_S:.0f} s; "
+                                             "their errors are above.")
                         print(f"server {i + 1} (port {ports[i]}) exited with {server.returncode}; starting it again",
                               file=sys.stderr, flush=True)
-                        servers[i] = _start(server_cmd(ports[i]), env)
+                        servers[i] = _start(server_cmd(ports[i]), env, quiet=True)
                 time.sleep(0.5)
         except ServeError as exc:
             print(f"error: {exc}", file=sys.stderr, flush=True)
