@@ -206,3 +206,25 @@ def test_a_command_that_cannot_start_says_why_in_one_line(args: list[str], env: 
                           text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_stopping_the_supervisor_stops_every_server_and_haproxy(sig: int, demo_store: Path, tmp_path: Path):
+    # SIGINT (Ctrl-C) is handled: HAProxy and the servers are stopped in turn. SIGKILL cannot be handled: each child
+    # asked the kernel for a SIGTERM when its parent dies (PR_SET_PDEATHSIG), so none is left behind either.
+    _haproxy_or_skip()
+    srv = Server(demo_store, tmp_path / "server.log", processes=2)
+    try:
+        srv.wait_ready(120)
+        tree = srv.tree() - {srv.pid}
+        assert len(tree) >= 3  # two servers and HAProxy (and their threads' tasks are not processes)
+        os.kill(srv.pid, sig)
+        srv.proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and [pid for pid in tree if Path(f"/proc/{pid}").exists()]:
+            time.sleep(0.2)
+        assert not [pid for pid in tree if Path(f"/proc/{pid}").exists()]
+        if sig == signal.SIGINT:
+            assert srv.proc.returncode == 0
+    finally:
+        srv.stop()
