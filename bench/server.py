@@ -6,7 +6,6 @@ import contextlib
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from sbp.store import process_alive
+from sbp.web.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -136,12 +136,6 @@ def build_store(db: Path, years: int | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="sbp-load-demo-") as tmp:
         paths = write_demo_extracts(Path(tmp), seed=DEMO_SEED, years=years)
         ingest(paths, db, meta={"is_synthetic": "true", "demo_seed": str(DEMO_SEED)}, fresh=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
