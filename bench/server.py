@@ -146,7 +146,7 @@ class Server:
     """
 
     def __init__(self, db: Path, log: Path, session_ttl: int | None = None, env: dict[str, str] | None = None,
-                 processes: int = 1):
+                 processes: int = 1, options: list[str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -155,6 +155,7 @@ class Server:
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
         if processes > 1:
             cmd += ["--processes", str(processes)]
+        cmd += options or []
         if session_ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
         with open(log, "wb") as out:  # the child keeps its own copy of the descriptor

@@ -60,6 +60,44 @@ def test_every_page_renders_under_the_policy_with_no_violation(cluster):
             browser.close()
 
 
+def test_an_upload_reaches_the_server_of_its_session_and_loads(demo_store: Path, tmp_path: Path):
+    # The browser sends an upload as its own HTTP request, beside the session's websocket: it must reach the server
+    # that holds the session (the cookie), or Streamlit answers that the file is unknown. Needs a writable store.
+    from sbp import store
+    from sbp.web.auth import hash_password
+    from tests.conftest import copy_store
+
+    db = copy_store(demo_store, tmp_path / "store" / "sbp.duckdb")
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[admin]\nusername = "analyst"\npassword_hash = "{hash_password("a long test password")}"\n')
+    upload = tmp_path / "asb_calls.csv"
+    upload.write_text("month,area,category,count\n2023-11,Bromley,ASB calls,812\n2023-11,Bexley,ASB calls,640\n")
+    before = store.data_version(db)
+    srv = Server(db, tmp_path / "server.log", processes=2, options=["--secrets.files", str(secrets)])
+    try:
+        srv.wait_ready(120)
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+                tab.add_init_script(WATCH_JS)
+                tab.goto(f"{srv.url}/data")
+                tab.get_by_label("Admin username").fill("analyst")
+                tab.get_by_label("Password", exact=True).fill("a long test password")
+                tab.get_by_role("button", name="Sign in").click()
+                tab.get_by_text("Signed in as analyst").wait_for(timeout=60_000)
+                tab.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(upload))
+                tab.get_by_role("button", name="Load these files").click(timeout=60_000)
+                # Attached, not visible: the success notice is drawn inside the "Loaded" status box, which collapses.
+                tab.get_by_text("Every page now shows the new data.").wait_for(state="attached", timeout=120_000)
+                assert tab.evaluate("window.__csp") == []
+            finally:
+                browser.close()
+    finally:
+        assert srv.stop()
+    assert store.data_version(db) != before  # a new version was published, which every server reads next
+
+
 def test_another_site_cannot_frame_the_dashboard(cluster):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
