@@ -17,7 +17,7 @@ st.query_params["measure"] = measure_id
 
 league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx.borough, ctx.comparator)
 units = appdata.measure_units(inputs, measure_id)  # what the measure counts: offences, incidents, ...
-st.caption(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label))
+st.caption(formatting.literal(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label)))
 if not pageviews.any_ranked(league):  # nothing to rank or chart: say why, not an empty chart
     st.info(formatting.literal(appdata.unavailable_reason(inputs, measure_id, end, area=ctx.borough)),
             icon=":material/info:")
@@ -37,6 +37,6 @@ st.dataframe(formatting.styled(table, pageviews.rankings_kinds(units), missing_a
              hide_index=True, width="stretch", column_config={
     "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })
-st.caption(pageviews.comparator_caption(league, ctx.comparator, units))
+st.caption(formatting.literal(pageviews.comparator_caption(league, ctx.comparator, units)))
 st.download_button("Download this table (CSV)", formatting.csv_bytes(table), mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")

@@ -237,3 +237,10 @@ def period_note(end: dt.date, coverage: PeriodCoverage, config: Config) -> str |
     return (f"At {month_label(end)}, {len(missing)} board measure{'s are' if len(missing) != 1 else ' is'} n/a "
             f"(a month of the year or of the year before is not loaded): {shown}. {month_label(coverage.default_end)} is the latest month "
             "with every board measure.")
+
+
+def no_rolling_year_note(first: dt.date, last: dt.date, months: int) -> str:
+    """Why a board, rankings or wards page has no figures: the store holds less than one rolling year."""
+    held = f"{months} month{'s' if months != 1 else ''} ({month_label(first)} to {month_label(last)})"
+    return (f"No rolling year to show yet: a rolling year needs 12 months of police data and the store holds {held}. "
+            "Load earlier months on the Data page; Explore shows the months loaded.")

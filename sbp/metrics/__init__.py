@@ -499,8 +499,8 @@ class PeriodCoverage:
 
     def missing_after_default(self, end: dt.date) -> tuple[str, ...]:
         """The board measures unknown at end that are known at the default (empty at and before it)."""
-        known_at_default = set(self.missing[self.default_end])
-        return tuple(m for m in self.missing[end] if m not in known_at_default)
+        known_at_default = set(self.missing.get(self.default_end, ()))
+        return tuple(m for m in self.missing.get(end, ()) if m not in known_at_default)
 
 
 def board_measure_ids(config: Config) -> list[str]:
@@ -519,6 +519,8 @@ def period_coverage(
     config = config or default_config()
     area = _check_area(con, area, "borough")
     first, last = month_span(con)
+    if first is None or add_months(first, 11) > last:  # no rolling year yet: every figure is n/a with its reason
+        return PeriodCoverage(missing={}, default_end=last or first)
     ids = board_measure_ids(config)
     rows = comparisons(con, [config.measures[i] for i in ids], add_months(first, 11), last, config=config,
                        settings=settings, area=area)
