@@ -330,7 +330,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle-s", type=float, default=3.0, help="wait after a round's sessions close before sampling memory")
     ap.add_argument("--session-ttl", type=int, help="server.disconnectedSessionTTL for the server (Streamlit's default: 120)")
     ap.add_argument("--no-warmup", action="store_true", help="skip the unmeasured single-session warm-up")
+    ap.add_argument("--smoke", action="store_true",
+                    help="seconds: one session, one round on a 2-year demo store; fails on any error "
+                         "(also SBP_BENCH_SMOKE=1); its figures are not benchmarks")
     args = ap.parse_args(argv)
+    if args.smoke or os.environ.get("SBP_BENCH_SMOKE") == "1":
+        if find_chromium() is None:
+            print(json.dumps({"skipped": "browser_load", "reason": "Chromium is not installed (Debian: apt-get install chromium)"}))
+            return 0
+        result = run_load([1], 1, timeout_s=240, years=2, warmup=False, think_s=0.1, settle_s=0.5)
+        return 0 if result["server_gone"] and all(r.get("errors") == 0 for r in result["rounds"]) and result["rounds"] else 1
     if any(n < 1 or n > MAX_SESSIONS for n in args.sessions):
         ap.error(f"--sessions must each be between 1 and {MAX_SESSIONS}")
     if not 1 <= args.rounds <= MAX_ROUNDS:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench import machine
+from bench import machine, print_result
 from sbp.config import london_boroughs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ REAL_MPS = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data
 
 
 # The suites with a smoke mode (`--smoke`), run by tests/integration/test_bench_smoke.py so a broken case fails CI.
-SMOKE_SUITES = ("ingest", "metrics", "workbook", "exceptions")
+SMOKE_SUITES = ("ingest", "metrics", "workbook", "exceptions", "national", "load", "browser_load")
 
 
 # --- generated inputs -----------------------------------------------------------------------
@@ -111,7 +111,7 @@ def _child(kind: str, path: str) -> None:
             con.close()
             rows = 0
         seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "rows": rows}))
+    print_result({"seconds": seconds, "rows": rows})
 
 
 def run_child(kind: str, path: Path) -> dict:
@@ -121,12 +121,9 @@ def run_child(kind: str, path: Path) -> dict:
         stdout=subprocess.PIPE, cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)},
     )
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
+    if proc.wait() != 0:
         raise SystemExit(f"benchmark child failed: {kind} {path}")
-    result = json.loads(out)
-    result["peak_mb"] = usage.ru_maxrss / 1024
-    return result
+    return json.loads(out)
 
 
 def bench_ingest(cases: list[str], smoke: bool = False) -> list[dict]:
@@ -164,13 +161,18 @@ def main(argv: list[str] | None = None) -> int:
         _child(argv[1], argv[2])
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report", "workbook", "national", "exceptions"])
+    parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report", "workbook", "national", "exceptions",
+                                          "load", "browser_load"])
     parser.add_argument("--cases", nargs="*", help="subset of cases")
     parser.add_argument("--smoke", action="store_true",
                         help="a few seconds: tiny inputs and one run per case, to check every case and baseline runs "
                              "(also SBP_BENCH_SMOKE=1); its figures are not benchmarks")
     args = parser.parse_args(argv)
     smoke = args.smoke or os.environ.get("SBP_BENCH_SMOKE") == "1"
+    if args.suite in ("load", "browser_load"):  # their own options: python -m bench.load --help
+        from importlib import import_module
+
+        return import_module(f"bench.{args.suite}").main(["--smoke"] if smoke else [])
     print(f"machine: {machine()}" + (" (smoke mode: figures are not benchmarks)" if smoke else ""))
     if args.suite == "ingest":
         bench_ingest(args.cases or ["real", "lsoa", "police_uk"], smoke=smoke)
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.suite == "national":
         from bench.national import bench_national
 
-        bench_national()
+        bench_national(smoke=smoke)
     elif args.suite == "exceptions":
         from bench.exceptions import bench_exceptions
 

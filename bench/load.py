@@ -1,19 +1,26 @@
-"""Load test at the protocol level: simulated users speak Streamlit's own websocket protocol to one server.
+"""Load test at the protocol level: simulated users speak Streamlit's own websocket protocol to the dashboard.
 
     python -m bench.load [--sessions 1 10 30 100] [--rounds 1] [--top-rounds 3] [--duration-s 120] [--think-s 5]
-                         [--arrival-s 30] [--store real|demo] [--json PATH]
+                         [--arrival-s 30] [--store real|demo] [--processes 1 2] [--json PATH] [--smoke]
+
+--processes 1 2: each round runs on one server and on two servers behind HAProxy (`python -m sbp.web --processes 2`),
+in alternating order, both started before the first round; a session then carries the proxy's cookie as a browser
+does, and one that is answered by two servers is an error.
 
 No browser runs: each simulated session does what a browser tab does on the wire. It fetches the page's HTML
 (`GET /<page>?<query>`), opens `/_stcore/stream`, sends a `BackMsg.rerun_script` with the page name, query string
 and widget states, and reads `ForwardMsg`s until `script_finished`. It keeps the widgets the server drew (ids,
 options, current values) so later reruns carry every widget's state, as the frontend does. Workload per session:
-open a priority page, then every `think_s` (5 s) either change a control on the current page (a selectbox or radio
-picked at random, set to another option) or switch to another page, for `duration_s` (2 minutes); sessions arrive
-evenly over `arrival_s` (30 s). The "partnership" workload (default) keeps the focus borough and period the session
-opened with, as a partnership's own users do; "random" changes those too, so nearly every view is a cache miss.
+open a priority page, then, after a think time drawn uniformly from 0.5 to 1.5 times `think_s` (2.5-7.5 s for 5 s),
+switch to another page (half the actions), change one of the current page's own controls (42%: a selectbox or radio
+set to another option) or change the sidebar's comparator (8%), for `duration_s` (2 minutes); sessions arrive one
+in each of N equal slots of `arrival_s` (30 s), at a random moment of it. The "partnership" workload (default)
+keeps the focus borough and period the session opened with, as a partnership's own users do; "random" changes
+those too, so nearly every view is a cache miss.
 
-Measured per N: time from sending a rerun to its `script_finished` (p50/p95/p99), errors (exception elements,
-"page not found", compile errors, closed sockets, timeouts), the server's CPU and memory sampled from /proc,
+Measured per N: views a second, time from sending a rerun to its `script_finished` (p50/p95/p99), errors (exception
+elements, "page not found", compile errors, closed sockets, timeouts, a session moved between servers), the CPU
+and memory of the whole server tree (every server, HAProxy and the supervisor) sampled from /proc, CPU per view,
 memory per session (peak minus idle, over N), and memory after the sessions close *and* Streamlit's 120 s expiry
 of disconnected sessions has passed (`server.disconnectedSessionTTL`), round after round. The generator runs on
 the same 2 cores, so its own CPU is reported too.
@@ -45,6 +52,7 @@ from bench.server import REPO, Sampler, Server, build_store, loadavg, percentile
 
 PROTOCOL_TESTED = "1.67"
 MAX_SESSIONS = 150
+MAX_PROCESSES = 4
 MAX_ROUNDS = 5
 MAX_TOTAL_S = 60 * 60
 SESSION_TTL_S = 120  # Streamlit's default server.disconnectedSessionTTL
@@ -58,7 +66,12 @@ CHANGEABLE = ("selectbox", "radio")
 # "partnership": the partnership's own users keep the focus borough and period the sidebar opened with and change
 # what they look at (measure, view, comparator); "random": any control, focus borough and period included.
 GLOBAL_CONTROLS = ("Focus borough", "Period ending")
+COMPARATOR = "Compare with"  # the sidebar radio drawn on every page
 WORKLOADS = ("partnership", "random")
+# What a user does next, by share: move to another page, change a control of the page in front of them, or change
+# the sidebar's comparator. An estimate (no usage logs exist): a board reader mostly moves between pages and the
+# pages' own controls; picking one control among all drawn made the comparator, drawn on every page, 35% of views.
+ACTION_MIX = (("page", 0.5), ("control", 0.42), ("comparator", 0.08))
 
 
 @dataclass
@@ -128,6 +141,8 @@ class ProtocolSession:
     def __init__(self, url: str, timeout_s: float = 60, workload: str = "random"):
         self.url, self.timeout_s, self.workload = url, timeout_s, workload
         self.ws = None
+        self.cookies: dict[str, str] = {}  # kept and sent back as a browser does (the proxy's server cookie)
+        self.served_by: list[str] = []  # the proxy's X-Served-By of every request and of the websocket handshake
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.page_hash = ""
         self.query = ""
@@ -135,17 +150,32 @@ class ProtocolSession:
 
     async def open(self, page: str, query: str = "") -> Run:
         """Fetch the page as a browser does, open the websocket and run the page's script once."""
+        self._remember(await asyncio.to_thread(_get, f"{self.url}/{page}" + (f"?{query}" if query else ""),
+                                               self.timeout_s, self.cookies))
+        self._remember(await asyncio.to_thread(_get, f"{self.url}/_stcore/host-config", self.timeout_s, self.cookies))
+        await self.connect()
+        self.query = query
+        return await self.rerun(page_name=page)
+
+    async def connect(self) -> None:
+        """Open the session's websocket (again), with the cookies a browser would send."""
         from websockets.asyncio.client import connect
         from websockets.typing import Subprotocol
 
         host = self.url.removeprefix("http://")
-        await asyncio.to_thread(_get, f"{self.url}/{page}" + (f"?{query}" if query else ""), self.timeout_s)
-        await asyncio.to_thread(_get, f"{self.url}/_stcore/host-config", self.timeout_s)
+        headers = {"Cookie": _cookie_header(self.cookies)} if self.cookies else None
         self.ws = await asyncio.wait_for(connect(f"ws://{host}/_stcore/stream", subprotocols=[Subprotocol("streamlit")],
-                                                 max_size=None, compression=None, open_timeout=self.timeout_s),
+                                                 additional_headers=headers, max_size=None, compression=None,
+                                                 open_timeout=self.timeout_s),
                                          self.timeout_s)
-        self.query = query
-        return await self.rerun(page_name=page)
+        self._remember(self.ws.response.headers)
+
+    def _remember(self, headers) -> None:
+        for value in headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0].strip()
+        if server := headers.get("X-Served-By"):
+            self.served_by.append(server)
 
     async def rerun(self, page_name: str = "", page_hash: str | None = None, change: tuple[str, object] | None = None) -> Run:
         """Send one rerun (a page, or the current page with one widget changed) and read until the script finishes."""
@@ -216,15 +246,28 @@ class ProtocolSession:
                 return run
 
     def choose(self, rng: random.Random) -> tuple[str, dict]:
-        """A next action: change a control on this page (half the time, when it has one) or switch page."""
-        controls = [w for w in self.widgets.values() if w.kind in CHANGEABLE and len(w.options) > 1 and w.value is not None
-                    and not (self.workload == "partnership" and w.label in GLOBAL_CONTROLS)]
-        others = [path for path, h in self.pages.items() if h != self.page_hash and path]
-        if controls and (rng.random() < 0.5 or not others):
-            w = rng.choice(controls)
-            return f"control:{w.label}", {"change": (w.id, rng.choice([o for o in w.options if o != w.value]))}
-        path = rng.choice(others)
-        return f"page:{path}", {"page_hash": self.pages[path]}
+        """A next action, drawn by ACTION_MIX: another page, one of this page's controls, or the comparator.
+
+        An action the page cannot offer (no control of its own) falls to the next one that it can.
+        """
+        changeable = [w for w in self.widgets.values() if w.kind in CHANGEABLE and len(w.options) > 1 and w.value is not None
+                      and not (self.workload == "partnership" and w.label in GLOBAL_CONTROLS)]
+        offered = {"page": [path for path, h in self.pages.items() if h != self.page_hash and path],
+                   "control": [w for w in changeable if w.label != COMPARATOR],
+                   "comparator": [w for w in changeable if w.label == COMPARATOR]}
+        draw, kind = rng.random(), ACTION_MIX[-1][0]
+        for name, share in ACTION_MIX:
+            if draw < share:
+                kind = name
+                break
+            draw -= share
+        if not offered[kind]:
+            kind = next(name for name, _ in ACTION_MIX if offered[name])
+        if kind == "page":
+            path = rng.choice(offered["page"])
+            return f"page:{path}", {"page_hash": self.pages[path]}
+        w = rng.choice(offered[kind])
+        return f"{kind}:{w.label}", {"change": (w.id, rng.choice([o for o in w.options if o != w.value]))}
 
     async def close(self) -> None:
         """Close the websocket as a closing tab does."""
@@ -233,15 +276,29 @@ class ProtocolSession:
                 await asyncio.wait_for(self.ws.close(), 10)
 
 
-def _get(url: str, timeout_s: float) -> int:
-    with urllib.request.urlopen(url, timeout=timeout_s) as response:
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def _get(url: str, timeout_s: float, cookies: dict[str, str] | None = None):
+    """GET url with these cookies; the response's headers."""
+    request = urllib.request.Request(url, headers={"Cookie": _cookie_header(cookies)} if cookies else {})
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
         response.read()
-        return response.status
+        return response.headers
+
+
+def think_time(rng: random.Random, mean_s: float) -> float:
+    """A pause between two actions: uniform from half to one and a half times the mean (2.5-7.5 s for 5 s).
+
+    A fixed pause kept 100 sessions in lockstep: every session's action fell in the same second, then none.
+    """
+    return rng.uniform(0.5 * mean_s, 1.5 * mean_s)
 
 
 async def _user(url: str, index: int, delay_s: float, duration_s: float, think_s: float, rng: random.Random,
-                views: list, errors: list, timeout_s: float, workload: str) -> None:
-    """One simulated user: arrive after delay_s, open the start page, then act every think_s for duration_s."""
+                views: list, errors: list, timeout_s: float, workload: str, servers: dict | None = None) -> None:
+    """One simulated user: arrive after delay_s, open the start page, then act after each think time for duration_s."""
     await asyncio.sleep(delay_s)
     session = ProtocolSession(url, timeout_s, workload)
     action = f"open:{START_PAGE}"
@@ -251,9 +308,10 @@ async def _user(url: str, index: int, delay_s: float, duration_s: float, think_s
         while True:
             views.append({"session": index, "action": action, "s": run.elapsed_s, "first_s": run.first_message_s})
             errors.extend({"session": index, "action": action, "detail": e} for e in run.errors)
-            if time.monotonic() + think_s > end:
+            pause = think_time(rng, think_s)
+            if time.monotonic() + pause > end:
                 break
-            await asyncio.sleep(think_s)
+            await asyncio.sleep(pause)
             action, kwargs = session.choose(rng)
             run = await session.rerun(**kwargs)
     except TimeoutError:
@@ -262,6 +320,10 @@ async def _user(url: str, index: int, delay_s: float, duration_s: float, think_s
         errors.append({"session": index, "action": action, "detail": f"{type(exc).__name__}: {str(exc)[:200]}"})
     finally:
         await session.close()
+        if servers is not None and session.served_by:
+            servers[index] = sorted(set(session.served_by))
+            if len(servers[index]) > 1:  # behind the proxy a session must stay on one server
+                errors.append({"session": index, "action": "affinity", "detail": f"served by {servers[index]}"})
 
 
 def _generator_cpu_s() -> float:
@@ -270,15 +332,18 @@ def _generator_cpu_s() -> float:
 
 
 async def _round(server: Server, n: int, duration_s: float, think_s: float, arrival_s: float, seed: int,
-                 timeout_s: float, expiry_wait_s: float, idle_rss: float, workload: str) -> dict:
+                 timeout_s: float, expiry_wait_s: float, idle_rss: float, workload: str, others: list[int]) -> dict:
     views: list[dict] = []
     errors: list[dict] = []
+    servers: dict[int, list[str]] = {}
     rng = random.Random(seed)
-    sampler = Sampler(server.pid)
+    sampler = Sampler(server.pid, others=others)
     sampler.start()
     cpu0, start = _generator_cpu_s(), time.monotonic()
-    tasks = [asyncio.create_task(_user(server.url, i, arrival_s * i / n, duration_s, think_s, random.Random(rng.random()),
-                                       views, errors, timeout_s, workload)) for i in range(n)]
+    # Arrivals spread over arrival_s: one in each of n equal slots, at a random moment of it.
+    tasks = [asyncio.create_task(_user(server.url, i, arrival_s * (i + rng.random()) / n, duration_s, think_s,
+                                       random.Random(rng.random()), views, errors, timeout_s, workload, servers))
+             for i in range(n)]
     _, pending = await asyncio.wait(tasks, timeout=arrival_s + duration_s + 2 * timeout_s)
     for task in pending:
         task.cancel()
@@ -293,16 +358,23 @@ async def _round(server: Server, n: int, duration_s: float, think_s: float, arri
     times = [v["s"] for v in views]
     firsts = [v["first_s"] for v in views if v["first_s"] is not None]
     by_kind = {}
-    for kind in ("open", "control", "page"):
+    for kind in ("open", "page", "control", "comparator"):
         t = [v["s"] for v in views if v["action"].startswith(kind)]
         by_kind[kind] = {"n": len(t), "p50_s": rounded(percentile(t, 0.5)), "p95_s": rounded(percentile(t, 0.95))}
+    per_server: dict[str, int] = {}
+    for names in servers.values():
+        for name in names:
+            per_server[name] = per_server.get(name, 0) + 1
     return {
-        "n": n, "views": len(times), "views_per_s": round(len(times) / wall, 2), "errors": len(errors),
+        "n": n, "processes": server.processes, "views": len(times), "views_per_s": round(len(times) / wall, 2),
+        "errors": len(errors),
         "p50_s": rounded(percentile(times, 0.5)), "p95_s": rounded(percentile(times, 0.95)),
         "p99_s": rounded(percentile(times, 0.99)), "max_s": rounded(max(times) if times else None), "by_kind": by_kind,
         "first_message_p50_s": rounded(percentile(firsts, 0.5)), "first_message_p95_s": rounded(percentile(firsts, 0.95)),
         "wall_s": round(wall, 1), **during,
+        "cpu_s_per_view": round(during["cpu_s"] / len(times), 4) if times else None,
         "rss_mb_per_session": round((during["rss_mb_peak"] - idle_rss) / n, 2),
+        "sessions_per_server": dict(sorted(per_server.items())),
         "generator_cpu_s": round(generator_cpu, 1), "generator_cpu_pct": round(generator_cpu / wall * 100, 1),
         "rss_mb_after_expiry": round(after_rss, 1), "expiry_wait_s": expiry_wait_s,
         "error_samples": errors[:10],
@@ -323,15 +395,24 @@ def real_store(db: Path) -> list[str]:
 def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds: int = 3, duration_s: float = 120,
              think_s: float = 5, arrival_s: float = 30, store: str = "real", timeout_s: float = 60,
              expiry_wait_s: float = SESSION_TTL_S + 15, budget_s: float = MAX_TOTAL_S, seed: int = 1,
-             demo_years: int | None = None, workload: str = "partnership", emit: Callable[[dict], None] | None = None) -> dict:
-    """Run every (N, round), the largest N `top_rounds` times; return the rows and a summary. Stops the server."""
+             demo_years: int | None = None, workload: str = "partnership", processes: list[int] = (1,),
+             emit: Callable[[dict], None] | None = None) -> dict:
+    """Run every (N, round), the largest N `top_rounds` times, on each server arrangement; return rows and a summary.
+
+    processes: the arrangements compared, each started once and kept for the whole run: 1 is one `python -m sbp.web`
+    server, k > 1 is k servers behind HAProxy (`--processes k`). Each round runs on every arrangement in turn, the
+    order alternating from round to round, so a pair shares the machine's state. Stops every server.
+    """
     import streamlit
 
     from bench import machine
 
     sessions = [int(n) for n in sessions]
+    processes = list(dict.fromkeys(int(p) for p in processes))
     if not sessions or any(n < 1 or n > MAX_SESSIONS for n in sessions):
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
+    if not processes or any(not 1 <= p <= MAX_PROCESSES for p in processes):
+        raise ValueError(f"processes must be between 1 and {MAX_PROCESSES}")
     if workload not in WORKLOADS:
         raise ValueError(f"workload must be one of {WORKLOADS}")
     if not 1 <= rounds <= MAX_ROUNDS or not 1 <= top_rounds <= MAX_ROUNDS:
@@ -339,51 +420,61 @@ def run_load(sessions: list[int] = (1, 10, 30, 100), rounds: int = 1, top_rounds
     emit = emit or (lambda row: print(json.dumps(row), flush=True))
     deadline = time.monotonic() + min(budget_s, MAX_TOTAL_S)
     top = max(sessions)
-    plan = [(n, r) for n in sessions for r in range(1, (top_rounds if n == top else rounds) + 1)]
+    plan = [(n, r, p) for n in sessions for r in range(1, (top_rounds if n == top else rounds) + 1)
+            for p in (processes if r % 2 else processes[::-1])]
     info = {"machine": machine(), "loadavg": loadavg(), "streamlit": streamlit.__version__,
             "protocol_tested": PROTOCOL_TESTED, "plan": plan, "duration_s": duration_s, "think_s": think_s,
-            "arrival_s": arrival_s, "store": store, "workload": workload}
+            "arrival_s": arrival_s, "store": store, "workload": workload, "action_mix": dict(ACTION_MIX)}
     emit(info)
     rows: list[dict] = []
+    idle: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="sbp-protoload-") as tmp:
         db = Path(tmp) / "sbp.duckdb"
         info["files"] = real_store(db) if store == "real" else build_store(db, demo_years)
-        server = Server(db, Path(tmp) / "server.log")
+        servers = {p: Server(db, Path(tmp) / f"server-{p}.log", processes=p) for p in processes}
         try:
-            server.wait_ready(60)
-            asyncio.run(_warm(server.url, timeout_s))  # one unmeasured view so imports and caches are warm
-            idle_rss, _ = tree_usage(server.pid)
-            emit({"server_pid": server.pid, "url": server.url, "rss_mb_idle": round(idle_rss, 1)})
-            for n, r in plan:
+            for p, server in servers.items():
+                server.wait_ready(120)
+                # Unmeasured views so imports and caches are warm, one session per server (HAProxy spreads them).
+                asyncio.run(_warm(server.url, timeout_s, sessions=p))
+                idle[p] = tree_usage(server.pid)[0]
+                emit({"processes": p, "server_pid": server.pid, "url": server.url, "rss_mb_idle": round(idle[p], 1)})
+            for n, r, p in plan:
                 if deadline - time.monotonic() < arrival_s + duration_s + expiry_wait_s + 30:
-                    rows.append({"n": n, "round": r, "skipped": "time budget spent"})
+                    rows.append({"n": n, "round": r, "processes": p, "skipped": "time budget spent"})
                     emit(rows[-1])
                     continue
-                row = {"n": n, "round": r, "loadavg_before": loadavg(),
-                       **asyncio.run(_round(server, n, duration_s, think_s, arrival_s, seed + 1000 * n + r, timeout_s,
-                                            expiry_wait_s, idle_rss, workload))}
+                others = [s.pid for q, s in servers.items() if q != p]
+                row = {"round": r, "loadavg_before": loadavg(),
+                       **asyncio.run(_round(servers[p], n, duration_s, think_s, arrival_s, seed + 1000 * n + r, timeout_s,
+                                            expiry_wait_s, idle[p], workload, others))}
                 rows.append(row)
                 emit(row)
         finally:
-            server_errors = server.log_errors()
-            gone = server.stop()
+            server_errors = {p: s.log_errors() for p, s in servers.items()}
+            gone = all([s.stop() for s in servers.values()])
     measured = [r for r in rows if "skipped" not in r]
-    top_rows = [r for r in measured if r["n"] == top]
-    after = [r["rss_mb_after_expiry"] for r in top_rows]
-    summary = {"summary": True, "machine": info["machine"], "rss_mb_idle": round(idle_rss, 1),
-               "top_n": top, "top_rss_mb_after_expiry_per_round": after,
-               "top_growth_mb_first_to_last": round(after[-1] - after[0], 1) if len(after) > 1 else None,
-               "server_log_errors": server_errors[:20], "server_gone": gone}
+    summary = {"summary": True, "machine": info["machine"], "rss_mb_idle": {p: round(v, 1) for p, v in idle.items()},
+               "top_n": top, "server_log_errors": {p: e[:20] for p, e in server_errors.items()}, "server_gone": gone}
+    # One line per round, the figures the issue's target names, for reading pairs side by side.
+    summary["table"] = [{k: r[k] for k in ("n", "round", "processes", "loadavg_before", "views", "views_per_s", "errors",
+                                           "p50_s", "p95_s", "p99_s", "cpu_s_per_view", "cpu_pct_mean", "rss_mb_peak",
+                                           "sessions_per_server")} for r in measured]
+    for p in processes:
+        after = [r["rss_mb_after_expiry"] for r in measured if r["n"] == top and r["processes"] == p]
+        summary[f"processes_{p}"] = {"top_rss_mb_after_expiry_per_round": after,
+                                     "top_growth_mb_first_to_last": round(after[-1] - after[0], 1) if len(after) > 1 else None}
     emit(summary)
     return {"info": info, "rounds": rows, "summary": summary}
 
 
-async def _warm(url: str, timeout_s: float) -> None:
-    session = ProtocolSession(url, timeout_s)
+async def _warm(url: str, timeout_s: float, sessions: int = 1) -> None:
+    """Open the start page in `sessions` sessions at once, then close them."""
+    opened = [ProtocolSession(url, timeout_s) for _ in range(sessions)]
     try:
-        await session.open(START_PAGE)
+        await asyncio.gather(*(s.open(START_PAGE) for s in opened))
     finally:
-        await session.close()
+        await asyncio.gather(*(s.close() for s in opened))
 
 
 def view_texts(url: str, page: str, query: str = "", timeout_s: float = 60) -> Run:
@@ -409,6 +500,23 @@ def plain(markdown: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def smoke() -> int:
+    """Every step of a run in seconds (exit 1 on any error or a server left running); its figures are not benchmarks."""
+    from sbp.errors import ServeError
+    from sbp.web.processes import haproxy_binary
+
+    try:
+        haproxy_binary()
+        processes = [1, 2]
+    except ServeError as exc:
+        print(json.dumps({"skipped": "processes 2", "reason": str(exc)}), flush=True)
+        processes = [1]
+    result = run_load(sessions=[2], top_rounds=1, duration_s=3, think_s=0.5, arrival_s=0.5, store="demo", demo_years=2,
+                      expiry_wait_s=0.5, budget_s=300, processes=processes)
+    failed = [r for r in result["rounds"] if r.get("errors") or "skipped" in r]
+    return 1 if failed or not result["summary"]["server_gone"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30, 100])
@@ -423,8 +531,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="partnership: focus borough and period stay as opened; random: any control changes")
     ap.add_argument("--store", choices=["real", "demo"], default="real", help="the shared real extracts, or the demo")
     ap.add_argument("--budget-s", type=float, default=MAX_TOTAL_S, help=f"overall time budget (at most {MAX_TOTAL_S} s)")
+    ap.add_argument("--processes", type=int, nargs="+", default=[1],
+                    help="server arrangements, paired round by round: 1 = one server, k = k servers behind HAProxy")
     ap.add_argument("--json", type=Path, help="also write all results to this file")
+    ap.add_argument("--smoke", action="store_true",
+                    help="seconds: 2 sessions for 3 s on a 2-year demo store, one server and two behind HAProxy (if "
+                         "installed); fails on any error (also SBP_BENCH_SMOKE=1); its figures are not benchmarks")
     args = ap.parse_args(argv)
+    if args.smoke or os.environ.get("SBP_BENCH_SMOKE") == "1":
+        return smoke()
     if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
         ap.error(f"--sessions must each be between 1 and {MAX_SESSIONS}")
     if not 0 < args.budget_s <= MAX_TOTAL_S:
@@ -433,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     timer.daemon = True
     timer.start()
     result = run_load(args.sessions, args.rounds, args.top_rounds, args.duration_s, args.think_s, args.arrival_s,
-                      args.store, expiry_wait_s=args.expiry_wait_s, budget_s=args.budget_s, workload=args.workload)
+                      args.store, expiry_wait_s=args.expiry_wait_s, budget_s=args.budget_s, workload=args.workload,
+                      processes=args.processes)
     timer.cancel()
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from bench import print_result
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
 BENCH_DIR = Path(os.environ.get("SBP_BENCH_DIR", "/tmp/sbp-bench")) / "national"
@@ -105,7 +107,7 @@ def _child(kind: str, db: str, files_list: str) -> None:
 
         summaries = ingest(files, db=db)
         rows = sum(s.rows for s in summaries if s.file_format == "police_uk")
-        print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows}))
+        print_result({"seconds": time.perf_counter() - start, "rows": rows})
     elif kind == "floor":
         con = duckdb.connect(db)
         street = [f for f in files if f.endswith(".csv") and "/national/" in f]
@@ -115,7 +117,7 @@ def _child(kind: str, db: str, files_list: str) -> None:
             {"files": street},
         )
         con.execute("CHECKPOINT")
-        print(json.dumps({"seconds": time.perf_counter() - start, "rows": 0}))
+        print_result({"seconds": time.perf_counter() - start, "rows": 0})
     else:  # warm answers on the national store
         from sbp import metrics, store
         from sbp.config import default_config, police_uk_measures
@@ -139,7 +141,7 @@ def _child(kind: str, db: str, files_list: str) -> None:
                 times.append(time.perf_counter() - t0)
             out[name] = round(statistics.median(times), 3)
         out["config_measures"] = len(default_config().measures)
-        print(json.dumps({"seconds": time.perf_counter() - start, "warm_median_s": out}))
+        print_result({"seconds": time.perf_counter() - start, "warm_median_s": out})
 
 
 def _run(kind: str, db: Path, files: list[Path]) -> dict:
@@ -148,12 +150,12 @@ def _run(kind: str, db: Path, files: list[Path]) -> dict:
     proc = subprocess.Popen([sys.executable, "-m", "bench.national", "_child", kind, str(db), handle.name],
                             stdout=subprocess.PIPE, cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)})
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    status = proc.wait()
     os.unlink(handle.name)
     if status != 0:
         raise SystemExit(f"benchmark child failed: {kind}")
     result = json.loads(out.decode().strip().splitlines()[-1])  # ingest may print progress lines before the result
-    result["peak_mb"] = round(usage.ru_maxrss / 1024)
+    result["peak_mb"] = round(result["peak_mb"])
     return result
 
 
@@ -206,8 +208,13 @@ def time_pages(db: Path, repeat: int = 5, settings: Path = PARTNERSHIP, area: st
     return rows
 
 
-def bench_national(rows_per_month: int = 450_000, months: int = 12) -> list[dict]:
-    """Generate (cached), then time ingest, the DuckDB floor and warm answers; print JSON lines."""
+def bench_national(rows_per_month: int = 450_000, months: int = 12, smoke: bool = False) -> list[dict]:
+    """Generate (cached), then time ingest, the DuckDB floor and warm answers; print JSON lines.
+
+    smoke: 12 months of 2,000 rows and one rerun per page, in seconds (the same steps; its figures are not benchmarks).
+    """
+    if smoke:
+        rows_per_month, months = 2_000, 12
     start = time.perf_counter()
     street = generate(rows_per_month, months)
     print(json.dumps({"generated_files": len(street), "generate_seconds": round(time.perf_counter() - start, 1),
@@ -228,7 +235,7 @@ def bench_national(rows_per_month: int = 450_000, months: int = 12) -> list[dict
         print(json.dumps({"case": "warm answers, national store", **warm["warm_median_s"],
                           "peak_mb": warm["peak_mb"]}), flush=True)
         results.append(warm)
-        results += time_pages(db)
+        results += time_pages(db, repeat=1 if smoke else 5)
     return results
 
 

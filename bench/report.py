@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import print_result
+
 REPO = Path(__file__).resolve().parent.parent
 AREA = "Bromley"
 FORMATS = ("html", "pdf", "pptx")
@@ -27,11 +29,11 @@ def _child(fmt: str, db: str, end: str, out: str) -> None:
     imported = time.perf_counter()
     build_report(db, end, AREA, fmt, out)
     done = time.perf_counter()
-    print(json.dumps({"import_seconds": imported - start, "build_seconds": done - imported}))
+    print_result({"import_seconds": imported - start, "build_seconds": done - imported})
 
 
 def _run(fmt: str, db: Path, end: str, out: Path) -> dict:
-    """One fresh process: wall seconds, its own CPU seconds and peak memory (os.wait4), and its own timings."""
+    """One fresh process: wall seconds, its own CPU seconds (os.wait4), its own timings and peak memory (VmHWM)."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.report", "_child", fmt, str(db), end, str(out)],
                             stdout=subprocess.PIPE, cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)})
@@ -42,8 +44,7 @@ def _run(fmt: str, db: Path, end: str, out: Path) -> dict:
     if status != 0:
         raise SystemExit(f"report benchmark child failed: {fmt}")
     inner = json.loads(stdout.decode().strip().splitlines()[-1])
-    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
-            **inner, "bytes": out.stat().st_size}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, **inner, "bytes": out.stat().st_size}
 
 
 def _breakdown(db: Path, end: str) -> dict:

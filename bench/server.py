@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from sbp.store import process_alive
+from sbp.web.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,12 +67,12 @@ def _subtree(root: int, stats: dict[int, tuple[int, float, float]]) -> set[int]:
     return seen
 
 
-def tree_usage(root: int, exclude: int | None = None) -> tuple[float, float]:
-    """(RSS in MB, CPU seconds) of root and its live descendants (plus children it has reaped), minus exclude's tree."""
+def tree_usage(root: int, exclude: int | list[int] | None = None) -> tuple[float, float]:
+    """(RSS in MB, CPU seconds) of root and its live descendants (plus children it has reaped), minus exclude's trees."""
     stats = _all_stats()
     pids = _subtree(root, stats)
-    if exclude is not None:
-        pids -= _subtree(exclude, stats)
+    for other in [exclude] if isinstance(exclude, int) else exclude or []:
+        pids -= _subtree(other, stats)
     rss = sum(_rss_mb(pid) for pid in pids)
     cpu = sum(stats[pid][1] for pid in pids) + (stats[root][2] if root in stats else 0.0)
     return rss, cpu
@@ -80,15 +81,16 @@ def tree_usage(root: int, exclude: int | None = None) -> tuple[float, float]:
 class Sampler(threading.Thread):
     """Sample the server's tree (and the client's, for contrast) every `interval` seconds until stopped."""
 
-    def __init__(self, server_pid: int, interval: float = 0.5):
+    def __init__(self, server_pid: int, interval: float = 0.5, others: list[int] | None = None):
         super().__init__(daemon=True)
         self.server_pid, self.interval = server_pid, interval
+        self.not_client = [server_pid, *(others or [])]  # servers started by this process but not under test
         self.samples: list[tuple[float, float, float, float]] = []  # (t, server rss MB, server cpu s, client cpu s)
         self._halt = threading.Event()
 
     def sample(self) -> None:
         rss, cpu = tree_usage(self.server_pid)
-        _, client_cpu = tree_usage(os.getpid(), exclude=self.server_pid)
+        _, client_cpu = tree_usage(os.getpid(), exclude=self.not_client)
         self.samples.append((time.monotonic(), rss, cpu, client_cpu))
 
     def run(self) -> None:
@@ -136,21 +138,24 @@ def build_store(db: Path, years: int | None = None) -> None:
         ingest(paths, db, meta={"is_synthetic": "true", "demo_seed": str(DEMO_SEED)}, fresh=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
-    """`streamlit run app.py` on a free 127.0.0.1 port, in its own process group so it can be stopped with its children."""
+    """`python -m sbp.web` on a free 127.0.0.1 port, in its own process group so it can be stopped with its children.
 
-    def __init__(self, db: Path, log: Path, session_ttl: int | None = None, env: dict[str, str] | None = None):
+    processes > 1: that many Streamlit servers behind HAProxy (`--processes`), reached through the proxy's port; pid
+    is then the supervisor's, whose process tree holds every server and HAProxy.
+    """
+
+    def __init__(self, db: Path, log: Path, session_ttl: int | None = None, env: dict[str, str] | None = None,
+                 processes: int = 1, options: list[str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
+        self.processes = processes
         cmd = [sys.executable, "-m", "sbp.web", "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+        if processes > 1:
+            cmd += ["--processes", str(processes)]
+        cmd += options or []
         if session_ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
         with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
@@ -184,8 +189,17 @@ class Server:
             return []
         return [line[:300] for line in lines if "Traceback" in line or "Error" in line or "Exception" in line]
 
+    def tree(self) -> set[int]:
+        """The pids of the server's process and every descendant (the servers and HAProxy under a supervisor)."""
+        return _subtree(self.pid, _all_stats())
+
     def stop(self) -> bool:
-        """Stop the server's process group (TERM, then KILL); True when no process of the group is left."""
+        """Stop the server's process group (TERM, then KILL); True when none of its processes is left.
+
+        A supervisor's servers and HAProxy run in process groups of their own (so a Ctrl-C reaches only the
+        supervisor, which stops them in order); any of them still running after the supervisor has gone is killed.
+        """
+        descendants = self.tree() - {self.pid}
         for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
             try:
                 os.killpg(self.pid, sig)
@@ -197,7 +211,11 @@ class Server:
                 continue
             if not group_alive(self.pid):
                 break
-        return self.proc.poll() is not None and not group_alive(self.pid)
+        left = {pid for pid in descendants if _stat(pid) is not None}
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return self.proc.poll() is not None and not group_alive(self.pid) and not left
 
 
 def group_alive(pgid: int) -> bool:

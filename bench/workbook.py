@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import print_result
 from bench.ingest import BENCH_DIR, REPO
 
 SHARED = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -77,17 +78,16 @@ def _child(kind: str, path: str) -> None:
 
         with tempfile.TemporaryDirectory(prefix="sbp-bench-") as tmp:
             rows = ingest([path], db=Path(tmp) / "sbp.duckdb")[0].rows
-    print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows}))
+    print_result({"seconds": time.perf_counter() - start, "rows": rows})
 
 
 def _run(kind: str, path: Path) -> dict:
     proc = subprocess.Popen([sys.executable, "-m", "bench.workbook", "_child", kind, str(path)],
                             stdout=subprocess.PIPE, cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)})
     out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
+    if proc.wait() != 0:
         raise SystemExit(f"benchmark child failed: {kind} {path}")
-    return json.loads(out) | {"peak_mb": usage.ru_maxrss / 1024}
+    return json.loads(out)
 
 
 def bench_workbook(repeats: int = 3, smoke: bool = False) -> list[dict]:

@@ -120,3 +120,7 @@ class PeriodError(SbpError):
 
 class ConfigError(SbpError):
     """The configuration files in data/ are inconsistent."""
+
+
+class ServeError(SbpError):
+    """The dashboard's servers or their proxy could not be started (HAProxy missing, a server failing to start)."""

@@ -87,6 +87,29 @@ def test_choose_picks_another_option_or_another_page():
     assert all(kw["page_hash"] == "h2" for kind, kw in actions if kind.startswith("page"))
 
 
+def test_actions_follow_the_mix_and_the_comparator_is_a_small_share():
+    # Before, one control was picked among all drawn, so the sidebar comparator (on every page) was 35% of views.
+    session = load.ProtocolSession("http://127.0.0.1:1", workload="partnership")
+    session.pages, session.page_hash = {"a": "h1", "b": "h2", "c": "h3"}, "h1"
+    session.widgets = {
+        "m": load.Widget("m", "selectbox", "Measure", ["x", "y"], "x", "string_value"),
+        "c": load.Widget("c", "radio", load.COMPARATOR, ["All London", "Outer London"], "All London", "string_value"),
+        "b": load.Widget("b", "selectbox", "Focus borough", ["Bromley", "Bexley"], "Bromley", "string_value"),
+    }
+    rng = random.Random(7)
+    kinds = [session.choose(rng)[0].split(":")[0] for _ in range(4000)]
+    share = {k: kinds.count(k) / len(kinds) for k in ("page", "control", "comparator")}
+    assert abs(share["page"] - 0.5) < 0.03 and abs(share["control"] - 0.42) < 0.03 and abs(share["comparator"] - 0.08) < 0.02
+    assert not any("Focus borough" in k for k, _ in (session.choose(rng) for _ in range(200)))  # partnership keeps it
+
+
+def test_think_time_is_spread_around_its_mean():
+    rng = random.Random(1)
+    pauses = [load.think_time(rng, 5) for _ in range(4000)]
+    assert 2.5 <= min(pauses) < 2.6 and 7.4 < max(pauses) <= 7.5
+    assert abs(sum(pauses) / len(pauses) - 5) < 0.1
+
+
 def test_a_short_run_measures_views_and_stops_the_server():
     rows = []
     result = load.run_load(sessions=[2], top_rounds=1, duration_s=3, think_s=0.5, arrival_s=0.5, store="demo",
