@@ -20,6 +20,7 @@ import duckdb
 from sbp import store
 from sbp.config import areas, london_boroughs
 from sbp.errors import IngestError
+from sbp.ingest import months
 from sbp.ingest.textfile import TextFile, find_line
 
 if TYPE_CHECKING:  # pyarrow is imported where a workbook is read: a CSV load starts without it
@@ -109,7 +110,10 @@ def _month_column(values: tuple) -> pa.Array:
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return (EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat()  # an unformatted Excel date serial
+            try:
+                return (EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat()  # an unformatted Excel date serial
+            except (OverflowError, ValueError):  # past year 9999: shown as written, then refused as not a month
+                return _cell_text(v)
         return "" if v is None else str(v).strip()
 
     return pa.array([text(v) for v in values], pa.string())
@@ -221,6 +225,8 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         bad = con.execute(f"SELECT line, {column}::VARCHAR FROM sbp_dash_raw WHERE {where} LIMIT 1").fetchone()
         if bad is not None:
             fail(problem, bad[0], found[role], bad[1])
+    if (bad := months.out_of_range(con, "sbp_dash_raw", "month", "raw_month", "line")) is not None:
+        fail(months.range_problem("month", bad[0], bad[2]), bad[1], found["month"], bad[0])
     con.register("sbp_ward_lookup", ward_lookup())
     con.register("sbp_borough_lookup", borough_lookup())
     con.execute(

@@ -49,6 +49,8 @@ def stage_long(ctx: Context) -> None:
     for where, problem, predicate, column in checks:
         if con.execute(f"SELECT count(*) FROM sbp_raw WHERE {where}").fetchone()[0]:
             fail_at(ctx, problem, predicate, column=column)
+        if column == cols["month"]:
+            check_months(ctx, "sbp_raw", "month", "raw_month", "month", cols["month"])
     limits = " ".join(f"WHEN '{lvl}' THEN {limit}" for lvl, limit in MAX_COUNT.items())
     value = con.execute(
         f"SELECT value, area_level FROM sbp_raw WHERE {bad_count_sql('value', f'CASE area_level {limits} END')} LIMIT 1"
@@ -58,7 +60,6 @@ def stage_long(ctx: Context) -> None:
         fail_at(ctx, count_problem(value[0], bad_level) or "bad count",
                 lambda r: count_problem(r[i["count"]], r[i["area_level"]].lower() if "area_level" in i else "borough") is not None,
                 column=cols["count"])
-    check_months(ctx, [r[0] for r in con.execute("SELECT DISTINCT month FROM sbp_raw").fetchall()], "month")
     _check_long_areas(ctx, i)
     dup = con.execute(
         "SELECT month, area_level, area_name, category FROM sbp_raw GROUP BY ALL HAVING count(*) > 1 LIMIT 1"

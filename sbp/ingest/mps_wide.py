@@ -11,6 +11,7 @@ from sbp.errors import IngestError
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import fail_at
 from sbp.ingest.formats import wide_roles
+from sbp.ingest.months import month_problem
 from sbp.ingest.reading import quote_ident, read_csv, read_into
 from sbp.ingest.revisions import ALL_BOROUGHS
 from sbp.ingest.textfile import find_line
@@ -99,12 +100,11 @@ def stage_wide(ctx: Context) -> None:
 
 
 def _check_wide_months(ctx: Context) -> None:
-    """MPS wide files cover one unbroken run of months, none after the current month."""
-    months = [dt.date(int(m[:4]), int(m[4:]), 1) for m in ctx.detected.month_columns]
+    """MPS wide files cover one unbroken run of months, none before 2000 or after the current month."""
+    months = [dt.date(max(int(m[:4]), 1), int(m[4:]), 1) for m in ctx.detected.month_columns]  # year 0000 is early
     for name, month in zip(ctx.detected.month_columns, months):
-        if month > dt.date.today().replace(day=1):
-            raise IngestError(ctx.text.original, f"month column {name} is after the current month "
-                              f"({dt.date.today():%b %Y}); is it a typo?", line=1, column=name)
+        if problem := month_problem("month column", name, month):
+            raise IngestError(ctx.text.original, problem, line=1, column=name)
     ordered = sorted(months)
     for before, after, name in zip(ordered, ordered[1:], sorted(ctx.detected.month_columns)[1:]):
         if (after.year * 12 + after.month) - (before.year * 12 + before.month) != 1:

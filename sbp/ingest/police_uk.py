@@ -33,7 +33,7 @@ def load_police_uk(ctx: Context) -> None:
     if empty_types:
         fail_at(ctx, "the crime type is empty", lambda r, i=ctx.text.index("Crime type"): len(r) > i and not r[i],
                 column="Crime type")
-    check_months(ctx, [r[0] for r in con.execute("SELECT DISTINCT strptime(raw_month, '%Y-%m')::DATE FROM sbp_raw").fetchall()], "Month")
+    check_months(ctx, "sbp_raw", "strptime(raw_month, '%Y-%m')::DATE", "raw_month", "Month", "Month")
     # The borough (district) comes from the LSOA name, so a name without its NNNX code must not become a borough.
     bad = con.execute(
         "SELECT lsoa_code, lsoa_name FROM sbp_raw WHERE lsoa_name <> '' AND (NOT regexp_full_match(lsoa_name, $name) "
