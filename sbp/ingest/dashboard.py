@@ -20,7 +20,7 @@ import duckdb
 from sbp import store
 from sbp.config import areas, london_boroughs
 from sbp.errors import IngestError
-from sbp.ingest import months
+from sbp.ingest import bounds
 from sbp.ingest.textfile import TextFile, find_line
 
 if TYPE_CHECKING:  # pyarrow is imported where a workbook is read: a CSV load starts without it
@@ -134,26 +134,35 @@ def _count_column(values: tuple) -> pa.Array:
 
 
 def read_xlsx(path: Path, progress: Callable[[str], None] | None = None) -> tuple[list[str], pa.Table]:
-    """The dashboard sheet of a workbook as (header, table of text columns + line), read with python-calamine."""
+    """The dashboard sheet of a workbook as (header, table of text columns + line), read with python-calamine once
+    the workbook's sizes and the sheet's rows and cells are known to be within bounds (xlsx.py)."""
     import pyarrow as pa
 
     from python_calamine import CalamineError, CalamineWorkbook
 
+    from sbp.ingest import xlsx
+
+    zipped, sheets = xlsx.open_checked(path)
+    with zipped:
+        names = [s.name for s in sheets]
+        found = [s for s in sheets if s.name.lower() == SHEET.lower() or roles([str(c) for c in xlsx.first_row(path, zipped, s)])]
+        if not found:
+            raise IngestError(path, f"no sheet {SHEET!r} (or any sheet with the Monthly Crime Dashboard columns) in this "
+                                    f"workbook; sheets: {', '.join(bounds.cut(n) for n in names[:20])}")
+        if len(found) > 1:  # reading one would drop the others' rows without a word
+            raise IngestError(path, f"{len(found)} sheets have the Monthly Crime Dashboard columns "
+                                    f"({', '.join(bounds.cut(s.name) for s in found[:20])}); the dashboard reads one sheet per "
+                                    "workbook: put their rows in one sheet so none is left out")
+        sheet_name = found[0].name
+        xlsx.check_sheet(path, zipped, found[0])
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
         raise IngestError(path, f"this .xlsx workbook could not be opened ({str(exc).splitlines()[0]})") from None
-    names = book.sheet_names
-    sheet_name = next((n for n in names if n.lower() == SHEET.lower()), None)
-    if sheet_name is None:
-        heads = {n: next(iter(book.get_sheet_by_name(n).iter_rows()), []) for n in names}
-        sheet_name = next((n for n, h in heads.items() if roles([str(c) for c in h])), None)
-    if sheet_name is None:
-        raise IngestError(path, f"no sheet {SHEET!r} (or any sheet with the Monthly Crime Dashboard columns) in this workbook; "
-                                f"sheets: {', '.join(names)}")
     if progress:
         progress(f"reading sheet {sheet_name!r}")
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    book.close()
     if not rows:
         raise IngestError(path, f"sheet {sheet_name!r} is empty")
     header = [str(c).strip() for c in rows[0]]
@@ -207,6 +216,13 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
                trim(crime_type) AS crime_type, trim(crime_subtype) AS subtype, lower(trim(measure)) AS raw_measure, count
         FROM sbp_dash_src"""
     )
+    text_roles = {"raw_month": "month", "raw_area_type": "area_type", "borough_snt": "borough_snt", "area_name_given": "area_name",
+                  "area_code_given": "area_code", "crime_type": "crime_type", "subtype": "crime_subtype", "raw_measure": "measure"}
+    if (long := bounds.long_field(con, "sbp_dash_raw", {e: found[r] for e, r in text_roles.items()}, "line")) is not None:
+        fail(bounds.field_problem(long[1]), long[2], long[0], long[1])
+    for kind, expr in (("categories", "lower(subtype)"), ("areas", "(area_code_given, area_name_given, borough_snt)")):
+        if (problem := bounds.distinct_problem(con, "sbp_dash_raw", expr, kind)) is not None:
+            raise IngestError(text.original, problem)
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_types (raw VARCHAR, area_level VARCHAR)")
     store.insert_rows(con, "sbp_dash_types", list(AREA_TYPES.items()))
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_measures (raw VARCHAR, measure VARCHAR)")
@@ -225,8 +241,8 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         bad = con.execute(f"SELECT line, {column}::VARCHAR FROM sbp_dash_raw WHERE {where} LIMIT 1").fetchone()
         if bad is not None:
             fail(problem, bad[0], found[role], bad[1])
-    if (bad := months.out_of_range(con, "sbp_dash_raw", "month", "raw_month", "line")) is not None:
-        fail(months.range_problem("month", bad[0], bad[2]), bad[1], found["month"], bad[0])
+    if (bad := bounds.out_of_range(con, "sbp_dash_raw", "month", "raw_month", "line")) is not None:
+        fail(bounds.range_problem("month", bad[0], bad[2]), bad[1], found["month"], bad[0])
     con.register("sbp_ward_lookup", ward_lookup())
     con.register("sbp_borough_lookup", borough_lookup())
     con.execute(

@@ -11,7 +11,7 @@ from sbp.ingest.context import Context
 from sbp.ingest.errortext import fail_at
 from sbp.ingest.formats import AREA_LEVELS, column_map
 from sbp.ingest.reading import quote_ident, read_csv, read_into
-from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, check_months, count_problem
+from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, check_bounds, check_months, count_problem
 
 MONTH_PARSE = (
     "coalesce(try_strptime({c}, '%Y-%m'), try_strptime({c}, '%Y%m'), try_strptime({c}, '%Y-%m-%d'), "
@@ -36,6 +36,9 @@ def stage_long(ctx: Context) -> None:
               {col('major_category', 'NULL')} AS major_given, {quote_ident(cols['count'])} AS value
         FROM {read_csv(types)}""")
     i = {role: ctx.text.index(name) for role, name in cols.items()}
+    fields = {"area_name": "area", "borough_given": "borough", "category": "category", "major_given": "major_category"}
+    check_bounds(ctx, "sbp_raw", {expr: cols[role] for expr, role in fields.items() if role in cols},
+                 {"categories": "category", "areas": "(area_level, area_name)"})
     checks: list[tuple[str, str, Callable[[list[str]], bool], str]] = [
         ("month IS NULL", "this is not a month (use YYYY-MM, YYYYMM or a date)",
          lambda r: _month_text_bad(r[i["month"]]), cols["month"]),

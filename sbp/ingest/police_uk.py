@@ -7,7 +7,7 @@ from sbp.ingest import geography
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import csv_errors, fail_at
 from sbp.ingest.reading import read_csv, read_into
-from sbp.ingest.validation import check_months
+from sbp.ingest.validation import check_bounds, check_months
 
 
 def load_police_uk(ctx: Context) -> None:
@@ -23,6 +23,8 @@ def load_police_uk(ctx: Context) -> None:
               coalesce(trim("LSOA code"), '') AS lsoa_code,
               coalesce(trim("LSOA name"), '') AS lsoa_name, trim("Crime type") AS crime_type, count(*) AS n
         FROM {read_csv(types)} GROUP BY ALL""")
+    check_bounds(ctx, "sbp_raw", {"force": "Reported by", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name", "crime_type": "Crime type"},
+                 {"categories": "crime_type", "areas": "(lsoa_code, lsoa_name)", "forces": "force"})
     months, empty_types = con.execute(
         "SELECT list(DISTINCT raw_month), count(*) FILTER (WHERE coalesce(crime_type, '') = '') FROM sbp_raw").fetchone()
     bad = [m for m in months if m is None or not _is_yyyy_mm(m)]
