@@ -5,7 +5,7 @@ import secrets
 import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata, auth, context
+from sbp.web import appdata, auth, context, memory
 from sbp import store
 from sbp.store import objective_edits
 from sbp.display.htmltable import table_html
@@ -105,6 +105,7 @@ else:
                         st.success("Every page now shows the new data.")
             except SbpError as exc:  # the data folder could not be written (read-only, disk full)
                 st.error(literal(exc))
+        memory.release_uploads("data_uploads", uploads)  # loaded or refused, the session keeps no copy
     if st.button("Sign out", key="data_signout", type="tertiary"):
         st.session_state.pop("data_admin", None)
         st.rerun()
