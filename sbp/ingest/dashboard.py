@@ -161,33 +161,50 @@ def read_xlsx(path: Path, progress: Callable[[str], None] | None = None) -> tupl
         raise IngestError(path, f"this .xlsx workbook could not be opened ({str(exc).splitlines()[0]})") from None
     if progress:
         progress(f"reading sheet {sheet_name!r}")
-    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    book.close()
-    if not rows:
+    # Row by row in batches: the sheet as Python lists at once (to_python) was a third of a 48-month load's peak.
+    rows = enumerate(book.get_sheet_by_name(sheet_name).iter_rows(), 1)  # the sheet's line numbers count from 1
+    first = next(rows, None)
+    if first is None:
         raise IngestError(path, f"sheet {sheet_name!r} is empty")
-    header = [str(c).strip() for c in rows[0]]
+    header = [str(c).strip() for c in first[1]]
     found = roles(header)
     if found is None:
         missing = sorted(set(REQUIRED.values()) - {normal(h) for h in header})
         raise IngestError(path, f"sheet {sheet_name!r} lacks the Monthly Crime Dashboard columns {missing}", line=1)
-    lines = [i for i, r in enumerate(rows) if i and r.count("") + r.count(None) < len(r)]  # rows with a value
-    if not lines:
+    index = {h: i for i, h in enumerate(header)}
+    batches: list[pa.Table] = []
+    batch: list[tuple[int, list]] = []
+    for line, row in rows:
+        if row.count("") + row.count(None) < len(row):  # rows with a value
+            batch.append((line, row))
+            if len(batch) == 50_000:
+                batches.append(_columns(batch, found, index, len(header)))
+                batch = []
+    if batch:
+        batches.append(_columns(batch, found, index, len(header)))
+    book.close()
+    if not batches:
         raise IngestError(path, "the sheet has a header but no data rows", line=2)
-    body = [rows[i] for i in lines]
-    lines = [i + 1 for i in lines]  # the sheet's line numbers count from 1
-    width = len(header)
+    table = pa.concat_tables(batches)
+    if progress:
+        progress(f"{table.num_rows:,} rows read; checking and staging them")
+    return header, table
+
+
+def _columns(batch: list[tuple[int, list]], found: dict[str, str], index: dict[str, int], width: int) -> pa.Table:
+    """(line, row) pairs of the sheet as a table of the dashboard's columns and the line."""
+    import pyarrow as pa
+
+    body = [row for _, row in batch]
     if len({len(r) for r in body}) == 1 and len(body[0]) >= width:  # calamine's rows are all the sheet's width
         columns = list(zip(*body))
     else:
         columns = list(zip(*(r[:width] + [""] * (width - len(r)) for r in body)))
-    index = {h: i for i, h in enumerate(header)}
-    data = {"line": pa.array(lines, pa.int64())}
+    data = {"line": pa.array([line for line, _ in batch], pa.int64())}
     for role, name in found.items():
         values = columns[index[name]]
         data[role] = _month_column(values) if role == "month" else _count_column(values) if role == "count" else _text_column(values)
-    if progress:
-        progress(f"{len(body):,} rows read; checking and staging them")
-    return header, pa.table(data)
+    return pa.table(data)
 
 
 def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str], table: pa.Table | None,
@@ -197,10 +214,10 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
 
     table is the workbook's sheet (from read_xlsx), or None to read text.readable as CSV.
     """
-    if table is not None:
+    source = "sbp_dash_src"
+    if table is not None:  # read straight from the sheet's columns: a copy of them in DuckDB would add to the peak
         con.register("sbp_dash_arrow", table)
-        con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_src AS SELECT * FROM sbp_dash_arrow")
-        con.unregister("sbp_dash_arrow")
+        source = "sbp_dash_arrow"
     else:
         types = {h: ("DOUBLE" if h == found["count"] else "VARCHAR") for h in text.header}
         select = ", ".join(f'"{name}" AS {role}' for role, name in found.items())
@@ -214,8 +231,12 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
                lower(trim(area_type)) AS raw_area_type, trim(borough_snt) AS borough_snt,
                trim(area_name) AS area_name_given, upper(trim(area_code)) AS area_code_given,
                trim(crime_type) AS crime_type, trim(crime_subtype) AS subtype, lower(trim(measure)) AS raw_measure, count
-        FROM sbp_dash_src"""
+        FROM {source}"""
     )
+    if table is not None:
+        con.unregister("sbp_dash_arrow")
+    else:
+        con.execute("DROP TABLE sbp_dash_src")
     text_roles = {"raw_month": "month", "raw_area_type": "area_type", "borough_snt": "borough_snt", "area_name_given": "area_name",
                   "area_code_given": "area_code", "crime_type": "crime_type", "subtype": "crime_subtype", "raw_measure": "measure"}
     if (long := bounds.long_field(con, "sbp_dash_raw", {e: found[r] for e, r in text_roles.items()}, "line")) is not None:

@@ -21,7 +21,7 @@ from sbp.ingest.long_counts import stage_long
 from sbp.ingest.mps_wide import stage_wide
 from sbp.ingest.police_uk import load_lookup, load_police_uk
 from sbp.ingest.population import load_population
-from sbp.ingest.reading import reset_scratch, sha256_of
+from sbp.ingest.reading import reset_scratch, sha256_of, trim_heap
 from sbp.ingest.revisions import merge_counts
 from sbp.ingest.textfile import TextFile, open_text
 from sbp.ingest.workbook import stage_dashboard
@@ -50,6 +50,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
         summary.file_format = ONS_POPULATION
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
+        trim_heap()  # python-calamine's whole sheet is freed: give it back before DuckDB stages the rows
         text, detected = TextFile(path, path, "xlsx", header), Detected(MPS_DASHBOARD, header)
         summary.file_format = detected.file_format
     else:

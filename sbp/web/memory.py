@@ -8,14 +8,13 @@ after every browser closed (issue 23). After a load the page drops both copies a
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from sbp.ingest.reading import trim_heap
 
 
 def release_uploads(key: str, uploads: Sequence[Any]) -> None:
@@ -30,16 +29,4 @@ def release_uploads(key: str, uploads: Sequence[Any]) -> None:
     # bytes are freed only when those go too.
     if key in st.session_state:
         del st.session_state[key]
-    trim()
-
-
-def trim() -> None:
-    """Collect garbage and return free heap pages to the system (glibc's malloc_trim; nothing elsewhere)."""
-    gc.collect()
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        if libc is not None and hasattr(libc, "malloc_trim"):
-            libc.malloc_trim(0)
-    except OSError:
-        pass
+    trim_heap()
