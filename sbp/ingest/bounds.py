@@ -26,12 +26,13 @@ FIELD_LIMIT = 1_000
 #   load, not 490,000 invented ones.
 DISTINCT_LIMITS = {"categories": (56, 600), "areas": (5_000, 50_000), "forces": (1, 50)}
 
-# A workbook's sheet, before python-calamine expands it (which holds every cell, about 1.7 bytes of memory per byte
-# of sheet XML at its peak): the 24-month shared workbook's sheet is 164 MB of XML, 234,630 rows of 12 columns; the
-# 48-month release 321 MB, 469,259 rows. Ingesting that one peaks at 0.84 GB; these limits keep any sheet near it.
+# A workbook's sheet, before python-calamine expands it (which holds every cell of the rectangle up to the farthest
+# one): the 24-month shared workbook's sheet is 164 MB of XML, 234,630 rows of 12 columns; the 48-month release
+# 321 MB, 469,259 rows. Its load peaks at 755 MB (CLI) and 874 MB (upload), about 50 MB more per million cells
+# (BENCHMARKS.md): 550,000 rows of 13 columns stay near 950 MB through the upload.
 XLSX_SHEET_MB = 400
-XLSX_ROWS = 600_000
-XLSX_COLUMNS = 16            # columns A to P; the published sheet has 12
+XLSX_ROWS = 550_000
+XLSX_COLUMNS = 13            # columns A to M; the published sheet has 12
 XLSX_OTHER_MB = 20           # any other part (shared strings, styles, the workbook's own list of sheets)
 XLSX_RATIO = 100             # uncompressed / compressed size of any part: 15 in the published workbook, 280+ in a zip bomb
 # Every use of a shared string is a copy of it in the parsed sheet: uses x longest string stays under this.

@@ -22,11 +22,11 @@ from sbp.ingest import bounds
 CHUNK = 1 << 20
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-# A cell reference outside columns A-P or at row 600,000 or beyond (bounds.XLSX_COLUMNS, bounds.XLSX_ROWS).
-FAR_CELL = re.compile(rb' r="(?:[A-Z]{2}|[Q-Z]|[A-P](?:[6-9][0-9]{5}|[1-9][0-9]{6}))')
+# A cell reference outside columns A-M or at row 550,000 or beyond (bounds.XLSX_COLUMNS, bounds.XLSX_ROWS).
+FAR_CELL = re.compile(rb' r="(?:[A-Z]{2}|[N-Z]|[A-M](?:5[5-9][0-9]{4}|[6-9][0-9]{5}|[1-9][0-9]{6}))')
 # A cell without its reference first: <c>, <c/>, or attributes not starting with r (no known writer does that).
 REFLESS = re.compile(rb'<c[ >/](?!r=")')
-assert bounds.XLSX_COLUMNS == 16 and bounds.XLSX_ROWS == 600_000, "FAR_CELL spells these limits out"
+assert bounds.XLSX_COLUMNS == 13 and bounds.XLSX_ROWS == 550_000, "FAR_CELL spells these limits out"
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def _chunks(book: zipfile.ZipFile, part: str) -> Iterator[bytes]:
 
 def check_sheet(path: Path, book: zipfile.ZipFile, sheet: Sheet) -> None:
     """Stream the sheet's XML and refuse it, before any parse, when expanding it would pass the limits: a cell beyond
-    column P or row 600,000 (which bounds the rows), a text run over the field limit, shared strings used too often;
+    column M or row 550,000 (which bounds the rows), a text run over the field limit, shared strings used too often;
     cells without references (rare) take a second pass counting the rows and the widest row."""
     import numpy as np  # a workbook load imports pyarrow (and so numpy) anyway
 
@@ -220,7 +220,7 @@ def check_sheet(path: Path, book: zipfile.ZipFile, sheet: Sheet) -> None:
             refless = found.start() < len(window) - 8  # else cut by the chunk's end: seen whole in the next window
         shared_uses += chunk.count(b't="s"') if has_shared else 0
         if FAR_CELL.search(window):
-            raise _refuse(path, f"sheet {bounds.cut(sheet.name)} has a cell beyond column P or row {bounds.XLSX_ROWS:,} "
+            raise _refuse(path, f"sheet {bounds.cut(sheet.name)} has a cell beyond column M or row {bounds.XLSX_ROWS:,} "
                                 f"(the limit is {bounds.XLSX_ROWS:,} rows of {bounds.XLSX_COLUMNS} columns); split the workbook "
                                 "or load its CSV export")
         tail = chunk[-16:]

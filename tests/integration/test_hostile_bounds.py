@@ -207,9 +207,9 @@ def test_two_sheets_with_the_dashboard_columns_are_refused_naming_them(db, tmp_p
 
 
 @pytest.mark.parametrize("far,problem", [
-    ('<row r="2"><c r="XFD1048576"><v>1</v></c></row>', "a cell beyond column P or row 600,000"),
-    ('<row r="700000"><c r="A700000"><v>1</v></c></row>', "a cell beyond column P or row 600,000"),
-    ("<row>" + "<c/>" * 40 + "<c><v>1</v></c></row>", "a row of more than 16 cells"),
+    ('<row r="2"><c r="XFD1048576"><v>1</v></c></row>', "a cell beyond column M or row 550,000"),
+    ('<row r="550000"><c r="A550000"><v>1</v></c></row>', "a cell beyond column M or row 550,000"),
+    ("<row>" + "<c/>" * 40 + "<c><v>1</v></c></row>", "a row of more than 13 cells"),
 ])
 def test_a_cell_far_from_the_rest_is_refused_before_the_grid_is_built(db, tmp_path, monkeypatch, far, problem):
     """python-calamine builds the whole rectangle to the farthest cell: one reference could ask for 17 billion cells."""
