@@ -3,16 +3,18 @@
 import streamlit as st
 
 from sbp import store
-from sbp.web import appdata, context
+from sbp.web import appdata, context, partnerdata
+from sbp.display.htmltable import table_html
 from sbp.display import boardtable, formatting
 from sbp.errors import SbpError
+from sbp.metrics import board_measure_ids
 from sbp.metrics.periods import rolling_year_span
 from sbp.report import MIME_TYPES, report_bytes, report_file_name
 
 ctx = context.current()
 borough, end = ctx.borough, ctx.end
 
-st.title(f"{borough}: partnership measures")
+st.title(f"{formatting.literal(borough)}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
            f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx.comparator)}.")
 
@@ -27,6 +29,12 @@ for priority in ctx.config.priorities:
     for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
         st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx.inputs, row.measure_id, end,
                                                                            negative=bool(row.negative_count), area=ctx.borough)))
+    # The priority's measures against the comparator's areas (a spine chart), under its table.
+    st.vega_lite_chart(spec=appdata.spine_spec(ctx.inputs, borough, end, tuple(priority.measures), ctx.present),
+                       width="stretch")
+    partners = partnerdata.view(ctx.inputs, borough, end, priority.id)
+    if not partners.table.empty:
+        st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
 if ctx.present:
     st.stop()
@@ -35,6 +43,9 @@ st.download_button(
     "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_csv(headline, end, ctx.config.priorities)),
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
+with st.expander(f"Every measure against {ctx.comparator} on one chart"):
+    st.vega_lite_chart(spec=appdata.spine_spec(ctx.inputs, borough, end, tuple(board_measure_ids(ctx.config)), False,
+                                               f"Every measure: {borough} against {ctx.comparator}"), width="stretch")
 with st.expander("How these figures are worked out"):
     st.markdown(boardtable.definitions_markdown(ctx.settings, ctx.comparator))
 
@@ -52,7 +63,7 @@ if st.button("Prepare report", key="ov_report_prepare", icon=":material/descript
             st.session_state["ov_report"] = (report_key, report_bytes(store.resolve_db_path(), end, borough,
                                                                       report_format))
     except SbpError as exc:
-        st.error(str(exc))
+        st.error(formatting.literal(exc))
 prepared = st.session_state.get("ov_report")
 if prepared and prepared[0] == report_key:
     st.download_button(

@@ -6,8 +6,9 @@ in brief fit one screen (1366x768 and up); the objectives' details are one click
 
 import streamlit as st
 
-from sbp.web import appdata, auth, context
-from sbp.display import boardtable, charts, exceptions_view, narrative, pageviews, panels
+from sbp.web import appdata, auth, context, partnerdata
+from sbp.display import boardtable, charts, exceptions_view, narrative, pageviews, panels, partner_view
+from sbp.display.htmltable import table_html
 from sbp.store import objective_edits
 from sbp.errors import SbpError
 from sbp.config.objectives import load_statuses
@@ -20,7 +21,7 @@ config, presenting = ctx.config, ctx.present
 key = f"pr_{priority.id}_measure"
 
 st.title(priority.title)
-period = f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before."
+period = f"{literal(borough)}, rolling year {rolling_year_span(end)} against the 12 months before."
 
 labels = {m: config.measures[m].label for m in priority.measures}
 headline = appdata.headline(inputs, borough, end)
@@ -38,7 +39,7 @@ if presenting:
     measure_id = st.session_state[key] or opening
     steps = pageviews.measure_steps(priority.measures, measure_id)
     with st.container(key="sbp_measure_nav", horizontal=True, vertical_alignment="center", gap="small"):
-        st.caption(f"{borough}, rolling year {rolling_year_span(end)}. {steps.position}.", width="content")
+        st.caption(f"{literal(borough)}, rolling year {rolling_year_span(end)}. {steps.position}.", width="content")
         st.button("Previous measure", key="pr_prev_measure", icon=":material/arrow_upward:", shortcut="Up",
                   disabled=steps.previous is None, on_click=choose_measure, args=(steps.previous,))
         st.button("Next measure", key="pr_next_measure", icon=":material/arrow_downward:", shortcut="Down",
@@ -73,6 +74,7 @@ def show_unavailable() -> None:
 cards = pageviews.cards_html(row, ctx.comparator)
 objectives = [o for o, _ in objective_edits.current_objectives(priority.id)]
 reviews = pageviews.reviews(objectives, end)
+partners = partnerdata.view(inputs, borough, end, priority.id)
 
 if presenting:  # the slide fills the screen below its title: the charts take the height the cards leave
     main, side = st.container(key="sbp_slide", height="stretch").columns([3.2, 1.1], gap="medium")
@@ -92,12 +94,14 @@ if presenting:  # the slide fills the screen below its title: the charts take th
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
         if objectives:
             st.markdown(panels.objectives_brief_html(objectives), unsafe_allow_html=True)
+            if partners.brief:
+                st.markdown('<div class="sbp-side-title">Partner figures</div>' + partners.brief, unsafe_allow_html=True)
             if reviews.stale:
                 st.markdown(f'<div class="sbp-review">Statuses last reviewed {reviews.stale:%-d %b %Y}, before this '
                             "period.</div>", unsafe_allow_html=True)
             with st.expander("Details"):
                 for objective in objectives:
-                    st.markdown(panels.objective_html(objective, reviews.notes[objective.number]),
+                    st.markdown(panels.objective_html(objective, reviews.notes[objective.number], partners.evidence),
                                 unsafe_allow_html=True)
         else:
             st.markdown("No objectives are recorded for this priority yet.")
@@ -116,16 +120,29 @@ else:
     with right:
         st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, False), width="stretch")
 
+# Every measure of the priority against the comparator's areas (a spine chart).
+st.vega_lite_chart(spec=appdata.spine_spec(inputs, borough, end, tuple(priority.measures), False,
+                                           f"{priority.title}: {borough} against {ctx.comparator}"), width="stretch")
+if partners.cards:
+    st.subheader("Partner figures")
+    st.caption(f"{literal(borough)}: what partners report, each with its source and period, beside the police measures. "
+               "Not police counts: never added to them or shown per 1,000 residents.")
+    st.markdown(partners.cards, unsafe_allow_html=True)
+elif partners.missing:
+    st.caption(literal(partners.missing))
+
 with st.expander(f"All {priority.title} measures"):
     st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
+    if not partners.table.empty:
+        st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
-with st.expander(f"Unusual in {borough} in {month_label(end)}"):
+with st.expander(f"Unusual in {literal(borough)} in {month_label(end)}"):
     try:
         scan = appdata.exceptions(inputs, end, "borough", None, by="measure", include_comparator=True)
     except SbpError as exc:
-        st.info(str(exc))
+        st.info(literal(exc))
     else:
-        st.caption(exceptions_view.scan_note(scan, "borough", borough))
+        st.caption(literal(exceptions_view.scan_note(scan, "borough", borough)))
         st.markdown(exceptions_view.borough_flags_html(scan, borough), unsafe_allow_html=True)
 
 st.header("Objectives")
@@ -138,21 +155,27 @@ admin = auth.admin_from_secrets(st.secrets)
 editor = st.session_state.get("data_admin") if admin else None
 statuses = load_statuses()
 revisions = objective_edits.revisions(priority.id)
+suggested = partner_view.suggestions(partnerdata.figures(inputs, borough, end, priority.id), partnerdata.measures(),
+                                     statuses) if editor else {}
 for objective in objectives:
     with st.container(border=True):
-        st.markdown(panels.objective_html(objective, reviews.notes[objective.number]), unsafe_allow_html=True)
+        st.markdown(panels.objective_html(objective, reviews.notes[objective.number], partners.evidence),
+                    unsafe_allow_html=True)
         if editor:
             for item in (objective, *objective.subs):
                 with st.expander(f"Edit {item.number}: status and evidence"), st.form(f"pr_{priority.id}_edit_{item.number}"):
                     new_status = st.selectbox("Status", statuses, index=statuses.index(item.status)
                                               if item.status in statuses else 0)
+                    if item.number in suggested:
+                        st.caption(f"Suggested by its partner targets: {literal(suggested[item.number])}. "
+                                   "Choose it above and save to confirm.")
                     new_evidence = st.text_area("Evidence (one item per line)", item.evidence)
                     if st.form_submit_button("Save"):
                         try:
                             objective_edits.save_status(priority.id, item.number, new_status, new_evidence,
                                                         editor, revisions.get(item.number, 0), allowed_statuses=statuses)
                         except SbpError as exc:
-                            st.error(str(exc))
+                            st.error(literal(exc))
                         else:
                             st.rerun()
 if admin and not editor:

@@ -17,7 +17,7 @@ st.query_params["measure"] = measure_id
 
 league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx.borough, ctx.comparator)
 units = appdata.measure_units(inputs, measure_id)  # what the measure counts: offences, incidents, ...
-st.caption(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label))
+st.caption(formatting.literal(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label)))
 if not pageviews.any_ranked(league):  # nothing to rank or chart: say why, not an empty chart
     st.info(formatting.literal(appdata.unavailable_reason(inputs, measure_id, end, area=ctx.borough)),
             icon=":material/info:")
@@ -33,10 +33,23 @@ with bar_col:
                        width="stretch")
 
 table = pageviews.rankings_table(league, ctx.group_areas, ctx.comparator, units)
-st.dataframe(formatting.styled(table, pageviews.rankings_kinds(units), missing_as_text=True),
+st.dataframe(formatting.styled(table, pageviews.rankings_kinds(units, ctx.comparator), missing_as_text=True),
              hide_index=True, width="stretch", column_config={
     "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
 })
-st.caption(pageviews.comparator_caption(league, ctx.comparator, units))
+st.caption(formatting.literal(pageviews.comparator_caption(league, ctx.comparator, units)))
 st.download_button("Download this table (CSV)", formatting.csv_bytes(table), mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")
+
+st.subheader("Funnel plot")
+overdispersed = st.toggle("Allow for over-dispersion", key="rk_overdispersed",
+                          help="Widen the limits by how much more than chance these areas vary (Spiegelhalter's "
+                               "multiplicative adjustment), so only the areas unusual among their peers fall outside.")
+funnel = appdata.funnel(inputs, measure_id, end, ctx.borough, overdispersed)
+if funnel.reason is not None:
+    st.info(f"No funnel plot: {formatting.literal(funnel.reason)}.", icon=":material/info:")
+else:
+    st.vega_lite_chart(spec=appdata.funnel_spec(inputs, measure_id, end, ctx.borough, overdispersed, ctx.present),
+                       width="stretch")
+    st.caption(formatting.literal(f"{pageviews.funnel_positions(funnel, ctx.borough)} "
+                                  f"{pageviews.funnel_caption(funnel)}"))

@@ -11,10 +11,10 @@ from sbp.metrics.periods import month_label, rolling_year_span, shown_end, two_y
 ctx = context.current()
 inputs, borough, info, settings = ctx.inputs, ctx.borough, ctx.info, ctx.settings
 
-st.title(f"Wards in {borough}")
+st.title(f"Wards in {literal(borough)}")
 wards = info.wards.get(borough, ())
 if not wards:
-    st.info(f"No ward-level data is loaded for {borough}. Load the MPS Ward Level Crime extract on the Data page.",
+    st.info(f"No ward-level data is loaded for {literal(borough)}. Load the MPS Ward Level Crime extract on the Data page.",
             icon=":material/info:")
     st.stop()
 
@@ -30,14 +30,14 @@ if end != ctx.end:
 
 st.subheader(f"Unusual in {month_label(end)}")
 scope = st.radio("Categories checked", [labels[measure_id], "All categories"], key="wd_unusual_scope",
-                 horizontal=True)
+                 horizontal=True, format_func=literal)
 try:
     if scope == "All categories":
         scan = appdata.exceptions(inputs, end, "ward", borough)
     else:
         scan = appdata.exceptions(inputs, end, "ward", borough, by="measure", measure_ids=(measure_id,))
 except SbpError as exc:
-    st.info(str(exc))
+    st.info(literal(exc))
 else:
     st.caption(exceptions_view.scan_note(scan, "ward"))
     if scan.flags.empty:
@@ -50,15 +50,15 @@ st.subheader(f"{literal(borough)} as a whole, {month_label(end)}")
 try:
     borough_scan = appdata.exceptions(inputs, end, "borough", None, include_comparator=True)
 except SbpError as exc:
-    st.info(str(exc))
+    st.info(literal(exc))
 else:
-    st.caption(exceptions_view.scan_note(borough_scan, "borough", borough))
+    st.caption(literal(exceptions_view.scan_note(borough_scan, "borough", borough)))
     st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
 
 try:
     league = appdata.league(inputs, measure_id, end, level="ward", within=borough)
 except SbpError as exc:
-    st.warning(str(exc))
+    st.warning(literal(exc))
     st.stop()
 
 trend = appdata.series(inputs, tuple(wards), (measure_id,), *two_year_window(end), level="ward")

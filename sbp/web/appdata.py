@@ -17,7 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from sbp.display import charts
+from sbp.display.formatting import literal
 from sbp import metrics, store
+from sbp.metrics import profile
 from sbp.metrics.groups import area_groups
 from sbp.store import queries as store_queries, status as store_status
 from sbp.web import urlstate
@@ -259,6 +261,38 @@ def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter:
     return charts.to_spec(charts.tile_map(league(inputs, measure_id, end), presenter=presenter, focus=focus))
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def spine(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
+    """The spine chart's figures for every board measure of an area (sbp.metrics.profile.spine), one query for the
+    Overview's charts and the priority pages' (each row is its measure's alone)."""
+    return profile.spine(cursor(inputs), area, end, config=config(), settings=settings())
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def spine_spec(inputs: str, area: str, end: dt.date, measure_ids: tuple[str, ...], presenter: bool,
+               title: str | None = None) -> dict:
+    """The spine chart of an area's measures against its comparator group, as a Vega-Lite spec."""
+    comparator = store_info(inputs).forces.get(area, "London")
+    board = spine(inputs, area, end)
+    rows = board.set_index("measure_id").loc[list(measure_ids)].reset_index()  # the measures asked for, in order
+    return charts.to_spec(charts.spine_chart(rows, area, comparator, presenter=presenter, title=title))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def funnel(inputs: str, measure_id: str, end: dt.date, area: str, overdispersed: bool) -> profile.Funnel:
+    """The funnel plot's figures for a measure in the area's comparator group (sbp.metrics.profile.funnel)."""
+    con = cursor(inputs)
+    return profile.funnel(con, measure_for(con, measure_id), end, area, overdispersed, config=config(),
+                          settings=settings())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def funnel_spec(inputs: str, measure_id: str, end: dt.date, area: str, overdispersed: bool, presenter: bool) -> dict:
+    """The funnel plot of a measure in the area's comparator group, as a Vega-Lite spec."""
+    return charts.to_spec(charts.funnel_chart(funnel(inputs, measure_id, end, area, overdispersed), area,
+                                              presenter=presenter, units=measure_units(inputs, measure_id)))
+
+
 def in_group_of(league_rows: pd.DataFrame, focus: str, group: str | None = None) -> pd.DataFrame:
     """The league rows of the focus area's comparator group (every group is ranked in its own league).
 
@@ -291,7 +325,7 @@ def seed_from_url(key: str, param: str, options: list[str], default: str, what: 
     st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what,
                                                   label=(labels or {}).get)
     if notice:
-        st.info(notice, icon=":material/link_off:")
+        st.info(literal(notice), icon=":material/link_off:")
 
 
 def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "borough") -> metrics.Measure:
