@@ -274,3 +274,16 @@ def test_a_dashboard_sheet_under_another_name_with_shared_string_headers_still_l
     path = raw_xlsx(tmp_path / "renamed.xlsx", {"Notes": iter([row_xml(1, ["read me"])]), "Data": iter([header, *rows])},
                     shared=PUBLISHED)
     assert ingest([path], db=db)[0].rows == 1
+
+
+@pytest.mark.slow
+def test_a_zip_bomb_through_the_cli_is_one_line_at_a_small_peak(db, tmp_path):
+    """300,000 identical rows (about 1 MB deflated) used to be parsed whole; now the zip directory answers."""
+    bomb = raw_xlsx(tmp_path / "bomb.xlsx", {"MPS_MonthlyCrimeDashboard_Other": dashboard_rows(300_000, refs=False)})
+    out, peak_mb = run_measured(f"""
+        from sbp.cli import main
+        main(["ingest", "--db", {str(db)!r}, {str(bomb)!r}])
+    """, {})
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: bomb.xlsx: the part 'xl/worksheets/sheet1.xml'"), out
+    assert peak_mb < 300, f"peak {peak_mb} MB"
