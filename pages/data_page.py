@@ -5,7 +5,7 @@ import secrets
 import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata, auth, context, partnerdata
+from sbp.web import appdata, auth, context, memory, partnerdata
 from sbp import store
 from sbp.store import objective_edits, partner_edits
 from sbp.display import partner_view
@@ -137,7 +137,8 @@ else:
             except SbpError as exc:  # the data folder could not be written (read-only, disk full)
                 st.error(literal(exc))  # the status box is not drawn: upload_dir() failed before it
             if "data_held" in st.session_state:
-                st.rerun()  # the warning and "Replace anyway" stand above the button
+                st.rerun()  # the warning and "Replace anyway" stand above the button (the files are kept for it)
+        memory.release_uploads("data_uploads", uploads)  # loaded or refused: the session keeps no copy
     choices = partnerdata.measures()
     if choices:
         st.markdown("**Add or correct one partner value**")

@@ -20,6 +20,7 @@ import duckdb
 from sbp import store
 from sbp.config import areas, london_boroughs
 from sbp.errors import IngestError
+from sbp.ingest import bounds
 from sbp.ingest.textfile import TextFile, find_line
 
 if TYPE_CHECKING:  # pyarrow is imported where a workbook is read: a CSV load starts without it
@@ -109,7 +110,10 @@ def _month_column(values: tuple) -> pa.Array:
         if isinstance(v, dt.date):
             return v.isoformat()
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return (EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat()  # an unformatted Excel date serial
+            try:
+                return (EXCEL_EPOCH + dt.timedelta(days=int(v))).isoformat()  # an unformatted Excel date serial
+            except (OverflowError, ValueError):  # past year 9999: shown as written, then refused as not a month
+                return _cell_text(v)
         return "" if v is None else str(v).strip()
 
     return pa.array([text(v) for v in values], pa.string())
@@ -130,51 +134,77 @@ def _count_column(values: tuple) -> pa.Array:
 
 
 def read_xlsx(path: Path, progress: Callable[[str], None] | None = None) -> tuple[list[str], pa.Table]:
-    """The dashboard sheet of a workbook as (header, table of text columns + line), read with python-calamine."""
+    """The dashboard sheet of a workbook as (header, table of text columns + line), read with python-calamine once
+    the workbook's sizes and the sheet's rows and cells are known to be within bounds (xlsx.py)."""
     import pyarrow as pa
 
     from python_calamine import CalamineError, CalamineWorkbook
 
+    from sbp.ingest import xlsx
+
+    zipped, sheets = xlsx.open_checked(path)
+    with zipped:
+        names = [s.name for s in sheets]
+        found = [s for s in sheets if s.name.lower() == SHEET.lower() or roles([str(c) for c in xlsx.first_row(path, zipped, s)])]
+        if not found:
+            raise IngestError(path, f"no sheet {SHEET!r} (or any sheet with the Monthly Crime Dashboard columns) in this "
+                                    f"workbook; sheets: {', '.join(bounds.cut(n) for n in names[:20])}")
+        if len(found) > 1:  # reading one would drop the others' rows without a word
+            raise IngestError(path, f"{len(found)} sheets have the Monthly Crime Dashboard columns "
+                                    f"({', '.join(bounds.cut(s.name) for s in found[:20])}); the dashboard reads one sheet per "
+                                    "workbook: put their rows in one sheet so none is left out")
+        sheet_name = found[0].name
+        xlsx.check_sheet(path, zipped, found[0])
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
         raise IngestError(path, f"this .xlsx workbook could not be opened ({str(exc).splitlines()[0]})") from None
-    names = book.sheet_names
-    sheet_name = next((n for n in names if n.lower() == SHEET.lower()), None)
-    if sheet_name is None:
-        heads = {n: next(iter(book.get_sheet_by_name(n).iter_rows()), []) for n in names}
-        sheet_name = next((n for n, h in heads.items() if roles([str(c) for c in h])), None)
-    if sheet_name is None:
-        raise IngestError(path, f"no sheet {SHEET!r} (or any sheet with the Monthly Crime Dashboard columns) in this workbook; "
-                                f"sheets: {', '.join(names)}")
     if progress:
         progress(f"reading sheet {sheet_name!r}")
-    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    if not rows:
+    # Row by row in batches: the sheet as Python lists at once (to_python) was a third of a 48-month load's peak.
+    rows = enumerate(book.get_sheet_by_name(sheet_name).iter_rows(), 1)  # the sheet's line numbers count from 1
+    first = next(rows, None)
+    if first is None:
         raise IngestError(path, f"sheet {sheet_name!r} is empty")
-    header = [str(c).strip() for c in rows[0]]
+    header = [str(c).strip() for c in first[1]]
     found = roles(header)
     if found is None:
         missing = sorted(set(REQUIRED.values()) - {normal(h) for h in header})
         raise IngestError(path, f"sheet {sheet_name!r} lacks the Monthly Crime Dashboard columns {missing}", line=1)
-    lines = [i for i, r in enumerate(rows) if i and r.count("") + r.count(None) < len(r)]  # rows with a value
-    if not lines:
+    index = {h: i for i, h in enumerate(header)}
+    batches: list[pa.Table] = []
+    batch: list[tuple[int, list]] = []
+    for line, row in rows:
+        if row.count("") + row.count(None) < len(row):  # rows with a value
+            batch.append((line, row))
+            if len(batch) == 50_000:
+                batches.append(_columns(batch, found, index, len(header)))
+                batch = []
+    if batch:
+        batches.append(_columns(batch, found, index, len(header)))
+    book.close()
+    if not batches:
         raise IngestError(path, "the sheet has a header but no data rows", line=2)
-    body = [rows[i] for i in lines]
-    lines = [i + 1 for i in lines]  # the sheet's line numbers count from 1
-    width = len(header)
+    table = pa.concat_tables(batches)
+    if progress:
+        progress(f"{table.num_rows:,} rows read; checking and staging them")
+    return header, table
+
+
+def _columns(batch: list[tuple[int, list]], found: dict[str, str], index: dict[str, int], width: int) -> pa.Table:
+    """(line, row) pairs of the sheet as a table of the dashboard's columns and the line."""
+    import pyarrow as pa
+
+    body = [row for _, row in batch]
     if len({len(r) for r in body}) == 1 and len(body[0]) >= width:  # calamine's rows are all the sheet's width
         columns = list(zip(*body))
     else:
         columns = list(zip(*(r[:width] + [""] * (width - len(r)) for r in body)))
-    index = {h: i for i, h in enumerate(header)}
-    data = {"line": pa.array(lines, pa.int64())}
+    data = {"line": pa.array([line for line, _ in batch], pa.int64())}
     for role, name in found.items():
         values = columns[index[name]]
         data[role] = _month_column(values) if role == "month" else _count_column(values) if role == "count" else _text_column(values)
-    if progress:
-        progress(f"{len(body):,} rows read; checking and staging them")
-    return header, pa.table(data)
+    return pa.table(data)
 
 
 def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str], table: pa.Table | None,
@@ -184,10 +214,10 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
 
     table is the workbook's sheet (from read_xlsx), or None to read text.readable as CSV.
     """
-    if table is not None:
+    source = "sbp_dash_src"
+    if table is not None:  # read straight from the sheet's columns: a copy of them in DuckDB would add to the peak
         con.register("sbp_dash_arrow", table)
-        con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_src AS SELECT * FROM sbp_dash_arrow")
-        con.unregister("sbp_dash_arrow")
+        source = "sbp_dash_arrow"
     else:
         types = {h: ("DOUBLE" if h == found["count"] else "VARCHAR") for h in text.header}
         select = ", ".join(f'"{name}" AS {role}' for role, name in found.items())
@@ -201,8 +231,19 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
                lower(trim(area_type)) AS raw_area_type, trim(borough_snt) AS borough_snt,
                trim(area_name) AS area_name_given, upper(trim(area_code)) AS area_code_given,
                trim(crime_type) AS crime_type, trim(crime_subtype) AS subtype, lower(trim(measure)) AS raw_measure, count
-        FROM sbp_dash_src"""
+        FROM {source}"""
     )
+    if table is not None:
+        con.unregister("sbp_dash_arrow")
+    else:
+        con.execute("DROP TABLE sbp_dash_src")
+    text_roles = {"raw_month": "month", "raw_area_type": "area_type", "borough_snt": "borough_snt", "area_name_given": "area_name",
+                  "area_code_given": "area_code", "crime_type": "crime_type", "subtype": "crime_subtype", "raw_measure": "measure"}
+    if (long := bounds.long_field(con, "sbp_dash_raw", {e: found[r] for e, r in text_roles.items()}, "line")) is not None:
+        fail(bounds.field_problem(long[1]), long[2], long[0], long[1])
+    for kind, expr in (("categories", "lower(subtype)"), ("areas", "(area_code_given, area_name_given, borough_snt)")):
+        if (problem := bounds.distinct_problem(con, "sbp_dash_raw", expr, kind)) is not None:
+            raise IngestError(text.original, problem)
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_types (raw VARCHAR, area_level VARCHAR)")
     store.insert_rows(con, "sbp_dash_types", list(AREA_TYPES.items()))
     con.execute("CREATE OR REPLACE TEMP TABLE sbp_dash_measures (raw VARCHAR, measure VARCHAR)")
@@ -221,6 +262,8 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         bad = con.execute(f"SELECT line, {column}::VARCHAR FROM sbp_dash_raw WHERE {where} LIMIT 1").fetchone()
         if bad is not None:
             fail(problem, bad[0], found[role], bad[1])
+    if (bad := bounds.out_of_range(con, "sbp_dash_raw", "month", "raw_month", "line")) is not None:
+        fail(bounds.range_problem("month", bad[0], bad[2]), bad[1], found["month"], bad[0])
     check_identity(con, found, fail)
     con.register("sbp_ward_lookup", ward_lookup())
     con.register("sbp_borough_lookup", borough_lookup())

@@ -12,7 +12,7 @@ from sbp import store
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
                                 MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
-from sbp.ingest import dashboard, geography, partner
+from sbp.ingest import dashboard, geography, partner, xlsx
 from sbp.ingest.completeness import drop_incomplete_months
 from sbp.ingest.context import Context, FileSummary
 from sbp.ingest.errortext import load_errors
@@ -21,7 +21,7 @@ from sbp.ingest.long_counts import stage_long
 from sbp.ingest.mps_wide import stage_wide
 from sbp.ingest.police_uk import load_lookup, load_police_uk
 from sbp.ingest.population import load_population
-from sbp.ingest.reading import reset_scratch, sha256_of
+from sbp.ingest.reading import reset_scratch, sha256_of, trim_heap
 from sbp.ingest.revisions import merge_counts
 from sbp.ingest.textfile import TextFile, open_text
 from sbp.ingest.workbook import stage_dashboard
@@ -47,6 +47,8 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
     summary = FileSummary(file_name=path.name)
     sheet = None
     workbook = geography.is_workbook(path)  # the ONS estimates come as legacy .xls
+    if path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
+        xlsx.open_checked(path)[0].close()  # sizes and compression from the zip directory, before any reader opens it
     if workbook:
         summary.file_format = ONS_POPULATION
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file() and (found := partner.read_xlsx(path)) is not None:
@@ -56,6 +58,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
         summary.file_format = detected.file_format
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
+        trim_heap()  # python-calamine's whole sheet is freed: give it back before DuckDB stages the rows
         text, detected = TextFile(path, path, "xlsx", header), Detected(MPS_DASHBOARD, header)
         summary.file_format = detected.file_format
     else:

@@ -11,7 +11,7 @@ from sbp.ingest.context import Context
 from sbp.ingest.errortext import fail_at
 from sbp.ingest.formats import AREA_LEVELS, column_map
 from sbp.ingest.reading import quote_ident, read_csv, read_into
-from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, check_months, count_problem
+from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, check_bounds, check_months, count_problem
 
 MONTH_PARSE = (
     "coalesce(try_strptime({c}, '%Y-%m'), try_strptime({c}, '%Y%m'), try_strptime({c}, '%Y-%m-%d'), "
@@ -36,6 +36,9 @@ def stage_long(ctx: Context) -> None:
               {col('major_category', 'NULL')} AS major_given, {quote_ident(cols['count'])} AS value
         FROM {read_csv(types)}""")
     i = {role: ctx.text.index(name) for role, name in cols.items()}
+    fields = {"area_name": "area", "borough_given": "borough", "category": "category", "major_given": "major_category"}
+    check_bounds(ctx, "sbp_raw", {expr: cols[role] for expr, role in fields.items() if role in cols},
+                 {"categories": "category", "areas": "(area_level, area_name)"})
     checks: list[tuple[str, str, Callable[[list[str]], bool], str]] = [
         ("month IS NULL", "this is not a month (use YYYY-MM, YYYYMM or a date)",
          lambda r: _month_text_bad(r[i["month"]]), cols["month"]),
@@ -49,6 +52,8 @@ def stage_long(ctx: Context) -> None:
     for where, problem, predicate, column in checks:
         if con.execute(f"SELECT count(*) FROM sbp_raw WHERE {where}").fetchone()[0]:
             fail_at(ctx, problem, predicate, column=column)
+        if column == cols["month"]:
+            check_months(ctx, "sbp_raw", "month", "raw_month", "month", cols["month"])
     limits = " ".join(f"WHEN '{lvl}' THEN {limit}" for lvl, limit in MAX_COUNT.items())
     value = con.execute(
         f"SELECT value, area_level FROM sbp_raw WHERE {bad_count_sql('value', f'CASE area_level {limits} END')} LIMIT 1"
@@ -58,7 +63,6 @@ def stage_long(ctx: Context) -> None:
         fail_at(ctx, count_problem(value[0], bad_level) or "bad count",
                 lambda r: count_problem(r[i["count"]], r[i["area_level"]].lower() if "area_level" in i else "borough") is not None,
                 column=cols["count"])
-    check_months(ctx, [r[0] for r in con.execute("SELECT DISTINCT month FROM sbp_raw").fetchall()], "month")
     _check_long_areas(ctx, i)
     dup = con.execute(
         "SELECT month, area_level, area_name, category FROM sbp_raw GROUP BY ALL HAVING count(*) > 1 LIMIT 1"

@@ -11,10 +11,11 @@ from sbp.errors import IngestError
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import fail_at
 from sbp.ingest.formats import wide_roles
+from sbp.ingest.bounds import month_problem
 from sbp.ingest.reading import quote_ident, read_csv, read_into
 from sbp.ingest.revisions import ALL_BOROUGHS
 from sbp.ingest.textfile import find_line
-from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, count_problem
+from sbp.ingest.validation import MAX_COUNT, bad_count_sql, check_areas, check_bounds, count_problem
 
 LEVELS = {MPS_BOROUGH: "borough", MPS_WARD: "ward", MPS_LSOA: "lsoa"}
 
@@ -33,6 +34,9 @@ def stage_wide(ctx: Context) -> None:
     month_cols = ", ".join(quote_ident(m) for m in d.month_columns)
     read_into(ctx, f"CREATE OR REPLACE TEMP TABLE sbp_wide AS SELECT {trimmed}, {month_cols} FROM {read_csv(types)}")
     key_cols = [quote_ident(c) for c in d.columns]
+    area = [quote_ident(roles[r]) for r in ("area", "code", "borough") if r in roles]
+    check_bounds(ctx, "sbp_wide", dict(zip(key_cols, d.columns)),
+                 {"categories": f"({quote_ident(roles['major'])}, {quote_ident(roles['minor'])})", "areas": f"({', '.join(area)})"})
     months = [quote_ident(m) for m in d.month_columns]
     bad_value = " OR ".join(bad_count_sql(m, str(MAX_COUNT[level])) for m in months)
     missing_key = " OR ".join(f"coalesce({c}, '') = ''" for c in key_cols)
@@ -99,12 +103,11 @@ def stage_wide(ctx: Context) -> None:
 
 
 def _check_wide_months(ctx: Context) -> None:
-    """MPS wide files cover one unbroken run of months, none after the current month."""
-    months = [dt.date(int(m[:4]), int(m[4:]), 1) for m in ctx.detected.month_columns]
+    """MPS wide files cover one unbroken run of months, none before 2000 or after the current month."""
+    months = [dt.date(max(int(m[:4]), 1), int(m[4:]), 1) for m in ctx.detected.month_columns]  # year 0000 is early
     for name, month in zip(ctx.detected.month_columns, months):
-        if month > dt.date.today().replace(day=1):
-            raise IngestError(ctx.text.original, f"month column {name} is after the current month "
-                              f"({dt.date.today():%b %Y}); is it a typo?", line=1, column=name)
+        if problem := month_problem("month column", name, month):
+            raise IngestError(ctx.text.original, problem, line=1, column=name)
     ordered = sorted(months)
     for before, after, name in zip(ordered, ordered[1:], sorted(ctx.detected.month_columns)[1:]):
         if (after.year * 12 + after.month) - (before.year * 12 + before.month) != 1:

@@ -9,7 +9,7 @@ from sbp.ingest.context import Context
 from sbp.ingest.errortext import csv_errors, fail_at
 from sbp.ingest.reading import read_csv, read_into
 from sbp.ingest.textfile import find_line
-from sbp.ingest.validation import SHRINK_FLOOR, SHRINK_SHARE, check_months
+from sbp.ingest.validation import SHRINK_FLOOR, SHRINK_SHARE, check_bounds, check_months
 
 # The columns besides month, force, LSOA and crime type that make two rows with no Crime ID the same row.
 IDENTICAL_COLUMNS = ("Falls within", "Longitude", "Latitude", "Location", "Last outcome category", "Context")
@@ -49,6 +49,8 @@ def load_police_uk(ctx: Context) -> None:
                    CASE WHEN {crime_id} IS NULL THEN hash({rest}) END AS row_hash, count(*) AS k
             FROM {read_csv(types)} GROUP BY ALL)
         GROUP BY ALL""")
+    check_bounds(ctx, "sbp_raw", {"force": "Reported by", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name", "crime_type": "Crime type"},
+                 {"categories": "crime_type", "areas": "(lsoa_code, lsoa_name)", "forces": "force"})
     months, empty_types = con.execute(
         "SELECT list(DISTINCT raw_month), count(*) FILTER (WHERE coalesce(crime_type, '') = '') FROM sbp_raw").fetchone()
     bad = [m for m in months if m is None or not _is_yyyy_mm(m)]
@@ -59,7 +61,7 @@ def load_police_uk(ctx: Context) -> None:
     if empty_types:
         fail_at(ctx, "the crime type is empty", lambda r, i=ctx.text.index("Crime type"): len(r) > i and not r[i],
                 column="Crime type")
-    check_months(ctx, [r[0] for r in con.execute("SELECT DISTINCT strptime(raw_month, '%Y-%m')::DATE FROM sbp_raw").fetchall()], "Month")
+    check_months(ctx, "sbp_raw", "strptime(raw_month, '%Y-%m')::DATE", "raw_month", "Month", "Month")
     # The borough (district) comes from the LSOA name, so a name without its NNNX code must not become a borough.
     bad = con.execute(
         "SELECT lsoa_code, lsoa_name FROM sbp_raw WHERE lsoa_name <> '' AND (NOT regexp_full_match(lsoa_name, $name) "

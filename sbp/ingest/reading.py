@@ -82,6 +82,26 @@ def read_into(ctx: Context, sql: str) -> None:
         ctx.con.execute(sql, {"path": str(ctx.text.readable)})
 
 
+def trim_heap() -> None:
+    """Collect garbage and return free heap pages to the system (glibc's malloc_trim; nothing on other C libraries).
+
+    A parse that freed hundreds of MB (python-calamine's sheet) otherwise keeps them in the process for the rest of
+    the load, under whatever the next step allocates.
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:
+        pass
+
+
 def reset_scratch(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the previous file's scratch objects; every stager leaves its rows behind the view sbp_staged."""
     con.execute("DROP VIEW IF EXISTS sbp_staged")

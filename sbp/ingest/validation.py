@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from sbp.config import areas
 from sbp.errors import IngestError
+from sbp.ingest import bounds
 from sbp.ingest.context import Context
 from sbp.ingest.textfile import find_line
 
@@ -50,15 +50,30 @@ def bad_count_sql(column: str, level_limit: str) -> str:
             f"OR try_cast(trim({column}) AS DOUBLE) > {level_limit})")
 
 
-def check_months(ctx: Context, months: list[dt.date], what: str) -> None:
-    """Refuse months after the current one: a typo such as 203311 would otherwise outrank every real extract."""
-    today = dt.date.today().replace(day=1)
-    future = sorted(m for m in months if m > today)
-    if future:
-        raise IngestError(
-            ctx.text.original,
-            f"{what} {future[0]:%Y-%m} is after the current month ({today:%b %Y}); is it a typo?",
-        )
+def check_months(ctx: Context, table: str, month: str, raw: str, what: str, column: str) -> None:
+    """Refuse a row whose month (SQL DATE month, written raw) is before 2000 or after the current month, with its line.
+
+    Every format's months pass through here (MPS wide headers through months.month_problem), right after the read.
+    """
+    bad = bounds.out_of_range(ctx.con, table, month, raw)
+    if bad is not None:
+        shown, _, early = bad
+        index = ctx.text.index(column)
+        raise IngestError(ctx.text.original, bounds.range_problem(what, shown, early), column=column,
+                          line=find_line(ctx.text, lambda r: len(r) > index and r[index] == shown))
+
+
+def check_bounds(ctx: Context, table: str, fields: dict[str, str], distinct: dict[str, str]) -> None:
+    """Refuse, right after the read, a field over bounds.FIELD_LIMIT (fields: SQL expression -> header name) or more
+    distinct categories, areas or forces (distinct: kind -> SQL expression) than bounds.DISTINCT_LIMITS allows."""
+    if (long := bounds.long_field(ctx.con, table, fields)) is not None:
+        column, value, _ = long
+        index = ctx.text.index(column)
+        raise IngestError(ctx.text.original, bounds.field_problem(value), column=column,
+                          line=find_line(ctx.text, lambda r: len(r) > index and len(r[index]) > bounds.FIELD_LIMIT))
+    for kind, expr in distinct.items():
+        if (problem := bounds.distinct_problem(ctx.con, table, expr, kind)) is not None:
+            raise IngestError(ctx.text.original, problem)
 
 
 def check_areas(ctx: Context, kind: str, names: list[str], known: frozenset[str], column: str, index: int) -> None:
