@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sbp import store
-from sbp.web import appdata, context
+from sbp.web import appdata, context, views
 from sbp.display import boardtable, formatting
 from sbp.errors import SbpError
 from sbp.metrics.periods import rolling_year_span
@@ -16,23 +16,19 @@ st.title(f"{borough}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
            f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx.comparator)}.")
 
-headline = appdata.headline(ctx.inputs, borough, end)
 for warning in appdata.quality_warnings(ctx.inputs, end):
     st.warning(formatting.literal(warning), icon=":material/warning:")
-for priority in ctx.config.priorities:
-    rows = headline[headline["measure_id"].isin(priority.measures)]
-    st.subheader(priority.title)
-    table = boardtable.board_table(rows, end, list(priority.measures))
-    st.markdown(boardtable.board_html(table), unsafe_allow_html=True)
-    for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
-        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx.inputs, row.measure_id, end,
-                                                                           negative=bool(row.negative_count), area=ctx.borough)))
+for section in views.board_sections(ctx.inputs, borough, end, tuple(ctx.config.priorities)):
+    st.subheader(section.title)
+    st.markdown(section.html, unsafe_allow_html=True)
+    for note in section.notes:
+        st.caption(note)
 
 if ctx.present:
     st.stop()
 
 st.download_button(
-    "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_csv(headline, end, ctx.config.priorities)),
+    "Download the board table (CSV)", views.board_csv(ctx.inputs, borough, end, tuple(ctx.config.priorities)),
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander("How these figures are worked out"):

@@ -108,6 +108,8 @@ def test_the_overview_csv_is_the_screens_tables_in_its_order_with_whole_counts_a
     import csv
     import io
 
+    import streamlit as st
+
     from sbp.config import default_config
     from sbp.display import formatting
 
@@ -120,6 +122,7 @@ def test_the_overview_csv_is_the_screens_tables_in_its_order_with_whole_counts_a
         return data
 
     monkeypatch.setattr(formatting, "csv_bytes", recording)
+    st.cache_resource.clear()  # the download is made once per store, settings and period (sbp/web/views.py)
     at = app(real_store)
     assert not at.exception, [e.value for e in at.exception]
     (data,) = downloads.values()
