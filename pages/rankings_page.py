@@ -4,7 +4,7 @@ measure, with a tile map for London and comparator subgroups."""
 import streamlit as st
 
 from sbp.web import appdata, context, views
-from sbp.display import formatting, pageviews
+from sbp.display import formatting
 
 ctx = context.current()
 inputs, end = ctx.inputs, ctx.end
@@ -31,11 +31,7 @@ with bar_col:
     st.vega_lite_chart(spec=views.league_spec(inputs, measure_id, end, ctx.borough, ctx.present, chosen_group),
                        width="stretch")
 
-units = appdata.measure_units(inputs, measure_id)  # what the measure counts: offences, incidents, ...
-st.dataframe(formatting.styled(shown.table, pageviews.rankings_kinds(units), missing_as_text=True),
-             hide_index=True, width="stretch", column_config={
-    "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
-})
+st.markdown(shown.html, unsafe_allow_html=True)  # a static table: every column readable, nothing to marshal
 st.caption(shown.comparator_caption)
 st.download_button("Download this table (CSV)", shown.csv, mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")

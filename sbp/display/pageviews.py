@@ -15,6 +15,7 @@ from sbp.config.objectives import Objective, flatten, review_warning
 from sbp.display import formatting
 from sbp.display.boardtable import areas_of, metric_cards, units_of
 from sbp.display.charts import value_title
+from sbp.display.htmltable import table_html
 from sbp.display.panels import card_html
 from sbp.metrics.figures import comparator_pct_change, first_with_data, ranked_in_group
 from sbp.metrics import PeriodCoverage
@@ -52,6 +53,18 @@ def rankings_table(league: pd.DataFrame, group: Sequence[str], comparator: str, 
 def rankings_kinds(units: str) -> dict[str, str]:
     """How the rankings table's columns are formatted (see formatting.FORMATTERS)."""
     return {units.capitalize(): "count", "Rate per 1,000": "rate", "Places moved": "change", "% change": "pct"}
+
+
+PLACES_MOVED_HELP = "Positive = moved up (a lower rate relative to others)"
+
+
+def rankings_html(table: pd.DataFrame, units: str) -> str:
+    """The rankings table as a static HTML table: every cell as formatted for its kind (unknown as 'n/a'), numbers
+    right-aligned."""
+    kinds = rankings_kinds(units)
+    shown = pd.DataFrame({c: [formatting.FORMATTERS[kinds.get(c, "text")](v) for v in table[c]] for c in table.columns})
+    numeric = [c for c in table.columns if c in kinds or c.startswith("Rank")]
+    return table_html(shown, numeric=numeric, header_help={"Places moved": PLACES_MOVED_HELP})
 
 
 def any_ranked(league: pd.DataFrame) -> bool:

@@ -187,7 +187,7 @@ class RankingsView:
 
     caption: str
     ranked: bool           # any area has a rank (else the page says why, with no chart or table)
-    table: pd.DataFrame    # read only: shown (formatted by formatting.styled) and downloaded
+    html: str              # the league as a static table
     comparator_caption: str
     csv: bytes
 
@@ -199,10 +199,12 @@ def rankings_view(inputs: str, measure_id: str, end: dt.date, focus: str, compar
     league = appdata.in_group_of(appdata.league(inputs, measure_id, end), focus, comparator)
     units = appdata.measure_units(inputs, measure_id)
     ranked = pageviews.any_ranked(league)
-    table = pageviews.rankings_table(league, list(group), comparator, units) if ranked else pd.DataFrame()
-    return RankingsView(pageviews.rankings_caption(league, end, comparator, group_label), ranked, table,
-                        pageviews.comparator_caption(league, comparator, units) if ranked else "",
-                        formatting.csv_bytes(table) if ranked else b"")
+    if not ranked:
+        return RankingsView(pageviews.rankings_caption(league, end, comparator, group_label), False, "", "", b"")
+    table = pageviews.rankings_table(league, list(group), comparator, units)
+    return RankingsView(pageviews.rankings_caption(league, end, comparator, group_label), True,
+                        pageviews.rankings_html(table, units), pageviews.comparator_caption(league, comparator, units),
+                        formatting.csv_bytes(table))
 
 
 # --- Wards ----------------------------------------------------------------------------------------

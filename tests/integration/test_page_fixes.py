@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.integration.test_app_pages import app  # noqa: F401 (a fixture: opens the app with SBP_DB set by monkeypatch)
+from tests.integration.test_app_pages import app, html_table  # noqa: F401 (app: a fixture opening the app with SBP_DB set)
 
 
 def test_explore_draws_london_for_rates_with_two_decimals(demo_store, app):
@@ -49,7 +49,7 @@ def test_similar_boroughs_group_includes_the_focus_borough(demo_store, app):
     at = app(demo_store, group="similar")
     at.switch_page("pages/rankings_page.py").run()
     assert not at.exception
-    assert "Bromley" in set(at.dataframe[0].value["Borough"])
+    assert "Bromley" in set(html_table(at, "Borough")["Borough"])
 
 
 def test_the_board_table_shows_no_raw_floats_or_none(demo_store, app):
