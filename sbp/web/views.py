@@ -109,7 +109,7 @@ def measure_view(inputs: str, area: str, end: dt.date, measure_id: str, comparat
 
 # Building an Altair chart costs 0.1-0.2 s of server CPU, and st.vega_lite_chart turns a spec's data into Arrow on
 # every call: both are done once per chart here.
-@artefact(max_entries=256, show_spinner=False)
+@artefact(max_entries=128, show_spinner=False)
 def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
                plot_height: int | None = None, units: str = DEFAULT_UNITS, slide: bool = False) -> dict:
     """The trend chart (last 36 months) for one area and measure, ready to send (plot_height: a slide's plot; slide:
@@ -120,7 +120,7 @@ def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date
     return sendable(charts.fill_height(spec) if slide else spec)
 
 
-@artefact(max_entries=256, show_spinner=False)
+@artefact(max_entries=128, show_spinner=False)
 def league_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
                 group: tuple[str, ...] | None = None, plot_height: int | None = None, slide: bool = False) -> dict:
     """The league chart of the focus area's comparator group (optionally only a subgroup, highlighted), ready to
@@ -134,7 +134,7 @@ def league_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presente
     return sendable(charts.fill_height(spec) if slide else spec)
 
 
-@artefact(max_entries=128, show_spinner=False)
+@artefact(max_entries=64, show_spinner=False)
 def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
     """The London tile map for a measure, ready to send."""
     return sendable(charts.to_spec(charts.tile_map(appdata.league(inputs, measure_id, end), presenter=presenter,

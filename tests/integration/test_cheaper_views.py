@@ -1,0 +1,98 @@
+"""A view drawn before is not built again (issue 22): the board tables, cards and chart specs are cached per input key
+(sbp/web/views.py), a chart's data goes to Streamlit already in Arrow, and the Rankings table is static HTML with the
+figures the download carries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import streamlit as st
+from streamlit.elements import vega_charts
+
+from sbp import store
+from sbp.display import boardtable, formatting, pageviews
+from sbp.metrics.periods import parse_month
+from tests.integration.test_app_pages import app, html_table  # noqa: F401 (app: a fixture opening the app with SBP_DB set)
+
+
+def counting(monkeypatch, owner, name: str) -> list:
+    """Replace owner.name with a wrapper that records each call; the list of calls."""
+    calls, real = [], getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return calls
+
+
+def test_a_second_view_of_the_overview_builds_no_board_table(demo_store, app, monkeypatch):
+    built = counting(monkeypatch, boardtable, "board_table")
+    st.cache_resource.clear()
+    at = app(demo_store)
+    assert not at.exception and len(built) >= 4  # every priority's table (and the CSV's), once
+    first = [m.value for m in at.markdown]
+    built.clear()
+    at.run()
+    assert not at.exception
+    assert built == [] and [m.value for m in at.markdown] == first
+
+
+def test_a_second_view_of_a_priority_page_converts_no_chart_data(demo_store, app, monkeypatch):
+    conversions = counting(monkeypatch, vega_charts.dataframe_util, "convert_anything_to_arrow_bytes")
+    st.cache_resource.clear()
+    at = app(demo_store)
+    at.switch_page("pages/priority_page.py").run()
+    assert not at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    conversions.clear()
+    at.run()
+    assert not at.exception
+    assert conversions == []  # the trend and league charts' data went to Arrow once, when their specs were cached
+    assert [c.proto.SerializeToString() for c in at.get("vega_lite_chart")] == \
+        [c.proto.SerializeToString() for c in charts]
+
+
+def test_a_cached_spec_sends_what_streamlit_sends_for_the_spec_itself(demo_store, monkeypatch):
+    from sbp.display import charts
+    from sbp.metrics import series
+    from sbp.config import default_config
+    from sbp.web.views import sendable
+
+    burglary = default_config().measures["burglary"]
+    with store.connect_read(demo_store) as con:
+        frame = series(con, ["Bromley"], [burglary], parse_month("2020-12"), parse_month("2023-11"))
+    spec = charts.to_spec(charts.trend_chart(frame, "Bromley", burglary.label))
+
+    def sent(spec: dict):
+        proto = vega_charts.VegaLiteChartProto()
+        ready = vega_charts._prepare_vega_lite_spec(spec, True)
+        vega_charts._marshall_chart_data(proto, ready, None)
+        return [(d.name, d.data.data) for d in proto.datasets], json.dumps(ready, sort_keys=True)
+
+    assert spec["datasets"] and not any(isinstance(d, bytes) for d in spec["datasets"].values())
+    assert sent(sendable(spec)) == sent(spec)
+
+
+def test_the_rankings_table_shows_the_downloads_figures_as_the_page_formats_them(demo_store, app, monkeypatch):
+    downloads = counting(monkeypatch, formatting, "csv_bytes")
+    st.cache_resource.clear()
+    at = app(demo_store)
+    at.switch_page("pages/rankings_page.py").run()
+    assert not at.exception and not at.dataframe  # a static table, not a grid
+    shown = html_table(at, "Borough")
+    (table,) = [args[0] for args in downloads if "Borough" in args[0].columns]
+    rows = list(csv.DictReader(io.StringIO(formatting.csv_bytes(table).decode("utf-8-sig"))))
+    assert list(shown.columns) == list(rows[0]) and len(shown) == len(rows) > 20
+    kinds = pageviews.rankings_kinds("offences")
+    for row, (_, cells) in zip(rows, shown.iterrows()):
+        for column, value in row.items():
+            kind = kinds.get(column, "text")
+            expected = "n/a" if value == "" else formatting.FORMATTERS[kind](float(value)) if kind != "text" else value
+            assert cells[column] == expected, (row, column)
+    places = '<th class="num" title="Positive = moved up (a lower rate relative to others)">Places moved</th>'
+    assert any(places in m.value for m in at.markdown)
