@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import pytest
 import streamlit as st
 from streamlit.elements import vega_charts
 
@@ -96,3 +97,25 @@ def test_the_rankings_table_shows_the_downloads_figures_as_the_page_formats_them
             assert cells[column] == expected, (row, column)
     places = '<th class="num" title="Positive = moved up (a lower rate relative to others)">Places moved</th>'
     assert any(places in m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_the_walk_benchmark_visits_every_page_and_control_without_errors(demo_store, tmp_path):
+    """`python -m bench.views` cannot rot: one walk on the demo store, every page and its controls, no errors."""
+    from bench.server import REPO
+    from bench.views import TreeServer, measure
+
+    server = TreeServer(REPO, demo_store, tmp_path / "server.log")
+    try:
+        server.wait_ready(60)
+        errors: list[str] = []
+        by_view: dict[str, list[float]] = {}
+        result = measure(server, errors, by_view)
+    finally:
+        server.stop()
+    assert errors == []
+    assert result["views"] >= 30 and result["cpu_s"] > 0
+    pages = {name.split()[1] for name in by_view if name.startswith("page ")}
+    assert {"safer-neighbourhoods", "explore", "rankings", "wards", "data"} <= pages
+    assert any(name.startswith("rankings Compare with=") for name in by_view)
+    assert not any("Compare with" in name and not name.startswith("rankings") for name in by_view)
