@@ -45,7 +45,7 @@ if not state["sbp_present"]:
     for name in context.GLOBALS:
         state[f"g_{name}"] = state[f"sbp_{name}"]
     with st.sidebar:
-        st.markdown(f"**{settings['partnership_name']}**")
+        st.markdown(f"**{formatting.literal(settings['partnership_name'])}**")
         st.selectbox("Focus borough" if comparators.name == "London" else "Focus area", info.boroughs, key="g_borough", on_change=keep, args=("borough",))
         st.selectbox("Period ending", info.valid_ends, key="g_end", on_change=keep, args=("end",),
                      format_func=lambda end: pageviews.period_option(end, coverage),
@@ -101,7 +101,7 @@ if built_demo:
     st.info("No data store was found, so the synthetic demo data was built. Load real extracts on the Data page or "
             "with `python -m sbp ingest`.", icon=":material/info:")
 for notice in state.pop("g_notices", []):
-    st.info(notice, icon=":material/link_off:")
+    st.info(formatting.literal(notice), icon=":material/link_off:")
 
 
 def exit_presenter() -> None:

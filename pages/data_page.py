@@ -9,7 +9,7 @@ from sbp.web import appdata, auth, context
 from sbp import store
 from sbp.store import objective_edits
 from sbp.display.htmltable import table_html
-from sbp.errors import SbpError
+from sbp.errors import SbpError, StoreWriteError
 from sbp.ingest import ingest, save_uploads
 from sbp.display.formatting import data_stamp, literal
 from sbp.config.settings import too_large, upload_limit_mb
@@ -73,10 +73,10 @@ elif not st.session_state.get("data_admin"):
                 st.session_state["data_admin"] = username.strip()
                 st.rerun()
             else:
-                st.error(refusal)
+                st.error(literal(refusal))
 else:
     limit_mb, xlsx_limit_mb = upload_limit_mb(ctx.settings, ".csv"), upload_limit_mb(ctx.settings, ".xlsx")
-    st.caption(f"Signed in as {st.session_state['data_admin']}. MPS borough/ward/LSOA extracts, police.uk street-level "
+    st.caption(f"Signed in as {literal(st.session_state['data_admin'])}. MPS borough/ward/LSOA extracts, police.uk street-level "
                f"files, long-format counts or populations (CSV, up to {limit_mb} MB each), and the MPS Monthly Crime "
                f"Dashboard workbook (.xlsx up to {xlsx_limit_mb} MB, or its CSV export). All files load or none do.")
     uploads = st.file_uploader("CSV or .xlsx files", type=["csv", "xlsx"], accept_multiple_files=True, key="data_uploads",
@@ -88,23 +88,24 @@ else:
                      "limit for such files; load it with `python -m sbp ingest`.")
         else:
             try:
+                # Each upload in its own folder: two files with the same name are both kept, loaded and reported.
                 with store.upload_dir() as tmp, st.status("Loading...", expanded=True) as box:
-                    # Each upload in its own folder: two files with the same name are both kept, loaded and reported.
-                    paths = save_uploads(uploads, tmp)
                     try:
+                        paths = save_uploads(uploads, tmp)
                         summaries = ingest(paths, progress=lambda message: box.markdown(literal(message)))
                     except SbpError as exc:
-                        box.update(label="Nothing was loaded", state="error")
-                        st.error(f"{literal(exc)}. The data shown is unchanged.")
+                        box.update(label="Nothing was loaded", state="error", expanded=True)  # the reason is inside
+                        st.error(literal(exc) if isinstance(exc, StoreWriteError)  # which says so itself
+                                 else f"{literal(exc)}. The data shown is unchanged.")
                     else:
-                        box.update(label="Loaded", state="complete")
+                        box.update(label="Loaded", state="complete", expanded=True)  # the summary is inside
                         names = [s.file_name for s in summaries]
                         for number, summary in enumerate(summaries, 1):
                             again = f"upload {number} of {len(summaries)}: " if names.count(summary.file_name) > 1 else ""
                             st.markdown(literal(again + summary.describe()))
                         st.success("Every page now shows the new data.")
             except SbpError as exc:  # the data folder could not be written (read-only, disk full)
-                st.error(literal(exc))
+                st.error(literal(exc))  # the status box is not drawn: upload_dir() failed before it
     if st.button("Sign out", key="data_signout", type="tertiary"):
         st.session_state.pop("data_admin", None)
         st.rerun()

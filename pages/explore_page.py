@@ -30,7 +30,7 @@ if "ex_measures" not in st.session_state:
                             ex_view=view, ex_unit=unit, ex_london=urlstate.is_on(q.get("london")))
     for notice in (n1, n2, n3, n4):
         if notice:
-            st.info(notice, icon=":material/link_off:")
+            st.info(formatting.literal(notice), icon=":material/link_off:")
 
 if st.session_state.get("ex_period_end") != ctx.end:
     # The sidebar's period end moved: the month range follows it (keeping its length where the data allows).
@@ -44,7 +44,7 @@ with left:
                    max_selections=6, placeholder="Choose one or more")
     st.multiselect("Boroughs" if ctx.comparator == "London" else "Areas", list(info.boroughs), key="ex_areas",
                    max_selections=12)
-    st.multiselect(f"Wards in {ctx.borough}", wards, key="ex_wards", max_selections=12,
+    st.multiselect(f"Wards in {formatting.literal(ctx.borough)}", wards, key="ex_wards", max_selections=12,
                    disabled=not wards, help="Ward figures come from the MPS ward-level extract.")
 with right:
     # A range slider is a range only when given a (start, end) value, so the default goes in value=, not state.

@@ -12,7 +12,7 @@ from sbp.report import MIME_TYPES, report_bytes, report_file_name
 ctx = context.current()
 borough, end = ctx.borough, ctx.end
 
-st.title(f"{borough}: partnership measures")
+st.title(f"{formatting.literal(borough)}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
            f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx.comparator)}.")
 
@@ -48,7 +48,7 @@ if st.button("Prepare report", key="ov_report_prepare", icon=":material/descript
             st.session_state["ov_report"] = (report_key, report_bytes(store.resolve_db_path(), end, borough,
                                                                       report_format))
     except SbpError as exc:
-        st.error(str(exc))
+        st.error(formatting.literal(exc))
 prepared = st.session_state.get("ov_report")
 if prepared and prepared[0] == report_key:
     st.download_button(

@@ -20,7 +20,7 @@ config, presenting = ctx.config, ctx.present
 key = f"pr_{priority.id}_measure"
 
 st.title(priority.title)
-period = f"{borough}, rolling year {rolling_year_span(end)} against the 12 months before."
+period = f"{literal(borough)}, rolling year {rolling_year_span(end)} against the 12 months before."
 
 labels = {m: config.measures[m].label for m in priority.measures}
 # The headline, unless it has no figure for the period.
@@ -37,7 +37,7 @@ if presenting:
     measure_id = st.session_state[key] or opening
     steps = pageviews.measure_steps(priority.measures, measure_id)
     with st.container(key="sbp_measure_nav", horizontal=True, vertical_alignment="center", gap="small"):
-        st.caption(f"{borough}, rolling year {rolling_year_span(end)}. {steps.position}.", width="content")
+        st.caption(f"{literal(borough)}, rolling year {rolling_year_span(end)}. {steps.position}.", width="content")
         st.button("Previous measure", key="pr_prev_measure", icon=":material/arrow_upward:", shortcut="Up",
                   disabled=steps.previous is None, on_click=choose_measure, args=(steps.previous,))
         st.button("Next measure", key="pr_next_measure", icon=":material/arrow_downward:", shortcut="Down",
@@ -117,12 +117,12 @@ else:
 with st.expander(f"All {priority.title} measures"):
     st.markdown(views.board_html(inputs, borough, end, priority.measures), unsafe_allow_html=True)
 
-with st.expander(f"Unusual in {borough} in {month_label(end)}"):
+with st.expander(f"Unusual in {literal(borough)} in {month_label(end)}"):
     panel = views.borough_scan(inputs, end, borough, "measure")
     if panel.error:
-        st.info(panel.error)
+        st.info(literal(panel.error))
     else:
-        st.caption(panel.note)
+        st.caption(literal(panel.note))
         st.markdown(panel.html, unsafe_allow_html=True)
 
 st.header("Objectives")
@@ -149,7 +149,7 @@ for objective in objectives:
                             objective_edits.save_status(priority.id, item.number, new_status, new_evidence,
                                                         editor, revisions.get(item.number, 0), allowed_statuses=statuses)
                         except SbpError as exc:
-                            st.error(str(exc))
+                            st.error(literal(exc))
                         else:
                             st.rerun()
 if admin and not editor:

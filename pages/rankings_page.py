@@ -17,7 +17,7 @@ st.query_params["measure"] = measure_id
 
 chosen_group = tuple(ctx.group_areas) if ctx.group != "all" else None
 shown = views.rankings_view(inputs, measure_id, end, ctx.borough, ctx.comparator, ctx.group_label, tuple(ctx.group_areas))
-st.caption(shown.caption)
+st.caption(formatting.literal(shown.caption))
 if not shown.ranked:  # nothing to rank or chart: say why, not an empty chart
     st.info(formatting.literal(appdata.unavailable_reason(inputs, measure_id, end, area=ctx.borough)),
             icon=":material/info:")
@@ -32,6 +32,6 @@ with bar_col:
                        width="stretch")
 
 st.markdown(shown.html, unsafe_allow_html=True)  # a static table: every column readable, nothing to marshal
-st.caption(shown.comparator_caption)
+st.caption(formatting.literal(shown.comparator_caption))
 st.download_button("Download this table (CSV)", shown.csv, mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")

@@ -10,10 +10,10 @@ from sbp.metrics.periods import month_label, rolling_year_span, shown_end
 ctx = context.current()
 inputs, borough, info, settings = ctx.inputs, ctx.borough, ctx.info, ctx.settings
 
-st.title(f"Wards in {borough}")
+st.title(f"Wards in {literal(borough)}")
 wards = info.wards.get(borough, ())
 if not wards:
-    st.info(f"No ward-level data is loaded for {borough}. Load the MPS Ward Level Crime extract on the Data page.",
+    st.info(f"No ward-level data is loaded for {literal(borough)}. Load the MPS Ward Level Crime extract on the Data page.",
             icon=":material/info:")
     st.stop()
 
@@ -29,10 +29,10 @@ if end != ctx.end:
 
 st.subheader(f"Unusual in {month_label(end)}")
 scope = st.radio("Categories checked", [labels[measure_id], "All categories"], key="wd_unusual_scope",
-                 horizontal=True)
+                 horizontal=True, format_func=literal)
 panel = views.ward_scan(inputs, end, borough, None if scope == "All categories" else measure_id)
 if panel.error:
-    st.info(panel.error)
+    st.info(literal(panel.error))
 else:
     st.caption(panel.note)
     if panel.html:
@@ -43,14 +43,14 @@ else:
 st.subheader(f"{literal(borough)} as a whole, {month_label(end)}")
 panel = views.borough_scan(inputs, end, borough, "minor")
 if panel.error:
-    st.info(panel.error)
+    st.info(literal(panel.error))
 else:
-    st.caption(panel.note)
+    st.caption(literal(panel.note))
     st.markdown(panel.html, unsafe_allow_html=True)
 
 shown = views.wards_view(inputs, borough, measure_id, end, wards)
 if shown.error:
-    st.warning(shown.error)
+    st.warning(literal(shown.error))
     st.stop()
 table, sparks = shown.table, shown.sparks
 

@@ -6,6 +6,20 @@ import re
 from pathlib import Path
 
 
+SHOWN_CHARACTERS = 80  # of a value quoted from a file or a link; the rest is cut and counted
+
+
+def clip(text: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """A value quoted from a file or a link, cut to limit characters with an ellipsis and its length when longer."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else f"{text[:limit]}…({len(text):,} characters)"
+
+
+def quoted(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """repr() of a value from a file or a link, cut as clip() cuts it."""
+    return repr(clip(value, limit))
+
+
 class SbpError(Exception):
     """Base class for every user-facing error; the CLI and app print it as one line."""
 
@@ -18,7 +32,7 @@ class IngestError(SbpError):
         self.file_name = Path(path).name
         self.line = line
         self.column = column
-        self.problem = problem
+        self.problem = problem = re.sub(QUOTED, _clip_quote, problem)
         where = self.file_name
         if line is not None:
             where += f", line {line}"
@@ -38,6 +52,15 @@ class IngestError(SbpError):
 
 
 QUOTED = r"'[^']*'|\"[^\"]*\""  # values quoted from the file (reprs)
+
+
+LONG_QUOTE = 1_000  # a quoted span this long is a value from the file, never the message's own words between apostrophes
+
+
+def _clip_quote(match: re.Match[str]) -> str:
+    """A long value the problem quotes, cut as quoted() cuts it (a 500 KB cell is not echoed whole)."""
+    text = match.group(0)
+    return text if len(text) <= LONG_QUOTE else repr(clip(text[1:-1]))
 
 
 class StoreBusyError(SbpError):
@@ -72,7 +95,7 @@ class UnknownNameError(SbpError):
             lowered = name.lower()
             close = [c for c in choices if lowered in c.lower()][:3]
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        super().__init__(f"Unknown {kind} {name!r}.{hint}")
+        super().__init__(f"Unknown {kind} {quoted(name)}.{hint}")
 
 
 class AmbiguousNameError(SbpError):

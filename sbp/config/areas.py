@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from sbp.config import london_boroughs
 from sbp.config.settings import DATA_DIR
+from sbp.errors import quoted
 
 LSOA_NAME = re.compile(r"^\S.* [0-9]{3}[A-Z]$")          # ONS LSOA names: district name, space, NNNX
 LSOA_CODE = re.compile(r"^[EW]01[0-9]{6}$")
@@ -80,9 +81,9 @@ def unknown_area_problem(kind: str, names: list[str], known: frozenset[str] | se
     hints = []
     for name in shown:
         near = closest(name, known)
-        hints.append(f"{name!r}" + (f" (did you mean {' or '.join(repr(c) for c in near)}?)" if near else ""))
+        hints.append(quoted(name) + (f" (did you mean {' or '.join(repr(c) for c in near)}?)" if near else ""))
     more = f" and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
     return (
         f"unknown {kind} {', '.join(hints)}{more}; if it is really a new area, load again with "
-        f"--new-area {shown[0]!r}"
+        f"--new-area {quoted(shown[0])}"
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from sbp.config import Config, default_config, schemes
 from sbp.config.settings import DATA_DIR
+from sbp.errors import quoted
 
 SHOWN = 5  # unknown categories named in the ingest summary; the rest are counted
 
@@ -54,7 +55,7 @@ def category_notes(pairs: Iterable[tuple[str, str]], config: Config | None = Non
         described = []
         for major, minor in unknown[:SHOWN]:
             like = _measures_like(major, minor, config)
-            described.append(f"{minor!r}" + (f" (might belong to {', '.join(like)})" if like else ""))
+            described.append(quoted(minor) + (f" (might belong to {', '.join(like)})" if like else ""))
         more = f" and {len(unknown) - SHOWN} more" if len(unknown) > SHOWN else ""
         notes.append(
             f"{len(unknown)} categories are not in the configuration (data/category_crosswalk.csv, data/measures.toml): "

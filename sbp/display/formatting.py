@@ -203,21 +203,24 @@ def esc(value: object) -> str:
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-!|~$")  # < > & are handled by HTML escaping
-# GFM turns bare "www.", "http://" and "a@b.c" into live links even when backslashed; as numeric character
-# references the characters still show, but no autolink can start on them.
-_AUTOLINK_TRIGGERS = {".": "&#46;", ":": "&#58;", "@": "&#64;"}
+# GFM turns bare "www.x", "http://" and "a@b.c" into live links even when backslashed or written as character
+# references (Streamlit links the text after decoding both); an invisible word joiner inside each trigger leaves the
+# text as it reads while no autolink can start.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?=@)")
+WORD_JOINER = "\u2060"
 
 
 def literal(value: object) -> str:
-    """Text for st.markdown that shows exactly as written: HTML escaped, Markdown characters backslashed, no links."""
+    """Text for st.markdown (and alerts, captions, titles) that shows exactly as written: HTML escaped, Markdown
+    characters backslashed, no links; the one way a file's or a link's text reaches a Markdown surface."""
     text = "" if value is None else str(value)
     escaped = html.escape("".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text), quote=False)
-    return "".join(_AUTOLINK_TRIGGERS.get(ch, ch) for ch in escaped).replace("\n", "  \n")
+    return _AUTOLINK_TRIGGER.sub(WORD_JOINER, escaped).replace("\n", "  \n")
 
 
 def shown_text(markdown: str) -> str:
-    """What literal() text reads as on screen (for tests and logs): escapes and references undone."""
-    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
+    """What literal() text reads as on screen (for tests and logs): escapes, references and word joiners undone."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace(WORD_JOINER, "")
 
 
 def rag_colours(rag: Any) -> tuple[str, str]:

@@ -12,21 +12,23 @@ from pathlib import Path
 import duckdb
 
 from sbp import store
-from sbp.errors import IngestError
+from sbp.errors import IngestError, quoted
 from sbp.ingest.context import Context
 from sbp.ingest.textfile import find_line
 
-CSV_PROBLEMS = (  # phrase in DuckDB's CSV error -> our problem text
-    ("unterminated quote", "a quoted field that never ends"),
-    ("quote", "a badly quoted field"),
-    ("unicode", "text that is not valid UTF-8"),
-    ("maximum line size", "a line that is far too long"),
+# DuckDB's sentence for each problem, each at the start of a line of its message. The message also quotes the
+# offending line and lists the reader's settings ("quote = ..."), so a phrase matched anywhere would be misread.
+CSV_PROBLEMS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
+    (r"^Value with unterminated quote found", lambda m: "a quoted field that never ends"),
+    (r"^Maximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+) bytes",
+     lambda m: f"a line of {int(m[2]):,} bytes, longer than the {int(m[1]) // (1 << 20)} MB a line may be (a quote left open?)"),
+    (r"^Invalid unicode", lambda m: "text that is not valid UTF-8"),
+    (r'^Error when converting column "(.*)"\. Could not convert string "(.*)" to', lambda m: f"{quoted(m[2])} is not a number"),
 )
+CONVERTED_COLUMN = r'^Error when converting column "(.*)"\.'
 
 
 @contextlib.contextmanager
-
-
 def csv_errors(ctx: Context) -> Iterator[None]:
     """Turn DuckDB's error for the first malformed CSV row into one IngestError naming its line and problem."""
     try:
@@ -36,7 +38,7 @@ def csv_errors(ctx: Context) -> Iterator[None]:
         found = re.search(r"CSV Error on Line: (\d+)", message)
         if found is None:
             raise
-        line = int(found[1])
+        line, column = int(found[1]), None
         columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
         if columns:
             expected, got = int(columns[1]), int(columns[2])
@@ -45,9 +47,13 @@ def csv_errors(ctx: Context) -> Iterator[None]:
             width = len(ctx.text.header)
             line = find_line(ctx.text, lambda r: len(r) != width, stop_after=line + 1000) or line
         else:
-            lowered = message.lower()
-            problem = next((text for phrase, text in CSV_PROBLEMS if phrase in lowered), "a line the CSV reader could not parse")
-        raise IngestError(ctx.text.original, problem, line=line) from None
+            described = message.split("\n  file = ")[0]  # not the reader's settings
+            problem = next((say(m) for pattern, say in CSV_PROBLEMS
+                            if (m := re.search(pattern, described, re.MULTILINE | re.IGNORECASE))),
+                           "a line the CSV reader could not parse")
+            if converted := re.search(CONVERTED_COLUMN, described, re.MULTILINE):
+                column = converted[1]
+        raise IngestError(ctx.text.original, problem, line=line, column=column) from None
 
 
 def fail_at(ctx: Context, problem: str, predicate: Callable[[list[str]], bool], column: str | None = None) -> None:
@@ -56,8 +62,6 @@ def fail_at(ctx: Context, problem: str, predicate: Callable[[list[str]], bool], 
 
 
 @contextlib.contextmanager
-
-
 def load_errors(path: Path, db: str | os.PathLike | None, budget_mb: int) -> Iterator[None]:
     """Turn a failure while loading path into one line: the file unreadable, over the memory budget, or the store's disk."""
     try:
@@ -67,11 +71,14 @@ def load_errors(path: Path, db: str | os.PathLike | None, budget_mb: int) -> Ite
             raise store.write_error(exc, store.resolve_db_path(db).parent) from None
         raise IngestError(path, f"the file could not be read ({exc.strerror or type(exc).__name__})") from None
     except duckdb.Error as exc:
+        # The store's disk, not the file: an I/O error, or a full disk whatever DuckDB calls it (spilling past the
+        # memory budget onto a full disk is an OutOfMemoryException naming max_temp_directory_size).
+        written = store.write_error(exc, store.resolve_db_path(db).parent)
+        if written is not None:
+            raise written from None
         if isinstance(exc, duckdb.OutOfMemoryException):
             raise IngestError(path, f"loading this file needs more than the {budget_mb} MB memory budget; "
                               "split it into smaller files") from None
-        if isinstance(exc, duckdb.IOException):
-            raise (store.write_error(exc, store.resolve_db_path(db).parent) or exc) from None  # the store's disk, not the file
         # A CSV shape our own checks did not foresee: still one line naming the file, never a traceback.
         detail = str(exc).strip().splitlines()[0]
         raise IngestError(path, f"the file could not be read as CSV ({detail})") from exc

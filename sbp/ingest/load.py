@@ -56,6 +56,8 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
         text = open_text(path, workdir=workdir)
         detected = detect(text)
         summary.file_format = detected.file_format
+        if text.encoding == "cp1252":
+            summary.notes.append("read as Windows-1252 text: the file is not UTF-8")
     digest = sha256_of(path)
     if digest in seen or con.execute(queries.FILE_LOADED_SQL, {"d": digest}).fetchone():
         summary.skipped = "this exact file is already loaded"
@@ -102,9 +104,10 @@ def ingest(
     if not paths:
         raise IngestError("(no files)", "name at least one CSV file to load")
     summaries: list[FileSummary] = []
-    with store.new_version(db, fresh=fresh) as con, store.scratch_dir(db) as workdir:
+    with store.new_version(db, fresh=fresh) as con:
+        workdir = store.scratch_folder(con)  # kept until after COMMIT: DuckDB spills there
         # Bounded memory on any input: DuckDB spills to disk beyond this instead of growing.
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'; SET temp_directory = '{workdir}'")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
         con.execute("SET preserve_insertion_order = false")
         if progress_bar:
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = true; SET progress_bar_time = 500")

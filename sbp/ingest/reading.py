@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,17 +12,26 @@ from typing import BinaryIO
 import duckdb
 
 from sbp import store
+from sbp.errors import IngestError, clip
 from sbp.ingest.context import Context
 from sbp.ingest.errortext import csv_errors
 
 
 def save_uploads(uploads: Iterable[BinaryIO], folder: Path) -> list[Path]:
     """Copy uploaded files (objects with .name and .read) into folder, each in its own subfolder so equal names
-    never overwrite each other, in 1 MB chunks; a write failure is one line naming the folder's problem."""
+    never overwrite each other, in 1 MB chunks; a write failure is one line naming the folder's problem, a name
+    no file system takes one line naming the file."""
+    uploads = list(uploads)
+    names = [Path(getattr(upload, "name", "") or "upload.csv").name or "upload.csv" for upload in uploads]
+    longest = _name_max(folder)
+    for name in names:
+        if len(os.fsencode(name)) > longest:
+            raise IngestError(clip(name, 60), f"the file name is {len(name):,} characters long, more than the "
+                              f"{longest} bytes a file name may have here; rename the file and load it again")
     paths = []
     try:
-        for number, upload in enumerate(uploads, 1):
-            target = folder / str(number) / (Path(getattr(upload, "name", "") or "upload.csv").name or "upload.csv")
+        for number, (upload, name) in enumerate(zip(uploads, names), 1):
+            target = folder / str(number) / name
             target.parent.mkdir(parents=True)
             upload.seek(0)
             with open(target, "wb") as out:
@@ -30,6 +40,14 @@ def save_uploads(uploads: Iterable[BinaryIO], folder: Path) -> list[Path]:
     except OSError as exc:
         raise (store.write_error(exc, folder) or exc) from None
     return paths
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (in bytes) the folder's file system takes."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def sha256_of(path: Path) -> str:

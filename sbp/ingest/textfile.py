@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +34,24 @@ class TextFile:
 class _Scan:
     bad_utf8: tuple[int, int] | None  # (line, byte) of the first invalid UTF-8 sequence
     mixed_line_endings: bool          # both CRLF and bare LF line ends (a file edited on two systems)
+    utf8_text: int | None             # the line of the first accented (multi-byte) UTF-8 character
+
+
+# A valid multi-byte UTF-8 character: in a Windows-1252 file these byte pairs would read as "Ã©" and the like.
+UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                            rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                            rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
 
 
 def _scan(path: Path) -> _Scan:
     """One pass over the bytes: UTF-8 validity and line-ending consistency."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, lf, crlf, previous = 1, 0, 0, b""
-    bad = None
+    bad = utf8_text = None
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
+            if utf8_text is None and not chunk.isascii() and (found := UTF8_MULTIBYTE.search(chunk)):
+                utf8_text = line + chunk[: found.start()].count(b"\n")
             if bad is None:
                 try:
                     decoder.decode(chunk)
@@ -55,7 +66,7 @@ def _scan(path: Path) -> _Scan:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 bad = (line, 0)
-    return _Scan(bad, 0 < crlf < lf)
+    return _Scan(bad, 0 < crlf < lf, utf8_text)
 
 
 def _transcode(path: Path, encoding: str, scan: _Scan, workdir: Path | None) -> Path:
@@ -107,6 +118,11 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
         # Rewrite as clean UTF-8 with one kind of line end, which DuckDB's strict CSV reader needs; streamed in
         # chunks so a large file never sits in memory whole.
         if scan.bad_utf8 is not None:
+            bad_line, byte = scan.bad_utf8
+            if scan.utf8_text is not None:  # read either way, part of the file would come out garbled
+                raise IngestError(path, f"byte 0x{byte:02x} is not UTF-8, but line {scan.utf8_text} has UTF-8 accented "
+                                  "text: the file mixes two encodings; save it as CSV UTF-8 and load it again",
+                                  line=bad_line)
             encoding = "cp1252"
         readable = _transcode(path, encoding, scan, workdir)
         with open(readable, "rb") as handle:
@@ -130,8 +146,8 @@ def open_text(path: str | Path, workdir: Path | None = None) -> TextFile:
 def find_line(text: TextFile, predicate, stop_after: int | None = None) -> int | None:
     """The file line number of the first data row for which predicate(row: list[str]) is true (None if none by stop_after)."""
     encoding = "utf-8-sig" if text.encoding == "utf-8-sig" else "utf-8"
-    # DuckDB's reader takes lines up to 1 MB (reading.read_csv's max_line_size); Python's stops fields at 128 KB.
-    csv.field_size_limit(max(csv.field_size_limit(), 2 << 20))
+    # Any field length: the row sought may hold a field far longer than DuckDB's 1 MB line (a quote left open).
+    csv.field_size_limit(sys.maxsize)
     with open(text.readable, encoding=encoding, newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)

@@ -3,8 +3,9 @@
 Layout for a store path P (default data/sbp.duckdb):
   P                  a symlink to the current version, e.g. P.versions/v1764078000000000000.duckdb
   P.versions/        immutable version files, the write lock and the last-failure record; also a writer's
-                     build (building-*), its scratch folder (scratch-*: transcoded copies) and Data-page
-                     uploads (upload-PID-*), all removed on every exit path and, after a kill, by the next writer
+                     build (building-*), its scratch folder (scratch-*: transcoded copies and DuckDB's spill files,
+                     kept until the build is published) and Data-page uploads (upload-PID-*), all removed on
+                     every exit path and, after a kill, by the next writer
 
 A writer copies the current version to a new file, loads into it, checkpoints, then swaps the
 symlink with os.replace. Readers open the version the symlink points at, read-only, by its own
@@ -186,15 +187,9 @@ def _cleanup(db: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def scratch_dir(db: str | os.PathLike | None = None) -> Iterator[Path]:
-    """A private scratch folder beside the store, for a writer holding the lock; removed on exit (or by the next writer)."""
-    path = versions_dir(resolve_db_path(db)) / f"scratch-{os.getpid()}-{time.time_ns()}"
-    path.mkdir(parents=True)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """The private scratch folder of the version being built on con (new_version's), for transcoded copies."""
+    return Path(con.execute(queries.TEMP_DIRECTORY_SQL).fetchone()[0])
 
 
 @contextlib.contextmanager
@@ -213,15 +208,21 @@ def upload_dir(db: str | os.PathLike | None = None) -> Iterator[Path]:
 
 
 def write_error(exc: BaseException, folder: Path) -> StoreWriteError | None:
-    """One line for a failure to write the store (read-only folder, full disk), or None for any other error."""
+    """One line for a failure to write the store (read-only folder, full disk), or None for any other error.
+
+    DuckDB reports a full disk at COMMIT as a TransactionException and at CHECKPOINT as a FatalException, each
+    with the system's "No space left on device" in its text, and a full scratch folder (beside the store, so on its
+    disk) as an OutOfMemoryException naming max_temp_directory_size: the text decides, whatever the class."""
     code = getattr(exc, "errno", None)
     text = str(exc).lower()
-    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "disk quota" in text:
-        problem = "the disk is full"
+    if (code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in text or "disk quota" in text
+            or "max_temp_directory_size" in text):
+        problem = "the disk is full; free space there and load again"
     elif code == errno.EROFS or "read-only file system" in text:
-        problem = "the folder is on a read-only file system"
+        problem = ("the folder is on a read-only file system; make it writable (or set SBP_DB to a store in a "
+                   "writable folder) and load again")
     elif code in (errno.EACCES, errno.EPERM) or "permission denied" in text:
-        problem = "permission to write there is denied"
+        problem = "permission to write there is denied; give this user write access to the folder and load again"
     elif isinstance(exc, OSError) or isinstance(exc, duckdb.IOException):
         problem = (getattr(exc, "strerror", None) or str(exc).splitlines()[0] or type(exc).__name__).rstrip(".")
     else:
@@ -308,19 +309,21 @@ def _building(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     vdir = versions_dir(path)
     stamp = time.time_ns()
     building = vdir / f"building-{os.getpid()}-{stamp}.duckdb"
+    # DuckDB's spill files and our transcoded copies: kept until the version is published or discarded, since
+    # COMMIT and CHECKPOINT may still read what spilled.
+    scratch = vdir / f"scratch-{os.getpid()}-{stamp}"
     con = None
     try:
         _cleanup(path)
+        scratch.mkdir()
         current = current_version_file(path)
         if current is not None and not fresh:
             shutil.copyfile(current, building)
-        con = duckdb.connect(str(building))
+        con = duckdb.connect(str(building), config={"temp_directory": str(scratch)})
         apply_schema(con)
         con.execute("BEGIN TRANSACTION")
         yield con
-        con.execute(queries.SET_SCHEMA_VERSION_SQL, {"version": SCHEMA_VERSION})
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT")
+        _commit(con)
         con.close()
         final = vdir / f"v{stamp}.duckdb"
         os.rename(building, final)
@@ -333,17 +336,25 @@ def _building(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         if con is not None:
             with contextlib.suppress(duckdb.Error):
                 con.close()
-        for partial in (building, Path(str(building) + ".wal"), Path(str(building) + ".tmp")):
+        for partial in (building, Path(str(building) + ".wal"), Path(str(building) + ".tmp"), scratch):
             _remove(partial)
         if isinstance(exc, NoChange):
             return
-        problem = write_error(exc, path.parent) if isinstance(exc, (OSError, duckdb.IOException)) else None
+        problem = write_error(exc, path.parent) if isinstance(exc, (OSError, duckdb.Error)) else None
         _record_failure(path, problem or exc)
         if problem is not None:
             raise problem from None
         raise
+    _remove(scratch)
     clear_failure(path)
     _cleanup(path)
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the build and write it whole into its file (where a full disk shows: tests replace this to fail here)."""
+    con.execute(queries.SET_SCHEMA_VERSION_SQL, {"version": SCHEMA_VERSION})
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
 
 
 def _publish(db: Path, version_file: Path) -> None:

@@ -164,3 +164,5 @@ FILE_NAMES_SQL = "SELECT file_name FROM source_files"
 FILE_ROW_COUNT_SQL = "SELECT count(*) FROM crime_counts WHERE file_id = $id"
 # What forgetting file $id deletes (table names are constants, never user input).
 FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in ("crime_counts", "population", "source_files"))
+
+TEMP_DIRECTORY_SQL = "SELECT current_setting('temp_directory')"

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from sbp.display.formatting import literal
 from sbp import metrics, store
 from sbp.metrics.groups import area_groups
 from sbp.store import queries as store_queries, status as store_status
@@ -261,7 +262,7 @@ def seed_from_url(key: str, param: str, options: list[str], default: str, what: 
     st.session_state[key], notice = urlstate.pick(st.query_params.get(param), options, default, what,
                                                   label=(labels or {}).get)
     if notice:
-        st.info(notice, icon=":material/link_off:")
+        st.info(literal(notice), icon=":material/link_off:")
 
 
 def measure_for(con: duckdb.DuckDBPyConnection, measure_id: str, level: str = "borough") -> metrics.Measure:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
@@ -93,12 +94,17 @@ class Throttle:
             waits = [last + delay(count) - now for count, last in (self._failures.get(k, (0, 0.0)) for k in keys) if count]
         return max([0.0, *waits])
 
-    def failed(self, *keys: str, now: float | None = None) -> None:
-        """Record a failed attempt for every key."""
+    def admit(self, *keys: str, now: float | None = None) -> float:
+        """In one locked step: how long until keys may try again, or 0 and this attempt counted as failed until
+        succeeded() clears it, so a burst from many sessions cannot all pass the wait before any failure is counted."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            for key in keys:
-                self._failures[key] = (self._failures.get(key, (0, 0.0))[0] + 1, now)
+            found = [self._failures.get(k, (0, 0.0)) for k in keys]
+            wait = max([0.0, *(last + delay(count) - now for count, last in found if count)])
+            if wait == 0:
+                for key, (count, _) in zip(keys, found):
+                    self._failures[key] = (count + 1, now)
+            return wait
 
     def succeeded(self, *keys: str) -> None:
         """Forget the failures of every key."""
@@ -119,11 +125,11 @@ def attempt_login(username: str, password: str, admin: tuple[str, str] | None, s
                   throttle: Throttle = SIGN_INS) -> tuple[bool, str | None]:
     """Check credentials unless this user or session must still wait; (signed in, message for a refusal)."""
     keys = (f"user:{username.strip().lower()}", f"session:{session_key}")
-    wait = throttle.wait_seconds(*keys)
+    wait = throttle.admit(*keys)  # counted as a failure before the (slow) check: the wait and the count are one step
     if wait > 0:
-        return False, f"Too many failed sign-ins; try again in {wait:.0f} seconds."
+        seconds = max(1, math.ceil(wait))
+        return False, f"Too many failed sign-ins; try again in {seconds} second{'' if seconds == 1 else 's'}."
     if check_login(username, password, admin):
         throttle.succeeded(*keys)
         return True, None
-    throttle.failed(*keys)
     return False, "That username and password do not match the configured admin."

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from sbp.errors import PeriodError
+from sbp.errors import PeriodError, clip
 from sbp.metrics.periods import month_label, parse_month
 
 T = TypeVar("T")
@@ -15,8 +15,7 @@ MAX_PARAM_LENGTH = 200
 
 def _shown(value: str) -> str:
     """A raw parameter as it may be quoted back in a notice: short and printable."""
-    text = "".join(ch for ch in value if ch.isprintable())[:40]
-    return text + ("..." if len(value) > 40 else "")
+    return clip("".join(ch for ch in value if ch.isprintable()), 40)
 
 
 def pick(raw: str | None, allowed: Sequence[str], default: str, what: str,

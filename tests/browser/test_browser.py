@@ -37,13 +37,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, settings: Path | None = None):
-    """Start `streamlit run` on a free loopback port for the store at db; yields its URL, then stops it."""
+def start_server(db: Path, settings: Path | None = None, options: tuple[str, ...] = ()):
+    """Start `streamlit run` on a free loopback port for the store at db (with more `streamlit run` options); yields
+    its URL, then stops it."""
     port = free_port()
     env = os.environ | {"SBP_DB": str(db)} | ({"SBP_SETTINGS": str(settings)} if settings else {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "sbp.web", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
