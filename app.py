@@ -127,4 +127,8 @@ if presenting:
 else:
     st.markdown(stamp, unsafe_allow_html=True)
 
+if not info.valid_ends and page.url_path not in ("explore", "data"):
+    # Every figure of these pages compares two rolling years: say why there are none instead of failing.
+    st.info(pageviews.no_rolling_year_note(info.first_month, info.last_month, len(info.months)), icon=":material/info:")
+    st.stop()
 page.run()

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from sbp import store
-from sbp.web import appdata, context, views
+from sbp.web import appdata, context, partnerdata, views
+from sbp.display.htmltable import table_html
 from sbp.display import boardtable, formatting
 from sbp.errors import SbpError
+from sbp.metrics import board_measure_ids
 from sbp.metrics.periods import rolling_year_span
 from sbp.report import MIME_TYPES, report_bytes, report_file_name
 
@@ -18,19 +20,29 @@ st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before.
 
 for warning in appdata.quality_warnings(ctx.inputs, end):
     st.warning(formatting.literal(warning), icon=":material/warning:")
-for section in views.board_sections(ctx.inputs, borough, end, tuple(ctx.config.priorities)):
+priorities = tuple(ctx.config.priorities)
+for priority, section in zip(priorities, views.board_sections(ctx.inputs, borough, end, priorities)):
     st.subheader(section.title)
     st.markdown(section.html, unsafe_allow_html=True)
     for note in section.notes:
         st.caption(note)
+    # The priority's measures against the comparator's areas (a spine chart), under its table.
+    st.vega_lite_chart(spec=views.spine_spec(ctx.inputs, borough, end, tuple(priority.measures), ctx.present),
+                       width="stretch")
+    partners = partnerdata.view(ctx.inputs, borough, end, priority.id)
+    if not partners.table.empty:
+        st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
 if ctx.present:
     st.stop()
 
 st.download_button(
-    "Download the board table (CSV)", views.board_csv(ctx.inputs, borough, end, tuple(ctx.config.priorities)),
+    "Download the board table (CSV)", views.board_csv(ctx.inputs, borough, end, priorities),
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
+with st.expander(f"Every measure against {ctx.comparator} on one chart"):
+    st.vega_lite_chart(spec=views.spine_spec(ctx.inputs, borough, end, tuple(board_measure_ids(ctx.config)), False,
+                                               f"Every measure: {borough} against {ctx.comparator}"), width="stretch")
 with st.expander("How these figures are worked out"):
     st.markdown(boardtable.definitions_markdown(ctx.settings, ctx.comparator))
 

@@ -6,8 +6,9 @@ in brief fit one screen (1366x768 and up); the objectives' details are one click
 
 import streamlit as st
 
-from sbp.web import appdata, auth, context, views
-from sbp.display import pageviews, panels
+from sbp.web import appdata, auth, context, partnerdata, views
+from sbp.display import pageviews, panels, partner_view
+from sbp.display.htmltable import table_html
 from sbp.store import objective_edits
 from sbp.errors import SbpError
 from sbp.config.objectives import load_statuses
@@ -71,6 +72,7 @@ def show_unavailable() -> None:
 cards = shown.cards
 objectives = [o for o, _ in objective_edits.current_objectives(priority.id)]
 reviews = pageviews.reviews(objectives, end)
+partners = partnerdata.view(inputs, borough, end, priority.id)
 
 if presenting:  # the slide fills the screen below its title: the charts take the height the cards leave
     main, side = st.container(key="sbp_slide", height="stretch").columns([3.2, 1.1], gap="medium")
@@ -90,12 +92,14 @@ if presenting:  # the slide fills the screen below its title: the charts take th
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
         if objectives:
             st.markdown(panels.objectives_brief_html(objectives), unsafe_allow_html=True)
+            if partners.brief:
+                st.markdown('<div class="sbp-side-title">Partner figures</div>' + partners.brief, unsafe_allow_html=True)
             if reviews.stale:
                 st.markdown(f'<div class="sbp-review">Statuses last reviewed {reviews.stale:%-d %b %Y}, before this '
                             "period.</div>", unsafe_allow_html=True)
             with st.expander("Details"):
                 for objective in objectives:
-                    st.markdown(panels.objective_html(objective, reviews.notes[objective.number]),
+                    st.markdown(panels.objective_html(objective, reviews.notes[objective.number], partners.evidence),
                                 unsafe_allow_html=True)
         else:
             st.markdown("No objectives are recorded for this priority yet.")
@@ -114,8 +118,21 @@ else:
     with right:
         st.vega_lite_chart(spec=views.league_spec(inputs, measure_id, end, borough, False), width="stretch")
 
+# Every measure of the priority against the comparator's areas (a spine chart).
+st.vega_lite_chart(spec=views.spine_spec(inputs, borough, end, tuple(priority.measures), False,
+                                           f"{priority.title}: {borough} against {ctx.comparator}"), width="stretch")
+if partners.cards:
+    st.subheader("Partner figures")
+    st.caption(f"{literal(borough)}: what partners report, each with its source and period, beside the police measures. "
+               "Not police counts: never added to them or shown per 1,000 residents.")
+    st.markdown(partners.cards, unsafe_allow_html=True)
+elif partners.missing:
+    st.caption(literal(partners.missing))
+
 with st.expander(f"All {priority.title} measures"):
     st.markdown(views.board_html(inputs, borough, end, priority.measures), unsafe_allow_html=True)
+    if not partners.table.empty:
+        st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
 with st.expander(f"Unusual in {literal(borough)} in {month_label(end)}"):
     panel = views.borough_scan(inputs, end, borough, "measure")
@@ -135,14 +152,20 @@ admin = auth.admin_from_secrets(st.secrets)
 editor = st.session_state.get("data_admin") if admin else None
 statuses = load_statuses()
 revisions = objective_edits.revisions(priority.id)
+suggested = partner_view.suggestions(partnerdata.figures(inputs, borough, end, priority.id), partnerdata.measures(),
+                                     statuses) if editor else {}
 for objective in objectives:
     with st.container(border=True):
-        st.markdown(panels.objective_html(objective, reviews.notes[objective.number]), unsafe_allow_html=True)
+        st.markdown(panels.objective_html(objective, reviews.notes[objective.number], partners.evidence),
+                    unsafe_allow_html=True)
         if editor:
             for item in (objective, *objective.subs):
                 with st.expander(f"Edit {item.number}: status and evidence"), st.form(f"pr_{priority.id}_edit_{item.number}"):
                     new_status = st.selectbox("Status", statuses, index=statuses.index(item.status)
                                               if item.status in statuses else 0)
+                    if item.number in suggested:
+                        st.caption(f"Suggested by its partner targets: {literal(suggested[item.number])}. "
+                                   "Choose it above and save to confirm.")
                     new_evidence = st.text_area("Evidence (one item per line)", item.evidence)
                     if st.form_submit_button("Save"):
                         try:

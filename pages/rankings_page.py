@@ -4,7 +4,7 @@ measure, with a tile map for London and comparator subgroups."""
 import streamlit as st
 
 from sbp.web import appdata, context, views
-from sbp.display import formatting
+from sbp.display import formatting, pageviews
 
 ctx = context.current()
 inputs, end = ctx.inputs, ctx.end
@@ -35,3 +35,16 @@ st.markdown(shown.html, unsafe_allow_html=True)  # a static table: every column 
 st.caption(formatting.literal(shown.comparator_caption))
 st.download_button("Download this table (CSV)", shown.csv, mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")
+
+st.subheader("Funnel plot")
+overdispersed = st.toggle("Allow for over-dispersion", key="rk_overdispersed",
+                          help="Widen the limits by how much more than chance these areas vary (Spiegelhalter's "
+                               "multiplicative adjustment), so only the areas unusual among their peers fall outside.")
+funnel = appdata.funnel(inputs, measure_id, end, ctx.borough, overdispersed)
+if funnel.reason is not None:
+    st.info(f"No funnel plot: {formatting.literal(funnel.reason)}.", icon=":material/info:")
+else:
+    st.vega_lite_chart(spec=views.funnel_spec(inputs, measure_id, end, ctx.borough, overdispersed, ctx.present),
+                       width="stretch")
+    st.caption(formatting.literal(f"{pageviews.funnel_positions(funnel, ctx.borough)} "
+                                  f"{pageviews.funnel_caption(funnel)}"))

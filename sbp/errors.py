@@ -51,6 +51,18 @@ class IngestError(SbpError):
         return f"{where}: {re.sub(QUOTED, '...', self.problem)}"
 
 
+class ConfirmationNeeded(IngestError):
+    """A file that would replace much more than it brings (a month with under half its crimes, a lookup placing
+    under half the rows); held, the store unchanged, until loaded again with the override it names."""
+
+    OPTIONS = {"force": "--force", "replace_lookup": "--replace-lookup"}
+
+    def __init__(self, path: str | Path, problem: str, override: str):
+        self.override = override  # the ingest() keyword that confirms it: 'force' or 'replace_lookup'
+        super().__init__(path, f"{problem}; nothing was loaded. If that is intended, load it again with "
+                               f"{self.OPTIONS[override]} (on the Data page: tick 'Replace anyway')")
+
+
 QUOTED = r"'[^']*'|\"[^\"]*\""  # values quoted from the file (reprs)
 
 

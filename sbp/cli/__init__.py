@@ -23,7 +23,8 @@ def _progress(message: str) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from sbp.ingest import ingest
 
-    summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty(), new_areas=args.new_area)
+    summaries = ingest(args.files, db=args.db, progress=_progress, progress_bar=sys.stderr.isatty(), new_areas=args.new_area,
+                       force=args.force, replace_lookup=args.replace_lookup)
     for summary in summaries:
         print(summary.describe())
     _print_police_uk_quality(args.db)
@@ -157,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--new-area", action="append", default=[], metavar="NAME",
                    help="accept an area that is not in data/ (a new borough name, ward code or ward name) on purpose; "
                         "repeat for several. Without it an unknown area is refused with the closest known names")
+    p.add_argument("--force", action="store_true",
+                   help="replace loaded months even with a file holding under half their offences (crimes for police.uk); "
+                        "without it such a file is held and nothing is loaded")
+    p.add_argument("--replace-lookup", action="store_true",
+                   help="replace an ONS lookup even with one that places under half the police.uk rows (or holds under "
+                        "half the codes) the current one does; without it such a lookup is held and nothing is loaded")
     p = command("forget", "Remove one loaded file's counts or populations (by file name or SHA-256), keeping a record.", cmd_forget)
     p.add_argument("file", help="the file name as `status` lists it, or its SHA-256")
     p = command("status", "Show what is loaded: sources, months (and months missing), files, load times.", cmd_status)

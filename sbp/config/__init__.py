@@ -319,4 +319,16 @@ def check_configuration(data_dir: Path = DATA_DIR) -> list[str]:
         if objective.priority not in ids:
             raise ConfigError(f"{shown_path(paths[2])}: objective {objective.title!r} has priority "
                               f"{objective.priority!r}; expected one of the priority ids in {shown_path(paths[1])}: {ids}")
-    return [shown_path(p) for p in paths if p.exists()]
+    from sbp.config.objectives import flatten
+    from sbp.config.partner import PARTNER_FILE, load_partner_measures
+
+    partner_file = data_dir / PARTNER_FILE
+    numbers = {(o.priority, o.number) for o in flatten(load_objectives(paths[2]))}
+    for measure in load_partner_measures(partner_file).values():
+        if measure.priority and measure.priority not in ids:
+            raise ConfigError(f"{shown_path(partner_file)}: partner measure {measure.id!r} has priority "
+                              f"{measure.priority!r}; expected one of the priority ids in {shown_path(paths[1])}: {ids}")
+        if measure.objective and (measure.priority, measure.objective) not in numbers:
+            raise ConfigError(f"{shown_path(partner_file)}: partner measure {measure.id!r} names objective "
+                              f"{measure.objective!r} of {measure.priority!r}, which {shown_path(paths[2])} does not have")
+    return [shown_path(p) for p in [*paths, partner_file] if p.exists()]

@@ -18,6 +18,9 @@ from sbp.errors import quoted
 
 LSOA_NAME = re.compile(r"^\S.* [0-9]{3}[A-Z]$")          # ONS LSOA names: district name, space, NNNX
 LSOA_CODE = re.compile(r"^[EW]01[0-9]{6}$")
+LAD_CODE = re.compile(r"^(E0[6-9]|W06)[0-9]{6}$")      # local authority districts: unitary, district, met., London
+PFA_CODE = re.compile(r"^(E23|W15)[0-9]{6}$")           # police force areas
+ANY_CODE = re.compile(r"^[EWSNK][0-9]{8}$")             # any ONS (GSS) code: what a name column never holds
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -87,3 +90,40 @@ def unknown_area_problem(kind: str, names: list[str], known: frozenset[str] | se
         f"unknown {kind} {', '.join(hints)}{more}; if it is really a new area, load again with "
         f"--new-area {quoted(shown[0])}"
     )
+
+
+@functools.cache
+def police_forces() -> dict[str, str]:
+    """Each spelling of a police force (police.uk's name, the ONS force-area name, a former name), keyed by
+    force_key, -> the force as police.uk names it (data/police_forces.csv)."""
+    known: dict[str, str] = {}
+    for r in _rows("police_forces.csv"):
+        for name in (r["force"], r["pfa_name"], *r["other_names"].split(";")):
+            if name.strip():
+                known[force_key(name)] = r["force"]
+    return known
+
+
+FORCE_WORDS = ("constabulary", "police", "service", "force")  # words every force name may carry or drop
+
+
+def force_key(name: str) -> str:
+    """A force's name as compared: case, punctuation, '&'/'and', word order and the words of FORCE_WORDS ignored
+    ("Avon & Somerset Constabulary" = "AVON AND SOMERSET CONSTABULARY" = the ONS "Avon and Somerset")."""
+    words = re.sub(r"[^a-z ]", " ", name.lower().replace("&", " and ")).split()
+    return " ".join(sorted(w for w in words if w not in FORCE_WORDS))
+
+
+def published_key(name: str) -> str:
+    """An area name as the MPS workbook may publish it, reduced to compare with its code's name: case, a trailing
+    "(...)", apostrophes, full stops and '&'/'and' ignored ("St Jamess" = "St James's", "W&le" = "Wandle",
+    "Fairfield (Croydon)" = "Fairfield")."""
+    text = re.sub(r"\s*\([^)]*\)\s*$", "", name.strip()).lower().replace("&", "and")
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", re.sub(r"['’.]", "", text)).split())
+
+
+def borough_in(text: str) -> str | None:
+    """The London borough a name such as an MPS team ("Tower Hamlets Bromley North") starts with, longest first."""
+    lowered = text.strip().lower()
+    names = sorted((b.name for b in london_boroughs()), key=len, reverse=True)
+    return next((b for b in names if lowered.startswith(b.lower())), None)

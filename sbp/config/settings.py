@@ -16,7 +16,8 @@ from sbp.config import checks
 from sbp.errors import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-RAG_RULES = ("london", "significance")
+RAG_RULES = ("london", "significance", "benchmark")
+BENCHMARK_CONFIDENCES = (95, 99.8)
 
 
 def shown_path(path: Path) -> str:
@@ -100,8 +101,13 @@ SETTINGS = [
             _number(0, 1)),
     Setting("rag_rule", "london", "'london': Green if the count moved the right way, Amber if the wrong way by less than London, "
                                   "Red if by more (or significantly, when there is no London figure). 'significance': Red only "
-                                  "for a significant change the wrong way, Amber for a non-significant one.",
+                                  "for a significant change the wrong way, Amber for a non-significant one. 'benchmark': Red "
+                                  "when the rate is significantly worse than the comparator's, Amber when similar, Green when "
+                                  "significantly better (at benchmark_confidence).",
             _one_of(RAG_RULES)),
+    Setting("benchmark_confidence", 95, "Confidence level (%) at which a rate is compared with its comparator's "
+                                        "(significantly higher / similar / lower) and a trend is tested: 95 or 99.8.",
+            _one_of(BENCHMARK_CONFIDENCES)),
     Setting("exception_baseline_months", 24, "Not used: the exception method sets its own baseline (docs/definitions.md, Exceptions).",
             _whole(3, 120)),
     Setting("exception_probability", 0.001, "Two-sided tail probability outside which a month counts as an exception (over-dispersed limits).",

@@ -17,6 +17,7 @@ LSOA_LOOKUP = "lsoa_lookup"  # ONS LSOA to ward to local authority lookup
 LSOA11_LOOKUP = "lsoa11_lookup"  # ONS LSOA (2011) to LSOA (2021) to local authority lookup
 FORCE_LOOKUP = "force_lookup"  # ONS local authority to community safety partnership to police force area lookup
 ONS_POPULATION = "ons_population"  # ONS mid-year population estimates workbook (.xls)
+PARTNER = "partner_measures"  # a partner-measures file (measure_id, period, area, value, source, ...), CSV or .xlsx
 
 # The MPS wide extracts, whose categories follow the MPS category schemes.
 MPS_SOURCES = (MPS_BOROUGH, MPS_WARD, MPS_LSOA)

@@ -12,6 +12,7 @@ import pandas as pd
 from sbp.metrics.periods import previous_year, rolling_year_label
 from sbp.config import DEFAULT_UNITS, Priority
 from sbp.display import formatting
+from sbp.metrics import intervals
 from sbp.metrics.figures import pct_change
 from sbp.display.htmltable import table_html
 
@@ -22,7 +23,38 @@ RAG_RULE_TEXT = {  # what RAG means under each rag_rule setting; {comparator} is
               "{comparator} figure).",
     "significance": "Green when the count moved the right way (or not at all); Amber when it moved the wrong way "
                     "but not significantly; Red when it moved the wrong way significantly.",
+    "benchmark": "Red when the rate is significantly worse than {comparator}'s, Amber when similar, Green when "
+                 "significantly better; no rating when not compared.",
 }
+TREND_COLUMN = "5-year trend"
+
+
+def level_text(confidence: Any) -> str:
+    """A confidence level as shown: 95.0 -> '95', 99.8 -> '99.8'."""
+    return f"{float(confidence):g}"
+
+
+def confidence_of(rows: pd.DataFrame) -> float:
+    """The confidence level (%) headline rows were compared at (their benchmark_confidence; 95 when they do not say)."""
+    known = rows["benchmark_confidence"].dropna() if "benchmark_confidence" in rows else pd.Series(dtype=float)
+    return float(known.iloc[0]) if len(known) else 95.0
+
+
+def limit_columns_of(rows: pd.DataFrame, confidence: float) -> dict[str, Any]:
+    """'Lower 95%' and 'Upper 95%' (the rate's confidence limits at a level) from comparison rows, unknown as None."""
+    suffix = intervals.level_of(confidence)
+    return {f"{side.capitalize()} {level_text(confidence)}%": _column(rows, f"rate_{side}_{suffix}_per_1000")
+            .astype("Float64").to_numpy() for side in ("lower", "upper")}
+
+
+def _column(rows: pd.DataFrame, name: str) -> pd.Series:
+    """A column of comparison rows, unknown throughout when the rows lack it (rows made before it existed)."""
+    return rows[name] if name in rows else pd.Series(pd.NA, index=rows.index, dtype="object")
+
+
+def benchmark_column(comparator: str) -> str:
+    """The board and rankings tables' column of the comparison with the comparator: 'Rate vs London'."""
+    return f"Rate vs {comparator}"
 
 
 def areas_of(comparator: str) -> str:
@@ -54,6 +86,7 @@ def definitions(settings: Mapping[str, Any], comparator: str = LONDON,
     """The board table's definitions as (term, the rest of the sentence); settings_named=False leaves out setting names."""
     level = float(settings["significance_level"])
     confidence = confidence_text(level)
+    benchmark = level_text(settings["benchmark_confidence"])
     if comparator == LONDON:
         population = "Census 2021 population, or the latest loaded"
         comparator_is = "every area in the extract, including the Heathrow and London City airports area"
@@ -72,6 +105,15 @@ def definitions(settings: Mapping[str, Any], comparator: str = LONDON,
                         + (f", significance_level = {level:g})." if settings_named else ").")),
         ("RAG", (f" (rag_rule = '{settings['rag_rule']}'): " if settings_named else ": ")
          + rag_rule_text(settings["rag_rule"], comparator)),
+        ("Lower and upper 95% / 99.8%", ": the rate's confidence limits, by Byar's method (exact Poisson limits under "
+                                        "10 offences), as Public Health England's indicator profiles work them out."),
+        (benchmark_column(comparator), f": significantly higher or lower when the area's {benchmark}% interval lies "
+                                       f"wholly above or below {comparator}'s rate, else similar; not compared under "
+                                       f"{intervals.BENCHMARK_MIN_COUNT} offences"
+                                       + (f" (benchmark_confidence = {benchmark})." if settings_named else ".")),
+        (TREND_COLUMN, f": \u2191 increasing or \u2193 decreasing when a chi-squared test for trend over the last "
+                       f"{intervals.TREND_POINTS} rolling years' rates is significant at {benchmark}%, else \u2192 no "
+                       f"significant change; n/a without {intervals.TREND_POINTS} years loaded."),
     )
 
 
@@ -91,6 +133,8 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         values = [pct_change(c, p) for c, p in zip(current, previous)]
         return pd.array([None if v is None else float(v) for v in values], dtype="Float64")
 
+    comparator, confidence = comparator_of(rows), confidence_of(rows)
+    directions = _column(rows, "direction").fillna("lower_is_better")
     return pd.DataFrame({
         "Category": rows["measure_label"].to_numpy(),
         # Whole numbers with unknowns kept as such (an Int64 column's to_numpy() is objects, read back as floats).
@@ -99,11 +143,19 @@ def board_table(rows: pd.DataFrame, end: dt.date, order: list[str] | None = None
         "% difference": pct(rows["current"], rows["previous"]),
         "RAG": [formatting.rag_label(r) for r in rows["rag"]],
         "Rate per 1,000": rows["rate_per_1000"].astype("Float64").to_numpy(),
+        **limit_columns_of(rows, confidence),
         "Rank": [formatting.rank_text(r, n, na=None) for r, n in zip(rows["rank"], rows["rank_of"])],
         "Movement": [formatting.rank_movement(m, na=None) for m in rows["places_moved"]],
-        f"{comparator_of(rows)} % difference": pct(rows["comparator_current"], rows["comparator_previous"]),
+        f"{comparator} % difference": pct(rows["comparator_current"], rows["comparator_previous"]),
         "Significant": [formatting.yes_no(s, na=None) for s in rows["significant"].astype(object)],
+        benchmark_column(comparator): benchmark_cells(_column(rows, "benchmark"), directions),
+        TREND_COLUMN: [None if formatting.is_missing(t) else formatting.trend_label(t) for t in _column(rows, "trend")],
     })
+
+
+def benchmark_cells(words: pd.Series, directions: pd.Series) -> list[str | None]:
+    """The comparison with the comparator as a table shows it ('Significantly higher (worse)'), unknown as None."""
+    return [None if formatting.is_missing(w) else formatting.benchmark_label(w, d) for w, d in zip(words, directions)]
 
 
 def board_csv(headline: pd.DataFrame, end: dt.date, priorities: Sequence[Priority]) -> pd.DataFrame:
@@ -118,6 +170,11 @@ def board_csv(headline: pd.DataFrame, end: dt.date, priorities: Sequence[Priorit
                 table[column] = pd.array([None if formatting.is_missing(v) else
                                           float(formatting.round_half_up(v, ROUNDED[kind])) for v in table[column]],
                                          dtype="Float64")
+        rows = headline.set_index("measure_id").loc[[m for m in priority.measures if m in set(headline["measure_id"])]]
+        for level in intervals.CONFIDENCE.values():  # the CSV carries both levels' limits, to the rate's 2 places
+            for column, values in limit_columns_of(rows, level).items():
+                table[column] = pd.array([None if formatting.is_missing(v) else float(formatting.round_half_up(v, 2))
+                                          for v in values], dtype="Float64")
         tables.append(table.assign(Priority=priority.title)[["Priority", *table.columns]])
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["Priority", "Category"])
 
@@ -129,7 +186,34 @@ def column_kinds(table: pd.DataFrame) -> dict[str, str]:
     """How each board-table column is formatted (see formatting.FORMATTERS)."""
     counts = {c: "count" for c in table.columns[1:3]}  # the two rolling-year columns, named by their period
     pcts = {c: "pct" for c in table.columns if c.endswith("% difference")}  # '% difference', '<comparator> % difference'
-    return counts | pcts | {"Rate per 1,000": "rate"}
+    limits = {c: "rate" for c in table.columns if c.startswith(("Lower ", "Upper ")) and c.endswith("%")}
+    compared = {c: "benchmark" for c in table.columns if c.startswith("Rate vs ")}
+    return counts | pcts | {"Rate per 1,000": "rate"} | limits | compared
+
+
+def without_limits(table: pd.DataFrame) -> pd.DataFrame:
+    """The board table without its confidence-limit columns (the report gives the limits in its appendix)."""
+    return table.drop(columns=[c for c in table.columns if c.startswith(("Lower ", "Upper ")) and c.endswith("%")])
+
+
+def interval_rows(rows: pd.DataFrame) -> list[dict[str, str]]:
+    """Per headline row, the rate with both levels' intervals, the comparator's rate, the comparison and the trend,
+    as shown (the report's appendix table)."""
+    comparator = comparator_of(rows)
+    out = []
+    for _, r in rows.iterrows():
+        levels = {f"{level_text(c)}% interval": formatting.interval_text(r.get(f"rate_lower_{k}_per_1000"),
+                                                                        r.get(f"rate_upper_{k}_per_1000"))
+                  for k, c in intervals.CONFIDENCE.items()}
+        p = formatting.known(r.get("trend_p_value"))
+        trend = formatting.trend_label(r.get("trend")) + ("" if p is None else " (p < 0.001)" if p < 0.001
+                                                          else f" (p = {float(p):.3f})")
+        out.append({"Measure": str(r["measure_label"]), "Rate per 1,000": formatting.fmt_rate(r.get("rate_per_1000")),
+                    **levels, f"{comparator} rate": formatting.fmt_rate(r.get("comparator_rate_per_1000")),
+                    benchmark_column(comparator): formatting.benchmark_label(r.get("benchmark"),
+                                                                             r.get("direction") or "lower_is_better"),
+                    TREND_COLUMN: trend})
+    return out
 
 
 def cell_text(table: pd.DataFrame, column: str, value: object) -> str:
@@ -203,10 +287,13 @@ def board_html(table: pd.DataFrame) -> str:
     shown = pd.DataFrame({c: [cell_text(table, c, v) for v in table[c]] for c in table.columns})
 
     def rag_cell(column: str, text: str) -> str:
-        if column != "RAG":
+        if column == "RAG":
+            background, colour = formatting.rag_colours(text)
+        elif column_kinds(table).get(column) == "benchmark":
+            background, colour = formatting.benchmark_colours(text)
+        else:
             return ""
-        background, colour = formatting.rag_colours(text)
         return f"background:{background};color:{colour};font-weight:600"
 
-    numeric = list(column_kinds(table))
+    numeric = [c for c, kind in column_kinds(table).items() if kind != "benchmark"]
     return table_html(shown, numeric=numeric, cell_style=rag_cell, css_class="sbp-board")

@@ -20,7 +20,8 @@ from sbp.config import london_boroughs
 from sbp.config import DEFAULT_UNITS
 from sbp.display.boardtable import comparator_of, units_of
 from sbp.metrics import trend_facts
-from sbp.display.formatting import RAG_STYLE, fmt_count, fmt_pct, fmt_rate, is_missing, rank_text
+from sbp.display.formatting import (RAG_STYLE, benchmark_colours, benchmark_label, fmt_count, fmt_pct, fmt_rate,
+                                    is_missing, rank_text)
 
 # The RAG badge colours, so charts and badges agree; labels always accompany them.
 RAG_COLOURS: dict[str | None, str] = {rag: background for rag, (background, _) in RAG_STYLE.items()}
@@ -52,6 +53,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#0
 FOCUS_COLOUR = "#1f5c99"  # the app theme's primary colour
 COMPARATOR_COLOUR = "#7fb3e0"
 OTHER_COLOUR = "#c9c9c9"
+OTHER_COLOUR_DARK = "#8a8a8a"  # other areas as dots (a funnel plot): light grey is too faint for a small mark
 NO_DATA_COLOUR = "#e6e6e6"
 MONTHLY_COLOUR = "#8fbfe0"
 ROLLING_COLOUR = "#D55E00"
@@ -604,4 +606,175 @@ def comparison_chart(series: pd.DataFrame, value: str = "offence_count", present
         lines, points, title=_title(value_title(value, units, chart=True), style, subtitle), width="container",
         autosize=_FIT_WIDTH,
         height=style.height(320), description="Line chart comparing areas and measures over time",
+    )
+
+
+# --- spine chart ----------------------------------------------------------------------------
+
+# The legend's order of the comparison labels (formatting.benchmark_label's): worse, similar, better, not compared.
+_COMPARISON_ORDER = [benchmark_label(word, direction) for word, direction in (
+    ("significantly higher", "lower_is_better"), ("significantly lower", "higher_is_better"), ("similar", None),
+    ("significantly lower", "lower_is_better"), ("significantly higher", "higher_is_better"), ("not compared", None))]
+RANGE_COLOUR = "#d9d9d9"
+QUARTILE_COLOUR = "#8c8c8c"
+SPINE_VALUES_AT = 1.04   # where the rates are written, past the row's best end (1)
+SPINE_DOMAIN = [0, 1.3]  # the rows take 0 to 1, the rates the rest
+
+
+def spine_chart(
+    spine: pd.DataFrame, area: str, comparator: str, presenter: bool = False, title: str | None = None,
+    plot_height: int | None = None,
+) -> alt.LayerChart:
+    """One row per measure: the comparator group's areas from worst (left) to best (right) with the middle half
+    darker, the comparator's rate as the centre line and the area's marker coloured by its comparison.
+
+    spine: sbp.metrics.profile.spine's frame (positions 0 worst, 0.5 the comparator, 1 best; rates per 1,000).
+    """
+    style = _style(presenter)
+    _require(spine, ("measure_label", "area_rate", "comparator_rate", "worst", "best", "worst_position",
+                     "worst_quartile_position", "best_quartile_position", "best_position", "area_position",
+                     "comparison"), "spine_chart")
+    if spine.empty:
+        raise ValueError("spine_chart: no measures")
+    # The comparison as the board table and cards say and colour it: 'Significantly higher (worse)' in red, ...
+    words = [benchmark_label(w if isinstance(w, str) else "not compared", d)
+             for w, d in zip(spine["comparison"], _column(spine, "direction").fillna("lower_is_better"))]
+    data = pd.DataFrame({
+        "measure_label": spine["measure_label"].astype(str).to_numpy(),
+        "row_order": range(len(spine)),
+        "comparison": words,
+        "values_at": SPINE_VALUES_AT,
+        "area_text": spine["area_rate"].map(lambda v: fmt_rate(v, na="n/a")).to_numpy(),
+        "comparator_text": spine["comparator_rate"].map(lambda v: fmt_rate(v, na="n/a")).to_numpy(),
+        "worst_text": spine["worst"].map(lambda v: fmt_rate(v, na="n/a")).to_numpy(),
+        "best_text": spine["best"].map(lambda v: fmt_rate(v, na="n/a")).to_numpy(),
+        "quartiles_text": [f"{fmt_rate(a, na='n/a')} to {fmt_rate(b, na='n/a')}" for a, b in
+                           zip(spine["worst_quartile"] if "worst_quartile" in spine else [None] * len(spine),
+                               spine["best_quartile"] if "best_quartile" in spine else [None] * len(spine))],
+        "reason_text": [r if isinstance(r, str) else "" for r in _column(spine, "reason")],
+    })
+    for name in ("worst_position", "worst_quartile_position", "best_quartile_position", "best_position",
+                 "area_position"):
+        data[name] = spine[name].astype("Float64").to_numpy()
+    data["values_text"] = [f"{a}  ({c})" if a != "n/a" or c != "n/a" else "n/a"
+                           for a, c in zip(data["area_text"], data["comparator_text"])]
+    area_name, comparator_name = _title_text(area), _title_text(comparator)
+    y = alt.Y("measure_label:N", sort=alt.EncodingSortField(field="row_order", op="min", order="ascending"),
+              axis=_axis(style, None, labelLimit=style.label * 26, ticks=False, domain=False, labelPadding=6))
+    x = alt.X("worst_position:Q", scale=alt.Scale(domain=SPINE_DOMAIN, nice=False, zero=False),
+              axis=_axis(style, None, values=[0, 0.5, 1], grid=False, domain=False, ticks=False,
+                         labelExpr="datum.value == 0 ? 'Worst' : datum.value == 1 ? 'Best' : 'Comparator'"))
+    tooltip = [
+        alt.Tooltip("measure_label:N", title="Measure"),
+        alt.Tooltip("area_text:N", title=f"{area_name}, rate per 1,000"),
+        alt.Tooltip("comparison:N", title=f"Compared with {comparator_name}"),
+        alt.Tooltip("comparator_text:N", title=f"{comparator_name}, rate per 1,000"),
+        alt.Tooltip("worst_text:N", title="Worst area"),
+        alt.Tooltip("quartiles_text:N", title="Middle half of areas"),
+        alt.Tooltip("best_text:N", title="Best area"),
+        alt.Tooltip("reason_text:N", title="Not shown because"),
+    ]
+    band = style.label * 1.2
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    drawn = base.transform_filter("isValid(datum.worst_position)")
+    spread = drawn.mark_bar(color=RANGE_COLOUR, height=band).encode(x=x, x2="best_position:Q")
+    middle = drawn.mark_bar(color=QUARTILE_COLOUR, height=band).encode(
+        x=alt.X("worst_quartile_position:Q"), x2="best_quartile_position:Q")
+    centre = drawn.mark_tick(color=INK, thickness=style.stroke, size=band * 1.5).encode(x=alt.datum(0.5))
+    present = sorted(set(words), key=_COMPARISON_ORDER.index)
+    level = _column(spine, "confidence").dropna()
+    confidence = f" ({float(level.iloc[0]):g}% confidence)" if len(level) else ""
+    marker = base.transform_filter("isValid(datum.area_position)").mark_point(
+        filled=True, shape="circle", size=style.label * 14, stroke=INK, strokeWidth=style.stroke * 0.6, opacity=1,
+    ).encode(x=alt.X("area_position:Q"), color=alt.Color(
+        "comparison:N", scale=alt.Scale(domain=present, range=[benchmark_colours(w)[0] for w in present]),
+        legend=_legend(style, f"{area_name} compared with {comparator_name}{confidence}", orient="top",
+                       direction="horizontal",
+                       symbolStrokeColor=INK, symbolType="circle", titleLimit=0)))
+    values = base.mark_text(align="left", baseline="middle", fontSize=style.label, color=INK).encode(
+        x=alt.X("values_at:Q"), text="values_text:N")
+    text = title or f"{area_name} against {comparator_name}"
+    subtitle = (f"Rates per 1,000. Each row runs from the worst {comparator_name} area (left) to the best (right), "
+                f"the middle half darker; the line is {comparator_name}, centred; the dot is {area_name}. "
+                f"Figures: {area_name} ({comparator_name}).")
+    return alt.layer(
+        spread, middle, centre, marker, values, title=_title(text, style, subtitle), width="container",
+        autosize=_FIT_WIDTH, height=plot_height or round(style.label * 2.3) * len(data),
+        description="Spine chart of each measure's rate against the comparator's range of areas",
+    )
+
+
+# --- funnel plot ----------------------------------------------------------------------------
+
+LIMIT_NAMES = {"95": "95% limits", "998": "99.8% limits"}
+
+
+def funnel_chart(funnel: Any, focus: str, presenter: bool = False, plot_height: int | None = None,
+                 units: str = DEFAULT_UNITS) -> alt.LayerChart:
+    """Each area's rate per 1,000 against its population, the comparator's rate as a line and the 95% and 99.8%
+    limits around it (sbp.metrics.profile.Funnel); the focus area named, the others on hover."""
+    style = _style(presenter)
+    if funnel.reason is not None or funnel.points.empty:
+        raise ValueError(f"funnel_chart: no funnel ({funnel.reason})")
+    points = funnel.points
+    data = pd.DataFrame({
+        "area_name": points["area_name"].astype(str).to_numpy(),
+        "population": points["population"].astype("int64").to_numpy(),
+        "rate_per_1000": points["rate_per_1000"].astype("float64").to_numpy(),
+        "rate_text": points["rate_per_1000"].map(fmt_rate).to_numpy(),
+        "current_text": points["current"].map(fmt_count).to_numpy(),
+        "population_text": points["population"].map(fmt_count).to_numpy(),
+        "position": points["position"].astype(str).to_numpy(),
+        "is_focus": (points["area_name"] == focus).to_numpy(),
+    })
+    limits = funnel.limits
+    lines = pd.concat([pd.DataFrame({"population": limits["population"], "limit_rate": limits[f"{side}_{level}"],
+                                     "limit": LIMIT_NAMES[level], "line": f"{side}_{level}"})
+                       for level in LIMIT_NAMES for side in ("lower", "upper")], ignore_index=True)
+    top = max(float(data["rate_per_1000"].max()), float(funnel.comparator_rate)) * 1.25
+    low, high = float(limits["population"].min()), float(limits["population"].max())
+    x = alt.X("population:Q", scale=alt.Scale(domain=[low, high], nice=False, zero=False),
+              axis=_axis(style, "Population (residents)", format=COUNT_FORMAT, tickCount=5, labelOverlap=True))
+    y_scale = alt.Scale(domain=[0, top], nice=False)
+    y = alt.Y("rate_per_1000:Q", scale=y_scale, axis=_axis(style, "Rate per 1,000, rolling year", format=RATE_FORMAT))
+    comparator = _title_text(funnel.comparator)
+    limit_lines = alt.Chart(lines).mark_line(color=YEAR_BEFORE_COLOUR, strokeWidth=style.stroke * 0.75, clip=True).encode(
+        x=x, y=alt.Y("limit_rate:Q", scale=y_scale), detail="line:N",
+        strokeDash=alt.StrokeDash("limit:N", scale=alt.Scale(domain=list(LIMIT_NAMES.values()), range=[[6, 3], [1, 0]]),
+                                  legend=_legend(style, None, orient="top", direction="horizontal", symbolType="stroke",
+                                                 symbolStrokeWidth=style.stroke, symbolStrokeColor=INK)))
+    centre = alt.Chart(pd.DataFrame({"comparator_rate": [funnel.comparator_rate],
+                                     "comparator_text": [fmt_rate(funnel.comparator_rate)]})).mark_rule(
+        color=ROLLING_COLOUR, strokeWidth=style.stroke).encode(
+        y=alt.Y("comparator_rate:Q", scale=y_scale),
+        tooltip=[alt.Tooltip("comparator_text:N", title=f"{comparator} rate per 1,000")])
+    tooltip = [
+        alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("rate_text:N", title="Rate per 1,000"),
+        alt.Tooltip("current_text:N", title=f"{_cap(units)}, rolling year"),
+        alt.Tooltip("population_text:N", title="Population"), alt.Tooltip("position:N", title="Against the limits"),
+    ]
+    dots = alt.Chart(data).mark_point(filled=True, opacity=0.9, strokeWidth=1, stroke="#ffffff").encode(
+        x=x, y=y, tooltip=tooltip,
+        color=alt.when(alt.datum.is_focus).then(alt.value(FOCUS_COLOUR)).otherwise(alt.value(OTHER_COLOUR_DARK)),
+        size=alt.when(alt.datum.is_focus).then(alt.value(style.label * 18)).otherwise(alt.value(style.label * 7)),
+    )
+    layers: list[alt.Chart] = [limit_lines, centre, dots]
+    chosen = data[data["is_focus"]]
+    if len(chosen):
+        # The name on the side with more room: left of a dot in the right half of the plot, else right of it.
+        right_half = float(chosen["population"].iloc[0]) > (low + high) / 2
+        layers.append(alt.Chart(chosen).mark_text(
+            align="right" if right_half else "left", dx=-10 if right_half else 10, baseline="middle",
+            fontSize=style.label, fontWeight="bold", color=INK).encode(x=x, y=y, text="area_name:N", tooltip=tooltip))
+    measure, end = _title_text(funnel.measure_label), _month_text(funnel.end)
+    phi = f"{funnel.dispersion:,.1f}"
+    method = (f"Limits widened for over-dispersion (phi = {phi}, multiplicative)." if funnel.overdispersed else
+              "Exact Poisson limits." + (f" The areas vary more than chance allows (phi = {phi})."
+                                         if funnel.dispersion > 1.0001 else ""))
+    subtitle = (f"Each dot is an area; orange line: {comparator} ({fmt_rate(funnel.comparator_rate)}); outside the "
+                f"lines is more than chance allows for an area of that size. {method}")
+    return alt.layer(
+        *layers, title=_title(f"{measure}: rate per 1,000 against population, rolling year to {end}", style, subtitle),
+        width="container", autosize=_FIT_WIDTH, height=plot_height or style.height(320),
+        description="Funnel plot of each area's rate against its population with control limits",
     )

@@ -159,6 +159,51 @@ def rag_label(rag: Any) -> str:
     return rag
 
 
+BENCHMARK_TONE = {"worse": "Red", "similar": "Amber", "better": "Green"}  # the RAG colours, by what a comparison means
+TREND_ARROW = {"increasing": "\u2191", "decreasing": "\u2193", "no significant change": "\u2192"}
+
+
+def benchmark_label(word: Any, direction: Any = "lower_is_better") -> str:
+    """A comparison with the comparator as shown: 'Significantly higher (worse)', 'Similar', 'Not compared', 'n/a'.
+
+    word is the metrics layer's benchmark ('significantly higher', ...); worse or better follows the measure's direction.
+    """
+    if is_missing(word):
+        return NA
+    text = str(word)
+    if text.startswith("significantly"):
+        worse = text.endswith("higher") == (direction != "higher_is_better")
+        text = f"{text} ({'worse' if worse else 'better'})"
+    return text[:1].upper() + text[1:]
+
+
+def benchmark_colours(label: Any) -> tuple[str, str]:
+    """(background, text) colours of a shown comparison: worse red, similar amber, better green, else grey."""
+    text = str(label).lower()
+    tone = next((t for t in BENCHMARK_TONE if f"({t})" in text), "similar" if text == "similar" else None)
+    return RAG_STYLE[BENCHMARK_TONE.get(tone)]
+
+
+def benchmark_badge(word: Any, direction: Any = "lower_is_better") -> str:
+    """A coloured badge that says the comparison with the comparator in words."""
+    label = benchmark_label(word, direction)
+    return _badge(label, benchmark_colours(label))
+
+
+def trend_label(word: Any) -> str:
+    """A trend as shown: an arrow and its meaning ('\u2191 Increasing', '\u2192 No significant change'), or 'n/a'."""
+    if is_missing(word):
+        return NA
+    return f"{TREND_ARROW[str(word)]} {str(word)[:1].upper()}{str(word)[1:]}"
+
+
+def interval_text(lower: Any, upper: Any, na: str = NA) -> str:
+    """A confidence interval as shown, at the rate's 2 places: '6.82 to 7.40'; 'n/a' when either limit is unknown."""
+    if is_missing(lower) or is_missing(upper):
+        return na
+    return f"{fmt_rate(lower)} to {fmt_rate(upper)}"
+
+
 def data_stamp(last_month: dt.date, loaded_at: dt.datetime | None) -> str:
     """'Data to Nov 2023, loaded 25 Nov 2026'."""
     loaded = f", loaded {loaded_at:%-d %b %Y}" if loaded_at else ""
@@ -172,7 +217,7 @@ def fmt_text(value: Any, na: str = NA) -> str:
 
 FORMATTERS: dict[str, Callable[[Any], str]] = {
     "count": fmt_count, "rate": fmt_rate, "pct": lambda v: fmt_pct(v, signed=True), "change": fmt_signed,
-    "decimal1": lambda v: fmt_number(v, 1), "text": fmt_text,
+    "decimal1": lambda v: fmt_number(v, 1), "text": fmt_text, "benchmark": fmt_text,
 }
 
 
@@ -191,8 +236,16 @@ def styled(frame: pd.DataFrame, kinds: Mapping[str, str], missing_as_text: bool 
             if kind != "raw" and frame[column].isna().any():
                 shown[column] = pd.Series([FORMATTERS[kind](v) for v in frame[column]], index=frame.index, dtype="object")
                 as_text.add(column)
-    return shown.style.format({c: FORMATTERS[kinds.get(c, "text")] for c in frame.columns
-                               if kinds.get(c) != "raw" and c not in as_text})
+    styler = shown.style.format({c: FORMATTERS[kinds.get(c, "text")] for c in frame.columns
+                                 if kinds.get(c) != "raw" and c not in as_text})
+    coloured = [c for c in frame.columns if kinds.get(c) == "benchmark"]
+    return styler.map(_benchmark_cell, subset=coloured) if coloured else styler
+
+
+def _benchmark_cell(value: Any) -> str:
+    """A comparison cell's colours (the word stays, so colour is never the only cue)."""
+    background, colour = benchmark_colours(fmt_text(value))
+    return f"background-color: {background}; color: {colour}; font-weight: 600"
 
 
 # --- HTML and Markdown -------------------------------------------------------------------------

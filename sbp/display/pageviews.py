@@ -13,12 +13,14 @@ import pandas as pd
 from sbp.config import DEFAULT_UNITS, UNITS, Config, Priority
 from sbp.config.objectives import Objective, flatten, review_warning
 from sbp.display import formatting
-from sbp.display.boardtable import areas_of, metric_cards, units_of
+from sbp.display.boardtable import (areas_of, benchmark_cells, benchmark_column, confidence_of, level_text,
+                                    limit_columns_of, metric_cards, units_of)
 from sbp.display.charts import value_title
 from sbp.display.htmltable import table_html
 from sbp.display.panels import card_html
 from sbp.metrics.figures import comparator_pct_change, first_with_data, ranked_in_group
-from sbp.metrics import PeriodCoverage
+from sbp.metrics import PeriodCoverage, intervals
+from sbp.metrics.profile import Funnel
 from sbp.metrics.periods import month_label, rolling_year, rolling_year_span
 
 TABLE_ROW_PX = 36  # a st.dataframe row's height: the wards table shows every row without scrolling
@@ -42,6 +44,9 @@ def rankings_table(league: pd.DataFrame, group: Sequence[str], comparator: str, 
         "Borough" if comparator == "London" else "Area": in_group["area_name"],
         units.capitalize(): in_group["current"],
         "Rate per 1,000": in_group["rate_per_1000"].astype("Float64"),
+        **{c: pd.array(v, dtype="Float64", copy=False)
+           for c, v in limit_columns_of(in_group, confidence_of(in_group)).items()},
+        benchmark_column(comparator): benchmark_cells(in_group["benchmark"], in_group["direction"]),
         f"Rank ({comparator})": in_group["rank"],
         "Rank in group": in_group["group_rank"],
         "Places moved": in_group["places_moved"].astype("Int64"),
@@ -50,21 +55,30 @@ def rankings_table(league: pd.DataFrame, group: Sequence[str], comparator: str, 
     }).sort_values(f"Rank ({comparator})")
 
 
-def rankings_kinds(units: str) -> dict[str, str]:
+def rankings_kinds(units: str, comparator: str = "London") -> dict[str, str]:
     """How the rankings table's columns are formatted (see formatting.FORMATTERS)."""
-    return {units.capitalize(): "count", "Rate per 1,000": "rate", "Places moved": "change", "% change": "pct"}
+    return {units.capitalize(): "count", "Rate per 1,000": "rate", "Places moved": "change", "% change": "pct",
+            **{f"{side} {level_text(c)}%": "rate" for side in ("Lower", "Upper") for c in intervals.CONFIDENCE.values()},
+            benchmark_column(comparator): "benchmark"}
 
 
 PLACES_MOVED_HELP = "Positive = moved up (a lower rate relative to others)"
 
 
-def rankings_html(table: pd.DataFrame, units: str) -> str:
+def rankings_html(table: pd.DataFrame, units: str, comparator: str = "London") -> str:
     """The rankings table as a static HTML table: every cell as formatted for its kind (unknown as 'n/a'), numbers
-    right-aligned."""
-    kinds = rankings_kinds(units)
+    right-aligned, the comparison with the comparator coloured as formatting.styled colours it."""
+    kinds = rankings_kinds(units, comparator)
     shown = pd.DataFrame({c: [formatting.FORMATTERS[kinds.get(c, "text")](v) for v in table[c]] for c in table.columns})
-    numeric = [c for c in table.columns if c in kinds or c.startswith("Rank")]
-    return table_html(shown, numeric=numeric, header_help={"Places moved": PLACES_MOVED_HELP})
+    numeric = [c for c in table.columns if kinds.get(c) in ("count", "rate", "change", "pct") or c.startswith("Rank")]
+
+    def coloured(column: str, text: str) -> str:
+        if kinds.get(column) != "benchmark":
+            return ""
+        background, colour = formatting.benchmark_colours(text)
+        return f"background-color: {background}; color: {colour}; font-weight: 600"
+
+    return table_html(shown, numeric=numeric, cell_style=coloured, header_help={"Places moved": PLACES_MOVED_HELP})
 
 
 def any_ranked(league: pd.DataFrame) -> bool:
@@ -87,6 +101,31 @@ def comparator_caption(league: pd.DataFrame, comparator: str, units: str) -> str
 
 # --- Priority pages --------------------------------------------------------------------------
 
+def funnel_caption(funnel: Funnel) -> str:
+    """How the funnel's limits were drawn, with the method's reference, and where the focus area falls."""
+    if funnel.overdispersed:
+        how = (f"The limits allow for the areas varying more than chance alone (over-dispersion factor phi = "
+               f"{funnel.dispersion:,.1f}): each is the quantile of a negative binomial count with variance phi times "
+               "its expected count, Spiegelhalter's multiplicative adjustment (Statistics in Medicine, 2005).")
+    else:
+        how = ("The limits are exact Poisson limits around the comparator's rate (Spiegelhalter, Statistics in "
+               "Medicine, 2005): the range a count has 95% or 99.8% chance of falling in at that population if every "
+               "area shared the comparator's rate.")
+        if funnel.dispersion > 1.0001:
+            how += (f" These areas vary about {funnel.dispersion:,.1f} times as much as chance allows (phi), so many "
+                    "fall outside by more than chance: widen the limits to allow for it.")
+    return how
+
+
+def funnel_positions(funnel: Funnel, focus: str) -> str:
+    """Where the focus area falls against the limits, and how many areas fall outside them."""
+    points = funnel.points
+    outside = int((~points["position"].str.startswith("within")).sum())
+    mine = points.loc[points["area_name"] == focus, "position"]
+    where = f"{focus} is {mine.iloc[0]}. " if len(mine) else f"{focus} has no rate for this period. "
+    return f"{where}{outside} of {len(points)} areas fall outside the 95% limits."
+
+
 def measure_phrase(label: str, units: str) -> str:
     """What a measure counts, as its cards name it: 'Hate crime offences', 'ASB calls', 'ASB incidents (police.uk)'."""
     core = re.sub(r"\s*\([^()]*\)$", "", label).lower()
@@ -106,7 +145,19 @@ def cards_html(row: pd.Series, comparator: str) -> str:
     delta = None if pct is None else (f"{comparator} {formatting.fmt_pct(pct, signed=True)}"
                                       + ("; significant change" if significant else ""))
     cards.append(card_html(f"{label}: RAG status", "", delta, value_html=formatting.rag_badge(formatting.known(row["rag"]))))
+    cards.append(benchmark_card(row, label, comparator))
     return f'<div class="sbp-cards">{"".join(cards)}</div>'
+
+
+def benchmark_card(row: pd.Series, label: str, comparator: str) -> str:
+    """The card of a measure's rate against its comparator's: the comparison as a coloured word, the rate's interval
+    at the level compared and the five-year trend as an arrow with its meaning."""
+    confidence = confidence_of(pd.DataFrame([row]))
+    suffix = intervals.level_of(confidence)
+    interval = formatting.interval_text(row.get(f"rate_lower_{suffix}_per_1000"), row.get(f"rate_upper_{suffix}_per_1000"))
+    delta = f"{level_text(confidence)}% interval {interval}; trend: {formatting.trend_label(row.get('trend'))}"
+    badge = formatting.benchmark_badge(formatting.known(row.get("benchmark")), row.get("direction") or "lower_is_better")
+    return card_html(f"{label}: rate vs {comparator}", "", delta, value_html=badge)
 
 
 def opening_measure(priority: Priority, rows: pd.DataFrame) -> str:
@@ -250,3 +301,10 @@ def period_note(end: dt.date, coverage: PeriodCoverage, config: Config) -> str |
     return (f"At {month_label(end)}, {len(missing)} board measure{'s are' if len(missing) != 1 else ' is'} n/a "
             f"(a month of the year or of the year before is not loaded): {shown}. {month_label(coverage.default_end)} is the latest month "
             "with every board measure.")
+
+
+def no_rolling_year_note(first: dt.date, last: dt.date, months: int) -> str:
+    """Why a board, rankings or wards page has no figures: the store holds less than one rolling year."""
+    held = f"{months} month{'s' if months != 1 else ''} ({month_label(first)} to {month_label(last)})"
+    return (f"No rolling year to show yet: a rolling year needs 12 months of police data and the store holds {held}. "
+            "Load earlier months on the Data page; Explore shows the months loaded.")

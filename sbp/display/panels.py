@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sbp.config.objectives import STATUS_TONE, Objective
 from sbp.display.formatting import esc, status_badge
+from sbp.display.partner_view import objective_evidence_html
 
 TONE_COLOUR = {"good": "#1b7837", "bad": "#b2182b", "neutral": "#555555"}
 
@@ -29,19 +30,21 @@ def _evidence(objective: Objective) -> str:
     return '<div class="sbp-evidence"><em>Evidence</em><ul>' + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul></div>"
 
 
-def objective_html(objective: Objective, note: str) -> str:
-    """One objective in full: title and status, description, evidence, then each sub-objective the same way."""
+def objective_html(objective: Objective, note: str, partner: Mapping[str, Sequence[str]] | None = None) -> str:
+    """One objective in full: title and status, description, evidence (and the partner figures linked to it, by
+    objective number), then each sub-objective the same way."""
+    partner = partner or {}
     parts = [f'<div class="sbp-objective"><div class="sbp-objective-head"><strong>{esc(objective.number)}. '
              f"{esc(objective.title)}</strong> {_badge(objective)}</div>"]
     if objective.description:
         parts.append(f"<p>{esc(objective.description)}</p>")
-    parts.append(_evidence(objective))
+    parts.append(_evidence(objective) + objective_evidence_html(partner.get(objective.number, ())))
     for sub in objective.subs:
         parts.append(f'<div class="sbp-sub"><div class="sbp-objective-head"><strong>{esc(sub.number)} {esc(sub.title)}'
                      f"</strong> {_badge(sub)}</div>")
         if sub.description:
             parts.append(f"<p>{esc(sub.description)}</p>")
-        parts.append(_evidence(sub) + "</div>")
+        parts.append(_evidence(sub) + objective_evidence_html(partner.get(sub.number, ())) + "</div>")
     parts.append(f'<div class="sbp-objective-note">{esc(note)}</div></div>')
     return "".join(parts)
 

@@ -47,14 +47,23 @@ BASE_CSS = """
 <style>
 .sbp-badge { display: inline-block; padding: 0.1em 0.5em; border-radius: 0.4em; font-weight: 600; white-space: nowrap; }
 .sbp-stamp { color: #555; font-size: 0.9rem; }
-.sbp-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.2rem; }
+.sbp-cards { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.2rem; }
 /* Streamlit pulls a Markdown block's bottom up by 1rem (for a trailing paragraph's margin); the cards have none,
    so without this the next chart covers their bottom edge. */
-[data-testid="stMarkdownContainer"]:has(> .sbp-cards) { margin-bottom: 0 !important; }
+[data-testid="stMarkdownContainer"]:has(> .sbp-cards), [data-testid="stMarkdownContainer"]:has(> .sbp-partner-cards) {
+  margin-bottom: 0 !important; }
 .sbp-card { border: 1px solid rgba(49,51,63,0.2); border-radius: 0.5rem; padding: 0.5rem 0.75rem; overflow-wrap: anywhere; }
 .sbp-card-label { font-size: 0.9rem; color: #31333f; }
 .sbp-card-value { font-size: 1.9rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }
 .sbp-card-delta { font-size: 0.9rem; font-weight: 600; }
+.sbp-card-source, .sbp-card-target, .sbp-brief-source { font-size: 0.85rem; color: #555; }
+/* Partner figures: styled as the police cards and the slide's brief list, with classes of their own (never counted
+   as a measure's cards or the objectives' list). */
+.sbp-partner-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.6rem; margin-bottom: 0.2rem; }
+.sbp-partner-label { font-size: 0.9rem; color: #31333f; }
+.sbp-partner-value { font-size: 1.6rem; font-weight: 600; line-height: 1.2; margin: 0.15rem 0; }
+ul.sbp-partner-brief { list-style: none; margin: 0; padding: 0; }
+ul.sbp-partner-brief li { margin: 0 0 0.3rem 0; font-size: 0.92rem; line-height: 1.3; }
 /* "No comparison" wraps between its words inside a narrow card, never inside one ("compariso / n"). */
 .sbp-card .sbp-badge { white-space: normal; max-width: 100%; overflow-wrap: normal; word-break: normal; }
 .sbp-card-value .sbp-badge { font-size: clamp(1rem, 2.2vw, 0.8em); }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from sbp.config.sources import FORCE_LOOKUP, LSOA11_LOOKUP, LSOA_LOOKUP, ONS_POPULATION, POPULATION
+from sbp.config.sources import FORCE_LOOKUP, LSOA11_LOOKUP, LSOA_LOOKUP, ONS_POPULATION, PARTNER, POPULATION
 from sbp.ingest.formats import Detected
 from sbp.ingest.textfile import TextFile
 
@@ -49,6 +49,9 @@ class FileSummary:
         )
         if self.file_format in (LSOA_LOOKUP, LSOA11_LOOKUP, FORCE_LOOKUP, ONS_POPULATION):
             text = f"{self.file_name}: {self.file_format}, {self.rows:,} rows"
+        elif self.file_format == PARTNER:
+            text = (f"{self.file_name}: {self.file_format}, {self.rows:,} values{span}, {self.categories:,} measures, "
+                    f"{self.areas:,} areas, {self.months_replaced} values replaced")
         elif self.file_format != POPULATION:
             text += f", {self.months_replaced} months replaced"
         if self.note:
@@ -79,3 +82,5 @@ class Context:
     summary: FileSummary = field(default=None)  # type: ignore[assignment]
     sheet: object = None  # the workbook sheet as a pyarrow Table, for .xlsx files
     new_areas: frozenset[str] = frozenset()   # names the user added on purpose (--new-area)
+    force: bool = False           # replace months even with a much smaller file (--force)
+    replace_lookup: bool = False  # replace a lookup even with one that places far fewer rows (--replace-lookup)

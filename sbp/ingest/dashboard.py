@@ -221,6 +221,7 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         bad = con.execute(f"SELECT line, {column}::VARCHAR FROM sbp_dash_raw WHERE {where} LIMIT 1").fetchone()
         if bad is not None:
             fail(problem, bad[0], found[role], bad[1])
+    check_identity(con, found, fail)
     con.register("sbp_ward_lookup", ward_lookup())
     con.register("sbp_borough_lookup", borough_lookup())
     con.execute(
@@ -283,6 +284,65 @@ def stage(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str],
         "SELECT sum(source_rows), count(DISTINCT (area_level, area_name, area_code, borough)), count(DISTINCT subtype_name) "
         "FROM sbp_dash_rows"
     ).fetchone()
+
+
+def check_identity(con: duckdb.DuckDBPyConnection, found: dict[str, str], fail: Callable[..., None]) -> None:
+    """Refuse a row whose area is not what its code says: a known code under another area's name ('Bromly' for
+    E09000006), a ward under a team of another borough, an unknown borough code, or a borough named with no code.
+
+    Names are compared as areas.published_key reduces them, so the workbook's own spellings pass ("W&le" for Wandle,
+    "Fairfield (Croydon)", "St Jamess"); a team that names no borough ("Aviation Security") says nothing.
+    """
+    boroughs = {b.code: b.name for b in london_boroughs()}
+    wards = areas.london_wards()
+    coded = con.execute(
+        f"""SELECT t.area_level, r.area_code_given, r.area_name_given, r.borough_snt, min(r.line)
+        FROM sbp_dash_raw r JOIN sbp_dash_types t ON t.raw = r.raw_area_type
+        WHERE regexp_full_match(coalesce(r.area_code_given, ''), '{AREA_CODE}') GROUP BY ALL ORDER BY 5, 2, 3, 4"""
+    ).fetchall()
+    for level, code, name, team, line in coded:
+        if level == "borough":
+            known = boroughs.get(code)
+            if known is None and name not in areas.non_borough_areas():
+                near = areas.closest(name or "", frozenset(boroughs.values()))
+                fail(f"{code} is not a London borough's code" + _hint(near, boroughs)
+                     + " (a new borough is added to data/boroughs.csv)", line, found["area_code"], code)
+        else:
+            known, borough = wards.get(code, (None, None))
+            stated = areas.borough_in(team or "")
+            if known is not None and stated is not None and stated != borough:
+                fail(f"ward {code} ({known}) is in {borough}, not in {stated} as its team {team!r} says", line,
+                     found["borough_snt"], team)
+        if known is not None and name and areas.published_key(name) != areas.published_key(known):
+            fail(f"area name {name!r} is not the name of {code} ({known!r}); did you mean {known!r}? (a re-issue under "
+                 "another name would count the area twice)", line, found["area_name"], name)
+    # A row with no code is London's unattributed count: one that names a borough (or nearly) would count it twice.
+    named = con.execute(
+        f"""WITH uncoded AS (
+            SELECT area_name_given, borough_snt, min(line) AS line FROM sbp_dash_raw
+            WHERE NOT regexp_full_match(coalesce(area_code_given, ''), '{AREA_CODE}') GROUP BY ALL
+        ),
+        given AS (
+            SELECT given, role, min(line) AS line FROM (
+                SELECT area_name_given AS given, 'area_name' AS role, line FROM uncoded
+                UNION ALL SELECT borough_snt, 'borough_snt', line FROM uncoded)
+            WHERE coalesce(given, '') <> '' GROUP BY ALL
+        )
+        SELECT DISTINCT x.given, x.role, x.line FROM given x JOIN (SELECT unnest($names::VARCHAR[]) AS borough) b
+          ON starts_with(lower(x.given), lower(b.borough)) OR levenshtein(lower(x.given), lower(b.borough)) <= 2
+        ORDER BY 3, 1 LIMIT 1""",
+        {"names": list(boroughs.values())},
+    ).fetchone()
+    if named is not None:
+        given, role, line = named
+        near = [areas.borough_in(given)] if areas.borough_in(given) else areas.closest(given, frozenset(boroughs.values()))
+        fail(f"{given!r} has no area code, so it would be counted as London's unattributed offences"
+             + _hint(near, boroughs) + "; give the row its borough's or ward's ONS code", line, found[role], given)
+
+
+def _hint(near: list[str], boroughs: dict[str, str]) -> str:
+    codes = {name: code for code, name in boroughs.items()}
+    return f" (did you mean {' or '.join(f'{n!r} ({codes[n]})' for n in near)}?)" if near else ""
 
 
 def _refuse_repeated_row(con: duckdb.DuckDBPyConnection, text: TextFile, found: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ from sbp import store
 from sbp.errors import SbpError
 from sbp.ingest.context import FileSummary
 from sbp.ingest.load import ingest
+from sbp.config.sources import PARTNER
 
 DEMO_SEED = 2022
 AIRPORTS = "London Heathrow and London City Airports"
@@ -121,7 +122,10 @@ POPULATION_FILE = "population_demo.csv"
 BOROUGH_FILE = "mps_borough_level_crime_demo.csv"
 WARD_FILE = "mps_ward_level_crime_demo.csv"
 _LONG_NAMES = tuple(name for name, _, _ in LONG_SERIES)
-DEMO_FILES = (POPULATION_FILE, BOROUGH_FILE, WARD_FILE, *_LONG_NAMES)
+# The partner figures of the Safer Bromley Partnership's 2021/22 Priority 1 report, as the partnership wrote them: not
+# synthetic, shipped in data/ and loaded with the demo so its objectives are evidenced (docs/data-formats.md).
+PARTNER_FILE = "partner_priority1_2021-22.csv"
+DEMO_FILES = (POPULATION_FILE, BOROUGH_FILE, WARD_FILE, *_LONG_NAMES, PARTNER_FILE)
 
 
 def build_demo(
@@ -145,7 +149,7 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="sbp-demo-") as tmp:
         if progress:
             progress(f"writing synthetic extracts (seed {seed})")
-        paths = write_demo_extracts(Path(tmp), seed=seed)
+        paths = [*write_demo_extracts(Path(tmp), seed=seed), DATA_DIR / PARTNER_FILE]
         meta = {"is_synthetic": "true", "demo_seed": str(seed)}
         return ingest(paths, path, progress=progress, meta=meta, fresh=True)
 
@@ -155,7 +159,8 @@ def _not_demo(con: duckdb.DuckDBPyConnection) -> str:
     if not store.is_synthetic(con):
         return "a store that is not the synthetic demo"
     # Belt and braces: ingest() replaces the demo when real files arrive, so this should never match.
-    rows = con.execute("SELECT DISTINCT file_name FROM source_files ORDER BY 1").fetchall()
+    # Partner figures may be loaded beside the demo (they never replace it); they are not real police data.
+    rows = con.execute(f"SELECT DISTINCT file_name FROM source_files WHERE file_format <> '{PARTNER}' ORDER BY 1").fetchall()
     others = [name for (name,) in rows if name not in DEMO_FILES]
     return f"real data ({others[0]}) loaded on top of the demo" if others else ""
 

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
-                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK,
+                                POPULATION)
 from sbp.errors import IngestError
 from sbp.ingest import dashboard
 from sbp.ingest.textfile import TextFile
@@ -19,6 +20,9 @@ POLICE_UK_COLUMNS = [
 LONG_REQUIRED = ["month", "area", "category", "count"]
 LONG_OPTIONAL = ["area_level", "borough", "major_category"]
 POPULATION_OPTIONAL = ["year", "denominator", "area_level"]
+# A partner-measures file (docs/data-formats.md): these columns in any order, the optional ones allowed.
+PARTNER_REQUIRED = ["measure_id", "label", "unit", "period", "area", "value", "source"]
+PARTNER_OPTIONAL = ["target", "direction", "note"]
 # The borough column's two spellings (older borough files: BoroughName).
 BOROUGH_COLUMNS = ("LookUp_BoroughName", "BoroughName")
 # Each MPS wide layout's name columns: role -> its accepted spellings. Every other column is a month. A layout
@@ -47,6 +51,7 @@ FORMAT_LABELS = {
                    "LAD22CD,LAD22NM,...)",
     FORCE_LOOKUP: "ONS local authority to community safety partnership to police force area lookup (LAD17CD,...,PFA17NM)",
     ONS_POPULATION: "ONS mid-year population estimates workbook (.xls, sheet 'MYE2 - Persons')",
+    PARTNER: "partner measures (measure_id,label,unit,period,area,value,source[,target][,direction][,note]), CSV or .xlsx",
 }
 # Lookup columns by role; the two digits are the boundary year the ONS file is for (LSOA21, WD25, LAD25, ...),
 # except where the years are what the lookup is (LSOA 2011 to LSOA 2021).
@@ -129,6 +134,18 @@ def _lookup(header: list[str]) -> Detected | None:
     return None
 
 
+def partner_columns(text: TextFile) -> Detected | None:
+    """A partner-measures file recognised by its required columns (any case, any order); any other column is refused."""
+    lowered = [c.lower() for c in text.header]
+    if not all(c in lowered for c in PARTNER_REQUIRED):
+        return None
+    extra = [c for c in text.header if c.lower() not in PARTNER_REQUIRED + PARTNER_OPTIONAL]
+    if extra:
+        raise IngestError(text.original, "unexpected column in a partner-measures file; allowed: "
+                          f"{', '.join(PARTNER_REQUIRED + PARTNER_OPTIONAL)}", line=1, column=extra[0])
+    return Detected(PARTNER, text.header)
+
+
 def detect(text: TextFile) -> Detected:
     """Name the format of a file from its header, or raise an IngestError listing what is accepted."""
     h = text.header
@@ -144,6 +161,8 @@ def detect(text: TextFile) -> Detected:
     if len(set(lowered)) != len(lowered):
         dup = next(c for c in h if lowered.count(c.lower()) > 1)
         raise IngestError(text.original, "this column name appears twice in the header", line=1, column=dup)
+    if (partner := partner_columns(text)) is not None:
+        return partner
     if all(c in lowered for c in LONG_REQUIRED):
         extra = [c for c in h if c.lower() not in LONG_REQUIRED + LONG_OPTIONAL]
         if extra:

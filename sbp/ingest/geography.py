@@ -11,6 +11,7 @@ ONS-derived populations and the area aliases. All set-based SQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ import duckdb
 from sbp import store
 from sbp.config import areas
 from sbp.config.sources import FORCE_LOOKUP, LSOA11_LOOKUP, LSOA_LOOKUP, POLICE_UK
-from sbp.errors import IngestError
+from sbp.errors import ConfirmationNeeded, IngestError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls (and .doc) container
 MYE_SHEET = "MYE2 - Persons"
@@ -29,12 +30,12 @@ LOCATED = ("code", "lsoa11", "lsoa11_lad", "name", "no_lookup")
 
 # The district a police.uk or ONS LSOA name carries: "Mendip 001A" -> "Mendip".
 DISTRICT_SQL = r"regexp_replace({c}, '\s+[0-9]{{3}}[A-Z]$', '')"
-# A force's name reduced to compare police.uk's "Reported by" with the lookup's PFA name:
+# A force's name reduced to compare police.uk's "Reported by" with the lookup's PFA name, as areas.force_key does:
 # "Avon and Somerset Constabulary" ~ "Avon and Somerset", "City of London Police" ~ "London, City of".
 FORCE_KEY_SQL = (
-    r"array_to_string(list_sort(list_filter(string_split(regexp_replace(replace(lower({c}), '&', ' and '), "
-    r"'[^a-z ]', ' ', 'g'), ' '), lambda w: w <> '' AND w NOT IN ('constabulary', 'police', 'service', 'force'))), ' ')"
-)
+    r"array_to_string(list_sort(list_filter(string_split(regexp_replace(replace(lower({{c}}), '&', ' and '), "
+    r"'[^a-z ]', ' ', 'g'), ' '), lambda w: w <> '' AND w NOT IN ({words}))), ' ')"
+).format(words=", ".join(f"'{w}'" for w in areas.FORCE_WORDS))
 # The comparator a force's areas form is named after the force area; the Met's is London.
 FORCE_DISPLAY_SQL = (
     r"CASE WHEN {key} = 'metropolitan' THEN 'London' "
@@ -117,24 +118,75 @@ LOOKUPS = {
     FORCE_LOOKUP: ("geo_lad_force", ("lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "pfa_name"),
                    ("lad_code",), ("lad_code", "lad_name", "pfa_code", "pfa_name")),
 }
+# What the code columns hold (checked by content, so columns swapped or shifted are refused) and the name columns
+# never hold (a code).
+CODE_COLUMNS = {
+    "lsoa_code": (areas.LSOA_CODE, "an ONS LSOA code (E01 or W01 and 6 digits)"),
+    "lsoa11_code": (areas.LSOA_CODE, "an ONS LSOA code (E01 or W01 and 6 digits)"),
+    "lsoa21_code": (areas.LSOA_CODE, "an ONS LSOA code (E01 or W01 and 6 digits)"),
+    "lad_code": (areas.LAD_CODE, "an ONS local authority code (E06 to E09 or W06 and 6 digits)"),
+    "pfa_code": (areas.PFA_CODE, "an ONS police force area code (E23 or W15 and 6 digits)"),
+}
+NAME_COLUMNS = ("lsoa_name", "lsoa11_name", "lsoa21_name", "ward_name", "lad_name", "csp_name", "pfa_name")
+# A lookup that places (or holds) under this share of what the current one does is held until the user confirms.
+LOOKUP_KEEP_SHARE = 0.5
 
 
 def load_lookup(con: duckdb.DuckDBPyConnection, file_format: str, path: Path, read_csv: str, columns: list[str],
-                file_id: int) -> int:
-    """Replace a lookup table with this file's rows (an ONS lookup is complete, never partial); returns the row count."""
+                file_id: int, line_of: Callable[[str, str], int | None] = lambda column, value: None,
+                replace: bool = False) -> int:
+    """Replace a lookup table with this file's rows (an ONS lookup is complete, never partial); returns the row count.
+
+    line_of(column, value) is the file line where a column holds a value; replace=True loads a lookup that places
+    under half of the police.uk rows (or holds under half the keys) the current one does, which is otherwise held.
+    """
     table, names, key, required = LOOKUPS[file_format]
     # Header names were matched by pattern in formats.detect, so quoting them here is safe.
     select = ", ".join(f"coalesce(trim(\"{c}\"), '') AS {n}" for c, n in zip(columns, names))
     con.execute(f"CREATE OR REPLACE TEMP TABLE sbp_geo AS SELECT {select} FROM {read_csv}", {"path": str(path)})
+    header = dict(zip(names, columns))
     for column in required:
         if con.execute(f"SELECT count(*) FROM sbp_geo WHERE {column} = ''").fetchone()[0]:
             raise IngestError(path, f"{column} is empty on some rows")
+    for column, (pattern, what) in CODE_COLUMNS.items():
+        bad = column in names and con.execute(
+            f"SELECT {column} FROM sbp_geo WHERE {column} <> '' AND NOT regexp_full_match({column}, $p) LIMIT 1",
+            {"p": pattern.pattern}).fetchone()
+        if bad:
+            raise IngestError(path, f"{bad[0]!r} is not {what}; are the code and name columns swapped?",
+                              line=line_of(header[column], bad[0]), column=header[column])
+    for column in NAME_COLUMNS:
+        bad = column in names and con.execute(
+            f"SELECT {column} FROM sbp_geo WHERE regexp_full_match({column}, $p) LIMIT 1",
+            {"p": areas.ANY_CODE.pattern}).fetchone()
+        if bad:
+            raise IngestError(path, f"{bad[0]!r} is a code where a name belongs; are the code and name columns swapped?",
+                              line=line_of(header[column], bad[0]), column=header[column])
     dup = con.execute(f"SELECT {', '.join(key)} FROM sbp_geo GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
     if dup:
         raise IngestError(path, f"{' to '.join(dup)} appears more than once")
+    if not replace:
+        _hold_if_fewer(con, path, table, key[0])
     con.execute(f"DELETE FROM {table}")
     con.execute(f"INSERT INTO {table} SELECT *, $f FROM sbp_geo", {"f": file_id})
     return con.execute("SELECT count(*) FROM sbp_geo").fetchone()[0]
+
+
+def _hold_if_fewer(con: duckdb.DuckDBPyConnection, path: Path, table: str, key: str) -> None:
+    """Hold a lookup that would place under half the police.uk rows (or keep under half the keys) the current one does."""
+    if table == "geo_lsoa":
+        now, new = con.execute(
+            """SELECT sum(offence_count) FILTER (WHERE lsoa_code IN (SELECT lsoa_code FROM geo_lsoa)),
+                      sum(offence_count) FILTER (WHERE lsoa_code IN (SELECT lsoa_code FROM sbp_geo))
+            FROM police_uk_counts WHERE lsoa_code <> ''""").fetchone()
+        if now and (new or 0) < now * LOOKUP_KEEP_SHARE:
+            raise ConfirmationNeeded(path, f"this lookup places {new or 0:,} of the {now:,} police.uk rows the current "
+                                     "one places", "replace_lookup")
+    now, kept = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {key} IN (SELECT {key} FROM sbp_geo)) FROM {table}").fetchone()
+    if now and kept < now * LOOKUP_KEEP_SHARE:
+        raise ConfirmationNeeded(path, f"this lookup holds {kept:,} of the {now:,} {key.split('_')[0].upper()} codes "
+                                 "of the current one", "replace_lookup")
 
 
 def known_areas(con: duckdb.DuckDBPyConnection) -> frozenset[str]:

@@ -10,13 +10,13 @@ import duckdb
 
 from sbp import store
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
-                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK, POPULATION)
 from sbp.errors import IngestError
-from sbp.ingest import dashboard, geography
+from sbp.ingest import dashboard, geography, partner
 from sbp.ingest.completeness import drop_incomplete_months
 from sbp.ingest.context import Context, FileSummary
 from sbp.ingest.errortext import load_errors
-from sbp.ingest.formats import Detected, detect
+from sbp.ingest.formats import Detected, detect, partner_columns
 from sbp.ingest.long_counts import stage_long
 from sbp.ingest.mps_wide import stage_wide
 from sbp.ingest.police_uk import load_lookup, load_police_uk
@@ -37,17 +37,23 @@ STAGERS = {MPS_DASHBOARD: stage_dashboard, MPS_BOROUGH: stage_wide, MPS_WARD: st
            LONG_COUNTS: stage_long}
 # Formats kept in their own tables (not staged into crime_counts directly).
 LOADERS = {POPULATION: load_population, POLICE_UK: load_police_uk, LSOA_LOOKUP: load_lookup,
-           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup}
+           LSOA11_LOOKUP: load_lookup, FORCE_LOOKUP: load_lookup, PARTNER: partner.load_partner}
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir: Path,
-             progress: Callable[[str], None] | None = None, new_areas: frozenset[str] = frozenset()) -> FileSummary:
+             progress: Callable[[str], None] | None = None, new_areas: frozenset[str] = frozenset(),
+             force: bool = False, replace_lookup: bool = False) -> FileSummary:
     """Detect, check and load one file into the open version, and record it in source_files."""
     summary = FileSummary(file_name=path.name)
     sheet = None
     workbook = geography.is_workbook(path)  # the ONS estimates come as legacy .xls
     if workbook:
         summary.file_format = ONS_POPULATION
+    elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file() and (found := partner.read_xlsx(path)) is not None:
+        header, sheet = found
+        text = TextFile(path, path, "xlsx", header)
+        detected = partner_columns(text) or Detected(PARTNER, header)  # refuses a column not of the format
+        summary.file_format = detected.file_format
     elif path.suffix.lower() in XLSX_SUFFIXES and path.is_file():
         header, sheet = dashboard.read_xlsx(path, progress)
         text, detected = TextFile(path, path, "xlsx", header), Detected(MPS_DASHBOARD, header)
@@ -69,7 +75,7 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path, seen: set[str], workdir
         summary.rows, year = geography.load_workbook(con, path, file_id)
         summary.areas, summary.note = summary.rows, f"mid-{year} estimates"
     else:
-        ctx = Context(con, text, detected, file_id, summary, sheet, new_areas)
+        ctx = Context(con, text, detected, file_id, summary, sheet, new_areas, force, replace_lookup)
         reset_scratch(con)
         if detected.file_format in LOADERS:
             LOADERS[detected.file_format](ctx)
@@ -94,11 +100,15 @@ def ingest(
     fresh: bool = False,
     progress_bar: bool = False,
     new_areas: Iterable[str] = (),
+    force: bool = False,
+    replace_lookup: bool = False,
 ) -> list[FileSummary]:
     """Load every file into a new version of the store, all or none; raise IngestError on the first bad file.
 
     progress_bar=True lets DuckDB draw its progress bar on the terminal for steps that take over half a second.
-    new_areas names areas (boroughs, ward codes, wards) the user adds on purpose; any other unknown area is refused.
+    new_areas names areas (boroughs, ward codes, wards, police forces) the user adds on purpose; any other unknown
+    area is refused. force replaces months with a file of under half their offences, replace_lookup a lookup with one
+    placing under half the rows the current one places; without them such a file raises ConfirmationNeeded.
     """
     paths = [Path(p) for p in paths]
     if not paths:
@@ -111,7 +121,8 @@ def ingest(
         con.execute("SET preserve_insertion_order = false")
         if progress_bar:
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = true; SET progress_bar_time = 500")
-        if not (meta or {}).get("is_synthetic") and store.is_synthetic(con):
+        if (not (meta or {}).get("is_synthetic") and store.is_synthetic(con)
+                and not all(partner.is_partner_file(p) for p in paths)):  # partner figures may sit beside the demo's
             # Real extracts never mix with the synthetic demo: they replace it, within this same version.
             store.clear_all(con)
             if progress:
@@ -122,7 +133,8 @@ def ingest(
                 size = path.stat().st_size if path.exists() else 0
                 progress(f"[{number}/{len(paths)}] loading {path.name} ({size / 1e6:,.1f} MB)")
             with load_errors(path, db, MEMORY_LIMIT_MB):
-                summaries.append(load_one(con, path, seen, Path(workdir), progress, frozenset(new_areas)))
+                summaries.append(load_one(con, path, seen, Path(workdir), progress, frozenset(new_areas), force,
+                                          replace_lookup))
         if any(not s.skipped for s in summaries):
             refresh_derived(con)
             for s in summaries:

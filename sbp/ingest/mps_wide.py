@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sbp.config import areas
+from sbp.config import areas, london_boroughs
 from sbp.config.categories import category_notes
 from sbp.config.sources import MPS_BOROUGH, MPS_LSOA, MPS_WARD
 from sbp.errors import IngestError
@@ -120,6 +120,7 @@ def _check_wide_areas(ctx: Context, roles: dict[str, str], level: str) -> None:
     if level == "ward":
         codes = [r[0] for r in ctx.con.execute(f"SELECT DISTINCT {quote_ident(roles['code'])} FROM sbp_wide").fetchall()]
         check_areas(ctx, "ward code", codes, frozenset(areas.london_wards()), roles["code"], ctx.text.index(roles["code"]))
+        _check_ward_boroughs(ctx, roles)
     if level == "lsoa":
         name = roles["area"]
         bad = ctx.con.execute(
@@ -129,3 +130,18 @@ def _check_wide_areas(ctx: Context, roles: dict[str, str], level: str) -> None:
         if bad:
             fail_at(ctx, f"LSOA name {bad[0]!r} is not an official LSOA name (a district name then a code such as 001A)",
                     lambda r, i=ctx.text.index(name): r[i] == bad[0], column=name)
+
+
+def _check_ward_boroughs(ctx: Context, roles: dict[str, str]) -> None:
+    """A known ward code stands under its own borough (or a non-borough area such as "Aviation Security (SO18)"):
+    a Bromley ward under "Croydon" would rank in Croydon and count twice in a re-issue."""
+    code, borough = roles["code"], roles["borough"]
+    pairs = ctx.con.execute(
+        f"SELECT DISTINCT {quote_ident(code)}, {quote_ident(borough)} FROM sbp_wide ORDER BY ALL").fetchall()
+    wards, boroughs = areas.london_wards(), {b.name for b in london_boroughs()}
+    for ward_code, stated in pairs:
+        name, own = wards.get(ward_code, (None, None))
+        if own is not None and stated in boroughs and stated != own:
+            at_code, at_borough = ctx.text.index(code), ctx.text.index(borough)
+            fail_at(ctx, f"ward {ward_code} ({name}) is in {own}, not in {stated}",
+                    lambda r: r[at_code].strip() == ward_code and r[at_borough].strip() == stated, column=borough)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from sbp.errors import ConfirmationNeeded
 from sbp.ingest.context import Context
+from sbp.ingest.validation import SHRINK_FLOOR, SHRINK_SHARE
 
 ALL_BOROUGHS = "*"  # scope marker: the file replaces these months for every borough at its level
 
@@ -28,6 +30,8 @@ def merge_counts(ctx: Context, source: str) -> None:
                   count(DISTINCT month) FILTER (WHERE vintage > $vintage) FROM sbp_scope_old""",
         {"vintage": last},
     ).fetchone()
+    if replaced and not ctx.force:
+        _hold_if_smaller(ctx, match, params)
     con.execute(f"DELETE FROM crime_counts c USING sbp_scope_old s WHERE {match} AND s.vintage <= $vintage", params)
     columns = "month, area_level, area_name, area_code, borough, major_category, minor_category, offence_count"
     newer = ""
@@ -43,3 +47,24 @@ def merge_counts(ctx: Context, source: str) -> None:
         {"source": source, "file_id": ctx.file_id} | ({"vintage": last} if kept else {}),
     )
     ctx.summary.months_replaced, ctx.summary.months_kept = int(replaced), int(kept)
+
+
+def _hold_if_smaller(ctx: Context, match: str, params: dict[str, object]) -> None:
+    """Hold a file with under half the offences of a month (at a level) it would replace, until the user confirms."""
+    shrunk = ctx.con.execute(
+        f"""WITH old AS (
+            SELECT c.area_level, c.month, sum(c.offence_count) AS n
+            FROM crime_counts c JOIN sbp_scope_old s ON {match} AND s.vintage <= $vintage
+            GROUP BY ALL),
+        new AS (
+            SELECT st.area_level, st.month, sum(st.offence_count) AS n FROM sbp_staged st
+            WHERE EXISTS (SELECT 1 FROM sbp_scope sc WHERE sc.area_level = st.area_level AND sc.month = st.month)
+            GROUP BY ALL)
+        SELECT area_level, month, coalesce(new.n, 0), old.n FROM old LEFT JOIN new USING (area_level, month)
+        WHERE coalesce(new.n, 0) < old.n * $share AND old.n >= $floor ORDER BY month, area_level""",
+        params | {"share": SHRINK_SHARE, "floor": SHRINK_FLOOR}).fetchall()
+    if shrunk:
+        level, month, new, old = shrunk[0]
+        more = f" (and {len(shrunk) - 1} more months)" if len(shrunk) > 1 else ""
+        raise ConfirmationNeeded(ctx.text.original, f"{month:%b %Y} ({level}): this file holds {new:,} offences where "
+                                 f"the loaded month holds {old:,}{more}; it would replace that month", "force")

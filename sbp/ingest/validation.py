@@ -17,6 +17,10 @@ MAX_COUNT = {"borough": 100_000, "ward": 20_000, "lsoa": 20_000}
 # the largest borough under 400,000; wards hold a few thousand to 30,000 people, LSOAs 1,000 to 3,000.
 POPULATION_RANGE = {"borough": (1_000, 2_000_000), "ward": (100, 100_000), "lsoa": (100, 20_000)}
 PLAIN_COUNT = r"^[0-9]+$"
+# A file with under this share of the offences (police.uk: crimes) of a month it would replace is held until the
+# user confirms (--force): a fragment, or a file of one borough or crime type, would otherwise replace the month.
+SHRINK_SHARE = 0.5
+SHRINK_FLOOR = 100  # a loaded month of fewer offences is not judged (hand-made files; real months hold thousands)
 
 
 def count_problem(cell: str | None, level: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sbp.metrics import materialized as stored_cube
-from sbp.metrics import queries
+from sbp.metrics import intervals, queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
 from sbp.config.areas import find_area
@@ -344,10 +344,10 @@ def comparisons(
             raw = con.execute(queries.CACHED_AREA_MONTH_SQL, {"area": area, "end": first_end}).fetchnumpy()
             rows = np.flatnonzero(np.isin(raw["measure_id"], np.array([m.id for m in measures], dtype=object)))
             rows = rows[np.argsort(raw["measure_id"][rows], kind="stable")]  # as the query's order: one row a measure
-            return _cube_frame({k: v[rows] for k, v in raw.items()}, measures, parents)
-        return _cube_frame(con.execute(queries.CACHED_COMPARISONS_SQL, {
+            return _at_level(_cube_frame({k: v[rows] for k, v in raw.items()}, measures, parents), settings)
+        return _at_level(_cube_frame(con.execute(queries.CACHED_COMPARISONS_SQL, {
             "measure_ids": [m.id for m in measures], "first_end": first_end, "last_end": last_end, "area": area,
-        }).fetchnumpy(), measures, parents)
+        }).fetchnumpy(), measures, parents), settings)
     mapping, info = measure_frames(con, measures, config, level)
     rank_by_rate = level == "borough" or bool(
         con.execute(queries.HAS_POPULATION_SQL, {"level": level, "within": within}).fetchone()[0])
@@ -362,18 +362,23 @@ def comparisons(
                 "comparator_current", "comparator_previous", "population"):
         frame[col] = frame[col].astype("Int64")
     if level != "borough":
-        for col in ("comparator_current", "comparator_previous", "comparator_rate_per_1000", "comparator_rate_per_1000_previous"):
+        for col in ("comparator_current", "comparator_previous", "comparator_rate_per_1000",
+                    "comparator_rate_per_1000_previous", *intervals.limit_names("comparator_rate")):
             frame[col] = pd.NA
     columns = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in RULE_NUMBERS}
     columns |= {c: frame[c].to_numpy(dtype=object) for c in ("measure_id", "area_name", "borough", "end_month")}
     directions = {m.id: m.direction for m in measures}
     columns["direction"] = [directions[m] for m in columns["measure_id"]]
-    done = rules.finish(columns, parents, settings["significance_level"], settings["rag_rule"])
+    done = rules.finish(columns, parents, settings["significance_level"], settings["rag_rule"],
+                        settings["benchmark_confidence"])
     frame["comparator_pct_change"] = pd.array(done["comparator_pct_change"], dtype="Float64")
     frame["p_value"] = done["p_value"]
     frame["significant"] = pd.arrays.BooleanArray(done["significant"] == 1, np.isnan(done["significant"]))
     frame["direction"] = frame["measure_id"].map(directions)
     frame["rag"] = pd.Series(done["rag"], index=frame.index, dtype="object")
+    frame["benchmark"] = pd.Series(done["benchmark"], index=frame.index, dtype="object")
+    frame["trend"] = pd.Series(done["trend"], index=frame.index, dtype="object")
+    frame["trend_p_value"] = done["trend_p_value"]
     frame["rank_basis"] = "rate" if rank_by_rate else "count"
     frame["places_moved"] = pd.array(done["places_moved"], dtype="Int64")  # positive: moved up the table
     frame.insert(1, "measure_label", frame["measure_id"].map({m.id: m.label for m in measures}))
@@ -383,12 +388,18 @@ def comparisons(
         frame["share_of_parent_pct"] = pd.array(done["share_of_parent_pct"], dtype="Float64")
     else:
         frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
+    return _at_level(frame, settings)
+
+
+def _at_level(frame: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+    """Name the confidence level (%) the benchmark word and trend were decided at (benchmark_confidence) on each row."""
+    frame["benchmark_confidence"] = float(settings["benchmark_confidence"])
     return frame
 
 
 # The numbers the rules read from a comparison (as float64, NaN unknown).
 RULE_NUMBERS = ("current", "previous", "change", "pct_change", "comparator_current", "comparator_previous", "rank",
-                "rank_previous")
+                "rank_previous", "comparator_rate_per_1000", *intervals.limit_names(), "trend_z")
 
 
 # How comparisons() types each column (the live path's types; _cube_frame builds the same from the stored cube).
@@ -396,7 +407,8 @@ INT_COLUMNS = frozenset({"current", "previous", "change", "population", "rank", 
                          "rank_of_previous", "comparator_current", "comparator_previous", "places_moved"})
 MASKED_FLOAT_COLUMNS = frozenset({"comparator_pct_change", "share_of_parent_pct"})
 FLOAT_COLUMNS = frozenset({"pct_change", "rate_per_1000", "rate_per_1000_previous", "comparator_rate_per_1000",
-                           "comparator_rate_per_1000_previous", "p_value"})
+                           "comparator_rate_per_1000_previous", "p_value", "trend_z", "trend_p_value",
+                           *intervals.limit_names(), *intervals.limit_names("comparator_rate")})
 
 
 def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents: dict[str, str]) -> pd.DataFrame:
@@ -419,7 +431,7 @@ def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents
             columns[name] = np.where(mask, False, data).astype(bool)
         elif name == "end_month":
             columns[name] = data.astype("datetime64[D]").astype(object)
-        elif name == "rag":
+        elif name in ("rag", "benchmark", "trend"):
             columns[name] = pd.Series(np.where(mask, None, data), dtype="object")
         else:
             columns[name] = pd.array(np.where(mask, None, data).astype(object), dtype="str")
@@ -499,8 +511,8 @@ class PeriodCoverage:
 
     def missing_after_default(self, end: dt.date) -> tuple[str, ...]:
         """The board measures unknown at end that are known at the default (empty at and before it)."""
-        known_at_default = set(self.missing[self.default_end])
-        return tuple(m for m in self.missing[end] if m not in known_at_default)
+        known_at_default = set(self.missing.get(self.default_end, ()))
+        return tuple(m for m in self.missing.get(end, ()) if m not in known_at_default)
 
 
 def board_measure_ids(config: Config) -> list[str]:
@@ -519,6 +531,8 @@ def period_coverage(
     config = config or default_config()
     area = _check_area(con, area, "borough")
     first, last = month_span(con)
+    if first is None or add_months(first, 11) > last:  # no rolling year yet: every figure is n/a with its reason
+        return PeriodCoverage(missing={}, default_end=last or first)
     ids = board_measure_ids(config)
     rows = comparisons(con, [config.measures[i] for i in ids], add_months(first, 11), last, config=config,
                        settings=settings, area=area)
@@ -562,7 +576,7 @@ def league(
         if areas:
             frame = pd.concat([_unknown_row(frame, a, b, groups.get(a), end, measure) for a, b in areas],
                               ignore_index=True)
-    frame = frame.reset_index(drop=True)
+    frame = _at_level(frame.reset_index(drop=True), settings)
     unknown = (frame["current"].isna() | frame["previous"].isna()).to_numpy()
     negative = frame["negative_count"].fillna(False).astype(bool).to_numpy()
     why = {n: unavailable_reason(con, measure, end, level, config, n) for n in set(negative[unknown])}  # per measure
@@ -645,11 +659,13 @@ def comparator_metric(
     row = frame.iloc[[0]].copy()
     for key in COMPARATOR_FIELDS:
         row[key] = row[f"comparator_{key}"]
+    for own, theirs in zip(intervals.limit_names(), intervals.limit_names("comparator_rate")):
+        row[own] = row[theirs]
     row["area_name"], row["borough"] = group, None
     row["change"] = row["current"] - row["previous"]
     row["population"] = frame.loc[frame["current"].notna(), "population"].sum(min_count=1)
     for key in ("rank", "rank_of", "rank_previous", "rank_of_previous", "rank_tied", "places_moved",
-                "share_of_parent_pct", "rank_basis"):
+                "share_of_parent_pct", "rank_basis", "benchmark", "trend", "trend_p_value", "trend_z"):
         row[key] = pd.NA
     row["negative_count"] = bool(frame["negative_count"].any())
     row["p_value"], row["significant"] = _significance(row["current"], row["previous"], settings["significance_level"])
@@ -664,6 +680,7 @@ def _result(
 ) -> dict[str, Any]:
     """A one-area comparison frame's row as metric() gives it: with a reason when unknown, and unplaced rows."""
     out = record(frame.iloc[0])
+    out["benchmark_confidence"] = float(settings["benchmark_confidence"])
     if out["current"] is None or out["previous"] is None:
         out["reason"] = _reason(con, measure, end, level, config, bool(out["negative_count"]), out["area"])
     out.update(unplaced(con, frame, end, settings))
@@ -724,7 +741,8 @@ def record(row: pd.Series) -> dict[str, Any]:
         out[name] = clean(row[name])
     for extra in ("p_value", "population", "comparator_rate_per_1000", "comparator_rate_per_1000_previous",
                   "rank_of_previous", "rank_tied", "places_moved", "share_of_parent_pct", "direction", "borough",
-                  "rank_basis", "negative_count"):
+                  "rank_basis", "negative_count", *intervals.limit_names(), *intervals.limit_names("comparator_rate"),
+                  "benchmark", "trend", "trend_p_value", "benchmark_confidence"):
         out[extra] = clean(row[extra]) if extra in row.index else None
     # The documented alias: london_* carry the comparator's figures only when the comparator is London.
     for key in COMPARATOR_FIELDS:

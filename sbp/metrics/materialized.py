@@ -108,14 +108,15 @@ def _store_rules(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], se
             for k, v in raw.items()}
     cols["direction"] = [m.direction for m in _by_id(measures, cols["measure_id"])]
     parents = {m.id: m.parent for m in measures if m.parent}
-    done = rules.finish(cols, parents, settings["significance_level"], settings["rag_rule"])
+    done = rules.finish(cols, parents, settings["significance_level"], settings["rag_rule"],
+                        settings["benchmark_confidence"])
     chosen = _by_id(measures, cols["measure_id"])
     con.execute(queries.CUBE_RULES_SQL, {
         "rid": np.asarray(cols["rid"]).tolist(), "measure_label": [m.label for m in chosen],
         "measure_unit": [m.units for m in chosen], "direction": cols["direction"], "rag": done["rag"],
-        "parent_id": done["parent_id"],
+        "parent_id": done["parent_id"], "benchmark": done["benchmark"], "trend": done["trend"],
         **{k: done[k].tolist() for k in ("comparator_pct_change", "p_value", "significant", "places_moved",
-                                          "share_of_parent_pct")},
+                                          "share_of_parent_pct", "trend_p_value")},
     })
     con.execute(queries.CUBE_FINISH_SQL)
 
@@ -128,7 +129,7 @@ def _by_id(measures: Sequence[Measure], ids: Sequence[str]) -> list[Measure]:
 
 def cube_key(config: Config, groups, settings: dict) -> str:
     """What the stored cube depends on: the measures, the comparator grouping, the rules' settings and the queries."""
-    rules_key = f"{settings['significance_level']!r}/{settings['rag_rule']}"
+    rules_key = f"{settings['significance_level']!r}/{settings['rag_rule']}/{settings['benchmark_confidence']!r}"
     return config_fingerprint(config) + groups_key(groups) + rules_key + QUERY_KEY
 
 

@@ -7,13 +7,18 @@ defined in, parts: 2 for a difference measure, whose two parts must both be load
 """
 
 from sbp.config.sources import LONG_COUNTS, MPS_DASHBOARD, POLICE_UK
+from sbp.metrics.intervals import TREND_POINTS, limit_columns, limit_names
 
 
-def month_grid(first: str, last: str) -> str:
-    """The measure_sources and months steps: every month from 23 before $first to $last (parameter names only)."""
+def month_grid(first: str, last: str, back: int = 23) -> str:
+    """The measure_sources and months steps: every month from `back` before $first to $last (parameter names only),
+    from the first month loaded at $level on when `back` reaches further (earlier months are unknown either way)."""
+    start = f"(${first} - INTERVAL {back} MONTH)::DATE"
+    if back > 23:
+        start = f"greatest({start}, (SELECT min(month) FROM month_index WHERE area_level = $level))"
     return f"""measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
-    SELECT unnest(generate_series((${first} - INTERVAL 23 MONTH)::DATE, ${last}, INTERVAL 1 MONTH))::DATE AS month
+    SELECT unnest(generate_series({start}, ${last}, INTERVAL 1 MONTH))::DATE AS month
 )"""
 
 
@@ -108,27 +113,57 @@ grid AS (
       ON mm.measure_id = i.measure_id AND mm.area_name = a.area_name AND mm.borough = a.borough AND mm.month = mo.month
 )"""
 
+# The trend test's earlier years (the 3rd to the TREND_POINTS-th rolling year back from each end month): each one's
+# window over the grid, its count (known only with all 12 months) and its denominator (the one rule, that year's).
+_EARLIER = range(3, TREND_POINTS + 1)
+_EARLIER_WINDOWS = ",\n           ".join(
+    f"w_year{k} AS (PARTITION BY measure_id, area_name, borough ORDER BY month "
+    f"ROWS BETWEEN {12 * k - 1} PRECEDING AND {12 * k - 12} PRECEDING)" for k in _EARLIER)
+_EARLIER_SUMS = "".join(f"""
+           CASE WHEN count(offence_count) OVER w_year{k} = 12 AND sum(offence_count) OVER w_year{k} >= 0
+                THEN sum(offence_count) OVER w_year{k} END AS year{k},""" for k in _EARLIER)
+_EARLIER_POPULATIONS = "".join(f"""
+    ASOF LEFT JOIN measure_pop p{k}
+      ON p{k}.measure_id = r.measure_id AND p{k}.area_name = r.area_name AND year(r.end_month) - {k - 1} >= p{k}.year"""
+                               for k in _EARLIER)
+# Chi-squared test for linear trend in rates over the TREND_POINTS years (docs/definitions.md, "Trend"): x = -2..2
+# from the earliest year; expected E_i = population_i x total / total population; z = sum x (O - E) /
+# sqrt(sum x^2 E - (sum x E)^2 / total), the signed square root of the 1-degree-of-freedom statistic; 0 when no
+# offences in any year; NULL unless every year's count and population are known.
+_TREND_YEARS = [("current", "population", 2), ("previous", "population_previous", 1)] + [
+    (f"year{k}", f"population_{k}", 2 - (k - 1)) for k in _EARLIER]
+_KNOWN = " AND ".join(f"{c} IS NOT NULL AND {p} > 0" for c, p, _ in _TREND_YEARS)
+_OBSERVED = " + ".join(c for c, _, _ in _TREND_YEARS)
+_PEOPLE = " + ".join(p for _, p, _ in _TREND_YEARS)
+_U = " + ".join(f"{x} * ({c} - {p} * t_share)" for c, p, x in _TREND_YEARS if x)
+_XE = " + ".join(f"{x} * {p}" for _, p, x in _TREND_YEARS if x)
+_XXE = " + ".join(f"{x * x} * {p}" for _, p, x in _TREND_YEARS if x)
+TREND_Z = f"""CASE WHEN {_KNOWN} THEN CASE WHEN t_observed > 0
+                THEN ({_U}) / sqrt(({_XXE}) * t_share - pow(({_XE}) * t_share, 2) / t_observed) ELSE 0 END END"""
+
 # Rolling-year comparisons for every measure x area x end month in [$first_end, $last_end]:
-# counts, rates, ranks (this year and a year earlier) and the comparator group's totals, in one set-based query.
+# counts, rates with their confidence limits (sbp/metrics/intervals.py), ranks (this year and a year earlier), the
+# comparator group's totals and rate with its limits, and the trend test's statistic, in one set-based query.
 # A comparator total (and rate) is known only when every area of the group is known: never a partial sum.
 COMPARISON_SQL = f"""
 WITH
-{month_grid("first_end", "last_end")},
+{month_grid("first_end", "last_end", back=12 * TREND_POINTS - 1)},
 {areas_step("a.source IN (SELECT source FROM measure_sources) AND ($level <> 'borough' OR g.group_name IS NOT NULL) AND a.last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND a.first_month <= $last_end")},
 {KNOWN_MONTHS},
 {MONTHLY},
 sums AS (
     SELECT measure_id, area_name, borough, group_name, month AS end_month,
            CASE WHEN count(offence_count) OVER w_current = 12 THEN sum(offence_count) OVER w_current END AS current_sum,
-           CASE WHEN count(offence_count) OVER w_previous = 12 THEN sum(offence_count) OVER w_previous END AS previous_sum
+           CASE WHEN count(offence_count) OVER w_previous = 12 THEN sum(offence_count) OVER w_previous END AS previous_sum,{_EARLIER_SUMS}
     FROM grid
     WINDOW w_current AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 11 PRECEDING AND CURRENT ROW),
-           w_previous AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING)
+           w_previous AS (PARTITION BY measure_id, area_name, borough ORDER BY month ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING),
+           {_EARLIER_WINDOWS}
     QUALIFY month >= $first_end
 ),
 rolling AS (
     -- A rolling year counts only when all 12 of its months are known; otherwise it is unknown, not zero.
-    SELECT measure_id, area_name, borough, group_name, end_month, current_sum, previous_sum,
+    SELECT *,
            CASE WHEN current_sum >= 0 THEN current_sum END AS current,
            CASE WHEN previous_sum >= 0 THEN previous_sum END AS previous,
            coalesce(current_sum < 0, false) OR coalesce(previous_sum < 0, false) AS negative_count
@@ -136,12 +171,13 @@ rolling AS (
 ),
 {MEASURE_POPULATION},
 with_pop AS (
-    SELECT r.*, pc.population, pp.population AS population_previous
+    SELECT r.*, pc.population, pp.population AS population_previous,
+           {", ".join(f"p{k}.population AS population_{k}" for k in _EARLIER)}
     FROM rolling r
     ASOF LEFT JOIN measure_pop pc
       ON pc.measure_id = r.measure_id AND pc.area_name = r.area_name AND year(r.end_month) >= pc.year
     ASOF LEFT JOIN measure_pop pp
-      ON pp.measure_id = r.measure_id AND pp.area_name = r.area_name AND year(r.end_month) - 1 >= pp.year
+      ON pp.measure_id = r.measure_id AND pp.area_name = r.area_name AND year(r.end_month) - 1 >= pp.year{_EARLIER_POPULATIONS}
 ),
 rated AS (
     SELECT *, current * 1000.0 / population AS rate_per_1000,
@@ -153,7 +189,12 @@ rated AS (
               CASE WHEN count(current_sum) OVER area_set = count(*) OVER area_set AND sum(current_sum) OVER area_set >= 0
                    THEN sum(current_sum) OVER area_set END AS group_current,
               CASE WHEN count(previous_sum) OVER area_set = count(*) OVER area_set AND sum(previous_sum) OVER area_set >= 0
-                   THEN sum(previous_sum) OVER area_set END AS group_previous
+                   THEN sum(previous_sum) OVER area_set END AS group_previous,
+              -- The comparator's rate: its total over the populations of its areas that have one (docs/definitions.md).
+              sum(population) OVER area_set AS group_population,
+              sum(population_previous) OVER area_set AS group_population_previous,
+              ({_OBSERVED})::DOUBLE AS t_observed,
+              ({_OBSERVED}) / ({_PEOPLE}) AS t_share
     FROM with_pop
     WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
 )
@@ -168,9 +209,11 @@ SELECT measure_id, area_name, borough, end_month, current, previous, current - p
             THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
        count(rank_key_previous) OVER area_set AS rank_of_previous,
        group_current AS comparator_current, group_previous AS comparator_previous,
-       -- The comparator's rate: its total over the populations of its areas that have one (docs/definitions.md).
-       group_current * 1000.0 / sum(population) OVER area_set AS comparator_rate_per_1000,
-       group_previous * 1000.0 / sum(population_previous) OVER area_set AS comparator_rate_per_1000_previous
+       group_current * 1000.0 / group_population AS comparator_rate_per_1000,
+       group_previous * 1000.0 / group_population_previous AS comparator_rate_per_1000_previous,
+       {limit_columns("current", "population")},
+       {limit_columns("group_current", "group_population", "comparator_rate")},
+       {TREND_Z} AS trend_z
 FROM rated
 WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
 ORDER BY measure_id, end_month, rank NULLS LAST, area_name
@@ -243,10 +286,11 @@ CREATE OR REPLACE TEMP TABLE area_group (area_name VARCHAR, group_name VARCHAR);
 """
 CUBE_CREATE_SQL = f"CREATE TEMP TABLE comparison_counts AS {COMPARISON_SQL}"
 # What the rules (sbp/metrics/rules.py) read from each stored comparison: numbers as DOUBLE (NULL: unknown).
-CUBE_RULE_INPUTS_SQL = """
+CUBE_RULE_INPUTS_SQL = f"""
 SELECT rowid AS rid, measure_id, area_name, borough, end_month, current::DOUBLE AS current,
        previous::DOUBLE AS previous, change::DOUBLE AS change, pct_change, comparator_current::DOUBLE AS comparator_current,
-       comparator_previous::DOUBLE AS comparator_previous, rank::DOUBLE AS rank, rank_previous::DOUBLE AS rank_previous
+       comparator_previous::DOUBLE AS comparator_previous, rank::DOUBLE AS rank, rank_previous::DOUBLE AS rank_previous,
+       comparator_rate_per_1000, {", ".join(limit_names())}, trend_z
 FROM comparison_counts
 """
 # The rules' columns per row (lists bound in the order of CUBE_RULE_INPUTS_SQL's rows; NaN: unknown).
@@ -257,20 +301,23 @@ SELECT unnest($rid::BIGINT[]) AS rid, unnest($measure_label::VARCHAR[]) AS measu
        unnest($p_value::DOUBLE[]) AS p_value, unnest($significant::DOUBLE[]) AS significant,
        unnest($direction::VARCHAR[]) AS direction, unnest($rag::VARCHAR[]) AS rag,
        unnest($places_moved::DOUBLE[]) AS places_moved, unnest($parent_id::VARCHAR[]) AS parent_id,
-       unnest($share_of_parent_pct::DOUBLE[]) AS share_of_parent_pct
+       unnest($share_of_parent_pct::DOUBLE[]) AS share_of_parent_pct, unnest($benchmark::VARCHAR[]) AS benchmark,
+       unnest($trend::VARCHAR[]) AS trend, unnest($trend_p_value::DOUBLE[]) AS trend_p_value
 """
 # The stored cube: the comparison's columns and the rules', in the order comparisons() gives them, sorted so that one
 # area's rows sit together (a headline reads a few row groups).
-CUBE_FINISH_SQL = """
+CUBE_FINISH_SQL = f"""
 CREATE TABLE comparison_cache AS
 SELECT c.measure_id, r.measure_label, r.measure_unit, c.area_name, c.borough, c.end_month, c.current, c.previous,
        c.change, c.comparator_name, c.pct_change, c.population, c.rate_per_1000, c.rate_per_1000_previous,
        c.negative_count, c.rank, c.rank_of, c.rank_tied, c.rank_previous, c.rank_of_previous, c.comparator_current,
        c.comparator_previous, c.comparator_rate_per_1000, c.comparator_rate_per_1000_previous,
+       {", ".join("c." + n for n in limit_names() + limit_names("comparator_rate"))}, c.trend_z,
        CASE WHEN NOT isnan(r.comparator_pct_change) THEN r.comparator_pct_change END AS comparator_pct_change,
        CASE WHEN NOT isnan(r.p_value) THEN r.p_value END AS p_value,
        CASE WHEN NOT isnan(r.significant) THEN r.significant = 1 END AS significant,
-       r.direction, r.rag, 'rate' AS rank_basis,
+       r.direction, r.rag, r.benchmark, r.trend,
+       CASE WHEN NOT isnan(r.trend_p_value) THEN r.trend_p_value END AS trend_p_value, 'rate' AS rank_basis,
        CASE WHEN NOT isnan(r.places_moved) THEN r.places_moved::BIGINT END AS places_moved, r.parent_id,
        CASE WHEN NOT isnan(r.share_of_parent_pct) THEN r.share_of_parent_pct END AS share_of_parent_pct
 FROM comparison_counts c JOIN comparison_rules r ON r.rid = c.rowid
@@ -446,4 +493,102 @@ AREA_UNIT_SQL = """
 SELECT any_value(f.force) FROM area_index a
 JOIN area_force f ON f.area_name = CASE WHEN $level = 'borough' THEN a.area_name ELSE a.borough END AND NOT f.stray
 WHERE a.area_level = $level AND a.area_name = $area
+"""
+
+
+
+def _spine_position(figure: str) -> str:
+    """A figure's place on its spine row: 0.5 + better x (figure - comparator) / (2 x half width); a row whose areas
+    all have the comparator's rate is a point in the middle."""
+    return (f"CASE WHEN half_width > 0 THEN 0.5 + better * ({figure} - comparator_rate) / (2 * half_width) "
+            f"WHEN {figure} IS NOT NULL AND half_width = 0 THEN 0.5 END")
+
+
+# The spine chart's figures per measure (docs/definitions.md, "Spine chart"): over the rates of the areas of one
+# comparator group ($group, those with a rate), the lowest, the quartiles (linear interpolation between order
+# statistics, as pandas' and numpy's default), the highest, the comparator's rate and the focus area's ($area); worst
+# and best by the measure's direction; and each figure's place on the row, 0 (worst) to 1 (best) with the
+# comparator at 0.5 and the row scaled so that the farther of worst and best from it touches its edge (as the
+# Fingertips spine charts centre each indicator on England). Reads spine_measures (measure_id, measure_order,
+# direction) and spine_rows (measure_id, area_name, comparator_name, rate_per_1000, comparator_rate_per_1000).
+SPINE_SQL = f"""
+WITH
+rated AS (
+    SELECT * FROM spine_rows
+    WHERE comparator_name = $group AND rate_per_1000 IS NOT NULL AND NOT isnan(rate_per_1000)
+),
+summary AS (
+    SELECT measure_id, count(*) AS areas, min(rate_per_1000) AS lowest,
+           quantile_cont(rate_per_1000, 0.25) AS lower_quartile, quantile_cont(rate_per_1000, 0.75) AS upper_quartile,
+           max(rate_per_1000) AS highest, any_value(rate_per_1000) FILTER (WHERE area_name = $area) AS area_rate
+    FROM rated GROUP BY measure_id
+),
+comparator AS (
+    SELECT measure_id, any_value(comparator_rate_per_1000) AS comparator_rate FROM spine_rows
+    WHERE comparator_name = $group AND comparator_rate_per_1000 IS NOT NULL AND NOT isnan(comparator_rate_per_1000)
+    GROUP BY measure_id
+),
+oriented AS (
+    -- better: +1 when a higher rate is better, -1 when lower is (the rows read worst on the left, best on the right)
+    SELECT m.measure_id, m.measure_order, m.direction, coalesce(s.areas, 0) AS areas, s.area_rate, c.comparator_rate,
+           s.lowest, s.lower_quartile, s.upper_quartile, s.highest,
+           CASE WHEN m.direction = 'higher_is_better' THEN 1 ELSE -1 END AS better,
+           greatest(abs(s.highest - c.comparator_rate), abs(c.comparator_rate - s.lowest)) AS half_width
+    FROM spine_measures m LEFT JOIN summary s USING (measure_id) LEFT JOIN comparator c USING (measure_id)
+),
+ends AS (
+    SELECT *,
+           CASE WHEN better = 1 THEN lowest ELSE highest END AS worst,
+           CASE WHEN better = 1 THEN lower_quartile ELSE upper_quartile END AS worst_quartile,
+           CASE WHEN better = 1 THEN upper_quartile ELSE lower_quartile END AS best_quartile,
+           CASE WHEN better = 1 THEN highest ELSE lowest END AS best
+    FROM oriented
+)
+SELECT measure_id, direction, areas, area_rate, comparator_rate, lowest, lower_quartile, upper_quartile, highest,
+       worst, worst_quartile, best_quartile, best,
+       {_spine_position("worst")} AS worst_position,
+       {_spine_position("worst_quartile")} AS worst_quartile_position,
+       {_spine_position("best_quartile")} AS best_quartile_position,
+       {_spine_position("best")} AS best_position,
+       {_spine_position("area_rate")} AS area_position
+FROM ends
+ORDER BY measure_order
+"""
+
+
+# Partner measures (partner_values): per measure, the latest value for the area among periods begun by $as_of (the
+# latest period end first; of two ending together, the longer), the same period a year earlier from the same source,
+# the change, and the status against a target: 'not due' while the period runs past $as_of, else met or not met by
+# the row's direction (or the measure's, $directions). $ids and $directions are parallel lists; a measure with no value
+# has no row. Never joined to crime_counts or population: a partner value is never a police count or a rate.
+PARTNER_FIGURES_SQL = """
+WITH wanted AS (
+    SELECT unnest($ids) AS measure_id, unnest($directions) AS configured_direction
+),
+ranked AS (
+    SELECT v.*, w.configured_direction,
+           row_number() OVER (PARTITION BY v.measure_id ORDER BY v.period_end DESC, v.period_start, v.source) AS n
+    FROM partner_values v JOIN wanted w USING (measure_id)
+    WHERE v.area_name = $area AND v.period_start <= $as_of
+),
+latest AS (
+    SELECT r.*, coalesce(nullif(r.direction, ''), r.configured_direction) AS rule FROM ranked r WHERE n = 1
+)
+SELECT l.measure_id, l.label, l.unit, l.period, l.period_kind, l.period_start, l.period_end, l.area_name, l.value,
+       l.source, l.target, l.rule AS direction, l.note, f.file_name, f.loaded_at,
+       p.value AS previous_value, p.period AS previous_period,
+       (l.period_start - INTERVAL 12 MONTH)::DATE AS previous_start, (l.period_end - INTERVAL 12 MONTH)::DATE AS previous_end,
+       l.value - p.value AS change,
+       CASE WHEN p.value <> 0 THEN 100.0 * (l.value - p.value) / p.value END AS pct_change,
+       CASE WHEN l.value = p.value OR l.rule = '' THEN NULL
+            ELSE (l.value > p.value) = (l.rule = 'higher_is_better') END AS better,
+       CASE WHEN l.target IS NULL THEN ''
+            WHEN l.period_end > $as_of THEN 'not due'
+            WHEN l.rule = 'higher_is_better' AND l.value >= l.target THEN 'met'
+            WHEN l.rule = 'lower_is_better' AND l.value <= l.target THEN 'met'
+            ELSE 'not met' END AS target_status
+FROM latest l JOIN source_files f USING (file_id)
+LEFT JOIN partner_values p ON p.measure_id = l.measure_id AND p.area_name = l.area_name
+     AND p.period_kind = l.period_kind AND p.period_start = (l.period_start - INTERVAL 12 MONTH)::DATE
+     AND lower(p.source) = lower(l.source)
 """

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sbp.metrics import intervals
+
 _HALF_LOG_8PI = 0.5 * math.log(8 * math.pi)
 _STIRLING_FROM = 15.0  # Stirling's series is exact to double precision from here; below, math.lgamma is
 _MAX_STEPS = 100_000
@@ -101,14 +103,59 @@ def pct_change(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
         return np.where(prev > 0, (cur - prev) * 100.0 / np.where(prev > 0, prev, 1.0), np.nan)
 
 
+HIGHER, SIMILAR, LOWER, NOT_COMPARED = "significantly higher", "similar", "significantly lower", "not compared"
+RISING, FALLING, STEADY = "increasing", "decreasing", "no significant change"
+
+
+def benchmark(current: np.ndarray, lower: np.ndarray, upper: np.ndarray, comparator_rate: np.ndarray) -> list[str | None]:
+    """Each area's rate against its comparator's: 'significantly higher' when the area's lower limit is above the
+    comparator's rate, 'significantly lower' when its upper limit is below it, else 'similar' (a limit equal to the
+    rate is similar); 'not compared' under intervals.BENCHMARK_MIN_COUNT offences; None when either rate is unknown.
+    """
+    cur, low, up = (np.asarray(v, dtype="float64") for v in (current, lower, upper))
+    other = np.asarray(comparator_rate, dtype="float64")
+    unknown = np.isnan(low) | np.isnan(up) | np.isnan(other)
+    with np.errstate(invalid="ignore"):
+        word = np.select([cur < intervals.BENCHMARK_MIN_COUNT, low > other, up < other],
+                         [NOT_COMPARED, HIGHER, LOWER], SIMILAR).astype(object)
+    word[unknown] = None
+    return list(word)
+
+
+def trend(z: np.ndarray, confidence: float) -> tuple[list[str | None], np.ndarray]:
+    """(word, two-sided p-value) per trend statistic z (the chi-squared test for trend's signed root; NaN unknown):
+    'increasing' / 'decreasing' when |z| exceeds the confidence level's normal quantile, else 'no significant change'.
+    """
+    z = np.asarray(z, dtype="float64")
+    p = np.array([math.erfc(abs(v) / math.sqrt(2)) if v == v else np.nan for v in z.tolist()], dtype="float64")
+    critical = intervals.Z[intervals.level_of(confidence)]
+    with np.errstate(invalid="ignore"):
+        word = np.select([z > critical, z < -critical], [RISING, FALLING], STEADY).astype(object)
+    word[np.isnan(z)] = None
+    return list(word), p
+
+
+def _sign(direction: Sequence[Any]) -> np.ndarray:
+    """+1 where higher is worse (lower_is_better), -1 where higher is better."""
+    return np.where(np.asarray(direction, dtype=object) == "higher_is_better", -1.0, 1.0)
+
+
 def rag(current: np.ndarray, previous: np.ndarray, change: np.ndarray, pct: np.ndarray, comparator_pct: np.ndarray,
-        significant: np.ndarray, direction: Sequence[Any], rule: str) -> list[str | None]:
+        significant: np.ndarray, direction: Sequence[Any], rule: str,
+        benchmarked: Sequence[str | None] | None = None) -> list[str | None]:
     """Green / Amber / Red by the configured rule and each measure's direction; None without a comparison.
 
     Worse is a change the wrong way; under rule 'significance' worse and significant is Red, otherwise worse and
-    beyond the comparator's % change is Red (significance decides when either % change is unknown).
+    beyond the comparator's % change is Red (significance decides when either % change is unknown). Under rule
+    'benchmark' the rating is the comparison with the comparator (benchmarked, from benchmark()): significantly
+    worse is Red, similar Amber, significantly better Green; None when not compared or unknown.
     """
-    sign = np.where(np.asarray(direction, dtype=object) == "higher_is_better", -1.0, 1.0)
+    sign = _sign(direction)
+    if rule == "benchmark":
+        words = list(benchmarked) if benchmarked is not None else [None] * len(sign)
+        worse = {HIGHER: 1.0, LOWER: -1.0}
+        return [None if w not in (HIGHER, LOWER, SIMILAR) else
+                "Amber" if w == SIMILAR else ("Red" if worse[w] * s > 0 else "Green") for w, s in zip(words, sign)]
     worse = np.asarray(change, dtype="float64") * sign > 0
     own, other = np.asarray(pct, dtype="float64") * sign, np.asarray(comparator_pct, dtype="float64") * sign
     sig = np.nan_to_num(np.asarray(significant, dtype="float64"), nan=0.0) > 0
@@ -150,16 +197,25 @@ def share_of_parent(keys: Sequence[tuple], current: np.ndarray, parent_ids: Sequ
     return out
 
 
-def finish(columns: Mapping[str, Any], parents: Mapping[str, str], alpha: float, rule: str) -> dict[str, Any]:
-    """The rules' columns for a comparison's rows, from its columns as arrays (numbers as float64, NaN unknown)."""
+def finish(columns: Mapping[str, Any], parents: Mapping[str, str], alpha: float, rule: str,
+           confidence: float = 95.0) -> dict[str, Any]:
+    """The rules' columns for a comparison's rows, from its columns as arrays (numbers as float64, NaN unknown).
+
+    confidence: the benchmark_confidence setting (95 or 99.8), the level of the comparison and the trend test.
+    """
     comparator_pct = pct_change(columns["comparator_current"], columns["comparator_previous"])
     p, significant = significance(columns["current"], columns["previous"], alpha)
     parent_ids = [parents.get(m) for m in columns["measure_id"]]
     keys = list(zip(columns["measure_id"], columns["area_name"], columns["borough"], columns["end_month"]))
+    level = intervals.level_of(confidence)
+    benchmarked = benchmark(columns["current"], columns[f"rate_lower_{level}_per_1000"],
+                            columns[f"rate_upper_{level}_per_1000"], columns["comparator_rate_per_1000"])
+    trend_word, trend_p = trend(columns["trend_z"], confidence)
     return {
         "comparator_pct_change": comparator_pct, "p_value": p, "significant": significant,
+        "benchmark": benchmarked, "trend": trend_word, "trend_p_value": trend_p,
         "rag": rag(columns["current"], columns["previous"], columns["change"], columns["pct_change"], comparator_pct,
-                   significant, columns["direction"], rule),
+                   significant, columns["direction"], rule, benchmarked),
         "places_moved": places_moved(columns["rank"], columns["rank_previous"]),
         "parent_id": parent_ids,
         "share_of_parent_pct": share_of_parent(keys, columns["current"], parent_ids) if parents else

@@ -18,8 +18,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from sbp.display import boardtable, charts, narrative
+from sbp.display import boardtable, charts, narrative, partner_view
+from sbp.config import partner as partner_measures
+from sbp.metrics.partner import partner_figures
 from sbp import metrics, store
+from sbp.metrics import profile
 from sbp.config import Config, Measure, Priority, default_config
 from sbp.ingest.formats import FORMAT_LABELS
 from sbp.config.objectives import STATUS_TONE, flatten, objectives_for
@@ -41,6 +44,8 @@ from sbp.config.settings import load_settings
 CHART_WIDTH = 250          # CSS pixels of the plot itself: two charts side by side on an A4 page
 LEAGUE_WIDTH = 170         # the league's plot, beside its borough names
 LEAGUE_ROW_HEIGHT = 15     # the dashboard's 22 px a bar is more than a printed page needs
+SPINE_WIDTH = 330          # the spine chart's plot, beside its measure names: the width of an A4 page
+SPINE_ROW_HEIGHT = 22      # a spine row on paper
 
 # --- the model ------------------------------------------------------------------------------
 
@@ -67,7 +72,7 @@ class MeasureRow:
 class ChartImage:
     """A dashboard chart (sbp.display.charts), rendered offline to PNG at the size a renderer asks for (cached)."""
 
-    kind: str                   # 'trend' / 'league'
+    kind: str                   # 'trend' / 'league' / 'spine'
     measure_label: str
     title: str
     alt: str
@@ -97,6 +102,7 @@ class ObjectiveStatus:
     tone: str                   # sbp.config.objectives.STATUS_TONE: good / continuing / bad / neutral
     evidence: str
     updated: dt.date
+    partner_evidence: tuple[str, ...] = ()  # the partner figures linked to it, each with its source and period
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,9 @@ class PrioritySection:
     columns: tuple[str, ...]
     rows: tuple[MeasureRow, ...]
     charts: tuple[ChartImage, ...]
+    spine: ChartImage | None = None  # every measure of the priority against the comparator's areas
+    partner_columns: tuple[str, ...] = ()              # partner_view.TABLE_COLUMNS when the priority has partner measures
+    partner_rows: tuple[tuple[str, ...], ...] = ()     # each partner measure's cells, source and period included
 
 
 @dataclass(frozen=True)
@@ -149,6 +158,7 @@ class Report:
     caveats: tuple[tuple[str, str], ...]
     queries: tuple[str, ...]
     comparator: str = boardtable.LONDON  # the group the area is compared with: London, or its police force area
+    intervals: tuple[dict[str, str], ...] = ()  # per measure shown: its rate's intervals, comparison and trend, as shown
     technical: bool = False     # with the technical appendix: queries, settings, categories and file hashes
     settings_used: tuple[tuple[str, str], ...] = ()  # (setting, value) for the technical appendix
 
@@ -250,6 +260,28 @@ def _charts(con: duckdb.DuckDBPyConnection, measure: Measure, area: str, end: dt
     return out
 
 
+def _spine(con: duckdb.DuckDBPyConnection, priority: Priority, area: str, end: dt.date, comparator: str,
+           config: Config, settings: dict[str, Any], mapping: pd.DataFrame, population: str, base: str,
+           technical: bool) -> ChartImage | None:
+    """The priority's spine chart: each measure's rate for the area against the comparator's areas."""
+    frame = profile.spine(con, area, end, priority.measures, config=config, settings=settings)
+    if frame["area_position"].isna().all():
+        return None
+    sources = " and ".join(dict.fromkeys(_sources_of(mapping, config.measures[m]) for m in priority.measures
+                                         if _sources_of(mapping, config.measures[m]) != "none loaded"))
+    title = f"{priority.title}: {area} against {comparator}"
+    q = f"profile.spine(con, area={area!r}, end='{end:%Y-%m}', measure_ids={list(priority.measures)!r})"
+    return ChartImage(
+        kind="spine", measure_label=priority.title, title=title,
+        alt=f"Spine chart: for each measure of {priority.title}, {area}'s rate per 1,000 residents against the range "
+            f"of {boardtable.areas_of(comparator)}, worst on the left and best on the right, {comparator} in the "
+            "middle.",
+        chart=charts.spine_chart(frame, area, comparator, title=title), plot_width=SPINE_WIDTH,
+        plot_height=SPINE_ROW_HEIGHT * len(frame),
+        source=f"{sources}, {rolling_year_span(end)}; rates per 1,000 residents, {population}", query=q,
+        trace=f"{base}\nQuery: {q}" if technical else base)
+
+
 def _sources(con: duckdb.DuckDBPyConnection) -> tuple[SourceFile, ...]:
     frame = con.execute(store_queries.FILES_SQL).fetchall()
     out = []
@@ -347,7 +379,7 @@ def build_model(
     sections = []
     for priority in config.priorities:
         rows = headline[headline["measure_id"].isin(priority.measures)]
-        table = boardtable.board_table(rows, end, list(priority.measures))
+        table = boardtable.without_limits(boardtable.board_table(rows, end, list(priority.measures)))
         columns = list(table.columns)
         ids = [m for m in priority.measures if m in rows_by_id]
         measure_rows = tuple(measure_row(mid, table.iloc[i], columns) for i, mid in enumerate(ids))
@@ -355,13 +387,21 @@ def build_model(
         chart_base = next((r.trace for r in measure_rows if r.id == chart_id), "")
         images = _charts(con, config.measures[chart_id], area, end, first, config, settings, chart_base,
                          _sources_of(mapping, config.measures[chart_id]), population, technical)
+        partners = partner_measures.for_priority(priority.id)
+        partner = partner_view.priority_view(partner_figures(con, area, end, partners), {m.id: m for m in partners}, area)
         objectives_list = tuple(
             ObjectiveStatus(number=o.number, title=o.title, status=o.status, tone=STATUS_TONE.get(o.status, "neutral"),
-                            evidence=o.evidence, updated=o.updated)
+                            evidence=o.evidence, updated=o.updated,
+                            partner_evidence=tuple(partner.evidence.get(o.number, ())))
             for o in flatten(objectives(priority.id))
         )
-        sections.append(PrioritySection(id=priority.id, title=priority.title, objectives=objectives_list,
-                                        columns=tuple(columns), rows=measure_rows, charts=tuple(images)))
+        spine = _spine(con, priority, area, end, comparator, config, settings, mapping, population,
+                       f"Measures: {priority.title}\nArea: {area}\nPeriod: {spans['current']}", technical)
+        sections.append(PrioritySection(
+            id=priority.id, title=priority.title, objectives=objectives_list, columns=tuple(columns), rows=measure_rows,
+            charts=tuple(images), spine=spine,
+            partner_columns=tuple(partner.table.columns) if not partner.table.empty else (),
+            partner_rows=tuple(tuple(str(c) for c in r) for r in partner.table.itertuples(index=False))))
 
     shown = list(dict.fromkeys(r.id for section in sections for r in section.rows))  # the report's measures, once
     missing = [m for m in shown
@@ -378,7 +418,7 @@ def build_model(
     synthetic = store.is_synthetic(con)
     if synthetic:
         caveats.insert(0, SYNTHETIC_CAVEAT)
-    queries = [q] + [c.query for s in sections for c in s.charts]
+    queries = [q] + [c.query for s in sections for c in (*s.charts, *([s.spine] if s.spine else []))]
     loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return Report(
         partnership=str(settings["partnership_name"]), area=area, end=end,
@@ -386,7 +426,8 @@ def build_model(
         previous_span=rolling_year_span(previous_year(end)[1]), data_from=first, data_to=last, loaded_at=loaded_at,
         synthetic=synthetic, generated_at=dt.datetime.now().replace(microsecond=0), sources=_sources(con),
         priorities=tuple(sections), definitions=definitions(settings, config, comparator, tuple(shown)),
-        caveats=tuple(caveats), comparator=comparator, queries=tuple(dict.fromkeys(queries)), technical=technical,
+        caveats=tuple(caveats), comparator=comparator,
+        intervals=tuple(boardtable.interval_rows(headline.set_index("measure_id").loc[shown].reset_index())), queries=tuple(dict.fromkeys(queries)), technical=technical,
         settings_used=technical_settings(settings),
     )
 

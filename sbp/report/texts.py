@@ -11,7 +11,7 @@ from typing import Any
 from sbp.display import boardtable
 from sbp.config import Config
 from sbp.config.sources import (FORCE_LOOKUP, LONG_COUNTS, LSOA11_LOOKUP, LSOA_LOOKUP, MPS_BOROUGH, MPS_DASHBOARD,
-                                MPS_LSOA, MPS_WARD, ONS_POPULATION, POLICE_UK, POPULATION)
+                                MPS_LSOA, MPS_WARD, ONS_POPULATION, PARTNER, POLICE_UK, POPULATION)
 from sbp.config.settings import settings_path, shown_path
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA \u2014 not real crime figures"
@@ -76,6 +76,7 @@ SOURCE_KINDS = {
     LSOA_LOOKUP: "ONS LSOA to local authority lookup",
     LSOA11_LOOKUP: "ONS LSOA 2011 to LSOA 2021 lookup",
     FORCE_LOOKUP: "ONS local authority to police force area lookup",
+    PARTNER: "Partner measures reported by the partnership's partners",
 }
 
 SIGNIFICANCE_TEST = (
@@ -128,6 +129,7 @@ def technical_settings(settings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         ("Settings file", shown_path(settings_path())),
         ("rag_rule", repr(settings["rag_rule"])),
         ("significance_level", f"{float(settings['significance_level']):g}"),
+        ("benchmark_confidence", f"{float(settings['benchmark_confidence']):g}"),
         ("focus_borough", repr(settings["focus_borough"])),
         *((("comparator", repr(settings["comparator"])),) if "comparator" in settings else ()),
     )
@@ -136,3 +138,7 @@ def technical_settings(settings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 def _joined(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+# Under each priority's partner figures (HTML, PDF and PPTX).
+PARTNER_NOTE = ("As each partner reports them, in their own units and for the period named, with the same period a "
+                "year earlier where loaded. Not police counts: never added to them or shown per 1,000 residents.")

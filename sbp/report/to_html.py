@@ -14,7 +14,7 @@ import re
 from sbp.display.formatting import esc, fmt_count, rag_badge, rag_colours, status_badge
 from sbp.report.chartimg import SCALE
 from sbp.report.model import ChartImage, MeasureRow, PrioritySection, Report
-from sbp.report.texts import SYNTHETIC_NOTICE
+from sbp.report.texts import PARTNER_NOTE, SYNTHETIC_NOTICE
 
 # A figure as sbp.display.narrative writes it: an ordinal, a count with thousands commas, a decimal or a percentage.
 _NUMBER = re.compile(r"(?<![\w.,])(\d+(?:st|nd|rd|th)\b|\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|\d+(?:\.\d+)?%?)")
@@ -42,14 +42,17 @@ th { background: #1f5c99; color: #fff; font-weight: bold; }
 tr { break-inside: avoid; }
 thead { display: table-header-group; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-.board { font-size: 8pt; table-layout: fixed; }
-.board th { font-size: 7.5pt; vertical-align: bottom; }
+.board { font-size: 7.5pt; table-layout: fixed; }
+.board th { font-size: 7pt; vertical-align: bottom; }
 .board td, .board th { padding: 2px 3px; overflow-wrap: break-word; }
 .board td.num, .board th.num { white-space: normal; }
 .summary { font-size: 9pt; width: auto; }
+.intervals { font-size: 8pt; table-layout: fixed; }
+.intervals th { font-size: 7.5pt; vertical-align: bottom; }
+.intervals th.num { white-space: normal; }
 .summary td.num, .summary th.num { width: 24mm; }
 .sbp-badge { display: inline-block; padding: 1px 6px; border-radius: 3px; font-weight: bold; white-space: nowrap; }
-td.rag { font-weight: bold; text-align: center; overflow-wrap: normal; }
+td.rag, td.compared { font-weight: bold; text-align: center; overflow-wrap: normal; }
 .small { font-size: 8pt; color: #444; }
 .notice { border: 3px solid #b2182b; color: #b2182b; font-weight: bold; font-size: 13pt; padding: 8px 12px;
           margin: 1em 0; text-align: center; }
@@ -67,6 +70,7 @@ dl.defs dd { margin: 0 0 0.3em 0; }
 .charts { margin: 0.4em 0 0.6em; break-inside: avoid; }
 figure { display: inline-block; vertical-align: top; width: 49%; margin: 0; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; }
+figure.wide { display: block; width: 100%; margin: 0.3em 0 0.8em; }
 figcaption { font-size: 7.5pt; color: #555; }
 .measure { break-inside: avoid; }
 .objectives td:nth-child(1) { width: 7mm; }
@@ -161,6 +165,9 @@ def _board_table(section: PrioritySection) -> str:
         for cell in row.cells:
             if cell.rag is not None:
                 cells.append(f'<td class="rag" style="{_rag_style(cell.rag)}" title="{esc(cell.trace)}">{esc(cell.text)}</td>')
+            elif cell.colours is not None:
+                style = f"background:{cell.colours[0]};color:{cell.colours[1]}"
+                cells.append(f'<td class="compared" style="{style}" title="{esc(cell.trace)}">{esc(cell.text)}</td>')
             else:
                 cls = ' class="num"' if cell.numeric else ""
                 cells.append(f'<td{cls} title="{esc(cell.trace)}">{esc(cell.text)}</td>')
@@ -170,10 +177,23 @@ def _board_table(section: PrioritySection) -> str:
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
+def _partner_table(section: PrioritySection, report: Report) -> str:
+    """The priority's partner measures: each value in its own unit with its source and period (never a police count)."""
+    if not section.partner_columns:
+        return ""
+    heads = "".join(f"<th>{esc(c)}</th>" for c in section.partner_columns)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in section.partner_rows)
+    return (f"<h3>Partner figures: {esc(report.area)}</h3>"
+            f'<p class="small">{esc(PARTNER_NOTE)}</p>'
+            f'<table class="board partner"><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>')
+
+
 def _widths(n: int) -> list[float]:
     """Column widths (%) for the board table: a wide Category column, the rest shared."""
     if n == 10:  # Category, two rolling years, % difference, RAG, rate, rank, movement, London %, significant
         return [19, 9, 9, 8.5, 10, 8, 9, 9.5, 9, 9]
+    if n == 12:  # ... and the rate against the comparator's, the 5-year trend
+        return [12, 6.5, 6.5, 7.5, 10, 6, 6.5, 8, 8, 8.5, 10, 10.5]
     return [24] + [76 / (n - 1)] * (n - 1)
 
 
@@ -183,17 +203,21 @@ def _objectives(section: PrioritySection) -> str:
     rows = []
     for o in section.objectives:
         evidence = f'<div class="small">{esc(o.evidence)}</div>' if o.evidence else ""
+        if o.partner_evidence:
+            evidence += ('<div class="small partner-evidence"><em>Partner figures</em><ul>'
+                         + "".join(f"<li>{esc(line)}</li>" for line in o.partner_evidence) + "</ul></div>")
         rows.append(f"<tr><td>{esc(o.number)}</td><td><strong>{esc(o.title)}</strong>{evidence}</td>"
                     f'<td>{status_badge(o.status, o.tone)}<div class="small">updated {o.updated:%-d %b %Y}</div></td></tr>')
     return ('<table class="objectives"><thead><tr><th>#</th><th>Objective and evidence</th><th>Status</th></tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _figure(chart: ChartImage) -> str:
+def _figure(chart: ChartImage, wide: bool = False) -> str:
     png, width, height = chart.png()
     data = base64.b64encode(png).decode("ascii")
     size = f'width="{width // SCALE}" height="{height // SCALE}"'
-    return (f'<figure><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
+    kind = ' class="wide"' if wide else ""
+    return (f'<figure{kind}><img src="data:image/png;base64,{data}" {size} alt="{esc(chart.alt)}" title="{esc(chart.trace)}">'
             f"<figcaption>Source: {esc(chart.source)}</figcaption></figure>")
 
 
@@ -214,10 +238,28 @@ def _priority(section: PrioritySection, report: Report) -> str:
   {_objectives(section)}
   <h3>Measures: {esc(report.area)}, {esc(report.period)}</h3>
   {_board_table(section)}
+  {_spine(section, report)}
+  {_partner_table(section, report)}
   <h3>Commentary</h3>
   {commentary}
   {charts}
 </section>"""
+
+
+def _spine(section: PrioritySection, report: Report) -> str:
+    """The priority's spine chart under its table, with what it shows in words."""
+    if section.spine is None:
+        return ""
+    return (f"<h3>Against {esc(report.comparator)}</h3>"
+            f'<p class="small">Each row runs from the worst of the {esc(report.comparator)} areas (left) to the best '
+            f"(right), the middle half darker; the line in the middle is {esc(report.comparator)}'s rate and the dot "
+            f"{esc(report.area)}'s: red when significantly worse than {esc(report.comparator)}, amber when similar, "
+            "green when significantly better, grey when the counts are too small to compare. "
+            f"The figures are {esc(report.area)}'s rate per 1,000 and, in brackets, {esc(report.comparator)}'s.</p>"
+            f"{_figure(section.spine, wide=True)}")
+
+
+NUM_CLASS = ' class="num"'
 
 
 def _appendix(report: Report) -> str:
@@ -228,6 +270,15 @@ def _appendix(report: Report) -> str:
         f"<td>{esc(r.sources)}</td></tr>"
         for r in report.all_rows())
     caveats = "".join(f"<dt>{esc(title)}</dt><dd>{esc(text)}</dd>" for title, text in report.caveats)
+    heads = list(report.intervals[0]) if report.intervals else []
+    numeric = [0 < i < len(heads) - 2 for i in range(len(heads))]  # the rates and intervals; the words are text
+    interval_head = "".join(f'<th class="num">{esc(h)}</th>' if n else f"<th>{esc(h)}</th>" for h, n in zip(heads, numeric))
+    traces = {r.label: r.trace for r in report.all_rows()}
+    interval_body = "".join(
+        "<tr>" + "".join(f"<td>{esc(v)}</td>" if i == 0 else
+                         f'<td{NUM_CLASS if numeric[i] else ""} title="{esc(traces.get(r["Measure"], ""))}&#10;'
+                         f'Figure: {esc(h)}">{esc(v)}</td>'
+                         for i, (h, v) in enumerate(r.items())) + "</tr>" for r in report.intervals)
     files = "".join(
         f"<tr><td>{esc(f.name)}</td><td>{esc(f.description)}</td><td>{esc(f.months or '-')}</td>"
         f'<td class="num" title="{esc(f"Data rows in {f.name}")}">{fmt_count(f.rows)}</td>'
@@ -240,6 +291,9 @@ def _appendix(report: Report) -> str:
   <h2>Appendix</h2>
   <h3>Definitions</h3>
   <div class="defs">{defs}</div>
+  <h3>Confidence intervals, comparison with {esc(report.comparator)} and trend</h3>
+  <table class="intervals"><colgroup><col style="width:22%"><col style="width:9%"><col style="width:13%">
+  <col style="width:13%"><col style="width:9%"><col style="width:17%"><col style="width:17%"></colgroup><thead><tr>{interval_head}</tr></thead><tbody>{interval_body}</tbody></table>
   <h3>What each measure counts</h3>
   <table class="measures"><colgroup><col style="width:22%"><col style="width:56%"><col style="width:22%"></colgroup>
   <thead><tr><th>Measure</th><th>What it counts</th><th>Figures from</th></tr></thead>

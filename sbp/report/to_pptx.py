@@ -1,4 +1,4 @@
-"""The report as PowerPoint slides for the board meeting: a title slide and one slide per priority.
+"""The report as PowerPoint slides for the board meeting: a title slide, then per priority a slide and its spine chart.
 
 Each priority slide has the board table as a native table (RAG cells coloured AND worded), the priority's
 trend chart as a picture with its source in words, and its objectives with their statuses; the generated
@@ -17,7 +17,7 @@ from pptx.util import Inches, Pt
 
 from sbp.display.formatting import STATUS_STYLE, rag_colours
 from sbp.report.model import PrioritySection, Report
-from sbp.report.texts import SYNTHETIC_NOTICE
+from sbp.report.texts import PARTNER_NOTE, SYNTHETIC_NOTICE
 
 BLUE, INK, GREY, RED = "1f5c99", "1a1a1a", "555555", "b2182b"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
@@ -106,9 +106,10 @@ def _title_slide(prs: Presentation, report: Report) -> None:
     _footer(slide, report)
 
 
-# Column widths (inches) for the board's ten columns: Category, two rolling years, % difference, RAG, rate,
-# rank, movement, London % difference, significant. Other shapes share the width after Category.
-COLUMN_INCHES = (2.85, 1.05, 1.05, 1.0, 1.15, 0.95, 1.1, 1.3, 1.05, 1.03)
+# Column widths (inches) for the board's twelve columns: Category, two rolling years, % difference, RAG, rate,
+# rank, movement, London % difference, significant, rate against the comparator's, 5-year trend. Other shapes share
+# the width after Category.
+COLUMN_INCHES = (2.2, 0.9, 0.9, 0.85, 1.0, 0.75, 0.95, 1.0, 1.0, 0.85, 1.2, 0.93)
 BODY_PT, HEAD_PT = 11, 10
 CHAR_EM = 0.6          # average character width in ems: errs wide, so rows are never taller than planned
 
@@ -169,8 +170,8 @@ def _table(slide, section: PrioritySection, top: int) -> int:
     for i, row in enumerate(section.rows, start=1):
         background = "ffffff" if i % 2 else "eef3f8"
         for j, cell in enumerate(row.cells):
-            if cell.rag is not None:
-                bg, fg = rag_colours(cell.rag)
+            if cell.rag is not None or cell.colours is not None:
+                bg, fg = rag_colours(cell.rag) if cell.rag is not None else cell.colours
                 fill(table.cell(i, j), cell.text, BODY_PT, bold=True, colour=fg, background=bg, align=PP_ALIGN.CENTER)
             else:
                 fill(table.cell(i, j), cell.text, BODY_PT, bold=j == 0, colour=INK, background=background,
@@ -238,6 +239,55 @@ def _priority_slide(prs: Presentation, section: PrioritySection, report: Report)
     _footer(slide, report)
 
 
+def _spine_slide(prs: Presentation, section: PrioritySection, report: Report) -> None:
+    """The priority's spine chart on a slide of its own: every measure against the comparator's areas."""
+    if section.spine is None:
+        return
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # Title Only
+    _set_title(slide, f"{section.title}: against {report.comparator}")
+    _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.4),
+          f"{report.area} \u00b7 {report.span} \u00b7 each row from the worst area (left) to the best (right); the line "
+          f"is {report.comparator}, the dot {report.area}", 12, colour=GREY)
+    png, w, h = section.spine.png()
+    top, space = Inches(1.4), SLIDE_H - Inches(1.9) - CAPTION_HEIGHT
+    width, height = SLIDE_W - 2 * MARGIN, int((SLIDE_W - 2 * MARGIN) * h / w)
+    if height > space:
+        width, height = int(space * w / h), space
+    picture = slide.shapes.add_picture(io.BytesIO(png), MARGIN, top, width=width, height=height)
+    picture.name = _safe(section.spine.title)[:250]
+    _text(slide, MARGIN, top + height, width, CAPTION_HEIGHT, f"Source: {section.spine.source}", 9, colour=GREY)
+    _footer(slide, report)
+
+
+def _partner_slide(prs: Presentation, section: PrioritySection, report: Report) -> None:
+    """The priority's partner figures as a native table: each value in its unit, with its source and period."""
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # Title Only
+    _set_title(slide, f"{section.title}: partner figures")
+    _text(slide, MARGIN, Inches(0.9), SLIDE_W - 2 * MARGIN, Inches(0.5), f"{report.area}. {PARTNER_NOTE}", 11,
+          colour=GREY)
+    widths = [2.9, 1.4, 2.0, 1.3, 2.1, 1.3, 1.5]  # inches: 12.5, the slide less its margins
+    size = 11 if len(section.partner_rows) <= 8 else 9
+    heights = [Inches(max(_lines(t, w, size) for t, w in zip(texts, widths)) * size * 1.2 / 72 + 0.1)
+               for texts in (section.partner_columns, *section.partner_rows)]
+    shape = slide.shapes.add_table(len(heights), len(widths), MARGIN, Inches(1.5), Inches(sum(widths)), sum(heights))
+    table = shape.table
+    for j, w in enumerate(widths):
+        table.columns[j].width = Inches(w)
+    for i, (h, texts) in enumerate(zip(heights, (section.partner_columns, *section.partner_rows))):
+        table.rows[i].height = h
+        for j, text in enumerate(texts):
+            cell = table.cell(i, j)
+            cell.text = _safe(text)
+            cell.margin_left = cell.margin_right = Inches(0.05)
+            cell.margin_top = cell.margin_bottom = Inches(0.02)
+            for run in (r for p in cell.text_frame.paragraphs for r in p.runs):
+                run.font.size, run.font.bold = Pt(size), i == 0 or j == 0
+                run.font.color.rgb = _rgb("ffffff" if i == 0 else INK)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = _rgb(BLUE if i == 0 else "ffffff" if i % 2 else "eef3f8")
+    _footer(slide, report)
+
+
 def render_pptx(report: Report) -> bytes:
     """PPTX bytes: a title slide and one slide per priority, 16:9."""
     prs = Presentation()
@@ -247,6 +297,9 @@ def render_pptx(report: Report) -> bytes:
     _title_slide(prs, report)
     for section in report.priorities:
         _priority_slide(prs, section, report)
+        _spine_slide(prs, section, report)
+        if section.partner_rows:
+            _partner_slide(prs, section, report)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sbp.display import boardtable, formatting
 from sbp.config import POLICE_UK_CRIME_TYPES, Config, Measure, schemes
-from sbp.metrics import SCHEME_NAMES
+from sbp.metrics import SCHEME_NAMES, intervals
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Cell:
     trace: str = ""
     numeric: bool = False
     rag: str | None = None      # 'Green' / 'Amber' / 'Red' / 'No comparison' on the RAG column only
+    colours: tuple[str, str] | None = None  # (background, text) of a coloured word: the comparison with the comparator
 
 
 WORKBOOK = "MPS Monthly Crime Dashboard workbook"
@@ -139,11 +140,28 @@ def cells(table_row: pd.Series, row: pd.Series, columns: list[str], base: str, q
                        + (f" (p = {float(p_value):.4f})" if p_value is not None else "")
                        + _query(q, "significant, p_value"),
     }
+    benchmark = boardtable.benchmark_column(comparator)
+    level = boardtable.level_text(settings["benchmark_confidence"])
+    suffix = intervals.level_of(settings["benchmark_confidence"])
+    interval = formatting.interval_text(value(row, f"rate_lower_{suffix}_per_1000"), value(row, f"rate_upper_{suffix}_per_1000"))
+    trend_p = value(row, "trend_p_value")
+    traces[benchmark] = (f"{base}\nFigure: the rate's {level}% confidence interval ({interval}) against {comparator}'s "
+                         f"rate ({formatting.fmt_rate(value(row, 'comparator_rate_per_1000'))})"
+                         + _query(q, f"benchmark, rate_lower_{suffix}_per_1000, rate_upper_{suffix}_per_1000"))
+    traces[boardtable.TREND_COLUMN] = (f"{base}\nFigure: chi-squared test for trend in the rate over the "
+                                       f"{intervals.TREND_POINTS} consecutive rolling years ending with the "
+                                       f"{spans['current']}, at the {level}% level"
+                                       + (f" (p = {float(trend_p):.4f})" if trend_p is not None else "")
+                                       + _query(q, "trend, trend_p_value"))
     table = pd.DataFrame([table_row])
+    kinds = boardtable.column_kinds(table)
+    words = ("Category", "RAG", "Movement", "Significant", boardtable.TREND_COLUMN)
     return tuple(
         Cell(text=boardtable.cell_text(table, c, table_row[c]),
              trace=traces.get(c, f"{base}{_query(q)}"),
-             numeric=c not in ("Category", "RAG", "Movement", "Significant"), rag=str(rag) if c == "RAG" else None)
+             numeric=c not in words and kinds.get(c) != "benchmark", rag=str(rag) if c == "RAG" else None,
+             colours=formatting.benchmark_colours(boardtable.cell_text(table, c, table_row[c]))
+             if kinds.get(c) == "benchmark" else None)
         for c in columns
     )
 

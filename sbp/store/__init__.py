@@ -34,7 +34,7 @@ from sbp.store import queries
 DEFAULT_DB = Path(__file__).resolve().parents[2] / "data" / "sbp.duckdb"
 SCHEMA_SQL = (Path(__file__).with_name("schema.sql")).read_text()
 KEEP_VERSIONS = 3
-SCHEMA_VERSION = "6"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
+SCHEMA_VERSION = "7"  # bump when schema.sql changes; readers refuse older stores with a fix-it message
 LOCK_WAIT_SECONDS = 120.0
 
 

@@ -16,7 +16,7 @@ IS_SYNTHETIC_SQL = "SELECT value FROM store_meta WHERE key = 'is_synthetic'"
 # Every table a fresh load empties (names are constants, never user input).
 TABLES = ("crime_counts", "population", "source_files", "store_meta", "month_index", "category_index", "area_index",
           "data_quality", "geo_lsoa", "geo_lsoa11", "geo_lad_force", "population_ons", "police_uk_counts", "area_force",
-          "police_uk_quality", "police_uk_lsoa11", "area_alias")
+          "police_uk_quality", "police_uk_lsoa11", "area_alias", "partner_values")
 CLEAR_SQL = "".join(f"DELETE FROM {table};\n" for table in TABLES)
 
 # Rows inserted with one statement (store.insert_rows): one list parameter per column, unnested side by side.
@@ -161,8 +161,10 @@ FILES_NAMED_SQL = """
 SELECT file_id, file_name, sha256, first_month, last_month FROM source_files WHERE file_name = $f OR sha256 = $f
 """
 FILE_NAMES_SQL = "SELECT file_name FROM source_files"
-FILE_ROW_COUNT_SQL = "SELECT count(*) FROM crime_counts WHERE file_id = $id"
+FILE_ROW_COUNT_SQL = ("SELECT (SELECT count(*) FROM crime_counts WHERE file_id = $id) "
+                      "+ (SELECT count(*) FROM partner_values WHERE file_id = $id)")
 # What forgetting file $id deletes (table names are constants, never user input).
-FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in ("crime_counts", "population", "source_files"))
+FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in ("crime_counts", "population", "partner_values",
+                                                                            "source_files"))
 
 TEMP_DIRECTORY_SQL = "SELECT current_setting('temp_directory')"

@@ -182,3 +182,25 @@ CREATE TABLE IF NOT EXISTS area_alias (
     alias           VARCHAR NOT NULL,
     area_name       VARCHAR NOT NULL
 );
+
+-- Partner measures (CCTV, Trading Standards, council services): one value per measure x period x area x source, as
+-- the partner's file (or an admin on the Data page) gave it. Never mixed with crime_counts: its own units.
+CREATE TABLE IF NOT EXISTS partner_values (
+    measure_id      VARCHAR NOT NULL,   -- a measure of data/partner_measures.toml
+    label           VARCHAR NOT NULL,   -- the file's label for it
+    unit            VARCHAR NOT NULL,   -- count | pounds | people | percent
+    period          VARCHAR NOT NULL,   -- as written, normalised: 2021-06, 2021/22 Q1, 2021/22, 2021
+    period_kind     VARCHAR NOT NULL,   -- month | quarter | financial_year | calendar_year
+    period_start    DATE NOT NULL,      -- first day of its first month
+    period_end      DATE NOT NULL,      -- first day of its last month
+    area_level      VARCHAR NOT NULL,   -- borough | ward
+    area_name       VARCHAR NOT NULL,
+    area_code       VARCHAR NOT NULL,   -- '' where none is known
+    value           DOUBLE NOT NULL,
+    source          VARCHAR NOT NULL,   -- the partner who reports it ('CCTV control room')
+    target          DOUBLE,             -- NULL: no target
+    direction       VARCHAR NOT NULL,   -- higher_is_better | lower_is_better | '' (the measure's own, if any)
+    note            VARCHAR NOT NULL,
+    file_id         INTEGER NOT NULL,
+    line            INTEGER NOT NULL    -- the file's line the value came from
+);

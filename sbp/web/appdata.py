@@ -18,6 +18,7 @@ import streamlit as st
 
 from sbp.display.formatting import literal
 from sbp import metrics, store
+from sbp.metrics import profile
 from sbp.metrics.groups import area_groups
 from sbp.store import queries as store_queries, status as store_status
 from sbp.web import urlstate
@@ -228,6 +229,21 @@ def files_table(files: pd.DataFrame) -> pd.DataFrame:
 def coverage_lines(inputs: str) -> list[str]:
     """Each source's months per level (and police.uk force), with the months missing inside its span."""
     return store_status.coverage_lines(cursor(inputs))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def spine(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
+    """The spine chart's figures for every board measure of an area (sbp.metrics.profile.spine), one query for the
+    Overview's charts and the priority pages' (each row is its measure's alone)."""
+    return profile.spine(cursor(inputs), area, end, config=config(), settings=settings())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def funnel(inputs: str, measure_id: str, end: dt.date, area: str, overdispersed: bool) -> profile.Funnel:
+    """The funnel plot's figures for a measure in the area's comparator group (sbp.metrics.profile.funnel)."""
+    con = cursor(inputs)
+    return profile.funnel(con, measure_for(con, measure_id), end, area, overdispersed, config=config(),
+                          settings=settings())
 
 
 def in_group_of(league_rows: pd.DataFrame, focus: str, group: str | None = None) -> pd.DataFrame:

@@ -141,6 +141,23 @@ def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter:
                                                    focus=focus)))
 
 
+@artefact(max_entries=128, show_spinner=False)
+def spine_spec(inputs: str, area: str, end: dt.date, measure_ids: tuple[str, ...], presenter: bool,
+               title: str | None = None) -> dict:
+    """The spine chart of an area's measures against its comparator group, ready to send."""
+    comparator = appdata.store_info(inputs).forces.get(area, "London")
+    board = appdata.spine(inputs, area, end)
+    rows = board.set_index("measure_id").loc[list(measure_ids)].reset_index()  # the measures asked for, in order
+    return sendable(charts.to_spec(charts.spine_chart(rows, area, comparator, presenter=presenter, title=title)))
+
+
+@artefact(max_entries=64, show_spinner=False)
+def funnel_spec(inputs: str, measure_id: str, end: dt.date, area: str, overdispersed: bool, presenter: bool) -> dict:
+    """The funnel plot of a measure in the area's comparator group, ready to send."""
+    return sendable(charts.to_spec(charts.funnel_chart(appdata.funnel(inputs, measure_id, end, area, overdispersed), area,
+                                                       presenter=presenter, units=appdata.measure_units(inputs, measure_id))))
+
+
 @dataclass(frozen=True)
 class ScanPanel:
     """An exception scan as a page shows it: what it was based on, and the flagged table or why nothing is."""
@@ -203,7 +220,7 @@ def rankings_view(inputs: str, measure_id: str, end: dt.date, focus: str, compar
         return RankingsView(pageviews.rankings_caption(league, end, comparator, group_label), False, "", "", b"")
     table = pageviews.rankings_table(league, list(group), comparator, units)
     return RankingsView(pageviews.rankings_caption(league, end, comparator, group_label), True,
-                        pageviews.rankings_html(table, units), pageviews.comparator_caption(league, comparator, units),
+                        pageviews.rankings_html(table, units, comparator), pageviews.comparator_caption(league, comparator, units),
                         formatting.csv_bytes(table))
 
 

@@ -88,7 +88,7 @@ def test_every_card_names_its_measure(servers, browser, area, size, present):  #
             if not cards:  # the measure has no figure: the page says why instead
                 continue
             label = labels[shown_measure(page)]
-            assert len(cards) == 4 and all(c.startswith(label) for c in cards), (path, label, cards)
+            assert len(cards) == 5 and all(c.startswith(label) for c in cards), (path, label, cards)
             badge = page.locator(".sbp-card .sbp-badge").first
             assert badge.evaluate("b => b.getClientRects().length") <= 2  # "No comparison": never "compariso / n"
         finally:

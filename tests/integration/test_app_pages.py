@@ -140,7 +140,7 @@ def test_priority_page_shows_cards_summary_and_objectives(demo_db, app):
     assert all(label in cards for label in ("offences, rolling year", "offences per 1,000 residents", "RAG status"))
     # Each card names its measure. The demo has no non-domestic violence with injury (the headline, as the partnership's
     # report leads): the page opens on the next measure with a figure and says so.
-    assert cards.count('sbp-card-label">Residential burglary') == 4
+    assert cards.count('sbp-card-label">Residential burglary') == 5
     assert any("Non-domestic violence with injury, the headline measure, has no figure" in shown_text(c.value)
                for c in at.caption)
     assert any("Improve partnership and stakeholder engagement" in m.value for m in at.markdown)

@@ -159,7 +159,7 @@ def test_mps_lsoa_wide_file(db, write_csv):
 
 
 def test_one_call_mixes_every_format(db, write_csv):
-    police = POLICE_UK_HEADER + "a,2023-11,M,M,0,51,x,E01000676,Bromley 001A,Burglary,,\n"
+    police = POLICE_UK_HEADER + "a,2023-11,Metropolitan Police Service,M,0,51,x,E01000676,Bromley 001A,Burglary,,\n"
     summaries = ingest([
         write_csv("long.csv", "month,area,category,count\n2023-11,Bromley,ASB calls,3\n"),
         write_csv("borough.csv", MPS_BOROUGH),

@@ -32,6 +32,8 @@ from sbp.config import default_config
 from sbp.config.settings import DATA_DIR
 from sbp.errors import PeriodError
 from sbp.display import boardtable, formatting, narrative, pageviews
+from sbp.display.boardtable import comparator_of, level_text
+from sbp.metrics import intervals
 from sbp.ingest import ingest
 from sbp.metrics.figures import pct_change
 from sbp.metrics.groups import comparators_for
@@ -341,6 +343,7 @@ def write_files(world: World, folder: Path) -> list[Path]:
                 rows += [f"x,{month},{force.reported_by},{force.reported_by},,,No location,,,Drugs,,\n"] * \
                     max(world.unlocated[force.name][i], 1)  # a force's month file is never empty
             path = folder / f"{force.name.lower().replace(' ', '-').replace('&', 'and')}-street-{number}.csv"
+            rows[1:] = [f"c{n}{row[1:]}" for n, row in enumerate(rows[1:])]  # every crime its own Crime ID
             path.write_text("".join(rows), encoding="utf-8")
             paths.append(path)
     lsoa = [LSOA_HEADER]
@@ -585,6 +588,11 @@ def expected_cells(r: dict, end: dt.date) -> dict[str, str]:
         f"{comparator} % difference": formatting.fmt_pct(pct_change(r["comparator_current"], r["comparator_previous"]),
                                                           signed=True),
         "Significant": formatting.yes_no(r["significant"]),
+        # The rate's limits at the level compared, the comparison with the comparator and the trend (issue 24).
+        **{f"{side.capitalize()} {level_text(r['benchmark_confidence'])}%": formatting.fmt_rate(
+            r[f"rate_{side}_{intervals.level_of(r['benchmark_confidence'])}_per_1000"]) for side in ("lower", "upper")},
+        f"Rate vs {comparator}": formatting.benchmark_label(r["benchmark"], r["direction"]),
+        "5-year trend": formatting.trend_label(r["trend"]),
     }
 
 
@@ -609,7 +617,7 @@ def check_board(s: Store, area: str, measure_id: str, r: dict) -> None:
     table = boardtable.board_table(rows, end)
     values = table.iloc[0]
     prev_col, cur_col = table.columns[1], table.columns[2]
-    comparator_col = table.columns[8]
+    comparator_col = next(c for c in table.columns if c.endswith(" % difference"))
     same(values[prev_col], r["previous"], (*where, "table previous"))
     same(values[cur_col], r["current"], (*where, "table current"))
     same(values["% difference"], exact_pct(r["current"], r["previous"]), (*where, "table % difference"))
@@ -632,8 +640,14 @@ def check_board(s: Store, area: str, measure_id: str, r: dict) -> None:
         rounded = None if formatting.is_missing(value) else float(formatting.round_half_up(value, places))
         same(float(cells[column]) if cells[column] else None, rounded, (*where, "overview CSV", column))
         assert "." not in cells[column] or places, (*where, "overview CSV count not whole", column, cells[column])
-    for column in ("RAG", "Rank", "Movement", "Significant"):
+    for column in ("RAG", "Rank", "Movement", "Significant", f"Rate vs {comparator_of(rows)}", "5-year trend"):
         assert cells[column] == ("" if want[column] == formatting.NA else want[column]), (*where, "overview CSV", column)
+    for level in ("95", "998"):  # both levels' limits, to the rate's 2 places
+        for side in ("lower", "upper"):
+            value = r[f"rate_{side}_{level}_per_1000"]
+            column = f"{side.capitalize()} {level_text(intervals.CONFIDENCE[level])}%"
+            rounded = None if value is None else float(formatting.round_half_up(value, 2))
+            same(float(cells[column]) if cells[column] else None, rounded, (*where, "overview CSV", column))
 
     # The priority page: its cards (count, rate, rank, RAG) for this measure's row.
     check_cards(pageviews.cards_html(row, s.page_comparator(area)), r, where)
@@ -651,7 +665,7 @@ def check_cards(html_text: str, r: dict, where) -> None:
     comparator's % change."""
     cards = [(html.unescape(label), html.unescape(value), html.unescape(delta) if delta else None)
              for label, value, delta in CARD.findall(html_text)]
-    assert len(cards) == 4, (*where, "cards", html_text)
+    assert len(cards) == 5, (*where, "cards", html_text)
     pct = pct_change(r["current"], r["previous"])
     rate, rate_prev, places = r["rate_per_1000"], r["rate_per_1000_previous"], r["places_moved"]
     rate_change = None if rate is None or rate_prev is None else \
@@ -673,6 +687,12 @@ def check_cards(html_text: str, r: dict, where) -> None:
         f"{r['comparator_name']} {formatting.fmt_pct(comparator_pct, signed=True)}"
         + ("; significant change" if r["significant"] else ""))
     assert delta == want_delta, (*where, "RAG card delta", delta, want_delta)
+    label, badge, delta = cards[4]  # the rate against the comparator's, its interval and the trend
+    assert f">{formatting.benchmark_label(r['benchmark'], r['direction'])}<" in badge, (*where, "benchmark card", badge)
+    level = intervals.level_of(r["benchmark_confidence"])
+    interval = formatting.interval_text(r[f"rate_lower_{level}_per_1000"], r[f"rate_upper_{level}_per_1000"])
+    assert delta == (f"{level_text(r['benchmark_confidence'])}% interval {interval}; trend: "
+                     f"{formatting.trend_label(r['trend'])}"), (*where, "benchmark card delta", delta)
 
 
 NUMBER = re.compile(r"(?<![\w.,])(\d+(?:st|nd|rd|th)|\d[\d,]*(?:\.\d+)?%?)(?![\w%])")

@@ -157,7 +157,7 @@ def test_html_report_has_the_board_shape_and_traceable_figures(demo_report, demo
     # Self-contained: CSS inline, every image a PNG data: URI, nothing fetched.
     assert page.external == []
     assert "<style>" in text and "@page" in text
-    assert len(page.images) == 8  # a trend and a league chart for each of the four priorities
+    assert len(page.images) == 12  # a trend, a league and a spine chart for each of the four priorities
     for image in page.images:
         assert image["src"].startswith("data:image/png;base64,") and image["alt"] and "Area: Bromley" in image["title"]
     # The appendix: definitions, caveats, each measure's definition.
@@ -235,7 +235,10 @@ def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path
     titles = [slide.shapes.title.text for slide in prs.slides]
     priorities = default_config().priorities
     # A priority whose table leaves too little room continues on a slide of its own with the chart and objectives.
-    assert [t for t in titles if not t.endswith(" (continued)")] == ["Bromley: partnership measures"] + [p.title for p in priorities]
+    # A priority with partner measures has a slide of its partner figures after its own (and its spine chart's).
+    assert [t for t in titles if not t.endswith((" (continued)", ": partner figures"))] == ["Bromley: partnership measures"] + [
+        title for p in priorities for title in (p.title, f"{p.title}: against London")]
+    assert [t for t in titles if t.endswith(": partner figures")] == ["Safer Neighbourhoods: partner figures"]
     assert any(SYNTHETIC_NOTICE in shape.text_frame.text for shape in prs.slides[0].shapes if shape.has_text_frame)
     slides = {title: slide for title, slide in zip(titles, prs.slides)}
     for priority in priorities:
@@ -262,6 +265,10 @@ def test_pptx_has_a_title_slide_and_one_slide_per_priority(demo_report, tmp_path
         assert "Objectives" in text and ("Achieved" in text or "Not started" in text or "On track" in text)
         assert "Source: " in text and "metrics." not in text, "the chart's source in words"
         assert slide.has_notes_slide and "rolling year to November 2023" in slide.notes_slide.notes_text_frame.text
+        spine = slides[f"{priority.title}: against London"]  # the priority's spine chart on a slide of its own
+        assert sum(1 for shape in spine.shapes if shape.shape_type == 13) == 1
+        assert all(shape.left + shape.width <= prs.slide_width and shape.top + shape.height <= prs.slide_height
+                   for shape in spine.shapes)
 
 
 def test_chart_images_are_real_pngs(demo_report):
@@ -313,7 +320,7 @@ def test_report_on_the_real_extract(real_files, real_store):
     # Charts fall back to the first measure with data: knife possession for young people, not knife crime.
     young = next(s for s in report.priorities if s.id == "young_people")
     assert {c.measure_label for c in young.charts} == {"Knife possession"}
-    assert len(page.images) == 8
+    assert len(page.images) == 12  # each priority has a measure with a rate for its spine chart
     pptx = render(report, "pptx")
     assert pptx[:2] == b"PK"
 
@@ -370,3 +377,37 @@ def test_overview_page_prepares_the_report_for_download(demo_db, monkeypatch):
     assert prepared[1].startswith(b"<!DOCTYPE html>") and b"Safer Neighbourhoods" in prepared[1]
     assert any(getattr(e, "proto", None) is not None and "Download the report" in str(e.proto)
                for e in at.get("download_button"))
+
+
+def test_the_report_shows_the_partner_figures_with_source_and_period(demo_report, tmp_path):
+    """The CCTV and Trading Standards figures, each naming its source and period, in HTML, PDF and PPTX."""
+    import re
+
+    from pptx import Presentation
+
+    page = render(demo_report, "html").decode("utf-8")
+    section = page[page.index('id="safer_neighbourhoods"'):]
+    section = section[:section.index("</section>")]
+    text = re.sub(r"<[^>]+>", " ", section)
+    for expected in ("264 incidents", "Jan-Dec 2021", "CCTV control room", "£507,157", "Apr 2021-Mar 2022",
+                     "Trading Standards", "650 recipients", "12 days: met"):
+        assert expected in text, expected
+    # As evidence under the objective each supports: CCTV under 5, Trading Standards under 6.
+    assert re.search(r"<td>5</td><td><strong>CCTV</strong>.*?Incidents where CCTV assisted police, leading to arrests: "
+                     r"264 incidents \(CCTV control room, Jan-Dec 2021\)", section, re.S)
+    assert re.search(r"<td>6</td>.*?Savings from Trading Standards interventions: £507,157 "
+                     r"\(Trading Standards, Apr 2021-Mar 2022\)", section, re.S)
+    out = tmp_path / "report.pptx"
+    out.write_bytes(render(demo_report, "pptx"))
+    slide = next(s for s in Presentation(str(out)).slides if s.shapes.title.text == "Safer Neighbourhoods: partner figures")
+    table = next(shape.table for shape in slide.shapes if shape.has_table)
+    rows = [[table.cell(i, j).text for j in range(len(table.columns))] for i in range(len(table.rows))]
+    assert ["Incidents where CCTV assisted police, leading to arrests", "264 incidents", "Jan-Dec 2021"] == rows[1][:3]
+    assert rows[1][-1] == "CCTV control room" and rows[2][1:3] == ["£507,157", "Apr 2021-Mar 2022"]
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's text cannot be read")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render(demo_report, "pdf"))
+    words = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    for expected in ("264 incidents", "CCTV control room", "Jan-Dec 2021", "£507,157", "Apr 2021-Mar 2022"):
+        assert expected in words, expected

@@ -306,7 +306,7 @@ def test_figure_work_allows_layout(snippet):
 # The stored values (source_files.file_format, crime_counts.source), spelt out here on purpose: the check must not
 # lose a name because sbp/config/sources.py did.
 SOURCE_NAMES = {"mps_borough", "mps_ward", "mps_lsoa", "police_uk", "mps_dashboard", "long_counts", "population",
-                "lsoa_lookup", "lsoa11_lookup", "force_lookup", "ons_population"}
+                "lsoa_lookup", "lsoa11_lookup", "force_lookup", "ons_population", "partner_measures"}
 # Two of them are also words with another meaning (the population table and its column; a measure's police_uk
 # field, its police.uk crime types): written alone, these are flagged only where they stand for a source.
 ALSO_ANOTHER_NAME = {"population", "police_uk"}

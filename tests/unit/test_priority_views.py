@@ -67,7 +67,8 @@ def test_every_card_names_its_measure():
     assert labels == ["Racially or religiously aggravated public order offences, rolling year",
                       "Racially or religiously aggravated public order offences per 1,000 residents",
                       "Racially or religiously aggravated public order: rank among London boroughs",
-                      "Racially or religiously aggravated public order: RAG status"]
+                      "Racially or religiously aggravated public order: RAG status",
+                      "Racially or religiously aggravated public order: rate vs London"]
 
 
 def test_the_shipped_priorities_lead_as_the_partnerships_report_does():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from pathlib import Path
 
@@ -25,7 +26,8 @@ BAD = {
     "measures_file": ('"measure.toml"', "a .toml file that exists under data/"),
     "similar_boroughs": ('"Sutton"', "list of area names"),
     "significance_level": ('"0.05"', "number between 0 and 1"),
-    "rag_rule": ('"signficance"', "one of 'london', 'significance'"),
+    "rag_rule": ('"signficance"', "one of 'london', 'significance', 'benchmark'"),
+    "benchmark_confidence": ('"95"', "one of 95, 99.8"),
     "exception_baseline_months": ("2.5", "whole number from 3 to 120"),
     "exception_probability": ("1.5", "number between 0 and 1"),
     "exception_min_count": ("-1", "whole number from 0"),
@@ -113,11 +115,28 @@ def test_objectives_problems_are_one_line(tmp_path: Path, objective: str, words:
 
 def test_settings_check_command(tmp_path: Path, capsys):
     assert main(["settings", "--check"]) == 0
-    assert "data/settings.toml, data/measures.toml, data/objectives.toml are valid" in capsys.readouterr().out
+    assert ("data/settings.toml, data/measures.toml, data/objectives.toml, data/partner_measures.toml are valid"
+            in capsys.readouterr().out)
 
     for name in ("settings.toml", "measures.toml", "objectives.toml"):
         shutil.copy(DATA_DIR / name, tmp_path / name)
     (tmp_path / "objectives.toml").write_text(
         (tmp_path / "objectives.toml").read_text().replace('priority = "vawg"', 'priority = "vawg2"', 1))
     with pytest.raises(ConfigError, match="priority 'vawg2'; expected one of the priority ids"):
+        check_configuration(tmp_path)
+
+
+@pytest.mark.parametrize("change,problem", [
+    (('objective = "5"', 'objective = "9"'), "partner measure 'cctv_arrest_assists' names objective '9' of "
+                                             "'safer_neighbourhoods', which "),
+    (('priority = "safer_neighbourhoods"', 'priority = "safer"'), "partner measure 'cctv_arrest_assists' has priority 'safer'"),
+    (('unit = "count"', 'unit = "pints"'), "partner measure 'cctv_arrest_assists' has unit = \"pints\""),
+    (('word = "incidents"\n', ''), "partner measure 'cctv_arrest_assists' counts something; say what with word"),
+])
+def test_partner_measures_are_checked_against_the_priorities_and_objectives(tmp_path: Path, change, problem):
+    for name in ("settings.toml", "measures.toml", "objectives.toml", "partner_measures.toml"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    path = tmp_path / "partner_measures.toml"
+    path.write_text(path.read_text().replace(*change, 1))
+    with pytest.raises(ConfigError, match=re.escape(problem)):
         check_configuration(tmp_path)
