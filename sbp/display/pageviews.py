@@ -157,7 +157,7 @@ def benchmark_card(row: pd.Series, label: str, comparator: str) -> str:
     interval = formatting.interval_text(row.get(f"rate_lower_{suffix}_per_1000"), row.get(f"rate_upper_{suffix}_per_1000"))
     delta = f"{level_text(confidence)}% interval {interval}; trend: {formatting.trend_label(row.get('trend'))}"
     badge = formatting.benchmark_badge(formatting.known(row.get("benchmark")), row.get("direction") or "lower_is_better")
-    return card_html(f"{label}: rate vs {comparator}", "", delta, value_html=badge)
+    return card_html(f"{label}: rate vs {comparator}", "", delta, value_html=f'<span class="sbp-compare">{badge}</span>')
 
 
 def opening_measure(priority: Priority, rows: pd.DataFrame) -> str:

@@ -67,6 +67,7 @@ ul.sbp-partner-brief li { margin: 0 0 0.3rem 0; font-size: 0.92rem; line-height:
 /* "No comparison" wraps between its words inside a narrow card, never inside one ("compariso / n"). */
 .sbp-card .sbp-badge { white-space: normal; max-width: 100%; overflow-wrap: normal; word-break: normal; }
 .sbp-card-value .sbp-badge { font-size: clamp(1rem, 2.2vw, 0.8em); }
+.sbp-card-value .sbp-compare .sbp-badge { font-size: 1rem; }
 .sbp-objective p { margin: 0.2rem 0 0.4rem 0; }
 .sbp-objective ul { margin: 0.1rem 0 0.3rem 1.1rem; padding: 0; }
 .sbp-objective-head { margin-bottom: 0.2rem; }

@@ -10,12 +10,14 @@ from sbp.config.sources import LONG_COUNTS, MPS_DASHBOARD, POLICE_UK
 from sbp.metrics.intervals import TREND_POINTS, limit_columns, limit_names
 
 
-def month_grid(first: str, last: str, back: int = 23) -> str:
-    """The measure_sources and months steps: every month from `back` before $first to $last (parameter names only),
-    from the first month loaded at $level on when `back` reaches further (earlier months are unknown either way)."""
+def month_grid(first: str, last: str, back: str = "23") -> str:
+    """The measure_sources and months steps: every month from `back` (SQL: a number of months) before $first to
+    $last (parameter names only), from the first month loaded at $level on when `back` reaches further than the two
+    rolling years (earlier months are unknown either way)."""
     start = f"(${first} - INTERVAL {back} MONTH)::DATE"
-    if back > 23:
-        start = f"greatest({start}, (SELECT min(month) FROM month_index WHERE area_level = $level))"
+    if back != "23":
+        start = (f"greatest((${first} - to_months({back}))::DATE, "
+                 "(SELECT min(month) FROM month_index WHERE area_level = $level))")
     return f"""measure_sources AS (SELECT DISTINCT measure_id, source, sign FROM measure_map),
 months AS (
     SELECT unnest(generate_series({start}, ${last}, INTERVAL 1 MONTH))::DATE AS month
@@ -126,6 +128,7 @@ _EARLIER_POPULATIONS = "".join(f"""
     ASOF LEFT JOIN measure_pop p{k}
       ON p{k}.measure_id = r.measure_id AND p{k}.area_name = r.area_name AND year(r.end_month) - {k - 1} >= p{k}.year"""
                                for k in _EARLIER)
+# (A level without populations, ranked by count, has no rates and so no trend: its grid needs only two years.)
 # Chi-squared test for linear trend in rates over the TREND_POINTS years (docs/definitions.md, "Trend"): x = -2..2
 # from the earliest year; expected E_i = population_i x total / total population; z = sum x (O - E) /
 # sqrt(sum x^2 E - (sum x E)^2 / total), the signed square root of the 1-degree-of-freedom statistic; 0 when no
@@ -147,7 +150,7 @@ TREND_Z = f"""CASE WHEN {_KNOWN} THEN CASE WHEN t_observed > 0
 # A comparator total (and rate) is known only when every area of the group is known: never a partial sum.
 COMPARISON_SQL = f"""
 WITH
-{month_grid("first_end", "last_end", back=12 * TREND_POINTS - 1)},
+{month_grid("first_end", "last_end", back=f"CASE WHEN $rank_by_rate THEN {12 * TREND_POINTS - 1} ELSE 23 END")},
 {areas_step("a.source IN (SELECT source FROM measure_sources) AND ($level <> 'borough' OR g.group_name IS NOT NULL) AND a.last_month >= ($first_end - INTERVAL 23 MONTH)::DATE AND a.first_month <= $last_end")},
 {KNOWN_MONTHS},
 {MONTHLY},

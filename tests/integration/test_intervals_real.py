@@ -180,3 +180,28 @@ def test_trend_over_five_years_agrees_with_armitages_test_from_the_csv(long_stor
     table = boardtable.board_table(headline, END)
     burglary = table[table["Category"] == "Total burglary"].iloc[0]
     assert burglary["5-year trend"] == formatting.trend_label(league.set_index("area_name").loc["Bromley", "trend"])
+
+
+def test_rag_rule_benchmark_rates_the_level_against_the_comparator(real_store: Path) -> None:
+    """rag_rule = 'benchmark' (computed live: the stored cube was built under 'london'): Red exactly where the rate is
+    significantly worse than London's, Green where better, Amber where similar, none where not compared or unknown;
+    at benchmark_confidence 99.8 the words are decided on the 99.8% limits."""
+    from sbp.config.settings import load_settings
+
+    with store.connect_read(real_store) as con:
+        for confidence in (95, 99.8):
+            settings = {**load_settings(), "rag_rule": "benchmark", "benchmark_confidence": confidence}
+            rows = metrics.headline(con, "Bromley", END, settings=settings)
+            suffix = intervals.level_of(confidence)
+            for _, r in rows.iterrows():
+                label = formatting.benchmark_label(r["benchmark"], r["direction"])
+                want = {"Similar": "Amber"}.get(label) or ("Red" if "(worse)" in label else
+                                                          "Green" if "(better)" in label else None)
+                assert r["rag"] == want, (confidence, r["measure_id"], r["benchmark"], r["rag"])
+                if not formatting.is_missing(r["rate_per_1000"]) and r["current"] >= intervals.BENCHMARK_MIN_COUNT:
+                    london = r["comparator_rate_per_1000"]
+                    lower, upper = r[f"rate_lower_{suffix}_per_1000"], r[f"rate_upper_{suffix}_per_1000"]
+                    assert r["benchmark"] == (rules.HIGHER if lower > london else rules.LOWER if upper < london
+                                              else rules.SIMILAR)
+            assert (rows["benchmark_confidence"] == confidence).all()
+            assert rows["rag"].notna().sum() >= 10  # every measure with a rate and enough offences is rated

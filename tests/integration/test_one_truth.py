@@ -908,11 +908,16 @@ def check_report(s: Store, area: str, measure_ids: list[str]) -> None:
     for measure_id in measure_ids:
         r = s.metric(area, measure_id)
         where = ("report", area, measure_id, s.end_text)
-        want = expected_cells(r, s.end)
+        # The report's tables leave the limits to its appendix, which gives both levels' intervals.
+        want = {c: v for c, v in expected_cells(r, s.end).items() if not c.startswith(("Lower ", "Upper "))}
         assert rows.get(measure_id), (*where, "no row")
         for columns, row in rows[measure_id]:
             cells = dict(zip(columns[1:], (c.text for c in row.cells[1:])))
             assert cells == want, (*where, cells, want)
+        appendix = next(i for i in report.intervals if i["Measure"] == r["measure_label"])
+        for level, confidence in intervals.CONFIDENCE.items():
+            assert appendix[f"{level_text(confidence)}% interval"] == formatting.interval_text(
+                r[f"rate_lower_{level}_per_1000"], r[f"rate_upper_{level}_per_1000"]), (*where, "appendix", appendix)
             assert row.rag == formatting.rag_label(r["rag"]) and row.has_data == (r["current"] is not None), where
             check_sentence(row.paragraph, r, s.end, where + ("paragraph",), board=True)
             check_sentence(" ".join(text for text, _ in row.figures), r, s.end, where + ("traced figures",), board=None)

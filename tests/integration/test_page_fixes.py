@@ -135,8 +135,11 @@ def test_the_overview_csv_is_the_screens_tables_in_its_order_with_whole_counts_a
     screen = [re.findall(r"<tr><td[^>]*>(.*?)</td>", m.value) for m in at.markdown
               if "<table class=\"sbp-table sbp-board" in m.value]
     assert [label for table in screen for label in table] == [r[1] for r in body]
-    counts, rate, pcts = header[2:4], header.index("Rate per 1,000"), [i for i, h in enumerate(header) if "%" in h]
+    counts, rate = header[2:4], header.index("Rate per 1,000")
+    pcts = [i for i, h in enumerate(header) if h.endswith("% difference")]
+    limits = [i for i, h in enumerate(header) if h.startswith(("Lower ", "Upper "))]  # 95% and 99.8%, as rates
     known = [r for r in body if r[2]]
+    assert len(limits) == 4 and all(re.fullmatch(r"\d+(\.\d{1,2})?", r[i]) for r in known for i in limits if r[i])
     assert known and all(re.fullmatch(r"\d+", r[header.index(c)]) for r in known for c in counts)  # not "24269.0"
     assert all(re.fullmatch(r"\d+(\.\d{1,2})?", r[rate]) for r in known)
     assert all(re.fullmatch(r"-?\d+(\.\d)?", r[i]) for r in known for i in pcts if r[i])

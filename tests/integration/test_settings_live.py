@@ -28,7 +28,8 @@ def expected_rags(db: Path, settings_file: Path, end) -> list:
 def board_rags(at: AppTest) -> list[str]:
     """The RAG words of the Overview's first board table (the first priority), in row order."""
     board = next(m.value for m in at.markdown if '<table class="sbp-table sbp-board' in m.value)
-    return re.findall(r'font-weight:600">([^<]+)</td>', board)
+    cells = re.findall(r'font-weight:600">([^<]+)</td>', board)  # the RAG cells and the comparison's (coloured too)
+    return [c for c in cells if c in ("Green", "Amber", "Red", "No comparison")]
 
 
 def open_app(store_path: Path, settings_file: Path, settings_text: str, monkeypatch) -> AppTest:

@@ -70,7 +70,7 @@ def test_400_to_429_shows_plus_7_3_in_table_card_sentence_and_report_and_7_25_in
     columns = list(table.columns)
     spans = {"current": "Dec 2022 to Nov 2023", "previous": "Dec 2021 to Nov 2022"}
     cells = trace.cells(table.iloc[0], rows.iloc[0], columns, "base", "q", spans,
-                        {"rag_rule": "london", "significance_level": 0.05})
+                        {"rag_rule": "london", "significance_level": 0.05, "benchmark_confidence": 95})
     assert {c.text for c in cells} >= {"+7.3%", "429", "400", "1.33", "9th of 32", "up 2 places", "no change"}
 
     back = pd.read_csv(io.StringIO(formatting.csv_bytes(table).decode("utf-8-sig")))
