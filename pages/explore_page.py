@@ -1,10 +1,9 @@
 """Explore: any categories and measures, boroughs and wards, any period; chart, table and CSV of what is shown."""
 
-import pandas as pd
 import streamlit as st
 
-from sbp.web import appdata, context, urlstate
-from sbp.display import charts, formatting, pageviews
+from sbp.web import appdata, context, urlstate, views
+from sbp.display import formatting
 from sbp.metrics.periods import month_label, same_length_to, trend_window
 
 ctx = context.current()
@@ -66,22 +65,16 @@ if not measures or not (areas or chosen_wards or st.session_state["ex_london"]):
     st.info("Choose at least one category and one area to see a chart.", icon=":material/touch_app:")
     st.stop()
 
-frames = []
-if areas or st.session_state["ex_london"]:
-    comparator = (ctx.comparator,) if st.session_state["ex_london"] else ()  # its total, as the comparison's
-    frames.append(appdata.series(inputs, tuple(areas) + comparator, tuple(measures), start, end, "borough"))
-if chosen_wards:
-    frames.append(appdata.series(inputs, tuple(chosen_wards), tuple(measures), start, end, "ward"))
-data = pd.concat(frames, ignore_index=True)
-
-view = pageviews.explore_view(data, rolling=st.session_state["ex_view"] == "rolling",
-                              rates=st.session_state["ex_unit"] == "rates")
+comparator = (ctx.comparator,) if st.session_state["ex_london"] else ()  # its total, as the comparison's
+shown = views.explore_chart(inputs, tuple(areas) + comparator, tuple(chosen_wards), tuple(measures), start, end,
+                            rolling=st.session_state["ex_view"] == "rolling", rates=st.session_state["ex_unit"] == "rates",
+                            presenter=ctx.present)
+view = shown.view
 if view.rates_missing:
     st.warning("No chosen area has a population figure, so rates cannot be shown; showing offences instead.")
 
-st.vega_lite_chart(spec=charts.to_spec(charts.comparison_chart(data, value=view.value, presenter=ctx.present,
-                                                               units=view.units)), width="stretch")
+st.vega_lite_chart(spec=shown.spec, width="stretch")
 st.dataframe(formatting.styled(view.table, {view.title: "rate" if "rate" in view.value else "count"}, missing_as_text=True),
              hide_index=True, width="stretch")  # a month with no rolling year yet reads "n/a", never a grey "None"
-st.download_button("Download exactly this (CSV)", formatting.csv_bytes(view.table), mime="text/csv",
+st.download_button("Download exactly this (CSV)", shown.csv, mime="text/csv",
                    file_name=f"explore-{start:%Y-%m}-to-{end:%Y-%m}.csv", key="ex_download")

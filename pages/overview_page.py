@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sbp import store
-from sbp.web import appdata, context, partnerdata
+from sbp.web import appdata, context, partnerdata, views
 from sbp.display.htmltable import table_html
 from sbp.display import boardtable, formatting
 from sbp.errors import SbpError
@@ -18,19 +18,16 @@ st.title(f"{formatting.literal(borough)}: partnership measures")
 st.caption(f"Rolling year {rolling_year_span(end)} against the 12 months before. "
            f"Rank 1 = the lowest rate per 1,000 residents among the {boardtable.areas_of(ctx.comparator)}.")
 
-headline = appdata.headline(ctx.inputs, borough, end)
 for warning in appdata.quality_warnings(ctx.inputs, end):
     st.warning(formatting.literal(warning), icon=":material/warning:")
-for priority in ctx.config.priorities:
-    rows = headline[headline["measure_id"].isin(priority.measures)]
-    st.subheader(priority.title)
-    table = boardtable.board_table(rows, end, list(priority.measures))
-    st.markdown(boardtable.board_html(table), unsafe_allow_html=True)
-    for row in rows[rows["current"].isna() | rows["previous"].isna()].itertuples():
-        st.caption("n/a: " + formatting.literal(appdata.unavailable_reason(ctx.inputs, row.measure_id, end,
-                                                                           negative=bool(row.negative_count), area=ctx.borough)))
+priorities = tuple(ctx.config.priorities)
+for priority, section in zip(priorities, views.board_sections(ctx.inputs, borough, end, priorities)):
+    st.subheader(section.title)
+    st.markdown(section.html, unsafe_allow_html=True)
+    for note in section.notes:
+        st.caption(note)
     # The priority's measures against the comparator's areas (a spine chart), under its table.
-    st.vega_lite_chart(spec=appdata.spine_spec(ctx.inputs, borough, end, tuple(priority.measures), ctx.present),
+    st.vega_lite_chart(spec=views.spine_spec(ctx.inputs, borough, end, tuple(priority.measures), ctx.present),
                        width="stretch")
     partners = partnerdata.view(ctx.inputs, borough, end, priority.id)
     if not partners.table.empty:
@@ -40,11 +37,11 @@ if ctx.present:
     st.stop()
 
 st.download_button(
-    "Download the board table (CSV)", formatting.csv_bytes(boardtable.board_csv(headline, end, ctx.config.priorities)),
+    "Download the board table (CSV)", views.board_csv(ctx.inputs, borough, end, priorities),
     file_name=f"board-table-{borough}-{end:%Y-%m}.csv".replace(" ", "-"), mime="text/csv", key="ov_download",
 )
 with st.expander(f"Every measure against {ctx.comparator} on one chart"):
-    st.vega_lite_chart(spec=appdata.spine_spec(ctx.inputs, borough, end, tuple(board_measure_ids(ctx.config)), False,
+    st.vega_lite_chart(spec=views.spine_spec(ctx.inputs, borough, end, tuple(board_measure_ids(ctx.config)), False,
                                                f"Every measure: {borough} against {ctx.comparator}"), width="stretch")
 with st.expander("How these figures are worked out"):
     st.markdown(boardtable.definitions_markdown(ctx.settings, ctx.comparator))

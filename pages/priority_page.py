@@ -6,14 +6,14 @@ in brief fit one screen (1366x768 and up); the objectives' details are one click
 
 import streamlit as st
 
-from sbp.web import appdata, auth, context, partnerdata
-from sbp.display import boardtable, charts, exceptions_view, narrative, pageviews, panels, partner_view
+from sbp.web import appdata, auth, context, partnerdata, views
+from sbp.display import pageviews, panels, partner_view
 from sbp.display.htmltable import table_html
 from sbp.store import objective_edits
 from sbp.errors import SbpError
 from sbp.config.objectives import load_statuses
 from sbp.metrics.periods import month_label, rolling_year_span
-from sbp.display.formatting import is_missing, literal
+from sbp.display.formatting import literal
 
 ctx = context.current()
 priority, inputs, borough, end = ctx.priority, ctx.inputs, ctx.borough, ctx.end
@@ -24,9 +24,8 @@ st.title(priority.title)
 period = f"{literal(borough)}, rolling year {rolling_year_span(end)} against the 12 months before."
 
 labels = {m: config.measures[m].label for m in priority.measures}
-headline = appdata.headline(inputs, borough, end)
-rows = headline[headline["measure_id"].isin(priority.measures)]
-opening = pageviews.opening_measure(priority, rows)  # the headline, unless it has no figure for the period
+# The headline, unless it has no figure for the period.
+opening = views.opening_measure(inputs, borough, end, priority.measures, priority.headline_measure)
 appdata.seed_from_url(key, "measure", list(priority.measures), opening, "measure", labels)
 
 
@@ -54,24 +53,23 @@ if measure_id == opening != priority.headline_measure:
         labels[priority.headline_measure], labels[measure_id],
         appdata.unavailable_reason(inputs, priority.headline_measure, end, area=borough))))
 
-row = rows[rows["measure_id"] == measure_id].iloc[0]
+shown = views.measure_view(inputs, borough, end, measure_id, ctx.comparator)
 measure = config.measures[measure_id]
 sources = appdata.measure_sources(inputs, measure_id)
 if sources and not presenting:
     st.caption(f"Source: {literal(sources)}")
 for warning in appdata.quality_warnings(inputs, end):
     st.warning(literal(warning), icon=":material/warning:")
-unavailable = is_missing(row["current"])
+unavailable = not shown.has_figure
 
 
 def show_unavailable() -> None:
     """One line saying why (and which published file fills the measure), not empty cards and charts."""
-    st.info(literal(appdata.unavailable_reason(inputs, measure_id, end, negative=bool(row["negative_count"]),
-                                                      area=borough)),
+    st.info(literal(appdata.unavailable_reason(inputs, measure_id, end, negative=shown.negative_count, area=borough)),
             icon=":material/info:")
 
 
-cards = pageviews.cards_html(row, ctx.comparator)
+cards = shown.cards
 objectives = [o for o, _ in objective_edits.current_objectives(priority.id)]
 reviews = pageviews.reviews(objectives, end)
 partners = partnerdata.view(inputs, borough, end, priority.id)
@@ -84,11 +82,11 @@ if presenting:  # the slide fills the screen below its title: the charts take th
         else:
             st.markdown(cards, unsafe_allow_html=True)
             with st.container(key="sbp_slide_charts", horizontal=True, height="stretch"):
-                st.vega_lite_chart(spec=charts.fill_height(appdata.trend_spec(inputs, borough, measure_id, measure.label,
-                                                                              end, True, 125, units=measure.units)),
+                st.vega_lite_chart(spec=views.trend_spec(inputs, borough, measure_id, measure.label, end, True, 125,
+                                                         units=measure.units, slide=True),
                                    width="stretch", height="stretch")
-                st.vega_lite_chart(spec=charts.fill_height(appdata.league_spec(inputs, measure_id, end, borough, True,
-                                                                               plot_height=190)),
+                st.vega_lite_chart(spec=views.league_spec(inputs, measure_id, end, borough, True, plot_height=190,
+                                                          slide=True),
                                    width="stretch", height="stretch")
     with side:
         st.markdown('<div class="sbp-side-title">Objectives</div>', unsafe_allow_html=True)
@@ -111,17 +109,17 @@ if unavailable:
     show_unavailable()
 else:
     st.markdown(cards, unsafe_allow_html=True)
-    st.markdown(literal(narrative.summary_sentence(row.to_dict())), unsafe_allow_html=True)
+    st.markdown(shown.summary, unsafe_allow_html=True)
     left, right = st.columns(2)
     with left:
-        st.vega_lite_chart(spec=appdata.trend_spec(inputs, borough, measure_id, measure.label, end, False,
-                                                   units=measure.units),
+        st.vega_lite_chart(spec=views.trend_spec(inputs, borough, measure_id, measure.label, end, False,
+                                                 units=measure.units),
                            width="stretch")
     with right:
-        st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, borough, False), width="stretch")
+        st.vega_lite_chart(spec=views.league_spec(inputs, measure_id, end, borough, False), width="stretch")
 
 # Every measure of the priority against the comparator's areas (a spine chart).
-st.vega_lite_chart(spec=appdata.spine_spec(inputs, borough, end, tuple(priority.measures), False,
+st.vega_lite_chart(spec=views.spine_spec(inputs, borough, end, tuple(priority.measures), False,
                                            f"{priority.title}: {borough} against {ctx.comparator}"), width="stretch")
 if partners.cards:
     st.subheader("Partner figures")
@@ -132,18 +130,17 @@ elif partners.missing:
     st.caption(literal(partners.missing))
 
 with st.expander(f"All {priority.title} measures"):
-    st.markdown(boardtable.board_html(boardtable.board_table(rows, end, list(priority.measures))), unsafe_allow_html=True)
+    st.markdown(views.board_html(inputs, borough, end, priority.measures), unsafe_allow_html=True)
     if not partners.table.empty:
         st.markdown(table_html(partners.table), unsafe_allow_html=True)
 
 with st.expander(f"Unusual in {literal(borough)} in {month_label(end)}"):
-    try:
-        scan = appdata.exceptions(inputs, end, "borough", None, by="measure", include_comparator=True)
-    except SbpError as exc:
-        st.info(literal(exc))
+    panel = views.borough_scan(inputs, end, borough, "measure")
+    if panel.error:
+        st.info(literal(panel.error))
     else:
-        st.caption(literal(exceptions_view.scan_note(scan, "borough", borough)))
-        st.markdown(exceptions_view.borough_flags_html(scan, borough), unsafe_allow_html=True)
+        st.caption(literal(panel.note))
+        st.markdown(panel.html, unsafe_allow_html=True)
 
 st.header("Objectives")
 if not objectives:

@@ -3,7 +3,7 @@ measure, with a tile map for London and comparator subgroups."""
 
 import streamlit as st
 
-from sbp.web import appdata, context
+from sbp.web import appdata, context, views
 from sbp.display import formatting, pageviews
 
 ctx = context.current()
@@ -15,10 +15,10 @@ appdata.seed_from_url("rk_measure", "measure", options, "total_notifiable_offenc
 measure_id = st.selectbox("Measure", options, key="rk_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id
 
-league = appdata.in_group_of(appdata.league(inputs, measure_id, end), ctx.borough, ctx.comparator)
-units = appdata.measure_units(inputs, measure_id)  # what the measure counts: offences, incidents, ...
-st.caption(formatting.literal(pageviews.rankings_caption(league, end, ctx.comparator, ctx.group_label)))
-if not pageviews.any_ranked(league):  # nothing to rank or chart: say why, not an empty chart
+chosen_group = tuple(ctx.group_areas) if ctx.group != "all" else None
+shown = views.rankings_view(inputs, measure_id, end, ctx.borough, ctx.comparator, ctx.group_label, tuple(ctx.group_areas))
+st.caption(formatting.literal(shown.caption))
+if not shown.ranked:  # nothing to rank or chart: say why, not an empty chart
     st.info(formatting.literal(appdata.unavailable_reason(inputs, measure_id, end, area=ctx.borough)),
             icon=":material/info:")
     st.stop()
@@ -26,19 +26,14 @@ if not pageviews.any_ranked(league):  # nothing to rank or chart: say why, not a
 map_col, bar_col = st.columns([2, 3]) if ctx.comparator == "London" else (None, st.container())
 if map_col is not None:  # the tile map is of London's boroughs
     with map_col:
-        st.vega_lite_chart(spec=appdata.tile_spec(inputs, measure_id, end, ctx.borough, ctx.present), width="stretch")
+        st.vega_lite_chart(spec=views.tile_spec(inputs, measure_id, end, ctx.borough, ctx.present), width="stretch")
 with bar_col:
-    chosen_group = tuple(ctx.group_areas) if ctx.group != "all" else None
-    st.vega_lite_chart(spec=appdata.league_spec(inputs, measure_id, end, ctx.borough, ctx.present, chosen_group),
+    st.vega_lite_chart(spec=views.league_spec(inputs, measure_id, end, ctx.borough, ctx.present, chosen_group),
                        width="stretch")
 
-table = pageviews.rankings_table(league, ctx.group_areas, ctx.comparator, units)
-st.dataframe(formatting.styled(table, pageviews.rankings_kinds(units, ctx.comparator), missing_as_text=True),
-             hide_index=True, width="stretch", column_config={
-    "Places moved": st.column_config.Column(help="Positive = moved up (a lower rate relative to others)"),
-})
-st.caption(formatting.literal(pageviews.comparator_caption(league, ctx.comparator, units)))
-st.download_button("Download this table (CSV)", formatting.csv_bytes(table), mime="text/csv",
+st.markdown(shown.html, unsafe_allow_html=True)  # a static table: every column readable, nothing to marshal
+st.caption(formatting.literal(shown.comparator_caption))
+st.download_button("Download this table (CSV)", shown.csv, mime="text/csv",
                    file_name=f"rankings-{measure_id}-{end:%Y-%m}.csv".replace(":", "-").replace(" ", "-"), key="rk_download")
 
 st.subheader("Funnel plot")
@@ -49,7 +44,7 @@ funnel = appdata.funnel(inputs, measure_id, end, ctx.borough, overdispersed)
 if funnel.reason is not None:
     st.info(f"No funnel plot: {formatting.literal(funnel.reason)}.", icon=":material/info:")
 else:
-    st.vega_lite_chart(spec=appdata.funnel_spec(inputs, measure_id, end, ctx.borough, overdispersed, ctx.present),
+    st.vega_lite_chart(spec=views.funnel_spec(inputs, measure_id, end, ctx.borough, overdispersed, ctx.present),
                        width="stretch")
     st.caption(formatting.literal(f"{pageviews.funnel_positions(funnel, ctx.borough)} "
                                   f"{pageviews.funnel_caption(funnel)}"))

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from sbp.web import appdata, context
-from sbp.display import exceptions_view, pageviews
-from sbp.display.formatting import csv_bytes, literal, styled
-from sbp.errors import SbpError
-from sbp.metrics.periods import month_label, rolling_year_span, shown_end, two_year_window
+from sbp.web import appdata, context, views
+from sbp.display import pageviews
+from sbp.display.formatting import literal, styled
+from sbp.metrics.periods import month_label, rolling_year_span, shown_end
 
 ctx = context.current()
 inputs, borough, info, settings = ctx.inputs, ctx.borough, ctx.info, ctx.settings
@@ -31,39 +30,29 @@ if end != ctx.end:
 st.subheader(f"Unusual in {month_label(end)}")
 scope = st.radio("Categories checked", [labels[measure_id], "All categories"], key="wd_unusual_scope",
                  horizontal=True, format_func=literal)
-try:
-    if scope == "All categories":
-        scan = appdata.exceptions(inputs, end, "ward", borough)
-    else:
-        scan = appdata.exceptions(inputs, end, "ward", borough, by="measure", measure_ids=(measure_id,))
-except SbpError as exc:
-    st.info(literal(exc))
+panel = views.ward_scan(inputs, end, borough, None if scope == "All categories" else measure_id)
+if panel.error:
+    st.info(literal(panel.error))
 else:
-    st.caption(exceptions_view.scan_note(scan, "ward"))
-    if scan.flags.empty:
-        tested, message = exceptions_view.nothing_flagged(scan, "ward")
-        (st.success if tested else st.info)(message)
+    st.caption(panel.note)
+    if panel.html:
+        st.markdown(panel.html, unsafe_allow_html=True)
     else:
-        st.markdown(exceptions_view.flags_html(scan, area_title="Ward"), unsafe_allow_html=True)
+        (st.success if panel.tested else st.info)(panel.nothing)
 
 st.subheader(f"{literal(borough)} as a whole, {month_label(end)}")
-try:
-    borough_scan = appdata.exceptions(inputs, end, "borough", None, include_comparator=True)
-except SbpError as exc:
-    st.info(literal(exc))
+panel = views.borough_scan(inputs, end, borough, "minor")
+if panel.error:
+    st.info(literal(panel.error))
 else:
-    st.caption(literal(exceptions_view.scan_note(borough_scan, "borough", borough)))
-    st.markdown(exceptions_view.borough_flags_html(borough_scan, borough), unsafe_allow_html=True)
+    st.caption(literal(panel.note))
+    st.markdown(panel.html, unsafe_allow_html=True)
 
-try:
-    league = appdata.league(inputs, measure_id, end, level="ward", within=borough)
-except SbpError as exc:
-    st.warning(literal(exc))
+shown = views.wards_view(inputs, borough, measure_id, end, wards)
+if shown.error:
+    st.warning(literal(shown.error))
     st.stop()
-
-trend = appdata.series(inputs, tuple(wards), (measure_id,), *two_year_window(end), level="ward")
-sparks = pageviews.sparklines(trend)
-table = pageviews.wards_table(league, sparks)
+table, sparks = shown.table, shown.sparks
 
 st.subheader(f"{literal(labels[measure_id])}: rolling year {rolling_year_span(end)}")
 st.caption("Highest counts first. Ward figures exclude offences the police could not locate to a ward, "
@@ -74,6 +63,6 @@ st.dataframe(styled(table, {"Previous year": "count", "This year": "count", "Cha
     # One scale for every ward, so 1 offence does not look as volatile as 100.
     sparks.title: st.column_config.LineChartColumn(sparks.title, width="medium", y_min=0, y_max=sparks.y_max),
 })
-st.download_button("Download this table (CSV)", csv_bytes(table.drop(columns=sparks.title)),
+st.download_button("Download this table (CSV)", shown.csv,
                    file_name=f"wards-{borough}-{measure_id}-{end:%Y-%m}.csv".replace(" ", "-").replace(":", "-"),
                    mime="text/csv", key="wd_download")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,15 +70,28 @@ def _objective(spec: dict, priority: str, statuses: list[str], where: str, what:
 
 
 def load_objectives(path: Path | None = None) -> list[Objective]:
-    """All objectives (with their sub-objectives) from data/objectives.toml (or path), checked against the statuses."""
-    where, raw, statuses = _read(path)
-    return [_objective(spec, spec.get("priority"), statuses, where, f"objective {index}", OBJECTIVE_KEYS)
-            for index, spec in enumerate(checks.array(raw, "objectives", where), start=1)]
+    """All objectives (with their sub-objectives) from data/objectives.toml (or path), checked against the statuses.
+
+    Read again whenever the file changes (keyed on its modification time and size), as the settings are."""
+    return list(_loaded(*_stamped(path))[0])
 
 
-def _read(path: Path | None) -> tuple[str, dict, list[str]]:
-    """The file as shown in messages, its tables and the status names, checked."""
+def _stamped(path: Path | None) -> tuple[Path, int, int]:
     path = path or DATA_DIR / "objectives.toml"
+    return (path, *checks.file_stamp(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded(path: Path, mtime_ns: int, size: int) -> tuple[tuple[Objective, ...], tuple[str, ...]]:
+    """The objectives and the status names of one version of the file (Objectives are frozen: shared safely)."""
+    where, raw, statuses = _read(path)
+    objectives = tuple(_objective(spec, spec.get("priority"), statuses, where, f"objective {index}", OBJECTIVE_KEYS)
+                       for index, spec in enumerate(checks.array(raw, "objectives", where), start=1))
+    return objectives, tuple(statuses)
+
+
+def _read(path: Path) -> tuple[str, dict, list[str]]:
+    """The file as shown in messages, its tables and the status names, checked."""
     where = shown_path(path)
     raw = checks.read_toml(path, where)
     checks.top_level(raw, where, ("statuses", "objectives"))
@@ -94,7 +108,7 @@ def flatten(objectives: list[Objective]) -> Iterator[Objective]:
 
 def load_statuses(path: Path | None = None) -> list[str]:
     """The configured status names, in order."""
-    return _read(path)[2]
+    return list(_loaded(*_stamped(path))[1])
 
 
 def objectives_for(priority_id: str, path: Path | None = None) -> list[Objective]:

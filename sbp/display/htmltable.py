@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -11,14 +11,15 @@ from sbp.display.formatting import esc
 
 def table_html(
     frame: pd.DataFrame, numeric: Iterable[str] = (), cell_style: Callable[[str, str], str] | None = None,
-    css_class: str = "",
+    css_class: str = "", header_help: Mapping[str, str] | None = None,
 ) -> str:
     """frame (cells already formatted as text) as an HTML table; numeric columns right-aligned.
 
-    cell_style(column, text) may return inline CSS for a cell (e.g. a RAG colour).
+    cell_style(column, text) may return inline CSS for a cell (e.g. a RAG colour); header_help: a column's tooltip.
     """
-    numeric = set(numeric)
-    head = "".join(f'<th class="{"num" if c in numeric else ""}">{esc(c)}</th>' for c in frame.columns)
+    numeric, helps = set(numeric), header_help or {}
+    head = "".join(f'<th class="{"num" if c in numeric else ""}"' + (f' title="{esc(helps[c])}"' if c in helps else "")
+                   + f">{esc(c)}</th>" for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         cells = []

@@ -16,6 +16,7 @@ from sbp.display import formatting
 from sbp.display.boardtable import (areas_of, benchmark_cells, benchmark_column, confidence_of, level_text,
                                     limit_columns_of, metric_cards, units_of)
 from sbp.display.charts import value_title
+from sbp.display.htmltable import table_html
 from sbp.display.panels import card_html
 from sbp.metrics.figures import comparator_pct_change, first_with_data, ranked_in_group
 from sbp.metrics import PeriodCoverage, intervals
@@ -59,6 +60,25 @@ def rankings_kinds(units: str, comparator: str = "London") -> dict[str, str]:
     return {units.capitalize(): "count", "Rate per 1,000": "rate", "Places moved": "change", "% change": "pct",
             **{f"{side} {level_text(c)}%": "rate" for side in ("Lower", "Upper") for c in intervals.CONFIDENCE.values()},
             benchmark_column(comparator): "benchmark"}
+
+
+PLACES_MOVED_HELP = "Positive = moved up (a lower rate relative to others)"
+
+
+def rankings_html(table: pd.DataFrame, units: str, comparator: str = "London") -> str:
+    """The rankings table as a static HTML table: every cell as formatted for its kind (unknown as 'n/a'), numbers
+    right-aligned, the comparison with the comparator coloured as formatting.styled colours it."""
+    kinds = rankings_kinds(units, comparator)
+    shown = pd.DataFrame({c: [formatting.FORMATTERS[kinds.get(c, "text")](v) for v in table[c]] for c in table.columns})
+    numeric = [c for c in table.columns if kinds.get(c) in ("count", "rate", "change", "pct") or c.startswith("Rank")]
+
+    def coloured(column: str, text: str) -> str:
+        if kinds.get(column) != "benchmark":
+            return ""
+        background, colour = formatting.benchmark_colours(text)
+        return f"background-color: {background}; color: {colour}; font-weight: 600"
+
+    return table_html(shown, numeric=numeric, cell_style=coloured, header_help={"Places moved": PLACES_MOVED_HELP})
 
 
 def any_ranked(league: pd.DataFrame) -> bool:

@@ -16,16 +16,15 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sbp.display import charts
 from sbp.display.formatting import literal
 from sbp import metrics, store
 from sbp.metrics import profile
 from sbp.metrics.groups import area_groups
 from sbp.store import queries as store_queries, status as store_status
 from sbp.web import urlstate
-from sbp.config import DEFAULT_UNITS, Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
+from sbp.config import Config, config_fingerprint, default_config, london_boroughs, measure_options, police_uk_measures
 from sbp.ingest.demo import build_demo
-from sbp.metrics.periods import month_range, rolling_year_ends, trend_window, two_year_window
+from sbp.metrics.periods import month_range, rolling_year_ends, two_year_window
 from sbp.config.settings import load_settings, settings_fingerprint
 from sbp.config.sources import POLICE_UK
 
@@ -80,7 +79,8 @@ class StoreInfo:
     minors: tuple[tuple[str, str], ...]  # (major, minor)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+# Read on every view and never changed by a page: handed back as it is (st.cache_resource), not copied.
+@st.cache_resource(max_entries=4, show_spinner=False)
 def store_info(inputs: str) -> StoreInfo:
     """Loaded months, areas, categories and the synthetic flag."""
     con = cursor(inputs)
@@ -116,7 +116,7 @@ def latest_month(inputs: str, level: str = "borough") -> dt.date:
     return metrics.latest_month(cursor(inputs), level)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def period_coverage(inputs: str, area: str) -> metrics.PeriodCoverage:
     """The board measures unknown at each end month for area, and the default end month (metrics.period_coverage)."""
     return metrics.period_coverage(cursor(inputs), area, config=config(), settings=settings())
@@ -231,51 +231,11 @@ def coverage_lines(inputs: str) -> list[str]:
     return store_status.coverage_lines(cursor(inputs))
 
 
-# Chart specs are cached like the data they show: building and validating an Altair chart costs 0.1-0.2 s of
-# server CPU per chart, which under load is most of a page view.
-@st.cache_data(max_entries=128, show_spinner=False)
-def trend_spec(inputs: str, area: str, measure_id: str, label: str, end: dt.date, presenter: bool,
-               plot_height: int | None = None, units: str = DEFAULT_UNITS) -> dict:
-    """The trend chart (last 36 months) for one borough and measure, as a Vega-Lite spec (plot_height: a slide's;
-    units: what the measure counts, Measure.units)."""
-    start, _ = trend_window(end, store_info(inputs).first_month)  # no empty years before the data starts
-    frame = series(inputs, (area,), (measure_id,), start, end)
-    return charts.to_spec(charts.trend_chart(frame, area, label, presenter=presenter, plot_height=plot_height,
-                                             units=units))
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def league_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool,
-                group: tuple[str, ...] | None = None, plot_height: int | None = None) -> dict:
-    """The league chart of the focus area's comparator group (optionally only a subgroup, highlighted), as a spec."""
-    frame = in_group_of(league(inputs, measure_id, end), focus, store_info(inputs).forces.get(focus))
-    if group is not None:
-        frame = frame[frame["area_name"].isin(group)]
-    return charts.to_spec(charts.league_chart(frame, focus=focus, presenter=presenter,
-                                              highlight=list(group) if group else None, plot_height=plot_height))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def tile_spec(inputs: str, measure_id: str, end: dt.date, focus: str, presenter: bool) -> dict:
-    """The London tile map for a measure, as a Vega-Lite spec."""
-    return charts.to_spec(charts.tile_map(league(inputs, measure_id, end), presenter=presenter, focus=focus))
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def spine(inputs: str, area: str, end: dt.date) -> pd.DataFrame:
     """The spine chart's figures for every board measure of an area (sbp.metrics.profile.spine), one query for the
     Overview's charts and the priority pages' (each row is its measure's alone)."""
     return profile.spine(cursor(inputs), area, end, config=config(), settings=settings())
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def spine_spec(inputs: str, area: str, end: dt.date, measure_ids: tuple[str, ...], presenter: bool,
-               title: str | None = None) -> dict:
-    """The spine chart of an area's measures against its comparator group, as a Vega-Lite spec."""
-    comparator = store_info(inputs).forces.get(area, "London")
-    board = spine(inputs, area, end)
-    rows = board.set_index("measure_id").loc[list(measure_ids)].reset_index()  # the measures asked for, in order
-    return charts.to_spec(charts.spine_chart(rows, area, comparator, presenter=presenter, title=title))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -284,13 +244,6 @@ def funnel(inputs: str, measure_id: str, end: dt.date, area: str, overdispersed:
     con = cursor(inputs)
     return profile.funnel(con, measure_for(con, measure_id), end, area, overdispersed, config=config(),
                           settings=settings())
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def funnel_spec(inputs: str, measure_id: str, end: dt.date, area: str, overdispersed: bool, presenter: bool) -> dict:
-    """The funnel plot of a measure in the area's comparator group, as a Vega-Lite spec."""
-    return charts.to_spec(charts.funnel_chart(funnel(inputs, measure_id, end, area, overdispersed), area,
-                                              presenter=presenter, units=measure_units(inputs, measure_id)))
 
 
 def in_group_of(league_rows: pd.DataFrame, focus: str, group: str | None = None) -> pd.DataFrame:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -44,6 +47,14 @@ def app(monkeypatch):
 def visit(at: AppTest, page: str, url_path: str | None = None) -> AppTest:
     at.switch_page(page)
     return at.run()
+
+
+def html_table(at: AppTest, header: str) -> pd.DataFrame:
+    """The first static HTML table on the page with a column named header: its cells as shown (text)."""
+    table = next(m.value for m in at.markdown if f">{header}</th>" in m.value)
+    headers = [html.unescape(h) for h in re.findall(r"<th(?: [^>]*)?>(.*?)</th>", table)]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
+    return pd.DataFrame([[html.unescape(cell) for cell in row] for row in rows], columns=headers)
 
 
 def no_errors(at: AppTest) -> None:

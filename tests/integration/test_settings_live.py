@@ -11,6 +11,7 @@ from sbp import metrics, store
 from sbp.config import default_config
 from sbp.config.settings import load_settings
 from sbp.display.formatting import shown_text
+from tests.integration.test_app_pages import html_table
 
 REPO = Path(__file__).resolve().parents[2]
 STRICT = 'rag_rule = "significance"\nsignificance_level = 0.0001\n'
@@ -60,7 +61,7 @@ def test_a_settings_change_reaches_every_page_on_the_next_interaction(demo_store
     with store.connect_read(demo_store) as con:
         league = metrics.league(con, default_config().measures["total_notifiable_offences"], end,
                                 settings=load_settings(settings_file))
-    shown = at.dataframe[0].value.set_index("Borough")["RAG"]
+    shown = html_table(at, "Borough").set_index("Borough")["RAG"]
     expected = league.set_index("area_name")["rag"].fillna("No comparison")
     assert (shown == expected.reindex(shown.index)).all()
 

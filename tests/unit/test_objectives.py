@@ -104,3 +104,25 @@ def test_objective_7s_items_carry_only_the_statuses_the_report_gives_them():
     assert "consistently monitored" in items[2]
     if REFERENCE_REPORT.exists():
         assert shown == report_item_statuses(REFERENCE_REPORT.read_text(encoding="utf-8"))
+
+
+def test_the_objectives_file_is_read_once_per_version_of_it(tmp_path, monkeypatch):
+    """Every priority page view asked for the objectives; the file is read again only when it changes."""
+    import os
+
+    from sbp.config import checks
+    from sbp.config.objectives import load_objectives, load_statuses
+
+    reads = []
+    real_read = checks.read_toml
+    monkeypatch.setattr(checks, "read_toml", lambda path, where: reads.append(path) or real_read(path, where))
+    path = tmp_path / "objectives.toml"
+    text = '[[objectives]]\npriority = "p"\nnumber = "1"\ntitle = "A"\nstatus = "Achieved"\nupdated = "2022-03-31"\n'
+    path.write_text(text, encoding="utf-8")
+    first = load_objectives(path)
+    assert load_objectives(path) == first and load_statuses(path) == list(STATUS_TONE)
+    assert len(reads) == 1
+    path.write_text(text.replace('"A"', '"An edited title"'), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))  # a later modification
+    assert [o.title for o in load_objectives(path)] == ["An edited title"]
+    assert len(reads) == 2
