@@ -14,7 +14,7 @@ from sbp.ingest.partner_entry import enter_value
 from sbp.display.htmltable import table_html
 from sbp.errors import ConfirmationNeeded, SbpError, StoreWriteError
 from sbp.ingest import ingest, save_uploads
-from sbp.display.formatting import data_stamp, literal
+from sbp.display.formatting import data_stamp, literal, then
 from sbp.config.settings import too_large, upload_limit_mb
 
 ctx = context.current()
@@ -126,7 +126,7 @@ else:
                     except SbpError as exc:
                         box.update(label="Nothing was loaded", state="error", expanded=True)  # the reason is inside
                         st.error(literal(exc) if isinstance(exc, StoreWriteError)  # which says so itself
-                                 else f"{literal(exc)}. The data shown is unchanged.")
+                                 else then(literal(exc), "The data shown is unchanged."))
                     else:
                         box.update(label="Loaded", state="complete", expanded=True)  # the summary is inside
                         names = [s.file_name for s in summaries]
@@ -156,7 +156,7 @@ else:
                                        entry_source or choices[entry_measure].source, st.session_state["data_admin"],
                                        note=entry_note, target=entry_target)
                 except SbpError as exc:
-                    st.error(f"{literal(exc)}. Nothing was changed.")
+                    st.error(then(literal(exc), "Nothing was changed."))
                 else:
                     st.success(f"Saved: {literal(done)}. Every page now shows it; the change is in the audit trail "
                                "above.")

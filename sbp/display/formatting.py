@@ -271,6 +271,12 @@ def literal(value: object) -> str:
     return _AUTOLINK_TRIGGER.sub(WORD_JOINER, escaped).replace("\n", "  \n")
 
 
+def then(first: str, second: str) -> str:
+    """Two sentences joined: a full stop after the first unless it already ends one ("is it a typo?. " never)."""
+    first = first.rstrip()
+    return f"{first}{'' if first.endswith(('.', '?', '!')) else '.'} {second}"
+
+
 def shown_text(markdown: str) -> str:
     """What literal() text reads as on screen (for tests and logs): escapes, references and word joiners undone."""
     return html.unescape(re.sub(r"\\(.)", r"\1", markdown)).replace(WORD_JOINER, "")

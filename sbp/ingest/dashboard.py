@@ -401,6 +401,7 @@ def _refuse_repeated_row(con: duckdb.DuckDBPyConnection, text: TextFile, found: 
     ).fetchone()
     month, _, team, name, code, _, _, measure, subtype, line = dup
     where = f"{name or team or 'a row with no area name'}" + (f" ({code})" if code else "")
+    month = f"{month:%b %Y}" if hasattr(month, "strftime") else month  # a workbook's dates as the dashboard says them
     if line is None:  # a CSV export: the second of the two lines
         line = _second_line(text, found, dup[:8])
     raise IngestError(text.original, f"{subtype!r} {MEASURES[measure]} for {where} in {month} appears twice with the "

@@ -117,7 +117,7 @@ def test_a_true_duplicate_is_refused_with_its_line(tmp_path, suffix, capsys):
     db = tmp_path / "store" / "sbp.duckdb"
     assert main(["ingest", "--db", str(db), str(write(tmp_path / f"dash{suffix}", rows))]) != 0
     err = capsys.readouterr().err
-    assert f"dash{suffix}, line 4:" in err and "'Hate crime' Offences for Fairfield (E05011468)" in err, err
+    assert f"dash{suffix}, line 4:" in err and f"'Hate crime' Offences for Fairfield (E05011468) in {FEB:%b %Y} appears" in err, err
     assert "Traceback" not in err and not store.exists(db)
 
 

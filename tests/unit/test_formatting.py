@@ -109,3 +109,10 @@ def test_card_colours_follow_the_change_they_show():
     assert rate.delta == "no change on last year" and rate.tone == "neutral"  # 1.30 against 1.30 as shown
     count, _, rank = boardtable.metric_cards(row | {"direction": "higher_is_better"})
     assert (count.tone, rank.tone) == ("good", "good")
+
+
+def test_then_adds_a_full_stop_only_where_a_sentence_has_none():
+    assert formatting.then("month 2033-11 is after the current month; is it a typo?", "Nothing was changed.") == (
+        "month 2033-11 is after the current month; is it a typo? Nothing was changed.")
+    assert formatting.then("line 3: not a number", "Nothing was changed.") == "line 3: not a number. Nothing was changed."
+    assert formatting.then("Done. ", "Next.") == "Done. Next."
