@@ -396,15 +396,14 @@ def _refuse_repeated_row(con: duckdb.DuckDBPyConnection, text: TextFile, found: 
     key = ["raw_month", "raw_area_type", "borough_snt", "area_name_given", "area_code_given", "lower(crime_type)",
            "lower(subtype)", "raw_measure"]
     dup = con.execute(
-        f"""SELECT {', '.join(f'any_value({k})' for k in key)}, any_value(subtype), max(line) FROM sbp_dash_raw
+        f"""SELECT {', '.join(f'any_value({k})' for k in key)}, any_value(subtype), max(line), any_value(month) FROM sbp_dash_raw
         GROUP BY {', '.join(key)} HAVING count(*) > 1 LIMIT 1"""
     ).fetchone()
-    month, _, team, name, code, _, _, measure, subtype, line = dup
+    _, _, team, name, code, _, _, measure, subtype, line, month = dup
     where = f"{name or team or 'a row with no area name'}" + (f" ({code})" if code else "")
-    month = f"{month:%b %Y}" if hasattr(month, "strftime") else month  # a workbook's dates as the dashboard says them
     if line is None:  # a CSV export: the second of the two lines
         line = _second_line(text, found, dup[:8])
-    raise IngestError(text.original, f"{subtype!r} {MEASURES[measure]} for {where} in {month} appears twice with the "
+    raise IngestError(text.original, f"{subtype!r} {MEASURES[measure]} for {where} in {month:%b %Y} appears twice with the "
                       "same area code, name and team (a repeated row; rows that differ in name or team are summed)",
                       line=line)
 
