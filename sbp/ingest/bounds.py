@@ -73,7 +73,7 @@ def cut(text: str, keep: int = 40, length: int | None = None) -> str:
     """A value as shown in a message: quoted, and if long (length: its whole length when text is only its start)
     its start, an ellipsis and its length."""
     length = len(text) if length is None else length
-    return repr(text) if length <= keep else f"{text[:keep]!r}... ({length:,} characters)"
+    return repr(text) if length <= keep else repr(f"{text[:keep]}…({length:,} characters)")  # as errors.clip cuts
 
 
 def long_field(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str],
@@ -88,7 +88,7 @@ def long_field(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, st
 
 def field_problem(value: str) -> str:
     """The one line for a field over FIELD_LIMIT, the value cut."""
-    return f"a field of {len(value):,} characters, over the limit of {FIELD_LIMIT:,}: {cut(value)}"
+    return f"a field over the limit of {FIELD_LIMIT:,} characters: {cut(value)}"
 
 
 def distinct_problem(con: duckdb.DuckDBPyConnection, table: str, expr: str, kind: str) -> str | None:

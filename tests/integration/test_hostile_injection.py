@@ -130,12 +130,17 @@ def test_a_file_name_and_categories_in_the_upload_summary_and_the_banner_are_pla
     db = copy_store(small_store, tmp_path / "s" / small_store.name)
     at = sign_in(open_app(db, monkeypatch, "pages/data_page.py", admin=True))
     wide = ("MajorText,MinorText,LookUp_BoroughName,202311\n"
-            f'Burglary,"{FORMULA.replace(chr(34), chr(34) * 2)}",Bromley,5\nBurglary,{LONG},Bromley,5\n')
+            f'Burglary,"{FORMULA.replace(chr(34), chr(34) * 2)}",Bromley,5\nBurglary,{"C" * 900},Bromley,5\n')
     upload(at, PHISH, wide.encode())
     summary = [m.value for m in at.markdown if shown_text(m.value).startswith(PHISH + ":")]
     assert len(summary) == 1 and live_markup(summary[0]) == [], summary
     said = shown_text(summary[0])
-    assert f"'{FORMULA}'" in said and "'" + "C" * 80 + "…(500,000 characters)'" in said and len(said) < 3_000
+    assert f"'{FORMULA}'" in said and "'" + "C" * 80 + "…(900 characters)'" in said and len(said) < 3_000
+    # a field over the 1,000-character bound is refused, and the refusal quotes it cut with its length
+    upload(at, "long.csv", f"MajorText,MinorText,LookUp_BoroughName,202311\nBurglary,{LONG},Bromley,5\n".encode())
+    assert [live_markup(e.value) for e in at.error] == [[]]
+    refusal = shown_text(at.error[0].value)
+    assert "long.csv, line 2" in refusal and "…(500,000 characters)" in refusal and len(refusal) < 1_000, refusal
     # a refused file: its name in the error now and in the banner everyone sees on the Data page
     upload(at, "www.evil-bad.example.csv", b"month,area,category,count\n2023-11,Bromley,x,40,4\n")
     assert [live_markup(e.value) for e in at.error] == [[]]
