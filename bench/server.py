@@ -141,12 +141,13 @@ def build_store(db: Path, years: int | None = None) -> None:
 class Server:
     """`python -m sbp.web` on a free 127.0.0.1 port, in its own process group so it can be stopped with its children.
 
+    tree: the source checkout to run (another tree for a paired baseline).
     processes > 1: that many Streamlit servers behind HAProxy (`--processes`), reached through the proxy's port; pid
     is then the supervisor's, whose process tree holds every server and HAProxy.
     """
 
     def __init__(self, db: Path, log: Path, session_ttl: int | None = None, env: dict[str, str] | None = None,
-                 processes: int = 1, options: list[str] | None = None):
+                 processes: int = 1, options: list[str] | None = None, tree: Path = REPO):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -159,7 +160,7 @@ class Server:
         if session_ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(session_ttl)]
         with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(cmd, cwd=REPO, env=os.environ | {"SBP_DB": str(db)} | (env or {}), stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(cmd, cwd=tree, env=os.environ | {"SBP_DB": str(db)} | (env or {}), stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.proc.pid
 

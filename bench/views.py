@@ -16,17 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from bench.load import ProtocolSession
-from bench.server import REPO, free_port, group_alive, loadavg, tree_usage
+from bench.server import REPO, Server, loadavg, tree_usage
 
 WALKED = ("selectbox", "radio", "button_group")
 LEFT_AS_OPENED = ("Focus borough", "Period ending")  # the partnership's own readers keep their area and period
@@ -35,61 +32,20 @@ COMPARATOR_PAGE = "rankings"
 OPTIONS_PER_CONTROL = 2
 
 
-class TreeServer:
-    """`python -m sbp.web` run from a source tree on a free loopback port, in its own process group."""
-
-    def __init__(self, tree: Path, db: Path, log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "sbp.web", "--server.port", str(self.port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-        with open(log, "wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=tree, env=os.environ | {"SBP_DB": str(db)}, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid = self.proc.pid
-
-    def wait_ready(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"no answer on {self.url} within {timeout_s:.0f} s")
-
-    def cpu_s(self) -> float:
-        return tree_usage(self.pid)[1]
-
-    def stop(self) -> None:
-        import signal
-
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(self.pid, sig)
-                self.proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-            if not group_alive(self.pid):
-                return
-
-
-async def walk(server: TreeServer, errors: list[str], by_view: dict[str, list[float]] | None = None) -> int:
+async def walk(server: Server, errors: list[str], by_view: dict[str, list[float]] | None = None) -> int:
     """One walk through every page and its controls; the number of views (script runs) it made.
 
     by_view: each view's server CPU seconds, appended under its name (10 ms resolution: for sums over passes)."""
     session = ProtocolSession(server.url, timeout_s=120, workload="partnership")
     views = 0
-    cpu = server.cpu_s()
+    cpu = tree_usage(server.pid)[1]
 
     def check(run, what: str) -> None:
         nonlocal views, cpu
         views += 1
         errors.extend(f"{what}: {e}" for e in run.errors)
         if by_view is not None:
-            now = server.cpu_s()
+            now = tree_usage(server.pid)[1]
             by_view.setdefault(what, []).append(now - cpu)
             cpu = now
 
@@ -113,7 +69,7 @@ async def walk(server: TreeServer, errors: list[str], by_view: dict[str, list[fl
     return views
 
 
-def measure(server: TreeServer, errors: list[str], by_view: dict[str, list[float]] | None = None,
+def measure(server: Server, errors: list[str], by_view: dict[str, list[float]] | None = None,
             sessions: int = 1) -> dict:
     """One walk (or `sessions` walks at once, each starting up to 2 s apart), with the server's CPU time over it."""
 
@@ -123,22 +79,22 @@ def measure(server: TreeServer, errors: list[str], by_view: dict[str, list[float
             return await walk(server, errors)
         return sum(await asyncio.gather(*(one(2 * i / sessions) for i in range(sessions))))
 
-    cpu0, t0 = server.cpu_s(), time.perf_counter()
+    cpu0, t0 = tree_usage(server.pid)[1], time.perf_counter()
     views = asyncio.run(walk(server, errors, by_view) if sessions == 1 else together())
-    cpu, wall = server.cpu_s() - cpu0, time.perf_counter() - t0
+    cpu, wall = tree_usage(server.pid)[1] - cpu0, time.perf_counter() - t0
     return {"views": views, "cpu_s": round(cpu, 2), "cpu_per_view_s": round(cpu / views, 4), "wall_s": round(wall, 2)}
 
 
 def run(store: Path, trees: dict[str, Path], passes: int, sessions: int = 1) -> dict:
     """Warm every tree's server with one walk, then alternate measured walks; per tree the passes and the median."""
-    servers: dict[str, TreeServer] = {}
+    servers: dict[str, Server] = {}
     result: dict = {"loadavg_start": loadavg(), "store": str(store), "trees": {k: str(v) for k, v in trees.items()},
                     "sessions": sessions}
     errors: list[str] = []
     with tempfile.TemporaryDirectory(prefix="sbp-views-") as tmp:
         try:
             for name, tree in trees.items():
-                servers[name] = TreeServer(tree, store, Path(tmp) / f"{name}.log")
+                servers[name] = Server(store, Path(tmp) / f"{name}.log", tree=tree)
             for name, server in servers.items():
                 server.wait_ready()
                 result[f"{name}_first_pass"] = measure(server, errors)

@@ -107,10 +107,10 @@ def test_the_rankings_table_shows_the_downloads_figures_as_the_page_formats_them
 @pytest.mark.slow
 def test_the_walk_benchmark_visits_every_page_and_control_without_errors(demo_store, tmp_path):
     """`python -m bench.views` cannot rot: one walk on the demo store, every page and its controls, no errors."""
-    from bench.server import REPO
-    from bench.views import TreeServer, measure
+    from bench.server import Server
+    from bench.views import measure
 
-    server = TreeServer(REPO, demo_store, tmp_path / "server.log")
+    server = Server(demo_store, tmp_path / "server.log")
     try:
         server.wait_ready(60)
         errors: list[str] = []
