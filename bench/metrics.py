@@ -134,7 +134,7 @@ def bench_metrics(smoke: bool = False) -> list[dict]:
                 "plain DuckDB headline (one query from scratch; MPS-category measures, no significance or RAG)":
                     lambda: plain_sql_headline(con, "Bromley", end),
             }
-            results += _paired(headline_cases, repeat)
+            results += _paired(headline_cases, repeat, block=1 if smoke else BLOCK)
             other_cases = {
                 "ward league (burglary, 22 Bromley wards)":
                     lambda: metrics.league(con, config.measures["burglary"], end, level="ward", within="Bromley"),
@@ -151,16 +151,21 @@ def bench_metrics(smoke: bool = False) -> list[dict]:
     return results
 
 
-def _paired(cases: dict[str, Callable[[], object]], repeat: int) -> list[dict]:
-    """Median and p90 of each case, the cases run alternately (one of each per round) so load hits them alike."""
+BLOCK = 5  # calls of one case in a row within a round: warm, as a page's repeated reads are
+
+
+def _paired(cases: dict[str, Callable[[], object]], repeat: int, block: int = BLOCK) -> list[dict]:
+    """Median and p90 per call of each case, the cases run alternately (a block of calls of each per round) so load
+    hits them alike; every call is timed, the first of each block (after another case ran) too."""
     for func in cases.values():
         func()  # warm: caches, OS pages, DuckDB buffers
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeat):
         for name, func in cases.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
+            for _ in range(block):
+                start = time.perf_counter()
+                func()
+                times[name].append(time.perf_counter() - start)
     rows = []
     for name, ts in times.items():
         row = {"case": name, "median_ms": round(statistics.median(ts) * 1000, 2),

@@ -325,10 +325,12 @@ def comparisons(
     config: Config | None = None,
     settings: dict[str, Any] | None = None,
     area: str | None = None,
+    given_order: bool = False,
 ) -> pd.DataFrame:
     """Every measure x area x end month in [first_end, last_end] with counts, rates, ranks, London, significance, RAG.
 
-    area keeps only that area's rows (ranks and London figures are still over every area).
+    area keeps only that area's rows (ranks and London figures are still over every area). Rows are by measure_id,
+    end month and rank; given_order puts one area's rows at one end month in the order measures were given.
     """
     config = config or default_config()
     settings = settings or load_settings()
@@ -342,8 +344,10 @@ def comparisons(
     if cached:  # the stored cube holds every column, the rules' computed at ingest by the same rules.finish
         if area is not None and first_end == last_end:
             raw = con.execute(queries.CACHED_AREA_MONTH_SQL, {"area": area, "end": first_end}).fetchnumpy()
-            rows = np.flatnonzero(np.isin(raw["measure_id"], np.array([m.id for m in measures], dtype=object)))
-            rows = rows[np.argsort(raw["measure_id"][rows], kind="stable")]  # as the query's order: one row a measure
+            place = {m.id: i for i, m in enumerate(measures)} if given_order else \
+                {m: i for i, m in enumerate(sorted(m.id for m in measures))}
+            at = [place.get(m, -1) for m in raw["measure_id"].tolist()]
+            rows = [i for _, i in sorted((p, i) for i, p in enumerate(at) if p >= 0)]  # one row a measure
             return _at_level(_cube_frame({k: v[rows] for k, v in raw.items()}, measures, parents), settings)
         return _at_level(_cube_frame(con.execute(queries.CACHED_COMPARISONS_SQL, {
             "measure_ids": [m.id for m in measures], "first_end": first_end, "last_end": last_end, "area": area,
@@ -356,6 +360,9 @@ def comparisons(
     }, mapping, info, groups)
     if area is not None:
         frame = frame[frame["area_name"] == area].reset_index(drop=True)
+        if given_order and first_end == last_end:
+            order = {m.id: i for i, m in enumerate(measures)}
+            frame = frame.take(np.argsort([order[m] for m in frame["measure_id"]], kind="stable")).reset_index(drop=True)
     frame["end_month"] = pd.to_datetime(frame["end_month"]).dt.date
     frame["negative_count"] = frame["negative_count"].fillna(False).astype(bool)
     for col in ("current", "previous", "change", "rank", "rank_of", "rank_previous", "rank_of_previous",
@@ -417,8 +424,14 @@ def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents
     A share of a parent is kept only when the parent was asked for too (as the live path computes it).
     """
     columns: dict[str, Any] = {}
+    n = len(raw["measure_id"])
+    # A share of a parent the caller did not ask for is unknown, as the live path computes it.
+    unasked = ~np.isin(np.ma.getdata(raw["parent_id"]).astype(object), [m.id for m in measures]) if parents else \
+        np.ones(n, dtype=bool)
     for name, values in raw.items():
         mask, data = np.ma.getmaskarray(values), np.ma.getdata(values)
+        if name == "share_of_parent_pct":
+            mask = mask | unasked
         if name in INT_COLUMNS:
             columns[name] = pd.arrays.IntegerArray(np.where(mask, 0, data).astype("int64"), mask)
         elif name in FLOAT_COLUMNS:
@@ -435,13 +448,9 @@ def _cube_frame(raw: dict[str, np.ndarray], measures: Sequence[Measure], parents
             columns[name] = pd.Series(np.where(mask, None, data), dtype="object")
         else:
             columns[name] = pd.array(np.where(mask, None, data).astype(object), dtype="str")
-    frame = pd.DataFrame(columns)
-    if parents:
-        asked = np.isin(frame["parent_id"].to_numpy(dtype=object), [m.id for m in measures])
-        frame["share_of_parent_pct"] = frame["share_of_parent_pct"].where(asked, pd.NA)
-    else:
-        frame["parent_id"], frame["share_of_parent_pct"] = None, pd.Series(pd.NA, index=frame.index, dtype="Float64")
-    return frame
+    if not parents:
+        columns["parent_id"] = np.full(n, None, dtype=object)
+    return pd.DataFrame(columns)
 
 
 def _check_area(con: duckdb.DuckDBPyConnection, area: str, level: str) -> str:
@@ -496,10 +505,8 @@ def headline(
     area = _check_area(con, area, "borough")
     end = check_end(con, end)
     ids = list(measure_ids or config.measures)
-    rows = comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings, area=area)
-    order = {m: i for i, m in enumerate(ids)}
-    places = np.argsort([order[m] for m in rows["measure_id"]], kind="stable")  # one row per measure
-    return rows.take(places).reset_index(drop=True)
+    return comparisons(con, [config.measures[i] for i in ids], end, config=config, settings=settings, area=area,
+                       given_order=True)
 
 
 @dataclass(frozen=True)

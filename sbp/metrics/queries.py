@@ -333,7 +333,7 @@ CUBE_SET_KEY_SQL = "INSERT INTO store_meta VALUES ('comparison_cache_key', $key)
 CUBE_KEY_SQL = "SELECT value FROM store_meta WHERE key = 'comparison_cache_key'"
 CUBE_ROWS_SQL = "SELECT count(*) FROM comparison_cache"
 # One area's rows at one end month (a headline, a metric): the cube is sorted by area and month, so this reads little;
-# the measures asked for are picked and ordered by the caller.
+# the measures asked for are picked and ordered by the caller (a bound list would cost more than the query).
 CACHED_AREA_MONTH_SQL = "SELECT * FROM comparison_cache WHERE area_name = $area AND end_month = $end"
 CACHED_COMPARISONS_SQL = """
 SELECT * FROM comparison_cache
