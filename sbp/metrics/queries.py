@@ -124,10 +124,22 @@ _EARLIER_WINDOWS = ",\n           ".join(
 _EARLIER_SUMS = "".join(f"""
            CASE WHEN count(offence_count) OVER w_year{k} = 12 AND sum(offence_count) OVER w_year{k} >= 0
                 THEN sum(offence_count) OVER w_year{k} END AS year{k},""" for k in _EARLIER)
-_EARLIER_POPULATIONS = "".join(f"""
-    ASOF LEFT JOIN measure_pop p{k}
-      ON p{k}.measure_id = r.measure_id AND p{k}.area_name = r.area_name AND year(r.end_month) - {k - 1} >= p{k}.year"""
-                               for k in _EARLIER)
+# Each area's denominator per calendar year a comparison reads (the one rule above: that year's figure or the latest
+# earlier one), with the TREND_POINTS - 1 years before it on the same row (back_1 ...): one equi-join per comparison
+# row instead of an ASOF join per rolling year (several times faster).
+_BACK = range(1, TREND_POINTS)
+AREA_YEAR_BACK = f"""
+area_year_back AS (
+    SELECT measure_id, area_name, year, population,
+           {", ".join(f"lag(population, {b}) OVER w AS back_{b}" for b in _BACK)}
+    FROM (
+        SELECT i.measure_id, a.area_name, y.year, p.population
+        FROM measure_info i CROSS JOIN (SELECT DISTINCT area_name FROM areas) a
+        CROSS JOIN (SELECT unnest(generate_series(year($first_end) - {TREND_POINTS - 1}, year($last_end))) AS year) y
+        ASOF LEFT JOIN measure_pop p ON p.measure_id = i.measure_id AND p.area_name = a.area_name AND y.year >= p.year
+    )
+    WINDOW w AS (PARTITION BY measure_id, area_name ORDER BY year)
+)"""
 # (A level without populations, ranked by count, has no rates and so no trend: its grid needs only two years.)
 # Chi-squared test for linear trend in rates over the TREND_POINTS years (docs/definitions.md, "Trend"): x = -2..2
 # from the earliest year; expected E_i = population_i x total / total population; z = sum x (O - E) /
@@ -173,52 +185,56 @@ rolling AS (
     FROM sums
 ),
 {MEASURE_POPULATION},
+{AREA_YEAR_BACK},
 with_pop AS (
-    SELECT r.*, pc.population, pp.population AS population_previous,
-           {", ".join(f"p{k}.population AS population_{k}" for k in _EARLIER)}
+    SELECT r.*, p.population, p.back_1 AS population_previous,
+           {", ".join(f"p.back_{k - 1} AS population_{k}" for k in _EARLIER)}
     FROM rolling r
-    ASOF LEFT JOIN measure_pop pc
-      ON pc.measure_id = r.measure_id AND pc.area_name = r.area_name AND year(r.end_month) >= pc.year
-    ASOF LEFT JOIN measure_pop pp
-      ON pp.measure_id = r.measure_id AND pp.area_name = r.area_name AND year(r.end_month) - 1 >= pp.year{_EARLIER_POPULATIONS}
+    LEFT JOIN area_year_back p
+      ON p.measure_id = r.measure_id AND p.area_name = r.area_name AND p.year = year(r.end_month)
 ),
 rated AS (
     SELECT *, current * 1000.0 / population AS rate_per_1000,
               previous * 1000.0 / population_previous AS rate_per_1000_previous,
               CASE WHEN $rank_by_rate THEN round(current * 1000.0 / population, 9) ELSE current END AS rank_key,
               CASE WHEN $rank_by_rate THEN round(previous * 1000.0 / population_previous, 9) ELSE previous END AS rank_key_previous,
-              -- The group's total sums its areas' counts as counted (an area's negative difference included: the
-              -- parts were recorded under different areas), known only when every area's 12 months are.
-              CASE WHEN count(current_sum) OVER area_set = count(*) OVER area_set AND sum(current_sum) OVER area_set >= 0
-                   THEN sum(current_sum) OVER area_set END AS group_current,
-              CASE WHEN count(previous_sum) OVER area_set = count(*) OVER area_set AND sum(previous_sum) OVER area_set >= 0
-                   THEN sum(previous_sum) OVER area_set END AS group_previous,
-              -- The comparator's rate: its total over the populations of its areas that have one (docs/definitions.md).
-              sum(population) OVER area_set AS group_population,
-              sum(population_previous) OVER area_set AS group_population_previous,
               ({_OBSERVED})::DOUBLE AS t_observed,
               ({_OBSERVED}) / ({_PEOPLE}) AS t_share
     FROM with_pop
-    WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
+),
+group_totals AS (
+    -- (A GROUP BY joined back, not windows over the same partitions: several times faster in DuckDB.)
+    SELECT measure_id, end_month, group_name,
+           -- The group's total sums its areas' counts as counted (an area's negative difference included: the
+           -- parts were recorded under different areas), known only when every area's 12 months are.
+           CASE WHEN count(current_sum) = count(*) AND sum(current_sum) >= 0 THEN sum(current_sum) END AS group_current,
+           CASE WHEN count(previous_sum) = count(*) AND sum(previous_sum) >= 0 THEN sum(previous_sum) END AS group_previous,
+           -- The comparator's rate: its total over the populations of its areas that have one (docs/definitions.md).
+           sum(population) AS group_population,
+           sum(population_previous) AS group_population_previous,
+           count(rank_key) AS rank_of, count(rank_key_previous) AS rank_of_previous
+    FROM rated
+    GROUP BY measure_id, end_month, group_name
 )
 SELECT measure_id, area_name, borough, end_month, current, previous, current - previous AS change,
        nullif(group_name, '') AS comparator_name,
        CASE WHEN previous > 0 THEN (current - previous) * 100.0 / previous END AS pct_change,
        population, rate_per_1000, rate_per_1000_previous, negative_count,
-       CASE WHEN rank_key IS NOT NULL THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key NULLS LAST) END AS rank,
-       count(rank_key) OVER area_set AS rank_of,
-       rank_key IS NOT NULL AND count(*) OVER (PARTITION BY measure_id, end_month, group_name, rank_key) > 1 AS rank_tied,
-       CASE WHEN rank_key_previous IS NOT NULL
-            THEN rank() OVER (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST) END AS rank_previous,
-       count(rank_key_previous) OVER area_set AS rank_of_previous,
+       CASE WHEN rank_key IS NOT NULL THEN rank() OVER by_key END AS rank,
+       rank_of,
+       rank_key IS NOT NULL AND (coalesce(lag(rank_key) OVER by_key = rank_key, false)
+                                 OR coalesce(lead(rank_key) OVER by_key = rank_key, false)) AS rank_tied,
+       CASE WHEN rank_key_previous IS NOT NULL THEN rank() OVER by_key_previous END AS rank_previous,
+       rank_of_previous,
        group_current AS comparator_current, group_previous AS comparator_previous,
        group_current * 1000.0 / group_population AS comparator_rate_per_1000,
        group_previous * 1000.0 / group_population_previous AS comparator_rate_per_1000_previous,
        {limit_columns("current", "population")},
        {limit_columns("group_current", "group_population", "comparator_rate")},
        {TREND_Z} AS trend_z
-FROM rated
-WINDOW area_set AS (PARTITION BY measure_id, end_month, group_name)
+FROM rated JOIN group_totals USING (measure_id, end_month, group_name)
+WINDOW by_key AS (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key NULLS LAST),
+       by_key_previous AS (PARTITION BY measure_id, end_month, group_name ORDER BY rank_key_previous NULLS LAST)
 ORDER BY measure_id, end_month, rank NULLS LAST, area_name
 """
 
@@ -296,17 +312,8 @@ SELECT rowid AS rid, measure_id, area_name, borough, end_month, current::DOUBLE 
        comparator_rate_per_1000, {", ".join(limit_names())}, trend_z
 FROM comparison_counts
 """
-# The rules' columns per row (lists bound in the order of CUBE_RULE_INPUTS_SQL's rows; NaN: unknown).
-CUBE_RULES_SQL = """
-CREATE OR REPLACE TEMP TABLE comparison_rules AS
-SELECT unnest($rid::BIGINT[]) AS rid, unnest($measure_label::VARCHAR[]) AS measure_label,
-       unnest($measure_unit::VARCHAR[]) AS measure_unit, unnest($comparator_pct_change::DOUBLE[]) AS comparator_pct_change,
-       unnest($p_value::DOUBLE[]) AS p_value, unnest($significant::DOUBLE[]) AS significant,
-       unnest($direction::VARCHAR[]) AS direction, unnest($rag::VARCHAR[]) AS rag,
-       unnest($places_moved::DOUBLE[]) AS places_moved, unnest($parent_id::VARCHAR[]) AS parent_id,
-       unnest($share_of_parent_pct::DOUBLE[]) AS share_of_parent_pct, unnest($benchmark::VARCHAR[]) AS benchmark,
-       unnest($trend::VARCHAR[]) AS trend, unnest($trend_p_value::DOUBLE[]) AS trend_p_value
-"""
+# The rules' columns per row, from the arrays registered as comparison_rules_in (NULL or NaN: unknown).
+CUBE_RULES_SQL = "CREATE OR REPLACE TEMP TABLE comparison_rules AS SELECT * FROM comparison_rules_in"
 # The stored cube: the comparison's columns and the rules', in the order comparisons() gives them, sorted so that one
 # area's rows sit together (a headline reads a few row groups).
 CUBE_FINISH_SQL = f"""
