@@ -28,7 +28,7 @@ REAL_MPS = Path(os.environ.get("SBP_SHARED_DATA", REPO.parent / "shared" / "data
 
 
 # The suites with a smoke mode (`--smoke`), run by tests/integration/test_bench_smoke.py so a broken case fails CI.
-SMOKE_SUITES = ("ingest", "metrics", "workbook", "exceptions", "national", "load", "browser_load")
+SMOKE_SUITES = ("ingest", "metrics", "workbook", "exceptions", "national", "load", "browser_load", "startup")
 
 
 # --- generated inputs -----------------------------------------------------------------------
@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("suite", choices=["ingest", "metrics", "pages", "report", "workbook", "national", "exceptions",
-                                          "load", "browser_load"])
+                                          "load", "browser_load", "startup"])
     parser.add_argument("--cases", nargs="*", help="subset of cases")
+    parser.add_argument("--long", action="store_true", help="startup: also the 2010-2021 borough file")
     parser.add_argument("--smoke", action="store_true",
                         help="a few seconds: tiny inputs and one run per case, to check every case and baseline runs "
                              "(also SBP_BENCH_SMOKE=1); its figures are not benchmarks")
@@ -173,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         from importlib import import_module
 
         return import_module(f"bench.{args.suite}").main(["--smoke"] if smoke else [])
+    if args.suite == "startup":
+        from bench.startup import main as startup
+
+        return startup(["--long"] if args.long else [], smoke=smoke)
     print(f"machine: {machine()}" + (" (smoke mode: figures are not benchmarks)" if smoke else ""))
     if args.suite == "ingest":
         bench_ingest(args.cases or ["real", "lsoa", "police_uk"], smoke=smoke)
