@@ -12,7 +12,7 @@ import duckdb
 from sbp.cli import metrics as cli_metrics, report as cli_report
 from sbp import store
 from sbp.config.sources import POLICE_UK
-from sbp.errors import SbpError
+from sbp.errors import SbpError, UnusedOptionError
 from sbp.ingest.formats import FORMAT_LABELS
 
 
@@ -137,6 +137,20 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+# The commands that read no store, and why: what they read is the same whichever store is used.
+NO_STORE = {
+    "settings": "the settings come from data/settings.toml (or the file SBP_SETTINGS names), the same for every store",
+    "hash-password": "the hash it prints goes in .streamlit/secrets.toml, the same for every store",
+}
+
+
+def refuse_unused_db(args: argparse.Namespace) -> None:
+    """Refuse --db given to a command that reads no store, saying why (an option is never silently ignored)."""
+    if args.command in NO_STORE and args.db is not None:
+        raise UnusedOptionError(f"{args.command} uses no store, so --db has no effect: {NO_STORE[args.command]}; "
+                                "run it without --db")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m sbp", description="Safer Bromley Partnership crime metrics.")
@@ -145,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
         # argparse %-formats help strings (for %(default)s); a literal % must be doubled there, not in description.
         p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
-        p.add_argument("--db", help="store path (default: env SBP_DB, else data/sbp.duckdb)")
+        # A command that reads no store still parses --db (unlisted), so main() refuses it in one line saying why
+        # instead of ignoring it or printing argparse's usage.
+        p.add_argument("--db", help=argparse.SUPPRESS if name in NO_STORE else
+                       "store path (default: env SBP_DB, else data/sbp.duckdb)")
         p.set_defaults(func=func)
         return p
 
@@ -183,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print one line and exit 1, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
+        refuse_unused_db(args)
         return args.func(args)
     except SbpError as exc:
         print(f"error: {exc}", file=sys.stderr)
