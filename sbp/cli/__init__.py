@@ -48,8 +48,14 @@ def _print_police_uk_quality(db: str | None) -> None:
             print(line)
 
 
+CUBE_STALE = ("the comparison cube was built by an earlier version or under other settings, so every page computes "
+              "its figures live (the same figures, slower). Run `python -m sbp upgrade` to rebuild it.")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sbp.store.status import coverage_lines, gaps_json, json_value, query_rows, status_rows
+
+    from sbp.metrics import materialized as cube
 
     rows = status_rows(args.db)
     if args.json:
@@ -59,6 +65,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             warnings = store.quality_warnings(con)
             police_uk = query_rows(con, QUALITY_SQL)
             gaps = gaps_json(con)
+            cube_state = cube.state(con)
         none_missing = {"missing_months": [], "missing_runs": [], "coverage": []}
         sources = [{k: json_value(v) for k, v in entry.items()} | gaps.get(entry["source"], none_missing)
                    for entry in rows]
@@ -68,6 +75,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "warnings": warnings,  # the data-quality warnings the text output prints
             POLICE_UK: [{k: json_value(v) for k, v in row.items()} for row in police_uk],
             "last_failure": store.last_failure(args.db),
+            "comparison_cube": cube_state,  # current, stale (run upgrade) or not needed (no borough year)
         }, indent=2, default=str))
         return 0
     if not rows:
@@ -83,6 +91,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"    {row['file_names']}")
         for warning in store.quality_warnings(con):
             print(f"WARNING {warning}")
+        if cube.state(con) == cube.STALE:
+            print(f"WARNING {CUBE_STALE}")
     _print_police_uk_quality(args.db)
     failure = store.last_failure(args.db)
     if failure:
