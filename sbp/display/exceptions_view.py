@@ -65,15 +65,16 @@ def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) ->
     what, whats = ("measure", "measures") if scan.by == "measure" else ("category", "categories")
     place = AREA_WORDS.get(level, level)
     # One category checked area by area (the Wards page's choice): its combinations are simply the areas
-    combos = f"{place}s" if scan.series_tested == 1 and area is None else f"{what} x {place} combinations"
+    combo = place if scan.series_tested == 1 and area is None else f"{what} x {place} combination"
+    combos = f"{combo}s"
     if area is None:
         cells, chance, london = scan.cells_tested, scan.expected_by_chance, ""
-        tested = f"the {fmt_count(cells)} {combos}"
+        tested = f"the only {combo}" if cells == 1 else f"the {fmt_count(cells)} {combos}"
     else:
         cells, chance = scan.chance_in(area)
-        tested = f"{area}'s {fmt_count(cells)} {whats}"
-        london = (f" (across London, {_about(scan.expected_by_chance)} of {fmt_count(scan.cells_tested)} {combos} "
-                  f"a month)")
+        tested = f"{area}'s only {what}" if cells == 1 else f"{area}'s {fmt_count(cells)} {whats}"
+        london = (f" (across London, {_about(scan.expected_by_chance)} of {fmt_count(scan.cells_tested)} "
+                  f"{combo if scan.cells_tested == 1 else combos} a month)") if scan.cells_tested else ""
     if cells == 0:
         return f"No {what} could be tested{f' for {area}' if area else ''} this month{london}."
     if chance >= 0.5:
@@ -82,7 +83,8 @@ def chance_sentence(scan: ExceptionScan, level: str, area: str | None = None) ->
     # Under one flag a month: how often a month would show one reads better than 'about 0.03 flags'.
     months = max(2, round(1 / -np.expm1(-chance))) if chance > 0 else 0
     often = f"about one month in {fmt_count(months)}" if months else "almost never"
-    return f"With nothing unusual, one of {tested} tested would be flagged by chance {often}{london}."
+    subject = tested if cells == 1 else f"one of {tested}"
+    return f"With nothing unusual, {subject} tested would be flagged by chance {often}{london}."
 
 
 def _about(chance: float) -> str:
