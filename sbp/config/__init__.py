@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,16 +263,28 @@ def london_boroughs() -> tuple[Borough, ...]:
         )
 
 
+def readable_spellings(names: Iterable[str]) -> list[str]:
+    """One spelling of each category name that differs only in case (the 2021-23 scheme's 'Shoplifting', today's
+    'SHOPLIFTING': the same category, counted alike), the one not in capitals where there is one, in first-seen order."""
+    chosen: dict[str, str] = {}
+    for name in names:
+        key = name.casefold()
+        if key not in chosen or (chosen[key].isupper() and not name.isupper()):
+            chosen[key] = name
+    return list(chosen.values())
+
+
 def measure_options(
     config: Config, majors: Sequence[str], minors: Sequence[str]
 ) -> tuple[list[str], dict[str, str]]:
     """Selectable measures: configured ones, then whole MPS majors ('major:X') and minors ('minor:X'), with labels.
 
-    A category with the same name as a configured measure is listed once, as the measure.
+    A category with the same name as a configured measure is listed once, as the measure; one spelled differently in
+    two schemes once, as readable_spellings names it.
     """
     taken = {m.label.casefold() for m in config.measures.values()}
-    majors = [m for m in majors if m.casefold() not in taken]
-    minors = [m for m in dict.fromkeys(minors) if m.casefold() not in taken]
+    majors = [m for m in readable_spellings(majors) if m.casefold() not in taken]
+    minors = [m for m in readable_spellings(minors) if m.casefold() not in taken]
     options = list(config.measures) + [f"major:{m}" for m in majors] + [f"minor:{m}" for m in minors]
     labels = ({m: config.measures[m].label for m in config.measures} | {f"major:{m}": f"{m} (all)" for m in majors}
               | {f"minor:{m}": m for m in minors})

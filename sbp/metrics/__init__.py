@@ -17,7 +17,8 @@ from sbp.metrics import intervals, queries
 from sbp.store import queries as store_queries
 from sbp.metrics.groups import area_groups
 from sbp.config.areas import find_area
-from sbp.config import DEFAULT_UNITS, Config, Measure, config_fingerprint, default_config, police_uk_measures, schemes
+from sbp.config import (DEFAULT_UNITS, Config, Measure, config_fingerprint, default_config, police_uk_measures,
+                        readable_spellings, schemes)
 from sbp.errors import AmbiguousNameError, PeriodError, SbpError, UnknownNameError
 from sbp.metrics.periods import add_months, month_label, months_between, parse_month, rolling_year_ends
 from sbp.config.settings import load_settings
@@ -84,7 +85,7 @@ def resolve_measures(
     for kind, name in (("major", major), ("minor", minor)):
         if name is None:
             continue
-        known = sorted(set(mps[f"{kind}_category"]) | set(config.aliases.get(kind, {})))
+        known = readable_spellings(sorted(set(mps[f"{kind}_category"]) | set(config.aliases.get(kind, {}))))
         match = next((k for k in known if k.lower() == name.lower()), None)
         if match is None:
             raise UnknownNameError(f"{kind} category", name, known)

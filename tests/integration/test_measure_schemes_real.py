@@ -172,3 +172,22 @@ def test_each_dashboard_subtype_a_measure_counts_is_in_the_workbook() -> None:
     named = {(m.id, ("positive outcomes" if m.counts == "positive_outcomes" else "offences"), s.lower())
              for m in config.measures.values() for s in m.subtypes}
     assert named and {(mid, c, s) for mid, c, s in named if (c, s) not in published} == set()
+
+
+def test_a_category_in_both_schemes_is_resolved_to_its_readable_spelling(tmp_path) -> None:
+    """'SHOPLIFTING' (today's file) and 'Shoplifting' (2021-23) name one category: resolved, listed and labelled once,
+    as 'Shoplifting', whichever spelling a link uses, with the same figures."""
+    db = _both_schemes_store(tmp_path)
+    with store.connect_read(db) as con:
+        upper, mixed = (metrics.resolve_measures(con, minor=name)[0] for name in ("SHOPLIFTING", "shoplifting"))
+        assert upper == mixed and upper.label == "Shoplifting" and upper.id == "minor:Shoplifting"
+
+
+def _both_schemes_store(tmp_path: Path) -> Path:
+    """The 2021-23 borough file (mixed-case scheme) and today's 2024-26 file (capitals) in one store."""
+    files = [MPS / "mps_borough_level_crime_2021-12_to_2023-11.csv", MPS / "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv"]
+    for path in files:
+        need(path)
+    db = tmp_path / "store" / "sbp.duckdb"
+    ingest(files, db=db)
+    return db
