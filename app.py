@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sbp.web import PAGE_ICON, appdata, context
+from sbp.web import OVERVIEW_LINKS, PAGE_ICON, appdata, context
 from sbp.display import boardtable, formatting, pageviews, present
 from sbp.errors import ConfigError
 
@@ -71,11 +71,13 @@ RANKINGS = "rankings"  # the one page that shows the "Compare with" subgroup
 priority_pages = context.priority_paths(config)
 # Start the server with `python -m sbp.web`: under a plain `streamlit run app.py`, the pages/ folder makes the first
 # session after a start run in Streamlit's old multipage mode, which knows none of these url_paths.
-overview = st.Page("pages/overview_page.py", title="Overview", icon=":material/table_chart:", default=True)
 # The default page is served at "/" only: a link to /board or /overview would open "Page not found". Each is a hidden
 # page that hands over to "/" with the link's query parameters (below), so the sidebar marks Overview as the page shown.
+# Its own url_path is "", not left to default to "overview_page": a page named after a file in pages/ takes that
+# file's hash, which AppTest (in the old multipage mode) runs as the file alone, without this script.
+overview = st.Page("pages/overview_page.py", title="Overview", url_path="", icon=":material/table_chart:", default=True)
 overview_links = [st.Page("pages/overview_page.py", title="Overview", url_path=path, visibility="hidden")
-                  for path in context.OVERVIEW_LINKS]
+                  for path in OVERVIEW_LINKS]
 board = [overview] + [st.Page("pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
                       for path, p in priority_pages.items()]
 analysis = [
@@ -87,7 +89,7 @@ data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=
               *overview_links]
 page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
                      position="hidden" if presenting else "sidebar")
-if page.url_path in context.OVERVIEW_LINKS:
+if page.url_path in OVERVIEW_LINKS:
     st.switch_page(overview, query_params=params.to_dict())
 
 if not presenting and state["sbp_group"] != "all" and page.url_path != RANKINGS:

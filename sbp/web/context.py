@@ -18,7 +18,6 @@ from sbp.web.appdata import StoreInfo
 T = TypeVar("T")
 KEY = "sbp"  # the session-state key of this run's PageContext
 GLOBALS = ("borough", "end", "group", "present")  # the global controls, kept in session state as sbp_<name>
-OVERVIEW_LINKS = ("board", "overview")  # addresses of the Overview besides "/" (typed, bookmarked, in older links)
 
 
 @dataclass(frozen=True)
