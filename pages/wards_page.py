@@ -17,7 +17,7 @@ if not wards:
             icon=":material/info:")
     st.stop()
 
-options, labels = appdata.measure_choices(info, include_majors=False)
+options, labels = appdata.measure_choices(info, include_majors=False, level="ward")
 appdata.seed_from_url("wd_measure", "measure", options, "total_notifiable_offences", "category", labels)
 measure_id = st.selectbox("Crime category", options, key="wd_measure", format_func=labels.get)
 st.query_params["measure"] = measure_id

@@ -122,5 +122,9 @@ class ConfigError(SbpError):
     """The configuration files in data/ are inconsistent."""
 
 
+class UnusedOptionError(SbpError):
+    """An option the command would have no use for (--db for a command that reads no store): refused, never ignored."""
+
+
 class ServeError(SbpError):
     """The dashboard's servers or their proxy could not be started (HAProxy missing, a server failing to start)."""

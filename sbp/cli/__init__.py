@@ -12,7 +12,7 @@ import duckdb
 from sbp.cli import metrics as cli_metrics, report as cli_report
 from sbp import store
 from sbp.config.sources import POLICE_UK
-from sbp.errors import SbpError
+from sbp.errors import SbpError, UnusedOptionError
 from sbp.ingest.formats import FORMAT_LABELS
 
 
@@ -48,8 +48,14 @@ def _print_police_uk_quality(db: str | None) -> None:
             print(line)
 
 
+CUBE_STALE = ("the comparison cube was built by an earlier version or under other settings, so every page computes "
+              "its figures live (the same figures, slower). Run `python -m sbp upgrade` to rebuild it.")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from sbp.store.status import coverage_lines, gaps_json, json_value, query_rows, status_rows
+
+    from sbp.metrics import materialized as cube
 
     rows = status_rows(args.db)
     if args.json:
@@ -59,6 +65,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             warnings = store.quality_warnings(con)
             police_uk = query_rows(con, QUALITY_SQL)
             gaps = gaps_json(con)
+            cube_state = cube.state(con)
         none_missing = {"missing_months": [], "missing_runs": [], "coverage": []}
         sources = [{k: json_value(v) for k, v in entry.items()} | gaps.get(entry["source"], none_missing)
                    for entry in rows]
@@ -68,6 +75,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "warnings": warnings,  # the data-quality warnings the text output prints
             POLICE_UK: [{k: json_value(v) for k, v in row.items()} for row in police_uk],
             "last_failure": store.last_failure(args.db),
+            "comparison_cube": cube_state,  # current, stale (run upgrade) or not needed (no borough year)
         }, indent=2, default=str))
         return 0
     if not rows:
@@ -83,6 +91,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"    {row['file_names']}")
         for warning in store.quality_warnings(con):
             print(f"WARNING {warning}")
+        if cube.state(con) == cube.STALE:
+            print(f"WARNING {CUBE_STALE}")
     _print_police_uk_quality(args.db)
     failure = store.last_failure(args.db)
     if failure:
@@ -137,6 +147,20 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+# The commands that read no store, and why: what they read is the same whichever store is used.
+NO_STORE = {
+    "settings": "the settings come from data/settings.toml (or the file SBP_SETTINGS names), the same for every store",
+    "hash-password": "the hash it prints goes in .streamlit/secrets.toml, the same for every store",
+}
+
+
+def refuse_unused_db(args: argparse.Namespace) -> None:
+    """Refuse --db given to a command that reads no store, saying why (an option is never silently ignored)."""
+    if args.command in NO_STORE and args.db is not None:
+        raise UnusedOptionError(f"{args.command} uses no store, so --db has no effect: {NO_STORE[args.command]}; "
+                                "run it without --db")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="python -m sbp", description="Safer Bromley Partnership crime metrics.")
@@ -145,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
         # argparse %-formats help strings (for %(default)s); a literal % must be doubled there, not in description.
         p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
-        p.add_argument("--db", help="store path (default: env SBP_DB, else data/sbp.duckdb)")
+        # A command that reads no store still parses --db (unlisted), so main() refuses it in one line saying why
+        # instead of ignoring it or printing argparse's usage.
+        p.add_argument("--db", help=argparse.SUPPRESS if name in NO_STORE else
+                       "store path (default: env SBP_DB, else data/sbp.duckdb)")
         p.set_defaults(func=func)
         return p
 
@@ -183,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print one line and exit 1, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
+        refuse_unused_db(args)
         return args.func(args)
     except SbpError as exc:
         print(f"error: {exc}", file=sys.stderr)

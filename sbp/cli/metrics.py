@@ -179,7 +179,7 @@ def cmd_exceptions(args: argparse.Namespace) -> int:
         print(json.dumps(_records(flags, EXCEPTION_JSON_COLUMNS), indent=2))
         return 0
     rows = _records(scan.flags, EXCEPTION_COLUMNS)
-    print(f"{pd.Timestamp(scan.end):%b %Y}. {scan.basis()} {exceptions_view.chance_sentence(scan, level)}")
+    print(f"{pd.Timestamp(scan.end):%b %Y}. {exceptions_view.scan_note(scan, level)}")
     if not rows:
         print(exceptions_view.nothing_flagged(scan, level)[1])
     else:

@@ -418,8 +418,9 @@ def league_chart(
     )
     # Values beside the bars: all of them in a short league, else the highlighted bars only.
     labelled = base.transform_filter("datum.highlight_group != 'Other areas'") if len(data) > 15 else base
-    labels = labelled.mark_text(align="left", baseline="middle", dx=4, fontSize=style.label * 0.9, color=INK).encode(
-        x=alt.X(f"{value}:Q"), text="value_text:N")
+    label_size = style.label * 0.9
+    labels = labelled.mark_text(align="left", baseline="middle", dx=_label_dx(label_size, london_rate, value),
+                                fontSize=label_size, color=INK).encode(x=alt.X(f"{value}:Q"), text="value_text:N")
     layers: list[alt.Chart] = [bars] if compact else [bars, labels]
     if london_rate is not None:
         london_data = pd.DataFrame({"comparator_rate_per_1000": [london_rate],
@@ -456,6 +457,22 @@ def league_chart(
         *layers, title=_title(text, style, subtitle), width="container", autosize=_FIT_WIDTH,
         height=plot_height or style.height(22) * max(len(data), 1), description="League of areas by rate, lowest first",
     )
+
+
+LABEL_GAP_PX = 4    # a value label's gap from its bar's end, and from the comparator's rule
+CHAR_WIDTH_EM = 0.6  # a generous width per character of a value label ("69.95"), in ems of its font size
+
+
+def _label_dx(font_size: float, rule: float | None, field: str) -> float | dict:
+    """A bar's value label's offset: just past the bar, or, when its text would cross the comparator's rule (a bar
+    ending just short of it), just past the rule instead. Worked out in pixels when drawn (scale('x', ...)), so it
+    holds at any chart width."""
+    if rule is None:
+        return LABEL_GAP_PX
+    end, line = f"scale('x', datum.{field})", f"scale('x', {rule!r})"
+    width = f"length(datum.value_text) * {font_size * CHAR_WIDTH_EM:.2f}"
+    crosses = f"inrange({line}, [{end}, {end} + {2 * LABEL_GAP_PX} + {width}])"  # no '<' in a spec (test_charts)
+    return {"expr": f"{crosses} ? {line} - {end} + {LABEL_GAP_PX} : {LABEL_GAP_PX}"}
 
 
 def league_window(rows: pd.DataFrame, focus: str, either_side: int = 3) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from sbp.display.htmltable import table_html
 from sbp.display.formatting import esc, fmt_count, fmt_number
-from sbp.metrics import MIN_EXCEPTION_BASELINE, ExceptionScan
+from sbp.metrics import MIN_EXCEPTION_BASELINE, MIN_SEASON_YEARS, ExceptionScan
 from sbp.metrics.periods import month_label
 
 AREA_WORDS = {"ward": "ward", "borough": "borough"}
@@ -16,14 +16,47 @@ AREA_WORDS = {"ward": "ward", "borough": "borough"}
 def scan_note(scan: ExceptionScan, level: str, area: str | None = None) -> str:
     """What 'unusual' means for this scan, whether seasonality is modelled, and how many flags chance alone would give.
 
-    With area (a borough panel of a London-wide scan), the chance is that borough's own, with London's beside it.
+    With area (a borough panel of a London-wide scan), the method and the chance are that borough's own, with
+    London's chance beside it.
     """
-    parts = [scan.basis()]
+    return f"{method_sentence(scan, level, area)} {chance_sentence(scan, level, area)}"
+
+
+def _years(fewest: int, most: int) -> str:
+    """'4', or '2 to 4' when the series used different numbers of earlier years."""
+    return f"{fewest}" if fewest == most else f"{fewest} to {most}"
+
+
+def method_sentence(scan: ExceptionScan, level: str, area: str | None = None) -> str:
+    """What 'unusual' meant for the series shown (the flagged ones, else those tested): a seasonal factor is named
+    only for the series whose expectation had one, with the earlier years of the month it used."""
+    use = scan.seasonal_use(area)
+    month = f"{scan.end:%B}"
+    years = _years(use.fewest_years, use.most_years)
+    if use.series and use.seasonal == use.series:
+        season = f" and {month} in {years} earlier years"
+    elif use.seasonal:
+        season = f" and, for {use.seasonal} of the {use.series} {use.described} series, {month} in {years} earlier years"
+    else:
+        season = ""
+    parts = [f"Unusual means outside the range expected from the series' level over the last 12 months{season}, "
+             f"widened by how much that series has varied beyond chance (over-dispersed limits, as in Laney's u' "
+             f"chart), so a steady series is flagged about once in {round(1 / scan.probability):,} months; counts "
+             f"under {scan.min_count} are never flagged."]
+    plain = use.series - use.seasonal
     if not scan.seasonal:
         history = scan.longest_history or scan.baseline_months
-        parts.append(f"Seasonality is not modelled: that needs the same month in 2 earlier years, and the {level} "
-                     f"series here have at most {history} earlier months.")
-    parts.append(chance_sentence(scan, level, area))
+        parts.append(f"Seasonality is not modelled: that needs the same month in {MIN_SEASON_YEARS} earlier years, and "
+                     f"the {level} series here have at most {history} earlier months.")
+    elif plain == use.series == 1:
+        parts.append(f"The {use.described} series has no seasonal term: it has too few earlier {month}s (a seasonal "
+                     f"term needs {MIN_SEASON_YEARS}).")
+    elif plain == use.series:
+        parts.append(f"None of the {use.series} {use.described} series has a seasonal term: each has too few earlier "
+                     f"{month}s (a seasonal term needs {MIN_SEASON_YEARS}).")
+    elif plain:
+        parts.append(f"The other {plain} {'has' if plain == 1 else 'have'} no seasonal term: too few earlier {month}s "
+                     f"(a seasonal term needs {MIN_SEASON_YEARS}).")
     return " ".join(parts)
 
 
@@ -63,8 +96,9 @@ def _rows(flags: pd.DataFrame, area_title: str | None, by: str = "minor") -> pd.
         "This month": [fmt_count(v) for v in flags["offence_count"]],
         "Usual (expected)": [fmt_number(v, 1) for v in flags["baseline_mean"]],
         "Expected range": [f"{fmt_count(lo)} to {fmt_count(hi)}" for lo, hi in zip(flags["lower_limit"], flags["upper_limit"])],
-        "Baseline": [_baseline(first, last, known) for first, last, known in
-                     zip(flags["baseline_first"], flags["baseline_last"], flags["baseline_known"])],
+        "Baseline": [_baseline(first, last, known, years, month) for first, last, known, years, month in
+                     zip(flags["baseline_first"], flags["baseline_last"], flags["baseline_known"],
+                         flags["seasonal_years"], flags["end_month"])],
         "": [_running(text, months) for text, months in zip(flags["exception"], flags["months_running"])],
     })
     if area_title:
@@ -72,9 +106,12 @@ def _rows(flags: pd.DataFrame, area_title: str | None, by: str = "minor") -> pd.
     return table
 
 
-def _baseline(first: object, last: object, known: int) -> str:
-    """The months a flag's baseline used, e.g. 'Jul 2011 to Jun 2018 (84 months)'."""
-    return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y} ({fmt_count(known)} months)"
+def _baseline(first: object, last: object, known: int, seasonal_years: int, month: object) -> str:
+    """The months a flag's baseline used and its seasonal term, e.g. 'Jul 2011 to Jun 2018 (84 months); July in 4
+    earlier years', or '...; no seasonal term'."""
+    season = (f"{pd.Timestamp(month):%B} in {seasonal_years} earlier years" if seasonal_years >= MIN_SEASON_YEARS
+              else "no seasonal term")
+    return f"{pd.Timestamp(first):%b %Y} to {pd.Timestamp(last):%b %Y} ({fmt_count(known)} months); {season}"
 
 
 def _running(exception: str, months: int) -> str:

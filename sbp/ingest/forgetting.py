@@ -8,12 +8,15 @@ import os
 
 from sbp import store
 from sbp.errors import SbpError, UnknownNameError
-from sbp.metrics import materialized as cube
+from sbp.ingest.load import refresh_derived
 from sbp.store import queries
 
 
 def forget(file: str, db: str | os.PathLike | None = None) -> str:
     """Remove what one loaded file put in the store (by name or SHA-256) in a new version; say what was removed.
+
+    Its rows go from every table a load puts a file's rows in (counts, police.uk counts, populations, partner values,
+    ONS lookups and estimates); what a load derives is derived again from what remains, as a load would.
 
     The months it had replaced are not restored: load the extract that covered them again. The store keeps a
     record of the forgotten file (store_meta key 'forgotten:<sha256>'), so provenance still shows it once was loaded.
@@ -31,8 +34,9 @@ def forget(file: str, db: str | os.PathLike | None = None) -> str:
             con.execute(statement, {"id": file_id})
         record = f'{{"file_name": {json.dumps(name)}, "forgotten_at": "{dt.datetime.now():%Y-%m-%dT%H:%M:%S}"}}'
         con.execute(queries.SET_META_SQL, {"k": f"forgotten:{sha}", "v": record})
-        store.rebuild_indexes(con)
-        cube.materialize(con)
+        # Everything derived from the rows (police.uk places, forces and quality, ONS populations, the indexes, the
+        # cube) as a load of the remaining files derives it: nothing derived only from this file remains.
+        refresh_derived(con)
     span = f" ({first:%b %Y} to {last:%b %Y})" if first else ""
     return (f"Forgot {name}{span}: {counts:,} rows removed. Months it had replaced are not restored; load the extract "
             "that covered them again.")

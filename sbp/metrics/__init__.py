@@ -811,6 +811,20 @@ def cube(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings:
 MIN_EXCEPTION_BASELINE = 18  # known earlier months a series needs: 12 for its level, 6 one-step residuals for its spread
 MIN_RESIDUAL_MONTHS = 6
 EXCEPTION_METHOD = "seasonal local level, over-dispersed (negative binomial) limits"
+# A series with too few earlier years of the month checked has no seasonal factor: its expectation is the level alone.
+EXCEPTION_METHOD_LEVEL = "local level (no seasonal term), over-dispersed (negative binomial) limits"
+MIN_SEASON_YEARS = queries.EXCEPTION_MIN_SEASON_YEARS  # earlier years of the same month a seasonal factor needs
+
+
+@dataclass(frozen=True)
+class SeasonalUse:
+    """How many of the series a panel describes had a seasonal factor, as the scan computed it."""
+
+    described: str     # 'flagged' (the flagged series) or 'tested' (every series tested, when none is flagged)
+    series: int        # series described
+    seasonal: int      # of them, those whose expectation had a seasonal factor
+    fewest_years: int  # among those, the fewest and most earlier years of the month checked it used (0 when none)
+    most_years: int
 
 
 @dataclass(frozen=True)
@@ -836,19 +850,29 @@ class ExceptionScan:
     by: str = "minor"           # what each series is: an MPS minor category ('minor') or a configured measure
     # one row per tested area (not comparators): area_name, cells (combinations tested), chance (flags by chance)
     by_area: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame())
+    # one row per tested combination (not comparators): area_name, measure_id, seasonal_years (0: no seasonal factor)
+    tested: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=["area_name", "measure_id", "seasonal_years"]))
 
     def chance_in(self, area: str) -> tuple[int, float]:
         """(combinations tested, flags expected by chance in a month with nothing unusual) for one area."""
         row = self.by_area[self.by_area["area_name"] == area] if len(self.by_area) else self.by_area
         return (int(row["cells"].iloc[0]), float(row["chance"].iloc[0])) if len(row) else (0, 0.0)
 
-    def basis(self) -> str:
-        """One sentence saying what 'unusual' means for this scan."""
-        seasonal = f" and {self.end:%B} in earlier years" if self.seasonal else ""
-        return (f"Unusual means outside the range expected from the series' level over the last 12 months{seasonal}, "
-                f"widened by how much that series has varied beyond chance (over-dispersed limits, as in Laney's u' "
-                f"chart), so a steady series is flagged about once in {round(1 / self.probability):,} months; counts "
-                f"under {self.min_count} are never flagged.")
+    def seasonal_use(self, area: str | None = None) -> SeasonalUse:
+        """The seasonal factors of the series a panel describes: the flagged ones (of area, when given; comparators
+        left out), else, when none is flagged, every one tested."""
+        rows, described = self.flags[~self.flags["is_comparator"].astype(bool)], "flagged"
+        if area is not None:
+            rows = rows[rows["area_name"] == area]
+        if rows.empty:
+            rows, described = self.tested, "tested"
+            if area is not None:
+                rows = rows[rows["area_name"] == area]
+        years = rows["seasonal_years"].to_numpy(dtype="int64")
+        used = years[years >= MIN_SEASON_YEARS]
+        return SeasonalUse(described, len(years), len(used), int(used.min()) if len(used) else 0,
+                           int(used.max()) if len(used) else 0)
 
 
 def _count_model(expected: np.ndarray, dispersion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1000,15 +1024,19 @@ def exceptions(
     flags.insert(1, "measure_label", flags["measure_id"].map(labels))
     flags["ratio_to_baseline"] = flags["offence_count"] / flags["expected"].where(flags["expected"] > 0)
     flags["end_month"] = end
-    flags["method"] = EXCEPTION_METHOD
+    flags["seasonal_years"] = flags["seasonal_years"].astype("int64")
+    flags["method"] = np.where(flags["seasonal_years"] >= MIN_SEASON_YEARS, EXCEPTION_METHOD, EXCEPTION_METHOD_LEVEL)
     flags = flags.sort_values(["ratio_to_baseline", "area_name"], ascending=[False, True]).reset_index(drop=True)
     years = int(frame["seasonal_years"].max()) if len(frame) else 0
+    tested_series = frame.loc[tested, ["area_name", "measure_id", "seasonal_years"]].astype({"seasonal_years": "int64"})
     return ExceptionScan(flags=flags, end=end, level=level,
-                         baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS), seasonal=years >= 2,
+                         baseline_months=min(months_before, queries.EXCEPTION_SPAN_MONTHS),
+                         seasonal=years >= MIN_SEASON_YEARS,
                          seasonal_years=years, cells_tested=int(tested.sum()), expected_by_chance=chance,
                          probability=2 * tail, min_count=min_count, untested=untested.reset_index(drop=True),
                          longest_history=longest, series_tested=int(frame.loc[tested, "measure_id"].nunique()),
-                         by="measure" if by == "measure" else "minor", by_area=by_area)
+                         by="measure" if by == "measure" else "minor", by_area=by_area,
+                         tested=tested_series.reset_index(drop=True))
 
 
 def trend_facts(monthly: pd.DataFrame) -> dict[str, Any]:

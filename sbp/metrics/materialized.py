@@ -155,6 +155,21 @@ def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: 
     return key == cube_key(config, groups, settings)
 
 
+CURRENT, STALE, NOT_NEEDED = "current", "stale", "not needed"
+
+
+def state(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict | None = None) -> str:
+    """Whether the stored cube answers under this code, configuration and settings: CURRENT; STALE when it must be
+    rebuilt (built by an earlier version or under other settings, or missing) for pages to read it instead of
+    computing every figure live; NOT_NEEDED without a full borough year (nothing to build)."""
+    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
+    if first is None or add_months(first, 11) > last:
+        return NOT_NEEDED
+    config = config or default_config()
+    settings = settings or load_settings()
+    return CURRENT if stored_key(con) == cube_key(config, area_groups(con, settings), settings) else STALE
+
+
 def stored_key(con: duckdb.DuckDBPyConnection) -> str:
     """The key the stored cube was built under ('' without a cube)."""
     row = con.execute(queries.CUBE_KEY_SQL).fetchone()

@@ -374,15 +374,17 @@ HAS_POPULATION_SQL = "SELECT count(*) > 0 FROM population WHERE area_level = $le
 # Exceptions: the month $end's count per measure/category x area against its expected count with over-dispersed
 # limits (docs/definitions.md, "Exceptions"). Per series and month t: the local level is the mean of the known months
 # among the 12 before t; the seasonal factor is the ratio of the same calendar month's counts in up to
-# EXCEPTION_SEASON_YEARS earlier years to their own local levels (ratio of sums; 1 with fewer than 2 such years);
-# expected(t) = level x seasonal factor. The dispersion is the mean squared Pearson residual of those one-step
-# expectations over the up to EXCEPTION_RESIDUAL_MONTHS known months before $end, shrunk towards the measure's pooled
-# value (weight EXCEPTION_POOL_WEIGHT months) and never below 1; the limits themselves come from the caller (numpy).
+# EXCEPTION_SEASON_YEARS earlier years to their own local levels (ratio of sums; 1 with fewer than
+# EXCEPTION_MIN_SEASON_YEARS such years); expected(t) = level x seasonal factor. The dispersion is the mean squared
+# Pearson residual of those one-step expectations over the up to EXCEPTION_RESIDUAL_MONTHS known months before $end,
+# shrunk towards the measure's pooled value (weight EXCEPTION_POOL_WEIGHT months) and never below 1; the limits
+# themselves come from the caller (numpy).
 # Baseline months are known months only (the one coverage rule: an unknown month is never a zero), from the first
 # month the measure is non-zero across the level (a category's published zeros before it existed are not a
 # baseline) and, with $same_scheme, only months of $end's category scheme. With $include_comparator, each comparator
 # group (borough level) is one more area, known only when all its areas are.
 EXCEPTION_SEASON_YEARS = 4
+EXCEPTION_MIN_SEASON_YEARS = 2  # earlier years of the same month a seasonal factor needs (else 1: the level alone)
 EXCEPTION_RESIDUAL_MONTHS = 24
 EXCEPTION_POOL_WEIGHT = 12
 # A month far out of range (a spike, or a lasting shift) counts as 10 standard errors in the dispersion, so one
@@ -452,9 +454,9 @@ seasonal AS (
 ),
 expected AS (
     SELECT *,
-           local_level * CASE WHEN season_years >= 2 AND season_levels > 0 THEN season_counts / season_levels ELSE 1 END
+           local_level * CASE WHEN season_years >= {EXCEPTION_MIN_SEASON_YEARS} AND season_levels > 0 THEN season_counts / season_levels ELSE 1 END
                AS expected,
-           CASE WHEN season_years >= 2 AND season_levels > 0 THEN season_years ELSE 0 END AS seasonal_years_used
+           CASE WHEN season_years >= {EXCEPTION_MIN_SEASON_YEARS} AND season_levels > 0 THEN season_years ELSE 0 END AS seasonal_years_used
     FROM seasonal
 ),
 residuals AS (

@@ -161,10 +161,15 @@ FILES_NAMED_SQL = """
 SELECT file_id, file_name, sha256, first_month, last_month FROM source_files WHERE file_name = $f OR sha256 = $f
 """
 FILE_NAMES_SQL = "SELECT file_name FROM source_files"
-FILE_ROW_COUNT_SQL = ("SELECT (SELECT count(*) FROM crime_counts WHERE file_id = $id) "
+# The rows file $id loaded as counts: crime_counts' own (police.uk's there are derived from police_uk_counts, each
+# carrying the last file of its group), police_uk_counts' and partner_values'.
+FILE_ROW_COUNT_SQL = (f"SELECT (SELECT count(*) FROM crime_counts WHERE file_id = $id AND source <> '{POLICE_UK}') "
+                      "+ (SELECT count(*) FROM police_uk_counts WHERE file_id = $id) "
                       "+ (SELECT count(*) FROM partner_values WHERE file_id = $id)")
+# Every table a file's rows are loaded into, as published (what the load derives from them is derived again after).
+FILE_TABLES = ("crime_counts", "population", "partner_values", "police_uk_counts", "geo_lsoa", "geo_lsoa11",
+               "geo_lad_force", "population_ons")
 # What forgetting file $id deletes (table names are constants, never user input).
-FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in ("crime_counts", "population", "partner_values",
-                                                                            "source_files"))
+FORGET_FILE_SQL = tuple(f"DELETE FROM {table} WHERE file_id = $id" for table in (*FILE_TABLES, "source_files"))
 
 TEMP_DIRECTORY_SQL = "SELECT current_setting('temp_directory')"

@@ -77,6 +77,8 @@ class StoreInfo:
     loaded_at: dt.datetime | None
     majors: tuple[str, ...]
     minors: tuple[tuple[str, str], ...]  # (major, minor)
+    # (major, minor) as loaded at ward level: the spellings the ward rows carry (resolve_measures' labels there)
+    ward_minors: tuple[tuple[str, str], ...] = ()
 
 
 # Read on every view and never changed by a page: handed back as it is (st.cache_resource), not copied.
@@ -100,6 +102,8 @@ def store_info(inputs: str) -> StoreInfo:
             wards.setdefault(borough, []).append(name)
     cats = metrics.loaded_categories(con)
     mps = cats[cats["source"].isin(metrics.MPS_SOURCES)]
+    ward_cats = metrics.loaded_categories(con, "ward")
+    ward_mps = ward_cats[ward_cats["source"].isin(metrics.MPS_SOURCES)]
     loaded_at = con.execute(store_queries.LAST_LOADED_SQL).fetchone()[0]
     return StoreInfo(
         first_month=first, last_month=last, valid_ends=tuple(ends), months=tuple(month_range(first, last)), boroughs=boroughs, forces=forces,
@@ -107,6 +111,7 @@ def store_info(inputs: str) -> StoreInfo:
         wards={b: tuple(sorted(w)) for b, w in wards.items()}, is_synthetic=store.is_synthetic(con),
         loaded_at=loaded_at, majors=tuple(sorted(set(mps["major_category"]))),
         minors=tuple(sorted(set(zip(mps["major_category"], mps["minor_category"])))),
+        ward_minors=tuple(sorted(set(zip(ward_mps["major_category"], ward_mps["minor_category"])))),
     )
 
 
@@ -258,14 +263,19 @@ def in_group_of(league_rows: pd.DataFrame, focus: str, group: str | None = None)
     return league_rows if group is None else league_rows[league_rows["comparator_name"] == group]
 
 
-def measure_choices(info: StoreInfo, include_majors: bool = True) -> tuple[list[str], dict[str, str]]:
+def measure_choices(info: StoreInfo, include_majors: bool = True, level: str = "borough") -> tuple[list[str], dict[str, str]]:
     """Selectable measures: configured ones, the police.uk ones when police.uk data is loaded, then whole MPS
-    majors ('major:X') and minors ('minor:X'), with labels."""
+    majors ('major:X') and minors ('minor:X'), with labels.
+
+    At ward level (no majors) the minors are those loaded for wards, each labelled as the ward rows name it (its
+    spelling at that level, as resolve_measures gives it), so 'SHOPLIFTING' of a borough-only scheme is not offered.
+    """
     config = default_config()
     builtin = {k: m for k, m in police_uk_measures().items() if k not in config.measures} if info.has_police_uk else {}
     if builtin:
         config = dataclasses.replace(config, measures=config.measures | builtin)
-    return measure_options(config, info.majors if include_majors else (), [minor for _, minor in info.minors])
+    minors = info.ward_minors if level == "ward" else info.minors
+    return measure_options(config, info.majors if include_majors else (), [minor for _, minor in minors])
 
 
 def seed_from_url(key: str, param: str, options: list[str], default: str, what: str,

@@ -168,3 +168,29 @@ def test_a_measure_with_no_data_gives_nulls_with_a_reason_everywhere(borough_sto
         assert main([command, *db]) == 0
         out = capsys.readouterr().out
         assert result["reason"] in out
+
+
+@pytest.mark.parametrize(("argv", "why"), [
+    (["settings"], "data/settings.toml (or the file SBP_SETTINGS names)"),
+    (["settings", "--check"], "data/settings.toml (or the file SBP_SETTINGS names)"),
+    (["hash-password"], ".streamlit/secrets.toml"),
+])
+def test_a_command_that_reads_no_store_refuses_db_in_one_line_saying_why(argv, why, tmp_path, monkeypatch, capsys):
+    def no_prompt(prompt: str = "") -> str:
+        raise AssertionError("asked for a password before refusing --db")
+
+    monkeypatch.setattr("getpass.getpass", no_prompt)
+    db = tmp_path / "other.duckdb"
+    assert main([*argv, "--db", str(db)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert err.startswith(f"error: {argv[0]} uses no store, so --db has no effect: ") and why in err, err
+    assert err.rstrip().endswith("run it without --db") and not db.exists()
+    # Without --db it works (SBP_DB, the environment's store, is not an option given to it and is not refused).
+    monkeypatch.setenv("SBP_DB", str(db))
+    if argv[0] == "settings":
+        assert main(argv) == 0
+        assert ("focus_borough = " if argv == ["settings"] else " are valid") in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main([argv[0], "--help"])
+    assert "--db" not in capsys.readouterr().out  # not offered in its help

@@ -77,7 +77,7 @@ def test_steady_series_are_flagged_near_the_stated_rate(generated):
             flagged += len(scan.flags)
             tested += scan.cells_tested
             chance += scan.expected_by_chance
-            assert scan.seasonal and "Laney" in scan.basis()
+            assert scan.seasonal and "Laney" in exceptions_view.method_sentence(scan, "borough")
     assert tested == len(CHECKED) * len(BOROUGHS) * len(CATEGORIES)
     assert flagged / tested < 0.02
     assert chance / tested <= LEVEL
@@ -145,7 +145,7 @@ def test_counts_under_the_minimum_are_never_flagged(tmp_path):
         scan = metrics.exceptions(con, MONTHS[-1], level="borough", settings={**_settings(), "exception_min_count": 20})
         loose = metrics.exceptions(con, MONTHS[-1], level="borough", settings={**_settings(), "exception_min_count": 0})
     assert scan.flags.empty and scan.cells_tested == len(BOROUGHS) * len(CATEGORIES)
-    assert "under 20 are never flagged" in scan.basis()
+    assert "under 20 are never flagged" in exceptions_view.method_sentence(scan, "borough")
     assert not loose.flags.empty  # the same counts do flag without the minimum
 
 
