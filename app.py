@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from sbp.web import appdata, context
+from sbp.web import OVERVIEW_LINKS, PAGE_ICON, appdata, context
 from sbp.display import boardtable, formatting, pageviews, present
 from sbp.errors import ConfigError
 
-st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=":material/shield:", layout="wide")
+st.set_page_config(page_title="Safer Bromley Partnership: crime metrics", page_icon=PAGE_ICON, layout="wide")
 st.markdown(present.BASE_CSS, unsafe_allow_html=True)
 
 try:
@@ -71,9 +71,13 @@ RANKINGS = "rankings"  # the one page that shows the "Compare with" subgroup
 priority_pages = context.priority_paths(config)
 # Start the server with `python -m sbp.web`: under a plain `streamlit run app.py`, the pages/ folder makes the first
 # session after a start run in Streamlit's old multipage mode, which knows none of these url_paths.
-overview = st.Page("pages/overview_page.py", title="Overview", url_path="board", icon=":material/table_chart:", default=True)
-# The default page is served at "/", so a link to /overview would open "Page not found": this hidden page answers it.
-overview_link = st.Page("pages/overview_page.py", title="Overview", url_path="overview", visibility="hidden")
+# The default page is served at "/" only: a link to /board or /overview would open "Page not found". Each is a hidden
+# page that hands over to "/" with the link's query parameters (below), so the sidebar marks Overview as the page shown.
+# Its own url_path is "", not left to default to "overview_page": a page named after a file in pages/ takes that
+# file's hash, which AppTest (in the old multipage mode) runs as the file alone, without this script.
+overview = st.Page("pages/overview_page.py", title="Overview", url_path="", icon=":material/table_chart:", default=True)
+overview_links = [st.Page("pages/overview_page.py", title="Overview", url_path=path, visibility="hidden")
+                  for path in OVERVIEW_LINKS]
 board = [overview] + [st.Page("pages/priority_page.py", title=p.title, url_path=path, icon=":material/flag:")
                       for path, p in priority_pages.items()]
 analysis = [
@@ -82,9 +86,11 @@ analysis = [
     st.Page("pages/wards_page.py", title="Wards", url_path="wards", icon=":material/location_on:"),
 ]
 data_pages = [st.Page("pages/data_page.py", title="Data", url_path="data", icon=":material/database:"),
-              overview_link]
+              *overview_links]
 page = st.navigation({"Board": board, "Analysis": analysis, "Data": data_pages},
                      position="hidden" if presenting else "sidebar")
+if page.url_path in OVERVIEW_LINKS:
+    st.switch_page(overview, query_params=params.to_dict())
 
 if not presenting and state["sbp_group"] != "all" and page.url_path != RANKINGS:
     # Only Rankings shows a subgroup; every other page ranks and compares with the whole group, and says so here.
@@ -112,7 +118,7 @@ def exit_presenter() -> None:
 stamp = f'<div class="sbp-stamp">{formatting.esc(formatting.data_stamp(info.last_month, info.loaded_at))}</div>'
 if presenting:
     # Slides: the board pages in order, next/previous by arrow key or one click; Esc leaves presenter mode.
-    around = context.neighbours(board, overview if page is overview_link else page)
+    around = context.neighbours(board, page)
     with st.container(key="sbp_slide_nav", horizontal=True):
         st.markdown(stamp, unsafe_allow_html=True)
         if around is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.load import ProtocolSession
 from bench.server import REPO, Server, loadavg, tree_usage
+from sbp.web import OVERVIEW_LINKS
 
 WALKED = ("selectbox", "radio", "button_group")
 LEFT_AS_OPENED = ("Focus borough", "Period ending")  # the partnership's own readers keep their area and period
@@ -52,7 +53,7 @@ async def walk(server: Server, errors: list[str], by_view: dict[str, list[float]
     try:
         check(await session.open(""), "open")
         for path, page_hash in list(session.pages.items()):
-            if not path or path == "overview":  # the hidden alias of the board page
+            if not path or path in OVERVIEW_LINKS:  # the hidden addresses of the board page, which hand over to "/"
                 continue
             check(await session.rerun(page_hash=page_hash), f"page {path}")
             for widget in [w for w in session.widgets.values() if w.kind in WALKED and len(w.options) > 1

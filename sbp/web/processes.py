@@ -43,13 +43,13 @@ READY_TIMEOUT_S = 90.0
 STOP_WAIT_S = 10.0
 MAX_RESTARTS, RESTART_WINDOW_S = 5, 60.0  # a server that keeps dying is a fault to report, not to retry forever
 # What Streamlit's frontend needs, found by loading every page in Chromium under the policy and recording every
-# violation (tests/browser/test_proxy_browser.py): its styles are inline (emotion); images come as data: and blob:
-# URLs, and the page icon from fonts.gstatic.com; protobuf's Long.js compiles a small WebAssembly module
+# violation (tests/browser/test_proxy_browser.py): its styles are inline (emotion); images (the tab icon too) come as
+# data: and blob: URLs; protobuf's Long.js compiles a small WebAssembly module
 # ('wasm-unsafe-eval', which allows no JavaScript eval); the websocket is same-origin ('self' covers ws:/wss: to
 # the same host in current browsers). Charts draw without 'unsafe-eval'. index.html's one inline script is allowed
 # by its hash, computed from the installed Streamlit.
 CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {script_hashes}; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob: https://fonts.gstatic.com; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
        "frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
