@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.server import REPO, Sampler, Server, build_store, loadavg, percentile, rounded, tree_usage
+from sbp.web import OVERVIEW_LINKS
 
 PROTOCOL_TESTED = "1.67"
 MAX_SESSIONS = 150
@@ -252,7 +253,8 @@ class ProtocolSession:
         """
         changeable = [w for w in self.widgets.values() if w.kind in CHANGEABLE and len(w.options) > 1 and w.value is not None
                       and not (self.workload == "partnership" and w.label in GLOBAL_CONTROLS)]
-        offered = {"page": [path for path, h in self.pages.items() if h != self.page_hash and path],
+        # Every page by its own address ("" is the Overview), not the aliases that hand over to "/" (a second run).
+        offered = {"page": [path for path, h in self.pages.items() if h != self.page_hash and path not in OVERVIEW_LINKS],
                    "control": [w for w in changeable if w.label != COMPARATOR],
                    "comparator": [w for w in changeable if w.label == COMPARATOR]}
         draw, kind = rng.random(), ACTION_MIX[-1][0]
