@@ -25,6 +25,8 @@ failure = store.last_failure()
 if failure:
     st.warning(f"The last refresh failed at {failure['failed_at']}: {literal(failure['message'])}. "
                f"Showing the last good data, to {info.last_month:%b %Y}.", icon=":material/warning:")
+if note := appdata.cube_note(ctx.inputs):
+    st.warning(note, icon=":material/speed:")
 st.markdown(f"**{data_stamp(info.last_month, info.loaded_at)}.** "
             + ("This store holds the **synthetic demo data**." if info.is_synthetic else ""))
 

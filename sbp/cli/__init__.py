@@ -48,8 +48,6 @@ def _print_police_uk_quality(db: str | None) -> None:
             print(line)
 
 
-CUBE_STALE = ("the comparison cube was built by an earlier version or under other settings, so every page computes "
-              "its figures live (the same figures, slower). Run `python -m sbp upgrade` to rebuild it.")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -92,7 +90,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         for warning in store.quality_warnings(con):
             print(f"WARNING {warning}")
         if cube.state(con) == cube.STALE:
-            print(f"WARNING {CUBE_STALE}")
+            print(f"WARNING {cube.STALE_NOTE}")
     _print_police_uk_quality(args.db)
     failure = store.last_failure(args.db)
     if failure:

@@ -156,6 +156,9 @@ def usable(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], config: 
 
 
 CURRENT, STALE, NOT_NEEDED = "current", "stale", "not needed"
+# What `sbp status` and the Data page say of a STALE cube.
+STALE_NOTE = ("the comparison cube was built by an earlier version or under other settings, so every page computes "
+              "its figures live (the same figures, slower). Run `python -m sbp upgrade` (or load a file) to rebuild it.")
 
 
 def state(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings: dict | None = None) -> str:

@@ -18,7 +18,7 @@ import streamlit as st
 
 from sbp.display.formatting import literal
 from sbp import metrics, store
-from sbp.metrics import profile
+from sbp.metrics import materialized, profile
 from sbp.metrics.groups import area_groups
 from sbp.store import queries as store_queries, status as store_status
 from sbp.web import urlstate
@@ -234,6 +234,14 @@ def files_table(files: pd.DataFrame) -> pd.DataFrame:
 def coverage_lines(inputs: str) -> list[str]:
     """Each source's months per level (and police.uk force), with the months missing inside its span."""
     return store_status.coverage_lines(cursor(inputs))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cube_note(inputs: str) -> str | None:
+    """What to tell the admin when the stored comparison cube does not answer under this version's queries and the
+    current settings (pages then compute live), else None."""
+    stale = materialized.state(cursor(inputs), config=config(), settings=settings()) == materialized.STALE
+    return f"Slower than it should be: {materialized.STALE_NOTE}" if stale else None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
