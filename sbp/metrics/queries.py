@@ -312,8 +312,18 @@ SELECT rowid AS rid, measure_id, area_name, borough, end_month, current::DOUBLE 
        comparator_rate_per_1000, {", ".join(limit_names())}, trend_z
 FROM comparison_counts
 """
-# The rules' columns per row, from the arrays registered as comparison_rules_in (NULL or NaN: unknown).
-CUBE_RULES_SQL = "CREATE OR REPLACE TEMP TABLE comparison_rules AS SELECT * FROM comparison_rules_in"
+# The rules' columns per row, from the arrays registered as comparison_rules_in (NULL or NaN: unknown), typed here:
+# a text column with no value at all (every trend unknown in a store of under five years) would otherwise be NULL-typed.
+CUBE_RULES_SQL = """
+CREATE OR REPLACE TEMP TABLE comparison_rules AS
+SELECT rid::BIGINT AS rid, measure_label::VARCHAR AS measure_label, measure_unit::VARCHAR AS measure_unit,
+       comparator_pct_change::DOUBLE AS comparator_pct_change, p_value::DOUBLE AS p_value,
+       significant::DOUBLE AS significant, direction::VARCHAR AS direction, rag::VARCHAR AS rag,
+       places_moved::DOUBLE AS places_moved, parent_id::VARCHAR AS parent_id,
+       share_of_parent_pct::DOUBLE AS share_of_parent_pct, benchmark::VARCHAR AS benchmark, trend::VARCHAR AS trend,
+       trend_p_value::DOUBLE AS trend_p_value
+FROM comparison_rules_in
+"""
 # The stored cube: the comparison's columns and the rules', in the order comparisons() gives them, sorted so that one
 # area's rows sit together (a headline reads a few row groups).
 CUBE_FINISH_SQL = f"""
