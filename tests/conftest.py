@@ -9,7 +9,7 @@ import gc
 import os
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,6 +205,16 @@ def _require_real_files() -> tuple[Path, Path]:
 def real_files() -> tuple[Path, Path]:
     """The real MPS borough extract and Census 2021 populations, or skip when ../shared/data is absent."""
     return _require_real_files()
+
+
+def shared_store(folder: Path, files: Sequence[Path]) -> Path:
+    """A new store in folder holding the shared files, loaded in one ingest; skip when any of them is absent."""
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        pytest.skip(f"shared data not found: {', '.join(missing)} (set SBP_SHARED_DATA to the shared/data folder)")
+    db = folder / "sbp.duckdb"
+    ingest(list(files), db=db)
+    return db
 
 
 @pytest.fixture(scope="session")

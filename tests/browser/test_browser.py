@@ -206,16 +206,12 @@ DECIMAL_COUNT = re.compile(r"(?<![\d.])\d[\d,]*\.0(?![\d%])")  # "273.0": a coun
 
 @pytest.fixture(scope="module")
 def current_server(tmp_path_factory):
-    from sbp.ingest import ingest
-    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED
+    from tests.conftest import REAL_MPS, REAL_POPULATION, SHARED, shared_store
 
-    files = [SHARED / "mps" / "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv", REAL_MPS,
-             SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv",
-             SHARED / "mps" / "MPS_MonthlyCrimeDashboard_OtherCrimeData_2021-08_to_2023-07.xlsx", REAL_POPULATION]
-    if not all(f.exists() for f in files):
-        pytest.skip(f"real extracts not found under {SHARED} (set SBP_SHARED_DATA)")
-    db = tmp_path_factory.mktemp("browser-current") / "sbp.duckdb"
-    ingest(files, db=db)
+    db = shared_store(tmp_path_factory.mktemp("browser-current"), [
+        SHARED / "mps" / "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv", REAL_MPS,
+        SHARED / "mps" / "mps_ward_level_crime_2021-12_to_2023-11.csv",
+        SHARED / "mps" / "MPS_MonthlyCrimeDashboard_OtherCrimeData_2021-08_to_2023-07.xlsx", REAL_POPULATION])
     yield from start_server(db)
 
 

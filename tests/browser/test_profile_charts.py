@@ -15,7 +15,7 @@ import json
 import pytest
 
 from tests.browser.test_browser import ARTIFACTS, browser, settle, start_server  # noqa: F401 (fixture)
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_store
 
 SIZES = [(1366, 768), (1920, 1080)]
 SHOTS = ARTIFACTS / "profile-charts"
@@ -29,12 +29,7 @@ END, AREA = dt.date(2023, 7, 1), "Bromley"
 @pytest.fixture(scope="module")
 def london(tmp_path_factory):
     """The shared London files in a store, and a server on it: (url, store path)."""
-    from sbp.ingest import ingest
-
-    if not all(f.exists() for f in FILES):
-        pytest.skip(f"the shared MPS files, workbook and Census populations are not all under {SHARED}")
-    db = tmp_path_factory.mktemp("profile-charts") / "sbp.duckdb"
-    ingest(FILES, db=db)
+    db = shared_store(tmp_path_factory.mktemp("profile-charts"), FILES)
     server = start_server(db)
     yield next(server), db
     next(server, None)

@@ -21,7 +21,7 @@ import pytest
 from sbp import metrics, store
 from sbp.config import default_config
 from sbp.ingest import ingest
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_store
 from tests.unit.test_measure_schemes import ALL, EXPECTED, expected_mps
 
 MPS = SHARED / "mps"
@@ -185,9 +185,5 @@ def test_a_category_in_both_schemes_is_resolved_to_its_readable_spelling(tmp_pat
 
 def _both_schemes_store(tmp_path: Path) -> Path:
     """The 2021-23 borough file (mixed-case scheme) and today's 2024-26 file (capitals) in one store."""
-    files = [MPS / "mps_borough_level_crime_2021-12_to_2023-11.csv", MPS / "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv"]
-    for path in files:
-        need(path)
-    db = tmp_path / "store" / "sbp.duckdb"
-    ingest(files, db=db)
-    return db
+    return shared_store(tmp_path / "store", [MPS / "mps_borough_level_crime_2021-12_to_2023-11.csv",
+                                             MPS / "MPS_Borough_Level_Crime_2024-03_to_2026-02.csv"])

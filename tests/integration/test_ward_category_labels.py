@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REAL_POPULATION, SHARED
+from tests.conftest import REAL_POPULATION, SHARED, shared_store
 from tests.integration.test_app_pages import app, html_table  # noqa: F401 (app: a fixture opening the app with SBP_DB set)
 
 FILES = [SHARED / "mps" / name for name in (
@@ -19,13 +19,7 @@ FILES = [SHARED / "mps" / name for name in (
 
 @pytest.fixture(scope="module")
 def two_scheme_store(tmp_path_factory):
-    from sbp.ingest import ingest
-
-    if not all(f.exists() for f in FILES):
-        pytest.skip(f"the shared ward and borough extracts are not under {SHARED} (set SBP_SHARED_DATA)")
-    db = tmp_path_factory.mktemp("ward-labels") / "sbp.duckdb"
-    ingest(FILES, db=db)
-    return db
+    return shared_store(tmp_path_factory.mktemp("ward-labels"), FILES)
 
 
 def test_every_ward_category_is_offered_by_the_name_its_rows_carry(two_scheme_store, app):
