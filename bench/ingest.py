@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from bench import machine, print_result
+from bench.floor_read import unpivot_wide
 from sbp.config import london_boroughs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,16 +97,9 @@ def _child(kind: str, path: str) -> None:
             rows = summary.rows
         else:  # the floor: DuckDB's own read_csv + UNPIVOT into a table in a file
             con = duckdb.connect(str(Path(tmp) / "floor.duckdb"))
-            cols = con.execute("SELECT * FROM read_csv($p, header = true) LIMIT 0", {"p": path}).description
-            months = [c[0] for c in cols if c[0].isdigit()]
-            ids = [c[0] for c in cols if not c[0].isdigit()]
-            if months:
-                con.execute(
-                    "CREATE TABLE t AS UNPIVOT (SELECT * FROM read_csv($p, header = true)) ON "
-                    + ", ".join(f'"{m}"' for m in months) + " INTO NAME month VALUE offence_count",
-                    {"p": path},
-                )
-            else:
+            if not unpivot_wide(con, path):
+                ids = [c[0] for c in con.execute("SELECT * FROM read_csv($p, header = true) LIMIT 0",
+                                                 {"p": path}).description]
                 con.execute(f"CREATE TABLE t AS SELECT {', '.join(chr(34) + i + chr(34) for i in ids[1:2] + ids[7:10])}, count(*) AS n FROM read_csv($p, header = true) GROUP BY ALL", {"p": path})
             con.execute("CHECKPOINT")
             con.close()
