@@ -79,9 +79,10 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, se
     settings = settings or load_settings()
     groups = area_groups(con, settings)
     con.execute(queries.CUBE_DROP_SQL)
-    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
-    if first is None or add_months(first, 11) > last:
+    span = _borough_year(con)
+    if span is None:
         return 0
+    first, last = span
     measures = list(config.measures.values())
     categories = con.execute(queries.CATEGORIES_SQL, {"level": "borough"}).fetchall()
     con.execute(queries.CUBE_MEASURE_TABLES_SQL)
@@ -95,6 +96,12 @@ def materialize(con: duckdb.DuckDBPyConnection, config: Config | None = None, se
     _store_rules(con, measures, settings)
     con.execute(queries.CUBE_SET_KEY_SQL, {"key": cube_key(config, groups, settings)})
     return con.execute(queries.CUBE_ROWS_SQL).fetchone()[0]
+
+
+def _borough_year(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """(first, last) month loaded at borough level when they span a rolling year (the cube has rows), else None."""
+    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
+    return None if first is None or add_months(first, 11) > last else (first, last)
 
 
 def _store_rules(con: duckdb.DuckDBPyConnection, measures: Sequence[Measure], settings: dict) -> None:
@@ -165,8 +172,7 @@ def state(con: duckdb.DuckDBPyConnection, config: Config | None = None, settings
     """Whether the stored cube answers under this code, configuration and settings: CURRENT; STALE when it must be
     rebuilt (built by an earlier version or under other settings, or missing) for pages to read it instead of
     computing every figure live; NOT_NEEDED without a full borough year (nothing to build)."""
-    first, last = con.execute(queries.MONTH_SPAN_SQL, {"level": "borough"}).fetchone()
-    if first is None or add_months(first, 11) > last:
+    if _borough_year(con) is None:
         return NOT_NEEDED
     config = config or default_config()
     settings = settings or load_settings()
