@@ -435,9 +435,11 @@ def merge_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
         FROM sbp_dash_rows WHERE has_code AND source_rows > 1"""
     ).fetchone()
     if merged:
+        # (Inside an aggregate, ORDER BY 1 orders by the constant 1, i.e. not at all: name the expression.)
         names, teams = con.execute(
-            """SELECT list(DISTINCT coalesce(nullif(area_name_given, ''), borough_snt) ORDER BY 1),
-                      list(DISTINCT borough_snt ORDER BY 1)
+            """SELECT list(DISTINCT coalesce(nullif(area_name_given, ''), borough_snt)
+                           ORDER BY coalesce(nullif(area_name_given, ''), borough_snt)),
+                      list(DISTINCT borough_snt ORDER BY borough_snt)
             FROM sbp_dash_raw r JOIN sbp_dash_types t ON t.raw = r.raw_area_type
             WHERE t.area_level = $level AND r.area_code_given = $code AND r.month = $month""",
             {"level": level, "code": code, "month": month}).fetchone()
